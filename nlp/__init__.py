@@ -1,0 +1,11 @@
+"""Keyword NLP for residents' messages: kind, domain, category, department, urgency, entities.
+
+Pure Python on jieba: no Flask, no database, no network. Lexicons are data files in nlp/data/.
+The contract the rest of GridDesk relies on:
+
+    load()            -> warm jieba and the lexicons once per process (call at start-up)
+    classify(text)    -> Classification (a frozen dataclass; .as_dict() keeps field order)
+"""
+from nlp.classifier import Classification, classify, load
+
+__all__ = ["Classification", "classify", "load"]
