@@ -1,0 +1,65 @@
+"""Engine, sessions and migrations. No Flask here: the bot layer owns one Database per app."""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web, the worker and the clock read while one of them writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """One engine and its session factory for one database URL."""
+
+    def __init__(self, url: str, **engine_options):
+        self.url = url
+        if url.startswith("sqlite"):
+            engine_options.setdefault("connect_args", {"check_same_thread": False})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+        self.engine = create_engine(url, **engine_options)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Session:
+        """A session whose work is committed on success and rolled back on any error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def upgrade(self, revision: str = "head") -> None:
+        command.upgrade(self.alembic_config(), revision)
+
+    def downgrade(self, revision: str = "base") -> None:
+        command.downgrade(self.alembic_config(), revision)
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def ping(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,64 @@
+"""A small demo district: 2 streets, 4 communities, 12 grids, a worker per grid.
+
+Codes follow the national pattern (district 6 digits + street 3 + community 3 + grid 3).
+Loading twice changes nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Area, Resident, Staff
+
+DISTRICT = ("330199", "示范区")
+STREETS = (("001", "东湖街道", (("001", "幸福里社区"), ("002", "和平社区"))),
+           ("002", "西溪街道", (("001", "翠苑社区"), ("002", "文新社区"))))
+WORKERS = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷",
+           "徐亮", "孙丽")
+DEMO_RESIDENT = "o_demo_resident"
+FIRST_GRID = "330199001001001"
+
+
+def load(session: Session, *, password_hash: str, now: datetime) -> dict:
+    """Create the demo areas and staff that are missing; return what was created."""
+    created = {"areas": 0, "staff": 0, "residents": 0}
+
+    def area(code, name, level, parent=None):
+        found = session.scalar(select(Area).where(Area.code == code))
+        if found is None:
+            found = Area(code=code, name=name, level=level, parent=parent)
+            session.add(found)
+            created["areas"] += 1
+        return found
+
+    def staff(username, name, role, where, phone, openid=None):
+        if session.scalar(select(Staff).where(Staff.username == username)) is None:
+            session.add(Staff(username=username, name=name, role=role, area=where, phone=phone,
+                              openid=openid, password_hash=password_hash, created_at=now))
+            created["staff"] += 1
+
+    district = area(DISTRICT[0], DISTRICT[1], "district")
+    staff("admin", "系统管理员", "admin", district, None)
+    staff("district", "区中心值班员", "district", district, "13800000000")
+    worker_no = 0
+    for s_code, s_name, communities in STREETS:
+        street = area(district.code + s_code, s_name, "street", district)
+        staff(f"street{s_code}", f"{s_name}分中心", "street", street, f"13800000{s_code}")
+        for c_code, c_name in communities:
+            community = area(street.code + c_code, c_name, "community", street)
+            staff(f"community{s_code}{c_code}", f"{c_name}工作站", "community", community,
+                  f"1380000{s_code}{c_code[-1]}")
+            for g in range(1, 4):
+                grid = area(f"{community.code}{g:03d}", f"{c_name.removesuffix('社区')}第{g}网格",
+                            "grid", community)
+                worker_no += 1
+                staff(f"worker{worker_no:02d}", WORKERS[worker_no - 1], "grid_worker", grid,
+                      f"1390000{worker_no:04d}", openid=f"o_worker_{worker_no:02d}")
+    session.flush()
+    if session.scalar(select(Resident).where(Resident.openid == DEMO_RESIDENT)) is None:
+        first_grid = session.scalar(select(Area).where(Area.code == FIRST_GRID))
+        session.add(Resident(openid=DEMO_RESIDENT, grid=first_grid, created_at=now))
+        created["residents"] += 1
+    return created

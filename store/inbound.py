@@ -1,0 +1,42 @@
+"""Inbound messages: stored raw first, deduplicated by WeChat's own keys."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from store.db import Database
+from store.models import InboundMessage
+
+
+def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None,
+           msg_type: str | None, now: datetime,
+           status: str = "received") -> tuple[InboundMessage, bool]:
+    """Commit the raw message; returns (row, is_new). A retry returns the first row."""
+    try:
+        with db.transaction() as session:
+            row = InboundMessage(raw=raw, dedupe_key=dedupe_key, openid=openid,
+                                 msg_type=msg_type, received_at=now, status=status)
+            session.add(row)
+        return row, True
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        with db.sessions() as session:
+            existing = session.scalar(
+                select(InboundMessage).where(InboundMessage.dedupe_key == dedupe_key))
+        if existing is None:
+            raise
+        return existing, False
+
+
+def finish(session, inbound_id: int, *, status: str, reply: str | None = None,
+           ticket_id: int | None = None, error: str | None = None) -> None:
+    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                    .values(status=status, reply=reply, ticket_id=ticket_id, error=error))
+
+
+def get(db: Database, inbound_id: int) -> InboundMessage | None:
+    with db.sessions() as session:
+        return session.get(InboundMessage, inbound_id)

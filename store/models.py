@@ -1,0 +1,200 @@
+"""The tables of GridDesk. Times are timezone-aware UTC in Python, stored as UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        TypeDecorator)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+AREA_LEVELS = ("district", "street", "community", "grid")
+STAFF_ROLES = ("admin", "district", "street", "community", "grid_leader", "grid_worker",
+               "department")
+TICKET_STATES = ("new", "assigned", "accepted", "resolved", "closed", "reopened", "cancelled")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both SQLite (which drops the zone) and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Area(Base):
+    """A node of the area tree: district → street → community → grid, each with a code."""
+
+    __tablename__ = "area"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="base")  # grids: base / special
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    parent: Mapped[Area | None] = relationship(remote_side=[id])
+
+    def ancestors(self) -> list[Area]:
+        """This area and every area above it, nearest first."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area: Mapped[Area] = relationship()
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Resident(Base):
+    __tablename__ = "resident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    grid: Mapped[Area | None] = relationship()
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # WeChat allows customer-service messages only within 48 h of the last inbound message.
+    last_inbound_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundMessage(Base):
+    """Every message WeChat delivered, stored raw before anything else can fail."""
+
+    __tablename__ = "inbound_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # MsgId, or FromUserName+CreateTime for events: WeChat's retries share it.
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    msg_type: Mapped[str | None] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    reply: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    resident: Mapped[Resident | None] = relationship()
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    grid: Mapped[Area | None] = relationship(foreign_keys=[grid_id])
+    # The area whose tier currently holds the ticket (the grid at first, higher after escalation).
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area: Mapped[Area] = relationship(foreign_keys=[area_id])
+    tier: Mapped[str] = mapped_column(String(16), default="grid")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    assignee: Mapped[Staff | None] = relationship()
+    department: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    domain: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    keywords: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    channel: Mapped[str] = mapped_column(String(16), default="wechat")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accept_by: Mapped[datetime]
+    first_reply_by: Mapped[datetime]
+    resolve_by: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    first_reply_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_ticket_status_resolve_by", "status", "resolve_by"),)
+
+
+class TicketEvent(Base):
+    """One line of a ticket's timeline; the timeline is the audit log."""
+
+    __tablename__ = "ticket_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(16))  # resident / staff / system
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    staff: Mapped[Staff | None] = relationship()
+    action: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Outbox(Base):
+    """A message GridDesk owes someone: written with the change that caused it, sent later."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    to_openid: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # customer_service / template
+    purpose: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+
+
+class LocalDelivery(Base):
+    """What the local transport "sent" when no WeChat credentials are set (the simulator's feed)."""
+
+    __tablename__ = "local_delivery"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    to_openid: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out per day (numbers are YYMMDD + a daily sequence)."""
+
+    __tablename__ = "ticket_counter"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,69 @@
+"""The outbox: messages owed to people, committed with the change that caused them.
+
+Delivery happens later (bot/jobs.py). A row moves pending → sending → sent, or back to
+pending after a failed try, or to failed after too many. A crashed delivery leaves a row in
+`sending`; it becomes claimable again after CLAIM_TIMEOUT (the one at-least-once window).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from store.models import Outbox
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+NEW_IDS = "new_outbox_ids"  # session.info key: rows to enqueue once the transaction commits
+
+
+def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
+        now: datetime, ticket_id: int | None = None) -> Outbox:
+    row = Outbox(to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
+                 ticket_id=ticket_id, created_at=now)
+    session.add(row)
+    session.flush()
+    session.info.setdefault(NEW_IDS, []).append(row.id)
+    return row
+
+
+def take_new_ids(session: Session) -> list[int]:
+    """The ids of rows added in the transaction just committed (and forget them)."""
+    return session.info.pop(NEW_IDS, [])
+
+
+def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:
+    """Mark a row as being delivered by us; None if it is sent, failed or in someone's hands."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id,
+               or_(Outbox.status == "pending",
+                   (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
+        .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1))
+    if result.rowcount != 1:
+        return None
+    return session.get(Outbox, outbox_id, populate_existing=True)
+
+
+def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
+    session.execute(update(Outbox).where(Outbox.id == outbox_id)
+                    .values(status="sent", sent_at=now, last_error=None))
+
+
+def mark_failed_try(session: Session, outbox_id: int, error: str) -> str:
+    """Record a failed try; the row is retried unless it has used up its attempts."""
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+    row.last_error = error[:2000]
+    return row.status
+
+
+def stale_ids(session: Session, now: datetime, older_than: timedelta,
+              limit: int = 1000) -> list[int]:
+    """Rows that should have been delivered by now: their job was lost or is long overdue."""
+    return list(session.scalars(
+        select(Outbox.id)
+        .where(or_((Outbox.status == "pending") & (Outbox.created_at < now - older_than),
+                   (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
+        .order_by(Outbox.id).limit(limit)))

@@ -1,0 +1,58 @@
+"""The area tree, staff and residents: who is where."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Area, Resident, Staff, Ticket
+
+OPEN_STATES = ("new", "assigned", "accepted", "reopened")
+
+
+def area_by_code(session: Session, code: str) -> Area | None:
+    return session.scalar(select(Area).where(Area.code == code))
+
+
+def root_area(session: Session) -> Area | None:
+    """The district at the top of the tree (the unassigned pool when no grid is known)."""
+    return session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+
+
+def resident_for(session: Session, openid: str, now: datetime) -> Resident:
+    resident = session.scalar(select(Resident).where(Resident.openid == openid))
+    if resident is None:
+        resident = Resident(openid=openid, created_at=now)
+        session.add(resident)
+        session.flush()
+    return resident
+
+
+def staff_by_openid(session: Session, openid: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.openid == openid, Staff.active.is_(True)))
+
+
+def open_load(session: Session, staff_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.assignee_id.in_(staff_ids), Ticket.status.in_(OPEN_STATES))
+        .group_by(Ticket.assignee_id))
+    return dict(rows.all())
+
+
+def pick_assignee(session: Session, grid: Area) -> Staff | None:
+    """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
+    community station (小事不出网格、大事不出社区)."""
+    for area, roles in ((grid, ("grid_worker",)), (grid, ("grid_leader",)),
+                        (grid.parent, ("community",))):
+        if area is None:
+            continue
+        candidates = list(session.scalars(
+            select(Staff).where(Staff.area_id == area.id, Staff.role.in_(roles),
+                                Staff.active.is_(True), Staff.on_duty.is_(True))
+            .order_by(Staff.id)))
+        if candidates:
+            load = open_load(session, [s.id for s in candidates])
+            return min(candidates, key=lambda s: load.get(s.id, 0))
+    return None
