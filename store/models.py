@@ -69,6 +69,7 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     area: Mapped[Area] = relationship()
+    department: Mapped[str | None] = mapped_column(String(32))  # for role=department
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

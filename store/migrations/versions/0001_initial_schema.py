@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=True),
     sa.Column('openid', sa.String(length=64), nullable=True),
     sa.Column('on_duty', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),

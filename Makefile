@@ -1,0 +1,38 @@
+# GridDesk: `make run` starts the product, `make test` runs the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GRIDDESK_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test bench setup demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/griddesk init-db
+	$(BIN)/griddesk demo-data
+
+run: demo
+	@echo ""
+	@echo "GridDesk 网格服务台 on http://127.0.0.1:$${PORT:-8000}"
+	@echo "  console:  http://127.0.0.1:$${PORT:-8000}/console/  (admin / griddesk)"
+	@echo "  WeChat callback: /wechat  Token=$${WECHAT_TOKEN:-griddesk}" \
+	      "EncodingAESKey=$${WECHAT_ENCODING_AES_KEY:-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG}" \
+	      "AppID=$${WECHAT_APP_ID:-wx5a3c0d9b1e2f4a68}"
+	@echo '  try:  eval "$$($(BIN)/griddesk sign 楼道灯坏了三天了)" | $(BIN)/griddesk open-reply'
+	@echo '        $(BIN)/griddesk messages'
+	@echo ""
+	$(BIN)/honcho start --port $${PORT:-8000}
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

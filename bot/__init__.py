@@ -1,0 +1,28 @@
+"""The edges of GridDesk: the Flask app factory, the webhook, the console, jobs and the CLI."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from bot.config import Settings, instance_dir
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
+                      **settings.extra)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+
+    from bot import console, health, services, webhook
+    services.init_app(app, settings)
+    webhook.init_app(app)
+    health.init_app(app)
+    console.init_app(app)
+
+    import nlp
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter, per process
+    nlp.load()  # jieba's dictionary loads now, not on the first resident's message
+    return app

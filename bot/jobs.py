@@ -1,0 +1,48 @@
+"""RQ jobs. They take ids, never objects, and run inside the app context of a worker."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.services import DELIVERY_RETRY, services
+from store import outbox
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox(outbox_id: int) -> str:
+    """Hand one outbox row to the transport; raise on failure so RQ retries it."""
+    svc = services()
+    with svc.db.transaction() as session:
+        row = outbox.claim(session, outbox_id, svc.now())
+    if row is None:
+        return "skipped"  # already sent, given up, or being sent by another worker
+    try:
+        svc.transport.send(row)
+    except Exception as error:
+        with svc.db.transaction() as session:
+            state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
+        log.warning("delivery of outbox %s failed (%s): %s", outbox_id, state, error)
+        raise
+    with svc.db.transaction() as session:
+        outbox.mark_sent(session, outbox_id, svc.now())
+    return "sent"
+
+
+def requeue_stale_outbox() -> int:
+    """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
+    svc = services()
+    older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
+    with svc.db.sessions() as session:
+        ids = outbox.stale_ids(session, svc.now(), older_than)
+    for outbox_id in ids:
+        svc.enqueue(deliver_outbox, outbox_id, retry=DELIVERY_RETRY)
+    if ids:
+        log.info("re-enqueued %d stale outbox rows", len(ids))
+    return len(ids)
+
+
+def reprocess_inbound(inbound_id: int) -> str:
+    """Handle a stored message whose first handling failed; the reply goes out by the outbox."""
+    from bot.inbox import process_stored
+    return process_stored(services(), inbound_id)

@@ -1,0 +1,66 @@
+"""The shared parts of one app: settings, database, Redis, queue, outbound transport."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry
+
+from bot.config import Settings
+from bot.transport import LocalTransport, WeChatTransport
+from store import Database
+
+log = logging.getLogger(__name__)
+KEY = "griddesk"
+DELIVERY_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    redis: redis.Redis
+    queue: Queue
+    transport: LocalTransport | WeChatTransport
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    def enqueue(self, func, *args, **options) -> bool:
+        """Queue a job; False when Redis is unreachable (the periodic sweep catches up)."""
+        try:
+            self.queue.enqueue(func, *args, **options)
+            return True
+        except redis.RedisError as error:
+            log.warning("enqueue of %s%r failed: %s", func.__name__, args, error)
+            return False
+
+    def deliver_later(self, outbox_ids: list[int]) -> None:
+        from bot.jobs import deliver_outbox
+        for outbox_id in outbox_ids:
+            self.enqueue(deliver_outbox, outbox_id, retry=DELIVERY_RETRY)
+
+
+def connect_redis(url: str) -> redis.Redis:
+    # Short timeouts: a dead Redis must never hold a WeChat callback near its 5 s limit.
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+
+
+def init_app(app: Flask, settings: Settings) -> Services:
+    db = Database(settings.database_url)
+    connection = connect_redis(settings.redis_url)
+    transport = (WeChatTransport(settings, connection) if settings.uses_real_wechat
+                 else LocalTransport(db))
+    services = Services(settings=settings, db=db, redis=connection,
+                        queue=Queue(settings.queue_name, connection=connection),
+                        transport=transport)
+    app.extensions[KEY] = services
+    return services
+
+
+def services(app: Flask | None = None) -> Services:
+    return (app or current_app).extensions[KEY]

@@ -1,0 +1,168 @@
+"""WeChat's callback protocol: signatures, safe-mode crypto, parsing and passive replies.
+
+wechatpy does the crypto and parsing; the comparisons are ours because wechatpy compares
+signatures with `!=` (not constant-time).
+"""
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+import xmltodict
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.replies import TextReply
+from wechatpy.utils import WeChatSigner
+
+
+class Forbidden(Exception):
+    """The request is not from WeChat (bad or missing signature): 403."""
+
+
+class BadRequest(Exception):
+    """The request is from WeChat's side of the protocol but cannot be read: 400."""
+
+
+def sign(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def signature_matches(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One verified, decrypted and parsed POST from WeChat."""
+
+    xml: str
+    message: object  # a wechatpy message or event
+    encrypted: bool
+
+    @property
+    def dedupe_key(self) -> str:
+        """WeChat retries carry the same MsgId; events have none, so sender + time + event."""
+        msg = self.message
+        if getattr(msg, "id", 0):
+            return f"msg:{msg.id}"
+        return f"ev:{msg.source}:{msg.create_time.timestamp():.0f}:{getattr(msg, 'event', '')}"
+
+
+class Protocol:
+    """The server side of one official account's callback URL."""
+
+    def __init__(self, token: str, encoding_aes_key: str | None, app_id: str | None):
+        self.token = token
+        self.crypto = (WeChatCrypto(token, encoding_aes_key, app_id)
+                       if encoding_aes_key and app_id else None)
+
+    def verify_url(self, args) -> str:
+        """GET /wechat: the 公众号 echoes echostr verbatim when the plain signature matches."""
+        self.check_plain(args)
+        return args.get("echostr", "")
+
+    def check_plain(self, args) -> None:
+        expected = sign(self.token, args.get("timestamp", ""), args.get("nonce", ""))
+        if not signature_matches(expected, args.get("signature")):
+            raise Forbidden("signature mismatch")
+
+    def open(self, args, body: bytes) -> Callback:
+        """Verify, decrypt (safe and compatible mode) and parse a POSTed message."""
+        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if encrypted:
+            xml = self._decrypt(args, body)
+        else:
+            self.check_plain(args)
+            xml = _text(body)
+        try:
+            message = parse_message(xml)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise BadRequest(f"unreadable message: {type(error).__name__}") from error
+        except Exception as error:  # xml.parsers.expat.ExpatError and its kin
+            raise BadRequest(f"malformed XML: {error}") from error
+        if message is None:
+            raise BadRequest("empty body")
+        return Callback(xml=xml, message=message, encrypted=encrypted)
+
+    def _decrypt(self, args, body: bytes) -> str:
+        if self.crypto is None:
+            raise BadRequest("safe mode is not configured (WECHAT_ENCODING_AES_KEY)")
+        if args.get("signature") is not None:
+            self.check_plain(args)
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        try:
+            envelope = xmltodict.parse(_text(body))["xml"]
+            encrypt = envelope["Encrypt"]
+        except Exception as error:
+            raise BadRequest("no Encrypt element in a safe-mode body") from error
+        if not signature_matches(sign(self.token, timestamp, nonce, encrypt),
+                                 args.get("msg_signature")):
+            raise Forbidden("msg_signature mismatch")
+        try:
+            return self.crypto.decrypt_message(envelope, args["msg_signature"], timestamp, nonce)
+        except Exception as error:  # bad base64, padding or AppID
+            raise BadRequest(f"cannot decrypt: {type(error).__name__}") from error
+
+    def reply(self, callback: Callback, text: str | None, nonce: str) -> str:
+        """The passive reply body: `success` when there is nothing to say."""
+        if not text:
+            return "success"
+        xml = TextReply(content=text, message=callback.message).render()
+        if callback.encrypted:
+            return self.crypto.encrypt_message(xml, nonce, str(int(time.time())))
+        return xml
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest("body is not UTF-8") from error
+
+
+def text_message_xml(openid: str, text: str, *, to: str = "gh_griddesk", msg_id: int,
+                     create_time: int) -> str:
+    return ("<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
+            "<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            "<CreateTime>{time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            "<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").format(
+        to=to, openid=openid, time=create_time, msg_id=msg_id,
+        text=text.replace("]]>", "]]]]><![CDATA[>"))
+
+
+def event_xml(openid: str, event: str, key: str | None = None, *, to: str = "gh_griddesk",
+              create_time: int) -> str:
+    key_xml = f"<EventKey><![CDATA[{key}]]></EventKey>" if key is not None else ""
+    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[{event}]]></Event>{key_xml}</xml>")
+
+
+def signed_request(protocol: Protocol, xml: str, *, encrypted: bool, openid: str,
+                   timestamp: str, nonce: str) -> tuple[dict, str]:
+    """What WeChat would send for this message: (query string args, body)."""
+    args = {"signature": sign(protocol.token, timestamp, nonce), "timestamp": timestamp,
+            "nonce": nonce, "openid": openid}
+    if not encrypted:
+        return args, xml
+    envelope = xmltodict.parse(protocol.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
+    body = (f"<xml><ToUserName><![CDATA[gh_griddesk]]></ToUserName>"
+            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+    args.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
+    return args, body
+
+
+def open_reply(protocol: Protocol, body: str) -> str | None:
+    """The text inside a passive reply (decrypting it if needed); None for `success`."""
+    if body.strip() in ("", "success"):
+        return None
+    envelope = xmltodict.parse(body)["xml"]
+    if "Encrypt" in envelope:
+        xml = protocol.crypto.decrypt_message(envelope, envelope["MsgSignature"],
+                                              envelope["TimeStamp"], envelope["Nonce"])
+        envelope = xmltodict.parse(xml)["xml"]
+    return envelope.get("Content")

@@ -1,0 +1,40 @@
+"""What a handler is given: everything it may use, nothing it must fetch for itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from store import registry
+from store.models import Resident, Staff
+from store.sla import SlaPolicy
+
+
+@dataclass
+class Reply:
+    """A handler's answer: the passive reply text (None: nothing to say) and its ticket."""
+
+    text: str | None
+    ticket_id: int | None = None
+
+
+@dataclass
+class Context:
+    session: Session
+    openid: str
+    now: datetime
+    classify: Callable
+    policy: SlaPolicy = field(default_factory=SlaPolicy)
+    # enqueue(func, *args): run a job once this message's transaction has committed.
+    enqueue: Callable = lambda func, *args: None
+
+    @cached_property
+    def resident(self) -> Resident:
+        return registry.resident_for(self.session, self.openid, self.now)
+
+    @cached_property
+    def staff(self) -> Staff | None:
+        return registry.staff_by_openid(self.session, self.openid)

@@ -1,0 +1,45 @@
+"""A resident's words become a ticket."""
+from __future__ import annotations
+
+from handlers import replies
+from handlers.base import Handler, MessageType
+from handlers.context import Context, Reply
+from store import tickets
+
+
+def triage_of(result) -> tickets.Triage:
+    return tickets.Triage(kind=result.kind, domain=result.domain, category=result.category,
+                          department=result.department, urgency=result.urgency,
+                          keywords=result.keywords)
+
+
+class ReportTicket(Handler):
+    """Text, or voice that WeChat transcribed (Recognition), opens a ticket."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return msg.type == "text" or (msg.type == "voice" and bool(msg.recognition))
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = (msg.content if msg.type == "text" else msg.recognition).strip()
+        result = ctx.classify(text)
+        if result.kind == "other" and result.urgency == "normal":
+            return Reply(replies.GUIDE)
+        ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
+                                     triage=triage_of(result), now=ctx.now, policy=ctx.policy)
+        return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+
+
+class UnrecognisedVoice(MessageType):
+    types = ("voice",)
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        return Reply(replies.VOICE_UNRECOGNISED)
+
+
+class Media(MessageType):
+    """Pictures, video and locations need words to become a ticket (for now)."""
+
+    types = ("image", "video", "shortvideo", "location", "link")
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        return Reply(replies.MEDIA)

@@ -1,0 +1,32 @@
+"""Who may see what: a staff member sees the tickets of their area and everything below it."""
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from store.models import Area, Staff, Ticket
+
+SEES_EVERYTHING = ("admin", "district")
+
+
+def area_ids_under(session: Session, area_id: int) -> list[int]:
+    ids, frontier = [area_id], [area_id]
+    while frontier:
+        frontier = list(session.scalars(select(Area.id).where(Area.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids
+
+
+def visible_tickets(session: Session, staff: Staff) -> Select:
+    query = select(Ticket)
+    if staff.role in SEES_EVERYTHING:
+        return query
+    if staff.role == "department":
+        return query.where(Ticket.tier == "department", Ticket.department == staff.department)
+    ids = area_ids_under(session, staff.area_id)
+    return query.where(or_(Ticket.grid_id.in_(ids), Ticket.area_id.in_(ids)))
+
+
+def can_see(session: Session, staff: Staff, ticket: Ticket) -> bool:
+    query = visible_tickets(session, staff).where(Ticket.id == ticket.id)
+    return session.scalar(query) is not None
