@@ -44,11 +44,15 @@ class Callback:
 
     @property
     def dedupe_key(self) -> str:
-        """WeChat retries carry the same MsgId; events have none, so sender + time + event."""
-        msg = self.message
-        if getattr(msg, "id", 0):
-            return f"msg:{msg.id}"
-        return f"ev:{msg.source}:{msg.create_time.timestamp():.0f}:{getattr(msg, 'event', '')}"
+        """WeChat retries carry the same MsgId; events have none, so sender + time + event.
+
+        Built from the raw fields: wechatpy's converters raise on odd values (a CreateTime
+        beyond year 9999), and a key must never fail.
+        """
+        raw = self.message._data
+        if raw.get("MsgId"):
+            return f"msg:{raw['MsgId']}"[:128]
+        return f"ev:{raw.get('FromUserName')}:{raw.get('CreateTime')}:{raw.get('Event')}"[:128]
 
 
 class Protocol:

