@@ -9,7 +9,6 @@ from rq import Retry
 from wechatpy import parse_message
 
 import handlers
-import nlp
 from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
@@ -45,7 +44,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     try:
         with svc.db.transaction() as session:
             ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
-                                   classify=nlp.classify, policy=svc.settings.sla_policy,
+                                   classify=svc.classify, policy=svc.settings.sla_policy,
                                    enqueue=lambda func, *args: later.append((func, args)))
             answer = handlers.dispatch(msg, ctx)
             if answer.text and not passive:

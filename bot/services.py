@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 import redis
 from flask import Flask, current_app
@@ -25,6 +26,7 @@ class Services:
     redis: redis.Redis
     queue: Queue
     transport: LocalTransport | WeChatTransport
+    classify: Callable  # nlp.classify; a service so a test can make it fail
 
     @staticmethod
     def now() -> datetime:
@@ -51,13 +53,14 @@ def connect_redis(url: str) -> redis.Redis:
 
 
 def init_app(app: Flask, settings: Settings) -> Services:
+    import nlp
     db = Database(settings.database_url)
     connection = connect_redis(settings.redis_url)
     transport = (WeChatTransport(settings, connection) if settings.uses_real_wechat
                  else LocalTransport(db))
     services = Services(settings=settings, db=db, redis=connection,
                         queue=Queue(settings.queue_name, connection=connection),
-                        transport=transport)
+                        transport=transport, classify=nlp.classify)
     app.extensions[KEY] = services
     return services
 

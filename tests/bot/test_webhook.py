@@ -1,0 +1,140 @@
+"""The callback URL as WeChat uses it: signatures, modes, retries, failures."""
+import threading
+import time
+from urllib.parse import urlencode
+
+from bot.wechat import open_reply, sign, signed_request, text_message_xml
+from handlers import replies
+from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
+
+from tests.support import Chat, count, rows
+
+
+def test_url_verification_echoes_echostr_only_when_signed(client):
+    args = {"timestamp": "1700000000", "nonce": "42", "echostr": "hello-wechat"}
+    good = client.get("/wechat?" + urlencode({**args, "signature": sign("griddesk", "1700000000",
+                                                                         "42")}))
+    assert good.status_code == 200 and good.get_data(as_text=True) == "hello-wechat"
+    assert client.get("/wechat?" + urlencode({**args, "signature": "0" * 40})).status_code == 403
+    assert client.get("/wechat?" + urlencode(args)).status_code == 403
+
+
+def _request(chat, text, *, encrypted, msg_id=7001):
+    xml = text_message_xml(chat.openid, text, msg_id=msg_id, create_time=int(time.time()))
+    return signed_request(chat.protocol, xml, encrypted=encrypted, openid=chat.openid,
+                          timestamp=str(int(time.time())), nonce="12345")
+
+
+def test_a_forged_plain_message_is_refused_and_not_stored(client, chat, svc):
+    args, body = _request(chat, "楼道灯坏了", encrypted=False)
+    args["signature"] = "f" * 40
+    response = client.post("/wechat?" + urlencode(args), data=body)
+    assert response.status_code == 403
+    assert count(svc, InboundMessage) == 0 and count(svc, Ticket) == 0
+
+
+def test_a_safe_mode_message_with_a_wrong_msg_signature_is_refused(client, chat, svc):
+    args, body = _request(chat, "楼道灯坏了", encrypted=True)
+    args["msg_signature"] = "0" * 40
+    assert client.post("/wechat?" + urlencode(args), data=body).status_code == 403
+    assert count(svc, Ticket) == 0
+
+
+def test_plain_mode_gets_a_plain_reply_and_safe_mode_an_encrypted_one(client, chat):
+    plain_args, plain_body = _request(chat, "垃圾桶满了没人清运", encrypted=False, msg_id=1)
+    plain = client.post("/wechat?" + urlencode(plain_args), data=plain_body)
+    assert "<Content><![CDATA[已受理" in plain.get_data(as_text=True)
+
+    safe_args, safe_body = _request(chat, "路灯不亮", encrypted=True, msg_id=2)
+    safe = client.post("/wechat?" + urlencode(safe_args), data=safe_body).get_data(as_text=True)
+    assert "<Encrypt>" in safe and "已受理" not in safe
+    assert open_reply(chat.protocol, safe).startswith("已受理")
+
+
+def test_compatible_mode_body_is_decrypted(client, chat, svc):
+    """Compatible mode sends the plaintext fields and <Encrypt> together."""
+    args, encrypted_body = _request(chat, "楼道垃圾堆放没人清运", encrypted=True)
+    body = encrypted_body.replace(
+        "</xml>", "<FromUserName><![CDATA[o_demo_resident]]></FromUserName>"
+                  "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[楼道垃圾堆放没人清运]]>"
+                  "</Content><MsgId>7001</MsgId></xml>")
+    response = client.post("/wechat?" + urlencode(args), data=body)
+    assert open_reply(chat.protocol, response.get_data(as_text=True)).startswith("已受理")
+    assert rows(svc, Ticket)[0].description == "楼道垃圾堆放没人清运"
+
+
+def test_a_curl_form_post_is_read_from_the_raw_body(client, chat, svc):
+    args, body = _request(chat, "电梯困人了", encrypted=False)
+    response = client.post("/wechat?" + urlencode(args), data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and count(svc, Ticket) == 1
+
+
+def test_unreadable_bodies_get_a_4xx_with_a_reason(client, chat):
+    args, _ = _request(chat, "x", encrypted=False)
+    url = "/wechat?" + urlencode(args)
+    for body in (b"<xml><Content>unclosed", b"\xff\xfe not utf-8", b"",
+                 b'<!DOCTYPE x [<!ENTITY a "b">]><xml><MsgType>text</MsgType></xml>'):
+        response = client.post(url, data=body)
+        assert response.status_code == 400, body
+        assert "bad request" in response.get_data(as_text=True)
+    huge = client.post(url, data=b"<xml>" + b"a" * (1024 * 1024 + 1) + b"</xml>")
+    assert huge.status_code == 413
+
+
+def test_wechat_retries_make_one_ticket_and_get_the_same_answer(chat, svc):
+    first = chat.send("小区门口垃圾堆放发臭", msg_id=555)
+    again = chat.send("小区门口垃圾堆放发臭", msg_id=555)
+    third = chat.send("小区门口垃圾堆放发臭", msg_id=555)
+    assert first == again == third and first.startswith("已受理")
+    assert count(svc, Ticket) == 1 and count(svc, InboundMessage) == 1
+    assert count(svc, Outbox) == 1  # one notice to the grid worker, not three
+
+
+def test_concurrent_retries_from_three_connections_make_one_ticket(app, demo, svc):
+    answers = []
+
+    def send():
+        answers.append(Chat(app.test_client(), demo.DEMO_RESIDENT).send("井盖松动了", msg_id=777))
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert count(svc, Ticket) == 1 and count(svc, Outbox) == 1
+    assert len(answers) == 3 and len(set(answers)) == 1 and answers[0].startswith("已受理")
+
+
+def test_a_message_that_fails_to_be_handled_is_kept_and_answered_later(chat, svc, worker):
+    classify = svc.classify
+
+    def broken(text):
+        raise RuntimeError("classifier down")
+
+    svc.classify = broken
+    reply = chat.send("楼上漏水到我家了")
+    assert reply == replies.ACK_LATER  # no ticket number promised: none was committed
+    [stored] = rows(svc, InboundMessage)
+    assert stored.status == "failed" and "楼上漏水" in stored.raw
+    assert count(svc, Ticket) == 0
+
+    svc.classify = classify
+    worker()  # the reprocess job runs, and then the deliveries it queued
+    [ticket] = rows(svc, Ticket)
+    assert rows(svc, InboundMessage)[0].status == "processed"
+    to_resident = rows(svc, LocalDelivery, LocalDelivery.to_openid == chat.openid)
+    assert [d.payload["text"] for d in to_resident][0].startswith(
+        f"已受理，工单号 {ticket.number}")
+    assert count(svc, LocalDelivery, LocalDelivery.to_openid == "o_worker_01") == 1
+
+
+def test_a_message_arriving_with_the_database_down_is_left_for_wechat_to_retry(
+        make_app, demo, chat, svc):
+    down = make_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = Chat(down.test_client(), chat.openid).client.post(
+        "/wechat?" + urlencode(_request(chat, "路灯坏了", encrypted=False)[0]),
+        data=_request(chat, "路灯坏了", encrypted=False)[1])
+    assert response.status_code == 503
+    assert "工单" not in response.get_data(as_text=True)
+    assert count(svc, Ticket) == 0
