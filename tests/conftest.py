@@ -4,6 +4,7 @@ app → client → chat: a test reads like a conversation, `chat.send("楼道灯
 """
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -36,20 +37,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _drop_databases_of_dead_runs(connection) -> None:
+    names = connection.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                               {"p": f"{PG_TEST_DB}_%"})
+    for name in list(names):
+        pid = int(name.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        except PermissionError:
+            pass
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """DATABASE_URL if given; else a database of this run's own on the local PostgreSQL (so
+    runs side by side never collide); else SQLite."""
     if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    if answers(5432):
+        yield os.environ["DATABASE_URL"]
+    elif answers(5432):
+        name = f"{PG_TEST_DB}_{os.getpid()}"
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                       {"name": PG_TEST_DB})
-            if not exists:
-                connection.execute(text(f"CREATE DATABASE {PG_TEST_DB}"))
+            _drop_databases_of_dead_runs(connection)
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
-        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_TEST_DB}"
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'griddesk.db'}"
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'griddesk.db'}"
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +116,14 @@ def empty_database(db: Database) -> None:
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
+_queues = itertools.count()
+
+
 @pytest.fixture
 def settings(schema, redis_url, tmp_path) -> Settings:
+    # A queue of each test's own: Redis is shared with other runs, so it is never flushed.
     return Settings(database_url=schema, redis_url=redis_url, secret_key="test-secret",
-                    queue_name="griddesk-test",
+                    queue_name=f"griddesk-test-{os.getpid()}-{next(_queues)}",
                     extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
 
 
@@ -125,8 +147,8 @@ def app(make_app):
     app = make_app()
     svc = app.extensions["griddesk"]
     empty_database(svc.db)
-    svc.redis.flushdb()
-    return app
+    yield app
+    svc.queue.empty()
 
 
 @pytest.fixture

@@ -1,0 +1,71 @@
+"""The console: login, scope, the ticket page, the recorded messages, health."""
+import re
+
+import pytest
+
+from store.models import Ticket
+
+from tests.support import rows
+
+
+def login(client, username, password="griddesk"):
+    return client.post("/console/login", data={"username": username, "password": password})
+
+
+def test_pages_need_a_login(client, demo):
+    response = client.get("/console/")
+    assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_a_wrong_password_is_refused_politely(client, demo):
+    response = login(client, "admin", "wrong-password")
+    assert response.status_code == 200 and "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+
+
+def test_an_agent_sees_the_new_ticket_and_its_timeline(client, chat, svc):
+    chat.send("小区路灯坏了一排")
+    [ticket] = rows(svc, Ticket)
+    assert login(client, "district").status_code == 302
+    inbox = client.get("/console/").get_data(as_text=True)
+    assert ticket.number in inbox and "张伟" in inbox and "待接单" in inbox
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "小区路灯坏了一排" in page and "路灯" in page and "幸福里第1网格" in page
+
+
+def test_a_worker_cannot_open_another_grids_ticket(client, chat, svc):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    login(client, "worker02")  # 王芳, grid 2 of 幸福里
+    assert client.get(f"/console/tickets/{ticket.number}").status_code == 404
+    assert ticket.number not in client.get("/console/").get_data(as_text=True)
+    client.post("/console/logout")
+    login(client, "community001001")  # the community above both grids sees it
+    assert client.get(f"/console/tickets/{ticket.number}").status_code == 200
+
+
+def test_the_recorded_notification_is_shown(client, chat, worker):
+    chat.send("小区垃圾清运不及时")
+    worker()
+    login(client, "admin")
+    page = client.get("/console/messages").get_data(as_text=True)
+    assert "o_worker_01" in page and "新工单" in page and "本地记录" in page
+
+
+def test_login_needs_a_csrf_token(make_app, demo, app):
+    strict = make_app(extra={"TESTING": True})  # CSRF on, as in production
+    client = strict.test_client()
+    assert login(client, "admin").status_code == 400
+    form = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    response = client.post("/console/login", data={"username": "admin", "password": "griddesk",
+                                                    "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_health_reports_database_and_redis(client, make_app):
+    assert client.get("/healthz").get_json() == {"database": "ok", "redis": "ok",
+                                                "status": "ok", "transport": "local"}
+    degraded = make_app(redis_url="redis://127.0.0.1:1/0").test_client().get("/healthz")
+    assert degraded.status_code == 200
+    assert degraded.get_json()["redis"].startswith("unavailable")
