@@ -1,0 +1,81 @@
+"""The `griddesk` command line, run as a user would (against the test database)."""
+import shlex
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.wechat import open_reply
+from store.models import Area, Staff, Ticket
+
+from tests.support import count, rows
+
+
+@pytest.fixture
+def griddesk(app, settings, tmp_path):
+    env = {"DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "SECRET_KEY": "test", "GRIDDESK_INSTANCE": str(tmp_path)}
+    runner = CliRunner(env=env)
+
+    def run(*args, input=None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+    return run
+
+
+def test_demo_data_loads_once(griddesk, svc):
+    first = griddesk("demo-data")
+    assert first.exit_code == 0 and "'areas': 19" in first.output
+    assert count(svc, Area, Area.level == "grid") == 12
+    assert count(svc, Staff, Staff.role == "grid_worker") == 12
+    again = griddesk("demo-data")
+    assert "'areas': 0, 'staff': 0" in again.output and count(svc, Area) == 19
+
+
+def test_create_user_makes_an_account_that_can_log_in(griddesk, client, svc):
+    griddesk("demo-data")
+    result = griddesk("create-user", "liming", "--role", "street", "--area", "330199002",
+                      "--password", "s3cret-pass", "--name", "李明")
+    assert result.exit_code == 0 and "西溪街道" in result.output
+    response = client.post("/console/login", data={"username": "liming",
+                                                   "password": "s3cret-pass"})
+    assert response.status_code == 302
+
+
+def test_create_user_explains_what_is_wrong(griddesk):
+    griddesk("demo-data")
+    unknown = griddesk("create-user", "x", "--role", "admin", "--area", "000",
+                       "--password", "long-enough")
+    assert unknown.exit_code == 2 and "no area with code 000" in unknown.output
+    short = griddesk("create-user", "x", "--role", "admin", "--area", "330199",
+                     "--password", "short")
+    assert short.exit_code == 2 and "at least 8 characters" in short.output
+    taken = griddesk("create-user", "admin", "--role", "admin", "--area", "330199",
+                     "--password", "long-enough")
+    assert taken.exit_code == 2 and "already exists" in taken.output
+
+
+@pytest.mark.parametrize("mode", [[], ["--plain"]])
+def test_sign_prints_a_request_the_webhook_accepts(griddesk, client, svc, mode):
+    griddesk("demo-data")
+    result = griddesk("sign", "楼道灯坏了三天了", *mode)
+    words = shlex.split(result.output)
+    assert words[:4] == ["curl", "-s", "-X", "POST"]
+    url, body = urlsplit(words[4]), words[words.index("--data-binary") + 1]
+    assert url.path == "/wechat" and url.port == 8000
+    response = client.post(f"/wechat?{url.query}", data=body.encode())
+    reply = open_reply(client.application.extensions["wechat_protocol"],
+                       response.get_data(as_text=True))
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格员张伟")
+
+
+def test_sign_a_grid_qr_scan(griddesk, client, svc):
+    griddesk("demo-data")
+    words = shlex.split(griddesk("sign", "--openid", "o_new", "--event", "subscribe",
+                                 "--key", "qrscene_grid:330199001002003").output)
+    url, body = urlsplit(words[4]), words[words.index("--data-binary") + 1]
+    reply = open_reply(client.application.extensions["wechat_protocol"],
+                       client.post(f"/wechat?{url.query}", data=body.encode())
+                       .get_data(as_text=True))
+    assert "和平第3网格" in reply
