@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator)
+                        TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 AREA_LEVELS = ("district", "street", "community", "grid")
@@ -61,6 +61,7 @@ class Area(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("bind_code", name="uq_staff_bind_code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -73,6 +74,9 @@ class Staff(Base):
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # One-time code from the console; the staff member sends "绑定 <code>" from WeChat.
+    bind_code: Mapped[str | None] = mapped_column(String(16))
+    bind_code_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -85,6 +89,8 @@ class Resident(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     # WeChat allows customer-service messages only within 48 h of the last inbound message.
     last_inbound_at: Mapped[datetime | None]
+    # What the conversation is waiting for, e.g. {"awaiting": "rating", "ticket": "2611230001"}.
+    state: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -137,11 +143,25 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(Integer)
-    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)  # rework 返工
+    # 0 grid worker, 1 grid leader, 2 community, 3 street, 4 district (see store.ladder).
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When each clock's breach was acted on: a clock escalates once, however often swept.
+    accept_breached_at: Mapped[datetime | None]
+    reply_breached_at: Mapped[datetime | None]
+    resolve_breached_at: Mapped[datetime | None]
+    extended_at: Mapped[datetime | None]
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    return_visit_at: Mapped[datetime | None]
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
 
-    __table_args__ = (Index("ix_ticket_status_resolve_by", "status", "resolve_by"),)
+    __table_args__ = (Index("ix_ticket_status_resolve_by", "status", "resolve_by"),
+                      Index("ix_ticket_status_accept_by", "status", "accept_by"),
+                      Index("ix_ticket_resident_created", "resident_id", "created_at"))
 
 
 class TicketEvent(Base):
