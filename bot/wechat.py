@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import xmltodict
 from wechatpy import parse_message
-from wechatpy.crypto import WeChatCrypto
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
@@ -64,9 +64,27 @@ class Protocol:
                        if encoding_aes_key and app_id else None)
 
     def verify_url(self, args) -> str:
-        """GET /wechat: the 公众号 echoes echostr verbatim when the plain signature matches."""
+        """GET /wechat: the 公众号 echoes echostr verbatim when the plain signature matches.
+
+        The 企业微信 flavour sends an encrypted echostr signed by `msg_signature` instead;
+        with safe mode configured, that signature is checked and the plaintext is echoed.
+        """
+        if args.get("msg_signature") is not None and self.crypto is not None:
+            return self._decrypt_echostr(args)
         self.check_plain(args)
         return args.get("echostr", "")
+
+    def _decrypt_echostr(self, args) -> str:
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        echostr = args.get("echostr", "")
+        if not signature_matches(sign(self.token, timestamp, nonce, echostr),
+                                 args.get("msg_signature")):
+            raise Forbidden("msg_signature mismatch")
+        try:
+            return PrpCrypto(self.crypto.key).decrypt(echostr, self.crypto.app_id)
+        except Exception as error:  # bad base64 or padding, or another AppID/CorpID
+            # Signed with our token but not readable for our AppID: not meant for us.
+            raise Forbidden(f"cannot decrypt echostr: {type(error).__name__}") from error
 
     def check_plain(self, args) -> None:
         expected = sign(self.token, args.get("timestamp", ""), args.get("nonce", ""))
