@@ -49,6 +49,7 @@ class Settings:
     sla_emergency_reply_minutes: int = 10
     sla_emergency_resolve_hours: int = 2
     outbox_requeue_after_seconds: int = 60
+    return_visit_after_hours: int = 24
     extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
 
     @classmethod

@@ -3,8 +3,10 @@ import os
 
 from rq import cron
 
-from bot.jobs import requeue_stale_outbox
+from bot.jobs import close_and_revisit, requeue_stale_outbox, sweep_sla
 
 QUEUE = os.environ.get("QUEUE_NAME", "griddesk")
 
+cron.register(sweep_sla, queue_name=QUEUE, interval=60)
 cron.register(requeue_stale_outbox, queue_name=QUEUE, interval=60)
+cron.register(close_and_revisit, queue_name=QUEUE, interval=600)

@@ -46,3 +46,31 @@ def reprocess_inbound(inbound_id: int) -> str:
     """Handle a stored message whose first handling failed; the reply goes out by the outbox."""
     from bot.inbox import process_stored
     return process_stored(services(), inbound_id)
+
+
+def sweep_sla() -> int:
+    """Escalate tickets whose clocks ran out, one batch per transaction until none is left."""
+    from store import ladder
+    svc = services()
+    total = 0
+    while True:
+        with svc.db.transaction() as session:
+            done = ladder.sweep(session, svc.now())
+            new_ids = outbox.take_new_ids(session)
+        svc.deliver_later(new_ids)
+        total += done
+        if done == 0:
+            return total
+
+
+def close_and_revisit() -> dict:
+    """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now."""
+    from store import tickets
+    svc = services()
+    with svc.db.transaction() as session:
+        closed = tickets.close_unrated(session, svc.now())
+        visited = tickets.return_visits(
+            session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
+        new_ids = outbox.take_new_ids(session)
+    svc.deliver_later(new_ids)
+    return {"closed": closed, "visited": visited}

@@ -31,6 +31,14 @@ class Context:
     # enqueue(func, *args): run a job once this message's transaction has committed.
     enqueue: Callable = lambda func, *args: None
 
+    _understood: dict = field(default_factory=dict, repr=False)
+
+    def understand(self, text: str):
+        """classify(text), once per message however many handlers ask."""
+        if text not in self._understood:
+            self._understood[text] = self.classify(text)
+        return self._understood[text]
+
     @cached_property
     def resident(self) -> Resident:
         return registry.resident_for(self.session, self.openid, self.now)

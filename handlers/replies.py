@@ -37,3 +37,54 @@ def ticket_opened(ticket, now) -> str:
     if ticket.urgency == "emergency":
         text = f"{DANGER}\n{text}"
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
+
+
+STAFF_HELP = ("工作人员指令：\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
+              "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）")
+RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工单”查看进度；“查询 工单号”看处理过程；"
+                 "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
+NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3栋楼道灯坏了”。"
+NEED_NUMBER = "请在指令后面加上工单号，例如：{command} 2611230001"
+NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
+NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
+BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
+ASK_NEW_MATTER = "好的，请描述新的问题，我们会另开一张工单。"
+REPORT_GUIDE = ("请直接发送文字描述问题（什么事、在哪里），可以再发图片和位置。"
+                "例如：“幸福小区3栋2单元楼道灯坏了”。")
+
+
+def listing(tickets, names) -> str:
+    lines = [f"{t.number} {names[t.status]} {t.description[:16]}" for t in tickets]
+    return "您最近的工单：\n" + "\n".join(lines) + "\n回复“查询 工单号”查看处理过程。"
+
+
+def timeline(ticket, events, names, when) -> str:
+    lines = [f"工单 {ticket.number}（{names[ticket.status]}）：{ticket.description[:60]}"]
+    lines += [f"{when(e.at)} {EVENT_NAMES.get(e.action, e.action)}"
+              f"{'：' + e.body[:60] if e.body and e.action != 'created' else ''}" for e in events]
+    return "\n".join(lines)
+
+
+EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已接单", "replied": "回复",
+               "resident_message": "您补充", "escalated": "升级督办", "transferred": "转交部门",
+               "extended": "延期", "resolved": "已办结", "rated": "已评价",
+               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消"}
+
+
+def appended(ticket, what: str) -> str:
+    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    return f"已把{what}补充到工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
+
+
+def rated(score: int) -> str:
+    if score >= 4:
+        return "感谢您的评价！我们会继续努力。"
+    return "感谢您的评价，很抱歉没让您满意。我们会回访并改进；如问题仍未解决，请回复“未解决 工单号”。"
+
+
+def staff_done(action: str, ticket) -> str:
+    return f"已{action}：工单 {ticket.number}（{ticket.description[:20]}）"
+
+
+def bound_staff(staff, area_name: str, role: str) -> str:
+    return f"绑定成功：{staff.name}（{role}，{area_name}）。新工单会推送到这里。\n{STAFF_HELP}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import Context, Reply
+from handlers.followup import NEW_MATTER
 from store import tickets
 
 
@@ -21,7 +22,10 @@ class ReportTicket(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = (msg.content if msg.type == "text" else msg.recognition).strip()
-        result = ctx.classify(text)
+        text = text.removeprefix(NEW_MATTER).lstrip(" ：:，,")
+        if ctx.resident.state.get("awaiting") == "new_matter":
+            ctx.resident.state = {}
+        result = ctx.understand(text)
         if result.kind == "other" and result.urgency == "normal":
             return Reply(replies.GUIDE)
         ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,

@@ -1,4 +1,5 @@
-"""A small demo district: 2 streets, 4 communities, 12 grids, a worker per grid.
+"""A small demo district: 2 streets, 4 communities, 12 grids, a worker per grid, a grid
+leader per community and six functional departments.
 
 Codes follow the national pattern (district 6 digits + street 3 + community 3 + grid 3).
 Loading twice changes nothing.
@@ -15,6 +16,8 @@ from store.models import Area, Resident, Staff
 DISTRICT = ("330199", "示范区")
 STREETS = (("001", "东湖街道", (("001", "幸福里社区"), ("002", "和平社区"))),
            ("002", "西溪街道", (("001", "翠苑社区"), ("002", "文新社区"))))
+LEADERS = ("周建国", "吴秀英", "郑海涛", "王桂兰")
+DEPARTMENTS = ("城管", "住建", "生态环境", "市场监管", "交警", "水电气")
 WORKERS = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷",
            "徐亮", "孙丽")
 DEMO_RESIDENT = "o_demo_resident"
@@ -33,23 +36,31 @@ def load(session: Session, *, password_hash: str, now: datetime) -> dict:
             created["areas"] += 1
         return found
 
-    def staff(username, name, role, where, phone, openid=None):
+    def staff(username, name, role, where, phone, openid=None, department=None):
         if session.scalar(select(Staff).where(Staff.username == username)) is None:
             session.add(Staff(username=username, name=name, role=role, area=where, phone=phone,
-                              openid=openid, password_hash=password_hash, created_at=now))
+                              openid=openid, password_hash=password_hash, created_at=now,
+                              department=department))
             created["staff"] += 1
 
     district = area(DISTRICT[0], DISTRICT[1], "district")
     staff("admin", "系统管理员", "admin", district, None)
-    staff("district", "区中心值班员", "district", district, "13800000000")
-    worker_no = 0
+    staff("district", "区中心值班员", "district", district, "13800000000", "o_district")
+    for n, department in enumerate(DEPARTMENTS, start=1):
+        staff(f"dept{n:02d}", f"区{department}", "department", district, f"1370000{n:04d}",
+              f"o_dept_{n:02d}", department=department)
+    worker_no = community_no = 0
     for s_code, s_name, communities in STREETS:
         street = area(district.code + s_code, s_name, "street", district)
-        staff(f"street{s_code}", f"{s_name}分中心", "street", street, f"13800000{s_code}")
+        staff(f"street{s_code}", f"{s_name}分中心", "street", street, f"13800000{s_code}",
+              f"o_street_{s_code}")
         for c_code, c_name in communities:
             community = area(street.code + c_code, c_name, "community", street)
             staff(f"community{s_code}{c_code}", f"{c_name}工作站", "community", community,
-                  f"1380000{s_code}{c_code[-1]}")
+                  f"1380000{s_code}{c_code[-1]}", f"o_community_{s_code}{c_code}")
+            community_no += 1
+            staff(f"leader{community_no:02d}", LEADERS[community_no - 1], "grid_leader",
+                  community, f"1360000{community_no:04d}", f"o_leader_{community_no:02d}")
             for g in range(1, 4):
                 grid = area(f"{community.code}{g:03d}", f"{c_name.removesuffix('社区')}第{g}网格",
                             "grid", community)

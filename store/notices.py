@@ -1,10 +1,14 @@
-"""What staff are told, as data: a template message with a plain-text twin."""
+"""What people are told when a ticket changes, as data: a template message with a text twin.
+
+Staff get template messages; residents get customer-service text inside WeChat's 48-hour
+window and the template form outside it (see tickets.notify_resident).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.vocab import KIND_NAMES, URGENCY_NAMES, china_time, minutes_between
+from store.vocab import KIND_NAMES, URGENCY_NAMES, china_time, mask_phone, minutes_between
 
 
 @dataclass(frozen=True)
@@ -12,25 +16,94 @@ class Notice:
     title: str
     fields: tuple[tuple[str, str], ...]
     remark: str
+    template: str = "ticket"  # which template id carries it: ticket (staff) / progress
+    plain: str | None = None  # the customer-service text, when it should read differently
 
     @property
     def text(self) -> str:
+        if self.plain is not None:
+            return self.plain
         lines = [self.title, *(f"{name}：{value}" for name, value in self.fields), self.remark]
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
 
     def as_payload(self) -> dict:
         return {"title": self.title, "fields": [list(f) for f in self.fields],
-                "remark": self.remark, "text": self.text}
+                "remark": self.remark, "template": self.template, "text": self.text}
 
 
-def assigned(ticket, now: datetime) -> Notice:
+def _who(staff) -> str:
+    from store.vocab import ROLE_NAMES
+    role = ROLE_NAMES.get(staff.role, "") if staff.role in ("grid_worker", "grid_leader") else ""
+    phone = f"（{mask_phone(staff.phone)}）" if staff.phone else ""
+    return f"{role}{staff.name}{phone}"
+
+
+def _kind(ticket) -> str:
+    return f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}"
+
+
+def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
     urgency = "" if ticket.urgency == "normal" else f"【{URGENCY_NAMES[ticket.urgency]}】"
     where = ticket.grid.name if ticket.grid else ticket.area.name
     return Notice(
-        title=f"{urgency}新工单 {ticket.number}",
-        fields=(("类型", f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}"),
-                ("内容", ticket.description[:100]),
-                ("网格", where),
+        title=f"{urgency}{reason} {ticket.number}",
+        fields=(("类型", _kind(ticket)), ("内容", ticket.description[:100]), ("网格", where),
                 ("接单时限", f"{china_time(ticket.accept_by)} 前"
                               f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
         remark=f"请回复「接单 {ticket.number}」接单。")
+
+
+def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
+    return Notice(title=f"{title} {ticket.number}",
+                  fields=(("类型", _kind(ticket)), ("内容", body[:200])),
+                  remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。")
+
+
+def progress(ticket, status: str, detail: str, plain: str) -> Notice:
+    """A resident's progress message: the template form and its customer-service text."""
+    return Notice(title=f"您的工单 {ticket.number} {status}",
+                  fields=(("工单号", ticket.number), ("处理进度", status), ("说明", detail[:200])),
+                  remark=f"回复“查询 {ticket.number}”查看全部进度。", template="progress",
+                  plain=plain)
+
+
+def accepted(ticket, staff) -> Notice:
+    who = _who(staff)
+    return progress(ticket, "已接单", f"{who}已接单",
+                    f"您的工单 {ticket.number} 已由{who}接单，正在处理。")
+
+
+def replied(ticket, staff, text: str) -> Notice:
+    return progress(ticket, "有新回复", text,
+                    f"【工单 {ticket.number}】{staff.name}回复：{text}")
+
+
+def escalated(ticket, area_name: str) -> Notice:
+    return progress(ticket, "已升级督办", f"已提交{area_name}督办",
+                    f"您的工单 {ticket.number} 已提交{area_name}督办，我们会加快处理。")
+
+
+def transferred(ticket, department: str) -> Notice:
+    return progress(ticket, "已转交部门", f"已转交{department}办理",
+                    f"您的工单 {ticket.number} 涉及{department}职责，已转交其办理。")
+
+
+def extended(ticket, reason: str) -> Notice:
+    due = china_time(ticket.resolve_by)
+    return progress(ticket, "办理时限延长", f"{reason}，预计 {due} 前办结",
+                    f"您的工单 {ticket.number} 因{reason}，办理时限延长至 {due}，请您谅解。")
+
+
+def resolved(ticket, staff, note: str) -> Notice:
+    return progress(
+        ticket, "已办结", note,
+        f"您的工单 {ticket.number} 已办结。\n处理结果：{note}\n"
+        f"请为本次服务打分：回复 1-5（5 分非常满意，1 分很不满意），也可以在分数后附上意见。\n"
+        f"如果问题没有解决，请回复“未解决 {ticket.number}”。")
+
+
+def return_visit(ticket) -> Notice:
+    return progress(
+        ticket, "回访", "请问问题现在解决了吗？",
+        f"【回访】您之前反映的问题（工单 {ticket.number}）现在解决了吗？"
+        f"如果仍未解决，请回复“未解决 {ticket.number}”，我们会重新办理。")

@@ -41,18 +41,28 @@ def open_load(session: Session, staff_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def on_duty(session: Session, area: Area | None, roles: tuple[str, ...]) -> list[Staff]:
+    if area is None:
+        return []
+    return list(session.scalars(
+        select(Staff).where(Staff.area_id == area.id, Staff.role.in_(roles),
+                            Staff.active.is_(True), Staff.on_duty.is_(True))
+        .order_by(Staff.id)))
+
+
+def leader_for(session: Session, grid: Area) -> Staff | None:
+    """The grid's leader (网格长): of this grid, or of its whole community."""
+    leaders = on_duty(session, grid, ("grid_leader",)) or on_duty(session, grid.parent,
+                                                                    ("grid_leader",))
+    return leaders[0] if leaders else None
+
+
 def pick_assignee(session: Session, grid: Area) -> Staff | None:
     """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
     community station (小事不出网格、大事不出社区)."""
-    for area, roles in ((grid, ("grid_worker",)), (grid, ("grid_leader",)),
-                        (grid.parent, ("community",))):
-        if area is None:
-            continue
-        candidates = list(session.scalars(
-            select(Staff).where(Staff.area_id == area.id, Staff.role.in_(roles),
-                                Staff.active.is_(True), Staff.on_duty.is_(True))
-            .order_by(Staff.id)))
-        if candidates:
-            load = open_load(session, [s.id for s in candidates])
-            return min(candidates, key=lambda s: load.get(s.id, 0))
-    return None
+    workers = on_duty(session, grid, ("grid_worker",))
+    if workers:
+        load = open_load(session, [s.id for s in workers])
+        return min(workers, key=lambda s: load.get(s.id, 0))
+    community = on_duty(session, grid.parent, ("community",))
+    return leader_for(session, grid) or (community[0] if community else None)

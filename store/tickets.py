@@ -1,12 +1,14 @@
 """The ticket lifecycle: the only code that changes a ticket.
 
-Every change appends a TicketEvent and writes the outbox rows it owes, in the caller's
-transaction, so a change and its messages commit or vanish together.
+new → assigned → accepted → resolved → closed, with reopened (back to the same handler,
+counted as rework 返工) and cancelled. Every change appends a TicketEvent and writes the
+outbox rows it owes, in the caller's transaction, so a change and its messages commit or
+vanish together. A change that is not allowed raises TicketError before touching anything.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,9 +16,12 @@ from sqlalchemy.orm import Session
 
 from store import notices, outbox
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
-from store.registry import pick_assignee, root_area
+from store.registry import OPEN_STATES, pick_assignee, root_area
 from store.sla import SlaPolicy
-from store.vocab import CHINA
+from store.vocab import CHINA, STATUS_NAMES
+
+REPLY_WINDOW = timedelta(hours=48)  # WeChat's limit for customer-service messages
+AUTO_CLOSE_AFTER = timedelta(hours=72)
 
 
 class TicketError(Exception):
@@ -55,19 +60,29 @@ def record_event(session: Session, ticket: Ticket, action: str, now: datetime, *
     return event
 
 
-def notify_staff(session: Session, ticket: Ticket, staff: Staff, purpose: str,
-                 message: notices.Notice, now: datetime) -> None:
+def notify_staff(session: Session, ticket: Ticket, staff: Staff | None, purpose: str,
+                 notice: notices.Notice, now: datetime) -> None:
     """A template message to a staff member's WeChat (if bound); the console shows it anyway."""
-    if staff.openid:
+    if staff is not None and staff.openid:
         outbox.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
-                   payload=message.as_payload(), now=now, ticket_id=ticket.id)
+                   payload=notice.as_payload(), now=now, ticket_id=ticket.id)
 
 
-def notify_resident(session: Session, ticket: Ticket, purpose: str, text: str,
+def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,
                     now: datetime) -> None:
-    if ticket.resident is not None:
-        outbox.add(session, to_openid=ticket.resident.openid, channel="customer_service",
-                   purpose=purpose, payload={"text": text}, now=now, ticket_id=ticket.id)
+    """Customer-service text inside the 48-hour window, the template form outside it."""
+    resident = ticket.resident
+    if resident is None:
+        return
+    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
+    outbox.add(session, to_openid=resident.openid,
+               channel="customer_service" if inside else "template", purpose=purpose,
+               payload=notice.as_payload(), now=now, ticket_id=ticket.id)
+
+
+def require(ticket: Ticket, action: str, *states: str) -> None:
+    if ticket.status not in states:
+        raise TicketError(f"工单 {ticket.number} 当前{STATUS_NAMES[ticket.status]}，不能{action}")
 
 
 def open_ticket(session: Session, *, resident: Resident | None, description: str,
@@ -83,7 +98,8 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     domain=triage.domain, category=triage.category,
                     department=triage.department, urgency=triage.urgency,
                     keywords=triage.keywords, description=description, status="new",
-                    channel=channel, created_at=now, **policy.due_times(triage.urgency, now))
+                    channel=channel, created_at=now, escalation_level=0 if grid else 4,
+                    **policy.due_times(triage.urgency, now))
     session.add(ticket)
     session.flush()
     record_event(session, ticket, "created", now, actor="resident" if resident else "system",
@@ -97,13 +113,137 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
 
 def assign(session: Session, ticket: Ticket, staff: Staff, now: datetime,
            by: Staff | None = None) -> None:
-    if ticket.status not in ("new", "assigned", "reopened"):
-        raise TicketError(f"工单 {ticket.number} 当前状态不能分派")
+    require(ticket, "分派", "new", "assigned", "accepted", "reopened")
     ticket.assignee = staff
-    ticket.status = "assigned"
+    if ticket.status == "new":
+        ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
     notify_staff(session, ticket, staff, "ticket_assigned", notices.assigned(ticket, now), now)
+
+
+def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> None:
+    """接单 (or 部门接单): whoever accepts becomes the handler."""
+    require(ticket, "接单", "new", "assigned", "reopened")
+    ticket.assignee = staff
+    ticket.status = "accepted"
+    ticket.accepted_at = ticket.accepted_at or now
+    record_event(session, ticket, "accepted", now, actor="staff", staff=staff)
+    notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
+
+
+def reply(session: Session, ticket: Ticket, staff: Staff, text: str, now: datetime) -> None:
+    """A reply to the resident (the first one stops the 30-minute clock)."""
+    require(ticket, "回复", *OPEN_STATES, "resolved")
+    if not text.strip():
+        raise TicketError("回复内容不能为空")
+    ticket.first_reply_at = ticket.first_reply_at or now
+    record_event(session, ticket, "replied", now, actor="staff", staff=staff, body=text)
+    notify_resident(session, ticket, "replied", notices.replied(ticket, staff, text), now)
+
+
+def add_note(session: Session, ticket: Ticket, staff: Staff, text: str, now: datetime) -> None:
+    if not text.strip():
+        raise TicketError("备注内容不能为空")
+    record_event(session, ticket, "note", now, actor="staff", staff=staff, body=text,
+                 public=False)
+
+
+def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
+                         text: str | None = None, **attachment) -> None:
+    """A resident's follow-up (text, picture, location) joins the ticket's timeline."""
+    require(ticket, "补充", *OPEN_STATES)
+    record_event(session, ticket, "resident_message", now, actor="resident", body=text,
+                 **attachment)
+    what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
+    notify_staff(session, ticket, ticket.assignee, "resident_message",
+                 notices.staff_update(ticket, "居民补充", what), now)
+
+
+def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime) -> None:
+    """办结: the resident is told the result and asked for a rating."""
+    require(ticket, "办结", "assigned", "accepted", "reopened")
+    if not note.strip():
+        raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
+    ticket.accepted_at = ticket.accepted_at or now
+    ticket.first_reply_at = ticket.first_reply_at or now
+    ticket.status = "resolved"
+    ticket.resolved_at = now
+    ticket.assignee = ticket.assignee or staff
+    record_event(session, ticket, "resolved", now, actor="staff", staff=staff, body=note)
+    notify_resident(session, ticket, "resolved", notices.resolved(ticket, staff, note), now)
+    if ticket.resident is not None:
+        ticket.resident.state = {"awaiting": "rating", "ticket": ticket.number}
+
+
+def rate(session: Session, ticket: Ticket, score: int, now: datetime,
+         comment: str | None = None) -> None:
+    """好差评: rating a resolved ticket closes it."""
+    require(ticket, "评价", "resolved")
+    if not 1 <= score <= 5:
+        raise TicketError("请回复 1 到 5 之间的数字")
+    ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment or None, now
+    _close(session, ticket, now, "rated", actor="resident", body=comment, rating=score)
+
+
+def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:
+    """Resolved tickets nobody rated within 72 hours close by themselves."""
+    stale = session.scalars(select(Ticket).where(Ticket.status == "resolved",
+                                                 Ticket.resolved_at < now - AUTO_CLOSE_AFTER)
+                            .limit(limit)).all()
+    for ticket in stale:
+        _close(session, ticket, now, "auto_closed")
+    return len(stale)
+
+
+def return_visits(session: Session, now: datetime, after: timedelta,
+                  limit: int = 1000) -> int:
+    """回访: residents who rated 1–2 are asked, a while later, whether it is fixed now."""
+    due = session.scalars(select(Ticket).where(Ticket.status == "closed", Ticket.rating <= 2,
+                                               Ticket.return_visit_at.is_(None),
+                                               Ticket.rated_at < now - after).limit(limit)).all()
+    for ticket in due:
+        ticket.return_visit_at = now
+        record_event(session, ticket, "return_visit", now)
+        notify_resident(session, ticket, "return_visit", notices.return_visit(ticket), now)
+    return len(due)
+
+
+def _close(session: Session, ticket: Ticket, now: datetime, action: str, **event) -> None:
+    ticket.status = "closed"
+    ticket.closed_at = now
+    record_event(session, ticket, action, now, **event)
+    resident = ticket.resident
+    if resident is not None and resident.state.get("ticket") == ticket.number:
+        resident.state = {}
+
+
+def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None = None,
+           policy: SlaPolicy = SlaPolicy()) -> None:
+    """未解决: back to the same handler with a fresh resolve clock; counted as rework."""
+    require(ticket, "重新办理", "resolved", "closed")
+    ticket.status = "reopened"
+    ticket.reopen_count += 1
+    ticket.resolved_at = ticket.closed_at = None
+    ticket.resolve_by = now + policy.clock_for(ticket.urgency).resolve
+    ticket.resolve_breached_at = None
+    record_event(session, ticket, "reopened", now, actor="resident", body=reason)
+    notify_staff(session, ticket, ticket.assignee, "reopened",
+                 notices.staff_update(ticket, "【返工】居民反映未解决", reason or "居民反映问题仍未解决",
+                                      f"请回复「接单 {ticket.number}」重新办理。"), now)
+    if ticket.resident is not None and ticket.resident.state.get("ticket") == ticket.number:
+        ticket.resident.state = {}
+
+
+def cancel(session: Session, ticket: Ticket, now: datetime) -> None:
+    """The resident withdraws a ticket nobody has accepted yet."""
+    require(ticket, "取消（已有人接单的工单请联系网格员）", "new", "assigned")
+    ticket.status = "cancelled"
+    ticket.closed_at = now
+    record_event(session, ticket, "cancelled", now, actor="resident")
+    notify_staff(session, ticket, ticket.assignee, "cancelled",
+                 notices.staff_update(ticket, "居民已取消工单", ticket.description, "无需处理。"),
+                 now)
 
 
 def by_number(session: Session, number: str) -> Ticket | None:

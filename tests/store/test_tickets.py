@@ -48,8 +48,11 @@ def test_a_grid_with_nobody_on_duty_falls_to_its_leader_then_its_community(svc, 
         leader = Staff(username="leader", name="网格长老李", role="grid_leader", area=grid)
         session.add(leader)
         session.flush()
-        assert open_for(session).assignee.name == "网格长老李"
+        assert open_for(session).assignee.name == "网格长老李"  # the grid's own leader
         leader.active = False
+        community_leader = open_for(session).assignee
+        assert community_leader.name == "周建国"  # the community's 总网格长
+        community_leader.on_duty = False
         assert open_for(session).assignee.name == "幸福里社区工作站"
 
 

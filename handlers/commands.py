@@ -1,0 +1,148 @@
+"""Typed commands: residents' 查询/取消/未解决/新问题, staff's 接单/回复/办结/上报/转/督办/待办."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from handlers import replies
+from handlers.base import Handler
+from handlers.context import Context, Reply
+from store import ladder, scope, tickets
+from store.models import Staff, Ticket, TicketEvent
+from store.registry import OPEN_STATES
+from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
+
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查询|我的工单|取消|未解决|新问题|绑定)"
+                     r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
+
+
+def parse(msg):
+    """(command, number, rest) of a text message, or None."""
+    if msg.type != "text":
+        return None
+    match = COMMAND.match(msg.content.replace("\u3000", " "))
+    return match.groups() if match else None
+
+
+class Bind(Handler):
+    """绑定 <code>: a staff member links their WeChat to their console account."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        command = parse(msg)
+        return command is not None and command[0] == "绑定"
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        _, number, rest = parse(msg)
+        code = (number or rest).strip()
+        staff = ctx.session.scalar(select(Staff).where(Staff.bind_code == code)) if code else None
+        if staff is None or staff.bind_code_expires_at is None or staff.bind_code_expires_at < ctx.now:
+            return Reply(replies.BIND_FAILED)
+        for other in ctx.session.scalars(select(Staff).where(Staff.openid == ctx.openid)):
+            other.openid = None  # one WeChat, one account
+        ctx.session.flush()
+        staff.openid, staff.bind_code, staff.bind_code_expires_at = ctx.openid, None, None
+        return Reply(replies.bound_staff(staff, staff.area.name, ROLE_NAMES[staff.role]))
+
+
+class StaffCommand(Handler):
+    """Everything a bound staff member types is a command (or gets the command list)."""
+
+    ACTIONS = {"接单": "接单", "回复": "回复", "办结": "办结", "上报": "上报", "转": "转办",
+               "转办": "转办", "督办": "督办"}
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return msg.type == "text" and ctx.staff is not None
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        command = parse(msg)
+        if command is None or command[0] not in (*self.ACTIONS, "待办"):
+            return Reply(replies.STAFF_HELP)
+        name, number, rest = command
+        if name == "待办":
+            return Reply(self.todo(ctx))
+        if not number:
+            return Reply(replies.NEED_NUMBER.format(command=name))
+        ticket = tickets.by_number(ctx.session, number)
+        if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
+            return Reply(replies.NOT_IN_SCOPE.format(number=number))
+        try:
+            self.act(name, ticket, rest.strip(), ctx)
+        except tickets.TicketError as refusal:
+            return Reply(str(refusal))
+        return Reply(replies.staff_done(self.ACTIONS[name], ticket), ticket_id=ticket.id)
+
+    @staticmethod
+    def act(name: str, ticket: Ticket, text: str, ctx: Context) -> None:
+        staff, session, now = ctx.staff, ctx.session, ctx.now
+        if name == "接单":
+            tickets.accept(session, ticket, staff, now)
+        elif name == "回复":
+            tickets.reply(session, ticket, staff, text, now)
+        elif name == "办结":
+            tickets.resolve(session, ticket, staff, text, now)
+        elif name == "上报":
+            ladder.escalate(session, ticket, now, reason=text or "网格员上报", by=staff)
+        elif name in ("转", "转办"):
+            if not text:
+                raise tickets.TicketError(f"请写明部门，例如：转 {ticket.number} 城管")
+            ladder.transfer(session, ticket, text, now, by=staff)
+        elif name == "督办":
+            ladder.urge(session, ticket, now, by=staff, note=text)
+
+    @staticmethod
+    def todo(ctx: Context) -> str:
+        mine = ctx.session.scalars(
+            select(Ticket).where(Ticket.assignee_id == ctx.staff.id,
+                                 Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.urgency == "normal", Ticket.resolve_by).limit(20)).all()
+        if not mine:
+            return "您目前没有待办工单。"
+        lines = [f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
+                 f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
+                 for t in mine]
+        return "待办工单（最急的在前）：\n" + "\n".join(lines)
+
+
+class ResidentCommand(Handler):
+    def matches(self, msg, ctx: Context) -> bool:
+        command = parse(msg)
+        if command is None:
+            return False
+        # "新问题 <text>" carries its matter: the report handler opens it.
+        return command[0] != "新问题" or not (command[1] or command[2]).strip()
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        name, number, rest = parse(msg)
+        if name == "新问题":
+            ctx.resident.state = {"awaiting": "new_matter"}
+            return Reply(replies.ASK_NEW_MATTER)
+        if name in ("查询", "我的工单") and not number:
+            return Reply(my_tickets(ctx))
+        if not number:
+            return Reply(replies.NEED_NUMBER.format(command=name))
+        ticket = tickets.by_number(ctx.session, number)
+        if ticket is None or ticket.resident_id != ctx.resident.id:
+            return Reply(replies.NOT_FOUND.format(number=number))
+        try:
+            if name == "查询":
+                events = ctx.session.scalars(
+                    select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                              TicketEvent.public.is_(True))
+                    .order_by(TicketEvent.id)).all()
+                return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time))
+            if name == "取消":
+                tickets.cancel(ctx.session, ticket, ctx.now)
+                return Reply(f"已取消工单 {ticket.number}。", ticket_id=ticket.id)
+            tickets.reopen(ctx.session, ticket, ctx.now, rest.strip() or None, ctx.policy)
+            who = ticket.assignee.name if ticket.assignee else "工作人员"
+            return Reply(f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。",
+                         ticket_id=ticket.id)
+        except tickets.TicketError as refusal:
+            return Reply(str(refusal))
+
+
+def my_tickets(ctx: Context) -> str:
+    mine = ctx.session.scalars(select(Ticket).where(Ticket.resident_id == ctx.resident.id)
+                               .order_by(Ticket.id.desc()).limit(10)).all()
+    return replies.listing(mine, STATUS_NAMES) if mine else replies.NO_TICKETS

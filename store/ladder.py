@@ -1,0 +1,152 @@
+"""The escalation ladder: grid worker → grid leader → community → street → district.
+
+A breached clock (accept 15 min, first reply 30 min, resolve 24 h) lifts a ticket one tier,
+once per clock; staff can escalate by hand (上报), transfer to a functional department
+(分流移交), urge (督办) and extend once (延期). 小事不出网格、大事不出社区.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from store import notices
+from store.models import Area, Staff, Ticket
+from store.registry import OPEN_STATES, leader_for, on_duty, root_area
+from store.tickets import TicketError, notify_resident, notify_staff, record_event, require
+
+# level → (tier name, how many steps up from the grid, roles that handle it there)
+TIERS = {0: ("grid", 0, ("grid_worker",)), 1: ("grid_leader", 0, ("grid_leader",)),
+         2: ("community", 1, ("community",)), 3: ("street", 2, ("street",)),
+         4: ("district", 3, ("district", "admin"))}
+TOP = max(TIERS)
+SUPERVISORS = ("grid_leader", "community", "street", "district", "admin")
+CLOCKS = (  # (breach marker, due column, states in which the clock runs, Chinese name)
+    ("accept_breached_at", "accept_by", ("new", "assigned", "reopened"), "接单"),
+    ("reply_breached_at", "first_reply_by", OPEN_STATES, "首次回复"),
+    ("resolve_breached_at", "resolve_by", OPEN_STATES, "办结"),
+)
+
+
+def tier_area(session: Session, ticket: Ticket, level: int) -> Area:
+    """The area that holds a ticket at a level: the grid, or an ancestor of it."""
+    if ticket.grid is None or level == TOP:
+        return root_area(session)
+    area = ticket.grid
+    for _ in range(TIERS[level][1]):
+        area = area.parent or area
+    return area
+
+
+def handler_at(session: Session, ticket: Ticket, level: int, area: Area) -> Staff | None:
+    if level == 1 and ticket.grid is not None:
+        return leader_for(session, ticket.grid)
+    staff = on_duty(session, area, TIERS[level][2])
+    return staff[0] if staff else None
+
+
+def escalate(session: Session, ticket: Ticket, now: datetime, *, reason: str,
+             by: Staff | None = None) -> None:
+    """Lift the ticket one tier (skipping tiers with nobody on duty) and tell everyone."""
+    require(ticket, "上报", *OPEN_STATES)
+    if ticket.escalation_level >= TOP or ticket.tier == "department":
+        raise TicketError(f"工单 {ticket.number} 已在最高层级，请直接督办")
+    level, handler = ticket.escalation_level, None
+    while handler is None and level < TOP:
+        level += 1
+        area = tier_area(session, ticket, level)
+        handler = handler_at(session, ticket, level, area)
+    ticket.escalation_level, ticket.tier, ticket.area = level, TIERS[level][0], area
+    if handler is not None:
+        ticket.assignee = handler
+    if ticket.status == "new" and handler is not None:
+        ticket.status = "assigned"
+    record_event(session, ticket, "escalated", now, actor="staff" if by else "system",
+                 staff=by, body=reason, tier=ticket.tier, area=area.name,
+                 assignee=handler.name if handler else None)
+    notify_staff(session, ticket, handler, "escalated",
+                 notices.assigned(ticket, now, reason=f"【上报】{reason}"), now)
+    notify_resident(session, ticket, "escalated", notices.escalated(ticket, area.name), now)
+
+
+def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *,
+             by: Staff) -> None:
+    """分流移交: hand the ticket to a functional department, which accepts it (部门接单)."""
+    require(ticket, "转办", *OPEN_STATES)
+    department = department.strip()
+    handler = session.scalar(select(Staff).where(Staff.role == "department",
+                                                 Staff.department == department,
+                                                 Staff.active.is_(True)).order_by(Staff.id))
+    if handler is None:
+        raise TicketError(f"没有找到部门“{department}”，请核对部门名称")
+    ticket.tier, ticket.department, ticket.assignee = "department", department, handler
+    ticket.status = "assigned"
+    record_event(session, ticket, "transferred", now, actor="staff", staff=by, body=department)
+    notify_staff(session, ticket, handler, "transferred",
+                 notices.assigned(ticket, now, reason=f"【转办】{by.name}移交"), now)
+    notify_resident(session, ticket, "transferred", notices.transferred(ticket, department), now)
+
+
+def urge(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
+         note: str = "") -> None:
+    """督办: the handler is pushed again."""
+    require(ticket, "督办", *OPEN_STATES)
+    if by.role not in SUPERVISORS:
+        raise TicketError("只有网格长及以上可以督办")
+    ticket.urge_count += 1
+    record_event(session, ticket, "urged", now, actor="staff", staff=by, body=note,
+                 public=False)
+    notify_staff(session, ticket, ticket.assignee, "urged",
+                 notices.staff_update(ticket, f"【督办】{by.name}", note or ticket.description),
+                 now)
+
+
+def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason: str,
+           hours: int = 24) -> None:
+    """延期: once per ticket, by a supervisor, with a reason."""
+    require(ticket, "延期", *OPEN_STATES)
+    if by.role not in SUPERVISORS:
+        raise TicketError("只有网格长及以上可以批准延期")
+    if ticket.extended_at is not None:
+        raise TicketError(f"工单 {ticket.number} 已延期过一次，不能再次延期")
+    if not reason.strip() or not 1 <= hours <= 24 * 30:
+        raise TicketError("延期需要填写原因，时长 1 小时到 30 天")
+    ticket.extended_at, ticket.extension_reason = now, reason
+    ticket.resolve_by = max(ticket.resolve_by, now) + timedelta(hours=hours)
+    ticket.resolve_breached_at = None
+    record_event(session, ticket, "extended", now, actor="staff", staff=by, body=reason,
+                 hours=hours)
+    notify_resident(session, ticket, "extended", notices.extended(ticket, reason), now)
+
+
+def sweep(session: Session, now: datetime, batch: int = 500) -> int:
+    """Escalate every ticket whose clock has run out, once per clock.
+
+    Marking the breach is one UPDATE that only succeeds while the marker is empty, so a
+    second sweep (on this machine or another) finds nothing left to do.
+    """
+    escalated = 0
+    for marker, due, states, name in CLOCKS:
+        marker_col, due_col = getattr(Ticket, marker), getattr(Ticket, due)
+        candidates = (select(Ticket.id).where(Ticket.status.in_(states), due_col < now,
+                                              marker_col.is_(None))
+                      .order_by(due_col).limit(batch))
+        if marker == "reply_breached_at":  # a reply, however late, stops this clock
+            candidates = candidates.where(Ticket.first_reply_at.is_(None))
+        if session.bind.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(session.scalars(candidates))
+        if not ids:
+            continue
+        claimed = session.scalars(update(Ticket).where(and_(Ticket.id.in_(ids),
+                                                            marker_col.is_(None)))
+                                  .values({marker: now}).returning(Ticket.id)).all()
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(claimed))):
+            if ticket.escalation_level < TOP and ticket.tier != "department":
+                escalate(session, ticket, now, reason=f"超过{name}时限")
+            else:
+                record_event(session, ticket, "overdue", now, body=f"超过{name}时限",
+                             public=False)
+            escalated += 1
+    return escalated

@@ -1,0 +1,246 @@
+"""The closed loop as residents and grid workers live it, through the real webhook.
+
+信息收集 → 任务分办 → 协同处置 → 结果反馈 → 办结回访, with a clock that moves.
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from bot.jobs import close_and_revisit, sweep_sla
+from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
+
+from tests.support import Chat, count, rows
+
+START = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in China
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock the test moves by hand: clock.at(minutes=16)."""
+    with time_machine.travel(START, tick=False) as traveller:
+        class Clock:
+            def at(self, **delta):
+                traveller.move_to(START + timedelta(**delta))
+        yield Clock()
+
+
+@pytest.fixture
+def zhang(client, demo):
+    return Chat(client, "o_worker_01")  # 张伟, grid worker of 幸福里第1网格
+
+
+def the_ticket(svc) -> Ticket:
+    [ticket] = rows(svc, Ticket)
+    return ticket
+
+
+def sweep(app):
+    with app.app_context():
+        return sweep_sla()
+
+
+def to(svc, openid, purpose=None):
+    """What was queued for one person (optionally of one purpose), oldest first."""
+    where = [Outbox.to_openid == openid] + ([Outbox.purpose == purpose] if purpose else [])
+    return rows(svc, Outbox, *where)
+
+
+def test_a_late_complaint_climbs_exactly_one_tier_per_breached_clock(app, chat, zhang, svc,
+                                                                      clock):
+    chat.send("小区门口垃圾堆放三天没人清运，臭味很大")
+    number = the_ticket(svc).number
+
+    clock.at(minutes=14)
+    assert sweep(app) == 0  # nothing is late yet
+    clock.at(minutes=16)
+    assert sweep(app) == 1 and sweep(app) == 0  # the accept clock escalates once
+    ticket = the_ticket(svc)
+    assert (ticket.tier, ticket.assignee.name) == ("grid_leader", "周建国")
+    assert len(to(svc, "o_leader_01", "escalated")) == 1
+    [told] = to(svc, chat.openid, "escalated")
+    assert "督办" in told.payload["text"]
+
+    assert zhang.send(f"接单 {number}").startswith(f"已接单：工单 {number}")  # late, but taken
+    clock.at(minutes=31)
+    assert sweep(app) == 1  # no reply within 30 minutes: one more tier
+    assert the_ticket(svc).tier == "community"
+    assert the_ticket(svc).assignee.name == "幸福里社区工作站"
+
+    zhang.send(f"回复 {number} 已联系环卫，今天下午清运")
+    clock.at(hours=23)
+    assert sweep(app) == 0  # replied, and inside 24 hours
+    clock.at(hours=25)
+    assert sweep(app) == 1 and sweep(app) == 0
+    assert the_ticket(svc).tier == "street"
+    actions = [e.action for e in rows(svc, TicketEvent)]
+    assert actions.count("escalated") == 3
+
+
+def test_the_resident_follows_every_step_and_rates_to_close(chat, zhang, svc, clock):
+    chat.send("三单元楼道灯坏了，晚上很黑")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    [accepted] = to(svc, chat.openid, "accepted")
+    assert "张伟（139****0001）" in accepted.payload["text"]
+    zhang.send(f"回复 {number} 下午三点上门更换")
+    [replied] = to(svc, chat.openid, "replied")
+    assert "下午三点上门更换" in replied.payload["text"]
+
+    assert zhang.send(f"办结 {number} 已更换LED灯泡").startswith("已办结")
+    [resolved] = to(svc, chat.openid, "resolved")
+    assert "已更换LED灯泡" in resolved.payload["text"] and "1-5" in resolved.payload["text"]
+
+    assert chat.send("5 很及时，谢谢") == "感谢您的评价！我们会继续努力。"
+    ticket = the_ticket(svc)
+    assert (ticket.status, ticket.rating, ticket.rating_comment) == ("closed", 5, "很及时，谢谢")
+    assert rows(svc, Resident, Resident.openid == chat.openid)[0].state == {}
+    assert chat.send("5").startswith("您好")  # a stray digit later is just a message
+
+
+def test_not_fixed_reopens_to_the_same_worker_and_counts_as_rework(chat, zhang, svc, clock):
+    chat.send("楼上漏水到我家卫生间")
+    number = the_ticket(svc).number
+    zhang.send(f"办结 {number} 已协调楼上维修")
+    chat.send("2")
+    clock.at(hours=2)
+    reply = chat.send(f"未解决 {number} 还在滴水")
+    assert reply.startswith(f"已重新办理工单 {number}，张伟")
+    ticket = the_ticket(svc)
+    assert (ticket.status, ticket.reopen_count, ticket.assignee.name) == ("reopened", 1, "张伟")
+    assert ticket.resolve_by == START + timedelta(hours=26)  # a fresh 24 hours
+    [rework] = to(svc, "o_worker_01", "reopened")
+    assert "返工" in rework.payload["text"] and "还在滴水" in rework.payload["text"]
+
+
+def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
+        app, client, demo, zhang, svc, clock):
+    unhappy, silent = Chat(client, "o_demo_resident"), Chat(client, "o_silent")
+    silent.event("subscribe", "qrscene_grid:330199001001001")
+    unhappy.send("小区路灯坏了一排")
+    silent.send("楼道垃圾堆放没人管")
+    first, second = [t.number for t in rows(svc, Ticket)]
+    zhang.send(f"办结 {first} 已报修")
+    zhang.send(f"办结 {second} 已清理")
+    unhappy.send("1 修得很慢")
+
+    clock.at(hours=73)
+    with app.app_context():
+        assert close_and_revisit() == {"closed": 1, "visited": 1}
+        assert close_and_revisit() == {"closed": 0, "visited": 0}
+    assert [t.status for t in rows(svc, Ticket)] == ["closed", "closed"]
+    [visit] = to(svc, unhappy.openid, "return_visit")
+    assert f"未解决 {first}" in visit.payload["text"]
+    assert visit.channel == "template"  # 73 hours after the resident last wrote: outside 48 h
+
+
+def test_sos_opens_an_emergency_ticket_and_pushes_worker_and_leader(chat, svc):
+    reply = chat.event("CLICK", "SOS")
+    assert "110" in reply and "119" in reply and "120" in reply
+    ticket = the_ticket(svc)
+    assert (ticket.urgency, ticket.kind) == ("emergency", "help")
+    assert ticket.accept_by - ticket.created_at == timedelta(minutes=5)
+    assert [o.to_openid for o in rows(svc, Outbox)] == ["o_worker_01", "o_leader_01"]
+
+
+def test_a_worker_cannot_act_outside_their_scope(chat, client, svc):
+    chat.send("楼道灯坏了")
+    number = the_ticket(svc).number
+    wang = Chat(client, "o_worker_02")  # 王芳, another grid
+    assert wang.send(f"办结 {number} 已处理") == f"工单 {number} 不在您的管辖范围内，无法操作。"
+    assert wang.send(f"接单 {number}").endswith("无法操作。")
+    assert the_ticket(svc).status == "assigned" and count(svc, TicketEvent) == 2
+
+
+def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, clock):
+    chat.send("三单元楼道灯坏了")
+    number = the_ticket(svc).number
+    assert chat.send("是3楼到5楼那几盏灯").startswith(f"已把您的补充补充到工单 {number}")
+    picture = chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/1.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>"
+        "<MsgId>9001</MsgId></xml>")
+    assert picture.startswith(f"已把图片补充到工单 {number}")
+    assert chat.send("另外小区门口有人占道摆摊").startswith("已受理")  # another category
+    assert chat.send("新问题 单元门禁也坏了").startswith("已受理")
+    assert count(svc, Ticket) == 3
+    added = rows(svc, TicketEvent, TicketEvent.action == "resident_message")
+    assert [e.body for e in added] == ["是3楼到5楼那几盏灯", None]
+    assert added[1].data["pic_url"] == "http://img/1.jpg"
+
+    clock.at(hours=3)
+    assert chat.send("楼道灯还是不亮").startswith("已受理")  # 2 hours on: a new ticket
+
+
+def test_residents_see_and_cancel_only_their_own_tickets(chat, client, svc):
+    chat.send("小区垃圾桶满了没人清运")
+    number = the_ticket(svc).number
+    listing = chat.send("我的工单")
+    assert number in listing and "待接单" in listing
+    timeline = chat.send(f"查询 {number}")
+    assert "已受理" in timeline and "已派单" not in timeline  # internal events stay inside
+    stranger = Chat(client, "o_stranger")
+    assert stranger.send(f"查询 {number}") == f"没有找到您的工单 {number}，请核对工单号。"
+    assert stranger.send(f"取消 {number}").startswith("没有找到")
+    assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
+    assert the_ticket(svc).status == "cancelled"
+    assert "已取消" in chat.send(f"取消 {number}")  # twice: a clear refusal, no change
+
+
+def test_staff_bind_their_wechat_with_a_one_time_code(client, demo, svc, clock):
+    with svc.db.transaction() as session:
+        from sqlalchemy import select
+        staff = session.scalar(select(Staff).where(Staff.username == "worker03"))
+        staff.openid, staff.bind_code = None, "482913"
+        staff.bind_code_expires_at = START + timedelta(minutes=10)
+    phone = Chat(client, "o_new_phone")
+    assert phone.send("绑定 000000").startswith("绑定码无效")
+    assert phone.send("绑定 482913").startswith("绑定成功：李娜（网格员，幸福里第3网格）")
+    assert phone.send("绑定 482913").startswith("绑定码无效")  # one time only
+    assert phone.send("你好").startswith("工作人员指令")
+    assert phone.send("待办") == "您目前没有待办工单。"
+
+
+def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
+    chat.send("小区门口有人占道摆摊卖菜")
+    number = the_ticket(svc).number
+    assert zhang.send(f"转 {number} 不存在的局").startswith("没有找到部门")
+    assert zhang.send(f"转 {number} 城管").startswith("已转办")
+    ticket = the_ticket(svc)
+    assert (ticket.tier, ticket.department, ticket.assignee.name) == ("department", "城管",
+                                                                      "区城管")
+    city = Chat(client, "o_dept_01")
+    assert city.send(f"接单 {number}").startswith("已接单")  # 部门接单
+    assert the_ticket(svc).status == "accepted"
+    [told] = to(svc, chat.openid, "transferred")
+    assert "城管" in told.payload["text"]
+
+
+def test_supervisors_urge_and_extend_once(chat, client, svc, app, clock):
+    chat.send("小区道路路面塌陷一个大坑")
+    ticket = the_ticket(svc)
+    leader = Chat(client, "o_leader_01")
+    assert leader.send(f"督办 {ticket.number} 今天必须处理").startswith("已督办")
+    assert len(to(svc, "o_worker_01", "urged")) == 1
+    assert Chat(client, "o_worker_01").send(f"督办 {ticket.number}").startswith("只有网格长")
+
+    from store import ladder
+    with svc.db.transaction() as session:
+        fresh = session.get(Ticket, ticket.id)
+        boss = session.get(Staff, fresh.assignee_id)
+        ladder.extend(session, fresh, START, by=session.get(Staff, leader_id(svc)),
+                      reason="需要等待施工队", hours=48)
+        with pytest.raises(Exception, match="已延期过一次"):
+            ladder.extend(session, fresh, START, by=session.get(Staff, leader_id(svc)),
+                          reason="再等等")
+        with pytest.raises(Exception, match="网格长及以上"):
+            ladder.extend(session, fresh, START, by=boss, reason="x")
+    assert the_ticket(svc).resolve_by == START + timedelta(hours=72)
+    clock.at(hours=25)
+    sweep(app)
+    assert the_ticket(svc).tier == "community"  # accept and reply clocks ran out, not resolve
+
+
+def leader_id(svc) -> int:
+    return rows(svc, Staff, Staff.username == "leader01")[0].id
