@@ -1,12 +1,23 @@
 """Outbound WeChat: the real API through wechatpy, or a local record for the simulator."""
 from __future__ import annotations
 
+import logging
+
+import requests
 from sqlalchemy.exc import IntegrityError
 from wechatpy import WeChatClient
+from wechatpy.constants import WeChatErrorCode
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
 from store import Database
 from store.models import LocalDelivery, Outbox
+
+log = logging.getLogger(__name__)
+# The answers that mean "this access_token is no good": fetch a new one and try once more.
+TOKEN_ERRORS = frozenset({WeChatErrorCode.INVALID_CREDENTIAL.value,      # 40001
+                          WeChatErrorCode.INVALID_ACCESS_TOKEN.value,    # 40014
+                          WeChatErrorCode.EXPIRED_ACCESS_TOKEN.value})   # 42001
 
 
 class LocalTransport:
@@ -26,26 +37,72 @@ class LocalTransport:
             pass  # recorded by an earlier try whose acknowledgement was lost
 
 
+class _TimeoutSession(requests.Session):
+    """Every request gets a timeout, the access-token fetch included (wechatpy gives it none)."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
+
+
+class _Client(WeChatClient):
+    """wechatpy's client, fetching its token from API_BASE_URL too.
+
+    wechatpy 2.0.0a26 fetches the token from a hard-coded https://api.weixin.qq.com, whatever
+    API_BASE_URL says (a proxy, a regional endpoint, a test double).
+    """
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}token",
+            params={"grant_type": "client_credential", "appid": self.appid,
+                    "secret": self.secret})
+
+
 class WeChatTransport:
     """The real API. The access token lives in Redis so every process shares one."""
 
     name = "wechat"
 
-    def __init__(self, settings, connection):
-        self.template_ids = {"template": settings.wechat_template_ticket}
-        self.client = WeChatClient(
+    def __init__(self, settings, connection, timeout: float = 5):
+        self.settings = settings
+        # auto_retry=False: on a token error wechatpy fetches a new token and retries without
+        # any limit (a revoked AppSecret means a token fetch per try, on a quota of 2000 a
+        # day, until the stack overflows). One fresh token and one retry is done here instead.
+        self.client = _Client(
             settings.wechat_app_id, settings.wechat_app_secret,
-            session=RedisStorage(connection, prefix="griddesk:wechatpy"), timeout=5)
+            session=RedisStorage(connection, prefix="griddesk:wechatpy"), timeout=timeout,
+            auto_retry=False)
+        self.client._http = _TimeoutSession(timeout)
         self.client.API_BASE_URL = settings.wechat_api_base_url
+
+    def template_id(self, payload: dict) -> str:
+        """The template configured for this kind of notice (WECHAT_TEMPLATE_<KIND>), or ''."""
+        return getattr(self.settings, f"wechat_template_{payload.get('template', 'ticket')}", "")
 
     def send(self, row: Outbox) -> None:
         payload = row.payload
-        template_id = self.template_ids.get(row.channel)
-        if row.channel == "template" and template_id:
+        template_id = self.template_id(payload) if row.channel == "template" else ""
+        if template_id:
             data = {"first": {"value": payload["title"]},
                     **{f"keyword{n}": {"value": value}
                        for n, (_, value) in enumerate(payload["fields"], start=1)},
                     "remark": {"value": payload["remark"]}}
-            self.client.message.send_template(row.to_openid, template_id, data)
+            self._call(self.client.message.send_template, row.to_openid, template_id, data)
         else:
-            self.client.message.send_text(row.to_openid, payload["text"])
+            self._call(self.client.message.send_text, row.to_openid, payload["text"])
+
+    def _call(self, api, *args):
+        try:
+            return api(*args)
+        except WeChatClientException as error:
+            if error.errcode not in TOKEN_ERRORS:
+                raise
+            log.info("WeChat refused the access token (%s); fetching a new one", error.errcode)
+        self.client.fetch_access_token()
+        return api(*args)

@@ -1,0 +1,289 @@
+"""The real WeChat API client (wechatpy) against a fake of WeChat's HTTP API.
+
+The fake is a real HTTP server on a loopback port: GridDesk's transport, wechatpy and
+requests all run for real, and the access token is cached in the real Redis.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import count as counter
+
+import pytest
+import time_machine
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from bot.jobs import requeue_stale_outbox
+from bot.transport import WeChatTransport
+from store.models import LocalDelivery, Outbox, Ticket
+
+from tests.support import Chat, count, rows, run_worker
+
+WORKER = "o_worker_01"  # the demo grid worker of the demo resident's grid
+OK = {"errcode": 0, "errmsg": "ok"}
+
+
+@dataclass
+class Call:
+    path: str
+    access_token: str | None
+    body: dict
+
+
+class FakeWeChat:
+    """WeChat's HTTP API, as far as GridDesk uses it. Answers on demand with errcodes."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.token_fetches: list[dict] = []
+        self.calls: list[Call] = []
+        self.valid_tokens: set[str] = set()
+        self.issued: list[str] = []
+        self.next_answers: list[dict] = []  # for the next message calls, in order
+        self.every_answer: dict | None = None  # for every message call
+        self.token_delay = 0.0
+        self._serial = counter(1)
+        self._run = uuid.uuid4().hex[:8]  # tokens of another fake never look valid here
+
+    # --- what a test arranges ---
+    def answer_next(self, *answers: dict) -> None:
+        self.next_answers.extend(answers)
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far stops working (someone else fetched a new one)."""
+        self.valid_tokens.clear()
+
+    # --- what a test reads ---
+    def messages(self, kind: str | None = None) -> list[Call]:
+        paths = {"template": "/cgi-bin/message/template/send",
+                 "custom": "/cgi-bin/message/custom/send"}
+        return [call for call in self.calls if kind is None or call.path == paths[kind]]
+
+    # --- the API ---
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        with self.lock:
+            if request.method == "GET" and request.path == "/cgi-bin/token":
+                answer, delay = self._token(request), self.token_delay
+            elif request.method == "POST" and request.path in (
+                    "/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
+                answer = self._message(request)
+                delay = answer.pop("delay", 0)
+            else:
+                answer, delay = {"errcode": 404, "errmsg": "unknown api"}, 0
+        time.sleep(delay)
+        return Response(json.dumps(answer), mimetype="application/json")(environ,
+                                                                          start_response)
+
+    def _token(self, request) -> dict:
+        self.token_fetches.append(dict(request.args))
+        if (request.args.get("grant_type") != "client_credential"
+                or not request.args.get("appid") or not request.args.get("secret")):
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        token = f"ACCESS_TOKEN_{self._run}_{next(self._serial)}"
+        self.issued.append(token)
+        self.valid_tokens.add(token)
+        return {"access_token": token, "expires_in": 7200}
+
+    def _message(self, request) -> dict:
+        token = request.args.get("access_token")
+        self.calls.append(Call(request.path, token, json.loads(request.get_data() or b"{}")))
+        if token not in self.valid_tokens:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid "
+                                                "or not latest"}
+        if self.every_answer is not None:
+            return dict(self.every_answer)
+        if self.next_answers:
+            return {**OK, **self.next_answers.pop(0)}
+        if request.path.endswith("template/send"):
+            return {**OK, "msgid": next(self._serial)}
+        return dict(OK)
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture
+def wechat():
+    fake = FakeWeChat()
+    server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    fake.base_url = f"http://127.0.0.1:{server.server_port}/cgi-bin/"
+    yield fake
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def real_wechat(app, make_app, wechat):
+    """Build apps (processes) that talk to the fake WeChat; `app` has emptied the database.
+
+    Redis is shared with other test runs and never flushed, so each test has an AppID of its
+    own (wechatpy keys the cached token by AppID) and removes its keys after.
+    """
+    app_id = f"wx{uuid.uuid4().hex[:16]}"
+
+    def build():
+        return make_app(wechat_app_id=app_id, wechat_app_secret="s",
+                        wechat_api_base_url=wechat.base_url, wechat_template_ticket="TPL")
+    yield build
+    redis = app.extensions["griddesk"].redis
+    for key in redis.scan_iter(f"griddesk:wechatpy:{app_id}_*"):
+        redis.delete(key)
+
+
+@pytest.fixture
+def web(real_wechat):
+    return real_wechat()
+
+
+_residents = counter(1)
+
+
+def complain(app, demo, text: str) -> Ticket:
+    """A resident of the demo's first grid (joined by its QR code) reports a problem.
+
+    A new resident each time: a second message soon after the first reads as more about it.
+    """
+    resident = Chat(app.test_client(), f"o_resident_{next(_residents)}")
+    assert "已为您绑定" in resident.event("subscribe", f"qrscene_grid:{demo.FIRST_GRID}")
+    reply = resident.send(text)
+    ticket = rows(app.extensions["griddesk"], Ticket)[-1]
+    assert reply.startswith(f"已受理，工单号 {ticket.number}")
+    return ticket
+
+
+def notices_to_worker(app) -> list[Outbox]:
+    return rows(app.extensions["griddesk"], Outbox, Outbox.to_openid == WORKER)
+
+
+def test_a_complaint_reaches_the_grid_worker_as_a_wechat_template_message(web, demo, wechat):
+    ticket = complain(web, demo, "楼道灯坏了三天了，晚上太黑")
+    assert wechat.calls == []  # nothing is sent inside the resident's request
+
+    run_worker(web)
+
+    [message] = wechat.messages()
+    assert message.path == "/cgi-bin/message/template/send"
+    assert message.body["touser"] == WORKER and message.body["template_id"] == "TPL"
+    data = json.dumps(message.body["data"], ensure_ascii=False)
+    assert ticket.number in data and "楼道灯坏了三天了" in data
+    assert message.access_token == wechat.issued[0]
+    assert wechat.token_fetches == [{"grant_type": "client_credential",
+                                     "appid": web.extensions["griddesk"].settings.wechat_app_id,
+                                     "secret": "s"}]
+    [notice] = notices_to_worker(web)
+    assert notice.status == "sent" and notice.attempts == 1 and notice.last_error is None
+    assert count(web.extensions["griddesk"], LocalDelivery) == 0  # it went to WeChat
+
+
+def test_the_access_token_is_fetched_once_and_shared_by_every_process(real_wechat, demo,
+                                                                      wechat):
+    first, second = real_wechat(), real_wechat()  # two processes: one Redis, no shared memory
+    complain(first, demo, "小区垃圾堆放没人清运")
+    run_worker(first)
+    complain(second, demo, "晚上广场舞噪音太吵")
+    run_worker(second)
+
+    assert len(wechat.messages("template")) == 2
+    assert len(wechat.token_fetches) == 1
+    assert {call.access_token for call in wechat.messages()} == {wechat.issued[0]}
+    assert all(notice.status == "sent" for notice in notices_to_worker(first))
+
+
+def test_a_token_near_the_end_of_its_two_hours_is_renewed_once_for_everyone(real_wechat,
+                                                                           demo, wechat):
+    first, second = real_wechat(), real_wechat()
+    complain(first, demo, "小区垃圾堆放没人清运")
+    run_worker(first)
+    with time_machine.travel(time.time() + 7200 - 30, tick=False):
+        complain(first, demo, "井盖松动了")
+        run_worker(first)
+        complain(second, demo, "路灯不亮")
+        run_worker(second)
+    assert [call.access_token for call in wechat.messages()] == [
+        wechat.issued[0], wechat.issued[1], wechat.issued[1]]
+    assert len(wechat.token_fetches) == 2
+
+
+def test_a_wechat_error_leaves_the_message_pending_until_a_later_try_succeeds(web, demo,
+                                                                              wechat):
+    svc = web.extensions["griddesk"]
+    wechat.answer_next({"errcode": -1, "errmsg": "system error"})
+    complain(web, demo, "三单元楼道灯坏了")
+
+    run_worker(web)
+
+    [notice] = notices_to_worker(web)
+    assert notice.status == "pending" and notice.attempts == 1
+    assert "-1" in notice.last_error and "system error" in notice.last_error
+
+    with time_machine.travel(svc.now() + timedelta(minutes=2), tick=False):
+        with web.app_context():
+            assert requeue_stale_outbox() == 1  # the clock process's sweep
+        run_worker(web)
+
+    [notice] = notices_to_worker(web)
+    assert notice.status == "sent" and notice.attempts == 2 and notice.last_error is None
+    assert [call.body["touser"] for call in wechat.messages("template")] == [WORKER, WORKER]
+
+
+def test_a_revoked_token_is_replaced_once_and_the_message_still_goes(real_wechat, demo,
+                                                                     wechat):
+    first, second = real_wechat(), real_wechat()
+    complain(first, demo, "小区垃圾堆放没人清运")
+    run_worker(first)
+    wechat.revoke_tokens()  # e.g. another system fetched a token with the same AppSecret
+
+    complain(first, demo, "单元门禁坏了，进不去")
+    run_worker(first)
+
+    assert len(wechat.token_fetches) == 2
+    assert [call.access_token for call in wechat.messages()] == [
+        wechat.issued[0], wechat.issued[0], wechat.issued[1]]
+    assert all(notice.status == "sent" for notice in notices_to_worker(first))
+
+    complain(second, demo, "路灯不亮")  # another process picks up the new token from Redis
+    run_worker(second)
+    assert wechat.messages()[-1].access_token == wechat.issued[1]
+    assert len(wechat.token_fetches) == 2
+
+
+def test_a_token_that_keeps_being_refused_costs_one_fetch_per_try_not_a_storm(web, demo,
+                                                                              wechat):
+    wechat.every_answer = {"errcode": 40001, "errmsg": "invalid credential"}
+    complain(web, demo, "楼上漏水到我家了")
+
+    run_worker(web)
+
+    assert len(wechat.token_fetches) == 2  # the first token, and one fresh one to retry with
+    assert len(wechat.messages()) == 2
+    [notice] = notices_to_worker(web)
+    assert notice.status == "pending" and "40001" in notice.last_error
+
+
+@pytest.mark.parametrize("slow", ["token", "message"])
+def test_a_slow_wechat_fails_the_try_instead_of_holding_the_worker(web, demo, wechat, slow):
+    svc = web.extensions["griddesk"]
+    svc.transport = WeChatTransport(svc.settings, svc.redis, timeout=0.3)
+    if slow == "token":
+        wechat.token_delay = 1.5
+    else:
+        wechat.answer_next({"delay": 1.5})
+    complain(web, demo, "小区道路路面有大坑")
+
+    started = time.monotonic()
+    run_worker(web)
+    assert time.monotonic() - started < 1.2
+
+    [notice] = notices_to_worker(web)
+    assert notice.status == "pending" and "Timeout" in notice.last_error
