@@ -1,0 +1,196 @@
+"""Load the lexicons in nlp/data/ (TSV files a non-programmer can edit) and the jieba tokenizer.
+
+Everything is loaded lazily, once per process, by `lexicons()`; `nlp.load()` calls it at start-up.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+
+DATA = Path(__file__).parent / "data"
+KINDS = ("complaint", "consultation", "help", "suggestion", "praise", "other")
+DOMAINS = ("城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "卫生计生", "商贸旅游",
+           "公共安全", "民政服务", "政务服务", "农业农村", "其他")
+URGENCIES = ("normal", "urgent", "emergency")
+
+_lock = threading.Lock()
+
+
+class LexiconError(ValueError):
+    """A data file has a line that cannot be read; the message names the file and line."""
+
+
+def rows(name: str, columns: int, optional: int = 0):
+    """Yield (line number, cells) of a TSV file, skipping blank lines and # comments."""
+    path = DATA / name
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [cell.strip() for cell in line.split("\t")]
+        while cells and not cells[-1] and len(cells) > columns - optional:
+            cells.pop()
+        if not columns - optional <= len(cells) <= columns:
+            raise LexiconError(f"{name}:{number}: expected {columns} TAB-separated columns, "
+                               f"got {len(cells)}: {line!r}")
+        yield number, cells + [""] * (columns - len(cells))
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    domain: str
+    department: str
+
+
+@dataclass(frozen=True)
+class Faq:
+    id: str
+    topics: tuple
+    intents: tuple
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    tokenizer: jieba.Tokenizer
+    t2s: dict                 # str.translate table, traditional → simplified
+    kind_words: dict          # word → tuple of (kind, weight)
+    kind_patterns: tuple      # (compiled regex, kind, weight)
+    negations: frozenset
+    categories: tuple         # Category, in file order
+    category_words: dict      # word → tuple of (category index, weight)
+    urgency_re: re.Pattern    # alternation of single urgency words, longest first
+    urgency_words: dict       # word → (level, label)
+    urgency_combos: tuple     # (tuple of words, level, label)
+    defuse_before: tuple
+    defuse_after: tuple
+    faqs: tuple
+
+
+def _float(text: str, where: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise LexiconError(f"{where}: {text!r} is not a number") from None
+
+
+def _load_kinds():
+    words: dict[str, list] = {}
+    for number, (word, kind, weight) in rows("kinds.tsv", 3):
+        if kind not in KINDS:
+            raise LexiconError(f"kinds.tsv:{number}: unknown kind {kind!r}")
+        words.setdefault(word, []).append((kind, _float(weight, f"kinds.tsv:{number}")))
+    patterns = []
+    for number, (pattern, kind, weight) in rows("kind_patterns.tsv", 3):
+        if kind not in KINDS + ("ignore",):
+            raise LexiconError(f"kind_patterns.tsv:{number}: unknown kind {kind!r}")
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise LexiconError(f"kind_patterns.tsv:{number}: bad pattern: {error}") from None
+        patterns.append((compiled, kind, _float(weight, f"kind_patterns.tsv:{number}")))
+    negations = frozenset(cells[0] for _, cells in rows("negations.tsv", 1))
+    return {w: tuple(v) for w, v in words.items()}, tuple(patterns), negations
+
+
+def _load_categories():
+    categories, words = [], {}
+    for number, (name, domain, department, keywords) in rows("categories.tsv", 4):
+        if domain not in DOMAINS:
+            raise LexiconError(f"categories.tsv:{number}: unknown domain {domain!r}")
+        index = len(categories)
+        categories.append(Category(name, domain, department))
+        for item in keywords.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            word, _, weight = item.partition(":")
+            value = _float(weight, f"categories.tsv:{number}") if weight else 1.0
+            words.setdefault(word.strip(), []).append((index, value))
+    return tuple(categories), {w: tuple(v) for w, v in words.items()}
+
+
+def _load_urgency():
+    single, combos = {}, []
+    for number, (words, level, label) in rows("urgency.tsv", 3, optional=1):
+        if level not in URGENCIES[1:]:
+            raise LexiconError(f"urgency.tsv:{number}: level must be urgent or emergency")
+        parts = tuple(p for p in words.split("&") if p)
+        if len(parts) > 1:
+            combos.append((parts, level, label or level))
+        elif single.get(parts[0], ("normal",))[0] != "emergency":
+            single[parts[0]] = (level, label or level)
+    alternation = "|".join(re.escape(w) for w in sorted(single, key=len, reverse=True))
+    before, after = [], []
+    for number, (word, where) in rows("urgency_defuse.tsv", 2, optional=1):
+        where = where or "either"
+        if where not in ("before", "after", "either"):
+            raise LexiconError(f"urgency_defuse.tsv:{number}: where must be before/after/either")
+        if where in ("before", "either"):
+            before.append(word)
+        if where in ("after", "either"):
+            after.append(word)
+    return re.compile(alternation), single, tuple(combos), tuple(before), tuple(after)
+
+
+def _load_faqs():
+    faqs = []
+    for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
+        faqs.append(Faq(fid, tuple(t.strip() for t in topics.split(",") if t.strip()),
+                        tuple(t.strip() for t in intents.split(",") if t.strip()), question, answer))
+    return tuple(faqs)
+
+
+def _load_t2s():
+    table = {}
+    for number, (traditional, simplified) in rows("t2s.tsv", 2):
+        if len(traditional) != 1:
+            raise LexiconError(f"t2s.tsv:{number}: one character per line")
+        table[ord(traditional)] = simplified
+    return table
+
+
+@functools.cache
+def _build() -> Lexicons:
+    kind_words, kind_patterns, negations = _load_kinds()
+    categories, category_words = _load_categories()
+    urgency_re, urgency_words, combos, defuse_before, defuse_after = _load_urgency()
+    tokenizer = jieba.Tokenizer()
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter (stderr only)
+    tokenizer.initialize()
+    for word in {*kind_words, *category_words, *negations}:
+        if len(word) > 1 and not word.isascii():
+            tokenizer.add_word(word)
+    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_patterns, negations, categories,
+                    category_words, urgency_re, urgency_words, combos, defuse_before,
+                    defuse_after, _load_faqs())
+
+
+def lexicons() -> Lexicons:
+    """The lexicons and tokenizer of this process (built on first call, thread-safe)."""
+    with _lock:
+        return _build()
+
+
+def reload() -> Lexicons:
+    """Re-read the data files (after editing them in a running process)."""
+    with _lock:
+        _build.cache_clear()
+        return _build()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str, table: dict) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, collapsed white space."""
+    text = unicodedata.normalize("NFKC", text).translate(table)
+    return _SPACES.sub(" ", text).strip()
