@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from nlp.lexicon import Lexicons
 
-_PROBLEM_PRIOR = 1.0   # a named problem (a category matched) with no other cue reads as a report
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
+MARGIN = {"consultation": 0.0, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
+_CHATTY_LENGTH = 20    # longer messages are never "other"
 
 
-def decide_kind(text: str, tokens: list, lex: Lexicons, topic_score: float):
+def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
     """Return (kind, confidence, keywords) for a normalized text and its tokens."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
@@ -52,16 +53,21 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, topic_score: float):
         if token.strip():
             previous2, previous = previous, token
 
-    if topic_score > 0:
-        scores["complaint"] += _PROBLEM_PRIOR
+    if category is not None:
+        lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(
+            "DEFAULT", ("complaint", 0.0))
+        scores[lean] += weight
+    if len(text) > _CHATTY_LENGTH:
+        scores["other"] = 0.0   # a long message is never mere chit-chat
     if scores["other"] and max(v for k, v in scores.items() if k != "other") < _OTHER_CEILING:
         kind = "other"
     else:
         scores["other"] = 0.0
         kind = max(("complaint", "help", "consultation", "suggestion", "praise"),
-                   key=lambda k: scores[k])
+                   key=lambda k: scores[k] - MARGIN.get(k, 0.0))
         if scores[kind] <= 0:
-            kind = "other"
+            # no cue at all: a long message reports something, a short one is chit-chat
+            kind = "complaint" if len(text) > _CHATTY_LENGTH else "other"
     total = sum(scores.values())
     if kind == "other" and total == 0:
         confidence = 0.5

@@ -73,6 +73,7 @@ class Lexicons:
     defuse_before: tuple
     defuse_after: tuple
     faqs: tuple
+    category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
 
 
 def _float(text: str, where: str) -> float:
@@ -141,6 +142,16 @@ def _load_urgency():
     return re.compile(alternation), single, tuple(combos), tuple(before), tuple(after)
 
 
+def _load_category_kinds(categories):
+    known = {c.name for c in categories} | {"DEFAULT"}
+    leanings = {}
+    for number, (name, kind, weight) in rows("category_kinds.tsv", 3):
+        if name not in known or kind not in KINDS:
+            raise LexiconError(f"category_kinds.tsv:{number}: unknown category or kind")
+        leanings[name] = (kind, _float(weight, f"category_kinds.tsv:{number}"))
+    return leanings
+
+
 def _load_faqs():
     faqs = []
     for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
@@ -171,7 +182,8 @@ def _build() -> Lexicons:
             tokenizer.add_word(word)
     return Lexicons(tokenizer, _load_t2s(), kind_words, kind_patterns, negations, categories,
                     category_words, urgency_re, urgency_words, combos, defuse_before,
-                    defuse_after, _load_faqs())
+                    defuse_after, _load_faqs(),
+                    _load_category_kinds(categories))
 
 
 def lexicons() -> Lexicons:
