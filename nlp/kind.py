@@ -6,11 +6,17 @@ complaint, and thanks formulas ("感谢您百忙之中…") are not praise.
 """
 from __future__ import annotations
 
+import re
+
 from nlp.lexicon import Lexicons
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
-MARGIN = {"consultation": 0.0, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
-_CHATTY_LENGTH = 20    # longer messages are never "other"
+MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
+LONG_FROM, LONG_STEP, LONG_CAP = 60, 40.0, 3.0
+_CHATTY_LENGTH = 20
+# The opening (first line or sentence, at most HEAD_CHARS) usually states the point of a message.
+HEAD_CHARS, HEAD_BOOST = 40, 2.0
+_HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
 
 
 def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
@@ -19,13 +25,15 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
               "praise": 0.0, "other": 0.0}
     words: dict[str, list] = {k: [] for k in scores}
     ignored = []
+    head = _HEAD_END.search(text, 4)
+    head = min(head.start() if head else len(text), HEAD_CHARS)
     for pattern, kind, weight in lex.kind_patterns:
         if kind == "ignore":
             ignored.extend(m.span() for m in pattern.finditer(text))
             continue
         hits = 0
         for match in pattern.finditer(text):
-            scores[kind] += weight
+            scores[kind] += weight * (HEAD_BOOST if match.start() < head else 1.0)
             words[kind].append(match.group())
             hits += 1
             if hits == 2:
@@ -34,9 +42,11 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
     kind_words, negations = lex.kind_words, lex.negations
     position = 0
     previous = previous2 = ""
+    seen = set()
     for token in tokens:
         entries = kind_words.get(token)
-        if entries:
+        if entries and token not in seen:
+            seen.add(token)  # a word counts once, however often it is repeated
             negated = previous in negations or (previous2 in negations and len(previous) == 1
                                                 and previous not in "，,。.！!？?")
             for kind, weight in entries:
@@ -47,7 +57,7 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
                         scores["complaint"] += weight
                         words["complaint"].append((previous if previous in negations else previous2) + token)
                     continue
-                scores[kind] += weight
+                scores[kind] += weight * (HEAD_BOOST if position < head else 1.0)
                 words[kind].append(token)
         position += len(token)
         if token.strip():
@@ -57,6 +67,8 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
         lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(
             "DEFAULT", ("complaint", 0.0))
         scores[lean] += weight
+    # A long letter mostly describes a problem, even when it ends with a question.
+    scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
     if scores["other"] and max(v for k, v in scores.items() if k != "other") < _OTHER_CEILING:

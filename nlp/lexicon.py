@@ -199,10 +199,12 @@ def reload() -> Lexicons:
         return _build()
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 def normalize(text: str, table: dict) -> str:
-    """NFKC (full-width → half-width), traditional → simplified, collapsed white space."""
+    """NFKC (full-width → half-width), traditional → simplified, collapsed white space
+    (line breaks are kept: the first line often says what the message is)."""
     text = unicodedata.normalize("NFKC", text).translate(table)
-    return _SPACES.sub(" ", text).strip()
+    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
