@@ -19,14 +19,19 @@ HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
 
 
+def head_length(text: str) -> int:
+    """Length of the opening: the first line or sentence, at most HEAD_CHARS characters."""
+    end = _HEAD_END.search(text, 4)
+    return min(end.start() if end else len(text), HEAD_CHARS)
+
+
 def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
     """Return (kind, confidence, keywords) for a normalized text and its tokens."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
     words: dict[str, list] = {k: [] for k in scores}
     ignored = []
-    head = _HEAD_END.search(text, 4)
-    head = min(head.start() if head else len(text), HEAD_CHARS)
+    head = head_length(text)
     for pattern, kind, weight in lex.kind_patterns:
         if kind == "ignore":
             ignored.extend(m.span() for m in pattern.finditer(text))
