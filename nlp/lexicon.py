@@ -67,6 +67,7 @@ class Lexicons:
     negations: frozenset
     categories: tuple         # Category, in file order
     category_words: dict      # word → tuple of (category index, weight)
+    category_re: re.Pattern   # trie-shaped alternation of the multi-character category words
     urgency_re: re.Pattern    # alternation of single urgency words, longest first
     urgency_words: dict       # word → (level, label)
     urgency_combos: tuple     # (tuple of words, level, label)
@@ -117,6 +118,27 @@ def _load_categories():
             value = _float(weight, f"categories.tsv:{number}") if weight else 1.0
             words.setdefault(word.strip(), []).append((index, value))
     return tuple(categories), {w: tuple(v) for w, v in words.items()}
+
+
+def trie_pattern(words) -> str:
+    """One regular expression matching any of the words, shaped as a trie so that it runs in
+    time linear in the text whatever the number of words, and prefers the longest word."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def build(node) -> str:
+        branches = [re.escape(char) + build(child)
+                    for char, child in sorted(node.items(), key=lambda kv: kv[0]) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
 
 
 def _load_urgency():
@@ -180,8 +202,9 @@ def _build() -> Lexicons:
     for word in {*kind_words, *category_words, *negations}:
         if len(word) > 1 and not word.isascii():
             tokenizer.add_word(word)
+    category_re = re.compile(trie_pattern(w for w in category_words if len(w) > 1))
     return Lexicons(tokenizer, _load_t2s(), kind_words, kind_patterns, negations, categories,
-                    category_words, urgency_re, urgency_words, combos, defuse_before,
+                    category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories))
 

@@ -1,48 +1,56 @@
 """Which domain (one of 12) and second-level category a message is about, and its department.
 
-Each token adds the weights categories.tsv gives it; a long token unknown to the lexicon is
-tried by its first and last two or three characters ("垃圾桶站" → "垃圾"). The domain is the one
-with the highest total over its categories; the category is the best one inside that domain.
+Category words (categories.tsv) are found in the text by one trie-shaped regular expression, so
+that jieba's segmentation cannot hide them ("能动迁" is cut 能动/迁); one-character words
+(狗, 吵) only count as whole jieba tokens. A word in the opening line counts double; a word
+followed by a place word ("学校门口", "医院附近") names a place, not the topic, and counts less.
+The domain is the one with the highest total over its categories; the category is the best one
+inside that domain.
 """
 from __future__ import annotations
 
 from nlp.lexicon import Lexicons
 
 FALLBACK = ("其他", "其他", "街道/社区")
-
-
-# A word followed by one of these names a place, not the topic: "学校门口的垃圾", "医院附近".
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
                          "西侧", "南侧", "北侧", "东面", "西面", "南面", "北面", "后身", "一带",
-                         "西边", "东边", "南边", "北边", "路口", "院内", "楼下", "隔壁", "斜对面"))
+                         "西边", "东边", "南边", "北边", "路口", "院内", "楼下", "隔壁", "斜对面",
+                         "院里", "大门", "南门", "北门", "东门", "西门", "站", "后院", "以东", "以西",
+                         "以南", "以北", "对过", "西北", "东北", "西南", "东南", "北侧", "家属"))
 PLACE_FACTOR = 0.3
-HEAD_CHARS, HEAD_BOOST = 40, 2.0   # the opening line or sentence names the topic
+HEAD_CHARS, HEAD_BOOST = 40, 2.0
 
 
-def decide_topic(tokens: list, lex: Lexicons, head: int = HEAD_CHARS):
+def _is_place(text: str, end: int) -> bool:
+    if text.startswith("的", end):
+        end += 1
+    return text[end:end + 2] in PLACE_AFTER or text[end:end + 1] in PLACE_AFTER \
+        or text[end:end + 3] in PLACE_AFTER
+
+
+def decide_topic(text: str, tokens: list, lex: Lexicons, head: int = HEAD_CHARS):
     """Return (category, domain, department, confidence, keywords, total score).
 
-    head: number of characters at the start that count HEAD_BOOST times (the first line).
+    head: number of characters at the start that count HEAD_BOOST times (the opening line).
     """
     words = lex.category_words
     scores: dict[int, float] = {}
     hits: dict[int, list] = {}
+
+    def add(word, start, end):
+        factor = HEAD_BOOST if start < head else 1.0
+        if _is_place(text, end):
+            factor *= PLACE_FACTOR
+        for index, weight in words[word]:
+            scores[index] = scores.get(index, 0.0) + weight * factor
+            hits.setdefault(index, []).append(word)
+
+    for match in lex.category_re.finditer(text):
+        add(match.group(), match.start(), match.end())
     position = 0
-    last = len(tokens) - 1
-    for i, token in enumerate(tokens):
-        entries = words.get(token)
-        if entries is None and len(token) > 2:
-            entries = (words.get(token[:2]) or words.get(token[:3])
-                       or words.get(token[-2:]) or words.get(token[-3:]))
-        if entries:
-            factor = HEAD_BOOST if position < head else 1.0
-            if i < last and (tokens[i + 1] in PLACE_AFTER
-                             or (i + 1 < last and tokens[i + 1] == "的"
-                                 and tokens[i + 2] in PLACE_AFTER)):
-                factor *= PLACE_FACTOR
-            for index, weight in entries:
-                scores[index] = scores.get(index, 0.0) + weight * factor
-                hits.setdefault(index, []).append(token)
+    for token in tokens:
+        if len(token) == 1 and token in words:
+            add(token, position, position + 1)
         position += len(token)
     if not scores:
         return (*FALLBACK, 0.3, [], 0.0)
