@@ -49,9 +49,8 @@ def classify(text: str) -> Classification:
     """Classify one resident message (any length, any str; None counts as empty)."""
     lex = lexicons()
     text = normalize(str(text or "")[:MAX_CHARS * 2], lex.t2s)[:MAX_CHARS]
-    tokens = lex.tokenizer.lcut(text, HMM=False) if text else []
-    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, tokens, lex, head_length(text))
-    kind, kind_conf, kind_words = decide_kind(text, tokens, lex, category if topic_score > 0 else None)
+    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
+    kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
     urgency, urgency_conf, urgency_words, _labels = decide_urgency(text, lex)
     faq = None
     if kind == "consultation" and urgency != "emergency":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.lexicon import Lexicons
+from nlp.lexicon import Lexicons, standalone
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
 MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
@@ -19,13 +19,29 @@ HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
 
 
+_PARTICLES = frozenset("吗呢")
+_STOPS = frozenset("，,。.！!？?；;、\n ")
+
+
+def _negator(text: str, start: int, negations: frozenset) -> str:
+    """The negation standing right before text[start] (at most one word between), or ''."""
+    window = text[max(0, start - 5):start]
+    for cut in (len(window), len(window) - 1, len(window) - 2):
+        if cut < 1 or (cut < len(window) and window[cut] in _STOPS):
+            break
+        for size in (4, 3, 2, 1):
+            if cut >= size and window[cut - size:cut] in negations:
+                return window[cut - size:cut]
+    return ""
+
+
 def head_length(text: str) -> int:
     """Length of the opening: the first line or sentence, at most HEAD_CHARS characters."""
     end = _HEAD_END.search(text, 4)
     return min(end.start() if end else len(text), HEAD_CHARS)
 
 
-def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
+def decide_kind(text: str, lex: Lexicons, category: str | None):
     """Return (kind, confidence, keywords) for a normalized text and its tokens."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
@@ -44,29 +60,25 @@ def decide_kind(text: str, tokens: list, lex: Lexicons, category: str | None):
             if hits == 2:
                 break
 
-    kind_words, negations = lex.kind_words, lex.negations
-    position = 0
-    previous = previous2 = ""
+    kind_words, negations, freq = lex.kind_words, lex.negations, lex.tokenizer.FREQ
     seen = set()
-    for token in tokens:
-        entries = kind_words.get(token)
-        if entries and token not in seen:
-            seen.add(token)  # a word counts once, however often it is repeated
-            negated = previous in negations or (previous2 in negations and len(previous) == 1
-                                                and previous not in "，,。.！!？?")
-            for kind, weight in entries:
-                if kind == "praise" and any(a <= position < b for a, b in ignored):
-                    continue
-                if negated:
-                    if kind == "praise":
-                        scores["complaint"] += weight
-                        words["complaint"].append((previous if previous in negations else previous2) + token)
-                    continue
-                scores[kind] += weight * (HEAD_BOOST if position < head else 1.0)
-                words[kind].append(token)
-        position += len(token)
-        if token.strip():
-            previous2, previous = previous, token
+    for match in lex.kind_re.finditer(text):
+        token = match.group()
+        start, end = match.span()
+        if token in seen or not (token in _PARTICLES or standalone(text, start, end, freq)):
+            continue
+        seen.add(token)  # a word counts once, however often it is repeated
+        negator = _negator(text, start, negations)
+        for kind, weight in kind_words[token]:
+            if kind == "praise" and any(a <= start < b for a, b in ignored):
+                continue
+            if negator:
+                if kind == "praise":  # "不负责", "没有及时" complain
+                    scores["complaint"] += weight
+                    words["complaint"].append(negator + token)
+                continue
+            scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
+            words[kind].append(token)
 
     if category is not None:
         lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(

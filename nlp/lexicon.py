@@ -63,6 +63,7 @@ class Lexicons:
     tokenizer: jieba.Tokenizer
     t2s: dict                 # str.translate table, traditional → simplified
     kind_words: dict          # word → tuple of (kind, weight)
+    kind_re: re.Pattern       # trie-shaped alternation of the kind words
     kind_patterns: tuple      # (compiled regex, kind, weight)
     negations: frozenset
     categories: tuple         # Category, in file order
@@ -202,11 +203,22 @@ def _build() -> Lexicons:
     for word in {*kind_words, *category_words, *negations}:
         if len(word) > 1 and not word.isascii():
             tokenizer.add_word(word)
-    category_re = re.compile(trie_pattern(w for w in category_words if len(w) > 1))
-    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_patterns, negations, categories,
+    category_re = re.compile(trie_pattern(category_words))
+    kind_re = re.compile(trie_pattern(kind_words))
+    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories))
+
+
+def standalone(text: str, start: int, end: int, freq: dict) -> bool:
+    """True when the one-character match text[start:end] is a word of its own there, i.e. not
+    the first or last character of a word in jieba's dictionary ("求" in "要求", "么" in "什么",
+    "差" in "出差"). Longer matches are always words."""
+    if end - start > 1:
+        return True
+    return not (freq.get(text[start - 1:end], 0) if start else 0) and not freq.get(
+        text[start:end + 1], 0)
 
 
 def lexicons() -> Lexicons:

@@ -1,15 +1,15 @@
 """Which domain (one of 12) and second-level category a message is about, and its department.
 
 Category words (categories.tsv) are found in the text by one trie-shaped regular expression, so
-that jieba's segmentation cannot hide them ("能动迁" is cut 能动/迁); one-character words
-(狗, 吵) only count as whole jieba tokens. A word in the opening line counts double; a word
+that no segmentation quirk can hide them ("能动迁" is cut 能动/迁 by jieba); one-character words
+(狗, 吵) only count where jieba's dictionary has no longer word around them. A word in the opening line counts double; a word
 followed by a place word ("学校门口", "医院附近") names a place, not the topic, and counts less.
 The domain is the one with the highest total over its categories; the category is the best one
 inside that domain.
 """
 from __future__ import annotations
 
-from nlp.lexicon import Lexicons
+from nlp.lexicon import Lexicons, standalone
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -28,7 +28,7 @@ def _is_place(text: str, end: int) -> bool:
         or text[end:end + 3] in PLACE_AFTER
 
 
-def decide_topic(text: str, tokens: list, lex: Lexicons, head: int = HEAD_CHARS):
+def decide_topic(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     """Return (category, domain, department, confidence, keywords, total score).
 
     head: number of characters at the start that count HEAD_BOOST times (the opening line).
@@ -45,13 +45,11 @@ def decide_topic(text: str, tokens: list, lex: Lexicons, head: int = HEAD_CHARS)
             scores[index] = scores.get(index, 0.0) + weight * factor
             hits.setdefault(index, []).append(word)
 
+    freq = lex.tokenizer.FREQ
     for match in lex.category_re.finditer(text):
-        add(match.group(), match.start(), match.end())
-    position = 0
-    for token in tokens:
-        if len(token) == 1 and token in words:
-            add(token, position, position + 1)
-        position += len(token)
+        start, end = match.span()
+        if standalone(text, start, end, freq):
+            add(match.group(), start, end)
     if not scores:
         return (*FALLBACK, 0.3, [], 0.0)
     categories = lex.categories
