@@ -48,7 +48,13 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     words: dict[str, list] = {k: [] for k in scores}
     ignored = []
     head = head_length(text)
-    for pattern, kind, weight in lex.kind_patterns:
+    present = set()
+    for found in lex.kind_triggers.finditer(text):
+        word = found.group(1)
+        present.update(word[:n] for n in range(1, len(word) + 1))
+    for pattern, kind, weight, starts in lex.kind_patterns:
+        if starts is not None and starts.isdisjoint(present):
+            continue
         if kind == "ignore":
             ignored.extend(m.span() for m in pattern.finditer(text))
             continue

@@ -64,7 +64,8 @@ class Lexicons:
     t2s: dict                 # str.translate table, traditional → simplified
     kind_words: dict          # word → tuple of (kind, weight)
     kind_re: re.Pattern       # trie-shaped alternation of the kind words
-    kind_patterns: tuple      # (compiled regex, kind, weight)
+    kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
+    kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
     negations: frozenset
     categories: tuple         # Category, in file order
     category_words: dict      # word → tuple of (category index, weight)
@@ -85,6 +86,49 @@ def _float(text: str, where: str) -> float:
         raise LexiconError(f"{where}: {text!r} is not a number") from None
 
 
+def first_literals(pattern: str):
+    """The literal strings one of which every match of the pattern starts with ("是否", "能否",
+    …), or None when that cannot be told. classify only runs a pattern when one of its leading
+    strings occurs in the message, which keeps dozens of phrase rules cheap."""
+    from re import _constants as c, _parser as parser  # standard library, parser internals
+
+    def walk(items):
+        """Return (set of prefixes, whether the whole item list was consumed)."""
+        results = {""}
+        for op, arg in items:
+            if op is c.AT:
+                continue
+            if op is c.LITERAL:
+                sub, complete = {chr(arg)}, True
+            elif op is c.IN and all(iop is c.LITERAL for iop, _ in arg):
+                sub, complete = {chr(iarg) for _, iarg in arg}, True
+            elif op is c.SUBPATTERN:
+                sub, complete = walk(arg[-1])
+            elif op is c.BRANCH:
+                sub, complete = set(), True
+                for branch in arg[1]:
+                    part, done = walk(branch)
+                    sub |= part
+                    complete = complete and done
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+                sub, _ = walk(arg[2])
+                complete = False
+            else:
+                return results, False
+            if "" in sub or len(results) * len(sub) > 64:
+                return results, False
+            results = {r + s for r in results for s in sub}
+            if not complete:
+                return results, False
+        return results, True
+
+    try:
+        found, _ = walk(parser.parse(pattern))
+    except Exception:  # an unusual pattern: always run it
+        return None
+    return None if "" in found else frozenset(found)
+
+
 def _load_kinds():
     words: dict[str, list] = {}
     for number, (word, kind, weight) in rows("kinds.tsv", 3):
@@ -99,7 +143,8 @@ def _load_kinds():
             compiled = re.compile(pattern)
         except re.error as error:
             raise LexiconError(f"kind_patterns.tsv:{number}: bad pattern: {error}") from None
-        patterns.append((compiled, kind, _float(weight, f"kind_patterns.tsv:{number}")))
+        patterns.append((compiled, kind, _float(weight, f"kind_patterns.tsv:{number}"),
+                         first_literals(pattern)))
     negations = frozenset(cells[0] for _, cells in rows("negations.tsv", 1))
     return {w: tuple(v) for w, v in words.items()}, tuple(patterns), negations
 
@@ -152,7 +197,7 @@ def _load_urgency():
             combos.append((parts, level, label or level))
         elif single.get(parts[0], ("normal",))[0] != "emergency":
             single[parts[0]] = (level, label or level)
-    alternation = "|".join(re.escape(w) for w in sorted(single, key=len, reverse=True))
+    alternation = trie_pattern(single)
     before, after = [], []
     for number, (word, where) in rows("urgency_defuse.tsv", 2, optional=1):
         where = where or "either"
@@ -205,7 +250,9 @@ def _build() -> Lexicons:
             tokenizer.add_word(word)
     category_re = re.compile(trie_pattern(category_words))
     kind_re = re.compile(trie_pattern(kind_words))
-    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, negations, categories,
+    leading = {w for *_, starts in kind_patterns if starts for w in starts}
+    kind_triggers = re.compile(f"(?=({trie_pattern(leading)}))")
+    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories))
