@@ -14,7 +14,8 @@ from nlp.lexicon import lexicons, normalize
 from nlp.topic import decide_topic
 from nlp.urgency import decide_urgency
 
-MAX_CHARS = 2000  # longer input is cut: the opening of a message says what it is about
+MAX_CHARS = 2000   # kind and topic read this much: the opening says what a message is about
+MAX_SCAN = 50000   # emergencies are looked for this far
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,20 @@ def load() -> None:
 def classify(text: str) -> Classification:
     """Classify one resident message (any length, any str; None counts as empty)."""
     lex = lexicons()
-    text = normalize(str(text or "")[:MAX_CHARS * 2], lex.t2s)[:MAX_CHARS]
+    full = normalize(str(text or "")[:MAX_SCAN], lex.t2s)
+    text = full[:MAX_CHARS]
     category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
     kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
-    urgency, urgency_conf, urgency_words, _labels = decide_urgency(text, lex)
+    # Emergencies are looked for in the whole message, wherever they are written.
+    urgency, urgency_conf, urgency_words, labels = decide_urgency(full, lex)
+    if urgency == "emergency":
+        if kind == "other":
+            kind, kind_conf, kind_words = "help", 0.9, list(urgency_words)
+        if domain == "其他":
+            route = next((lex.urgency_routes[l] for l in labels if l in lex.urgency_routes), None)
+            if route is not None:
+                category, domain, department = route.name, route.domain, route.department
+                topic_conf, topic_words = 0.6, list(urgency_words)
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)

@@ -33,6 +33,12 @@ _TIME = re.compile(
     rf"|(?:\d+|[{_CN}几半]+)(?:个)?(?:多)?(?:天|周|星期|礼拜|个月|月|年|小时)(?:多)?了")
 
 
+# Cheap look-outs: the full expressions only run when a character they need is present.
+_DIGIT = re.compile(r"\d")
+_ADDRESS_HINT = re.compile(r"[区园寓厦苑庭场村庄城心院舍楼路街道巷同弄栋幢座元层室号户期组\d]")
+_TIME_HINT = re.compile(r"[\d年月日号天晚早夜周星期拜凌晨午傍点时一二三四五六七八九十两几半]")
+
+
 def _dedupe(items):
     return list(dict.fromkeys(item for item in items if item))
 
@@ -41,10 +47,12 @@ def extract(text: str) -> dict:
     """Return {"phones": [...], "addresses": [...], "times": [...]} found in the text."""
     if not text:
         return {"phones": [], "addresses": [], "times": []}
-    phones = _dedupe(m.group(1).replace(" ", "").replace("-", "") if m.group(1)[0] == "1"
+    digits = _DIGIT.search(text) is not None
+    phones = [] if not digits else _dedupe(m.group(1).replace(" ", "").replace("-", "") if m.group(1)[0] == "1"
                      else m.group(1) for m in _PHONE.finditer(text))
     # Phone numbers are not addresses or times: blank them before looking further.
     rest = _PHONE.sub(" ", text) if phones else text
-    addresses = _dedupe(m.group() for m in _ADDRESS.finditer(rest))
-    times = _dedupe(m.group() for m in _TIME.finditer(rest))
+    addresses = _dedupe(m.group() for m in _ADDRESS.finditer(rest)) \
+        if _ADDRESS_HINT.search(rest) else []
+    times = _dedupe(m.group() for m in _TIME.finditer(rest)) if _TIME_HINT.search(rest) else []
     return {"phones": phones, "addresses": addresses, "times": times}

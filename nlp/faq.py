@@ -17,8 +17,9 @@ def match_faq(text: str, lex: Lexicons, question_form: bool):
         topic = min((text.find(t) for t in faq.topics if t in text), default=-1)
         if topic < 0:
             continue
-        intent = any(word in text for word in faq.intents)
-        score = 0.5 + (0.3 if intent else 0.0) + (0.1 if question_form else 0.0)
+        if not any(word in text for word in faq.intents):
+            continue  # a topic word alone ("居住证") is not yet a question to answer
+        score = 0.8 + (0.1 if question_form else 0.0)
         score += 0.1 if topic < 20 else 0.0
         if len(text) > 120:  # a long letter is rarely one FAQ question
             score -= 0.2

@@ -14,6 +14,7 @@ _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below th
 MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
 LONG_FROM, LONG_STEP, LONG_CAP = 60, 40.0, 3.0
 _CHATTY_LENGTH = 20
+PRAISE_VETO = 2.5      # complaint evidence (before any prior) that rules out praise
 # The opening (first line or sentence, at most HEAD_CHARS) usually states the point of a message.
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
@@ -86,6 +87,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
             scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
             words[kind].append(token)
 
+    if scores["complaint"] >= PRAISE_VETO:
+        scores["praise"] = 0.0  # thanks around a new problem ("谢谢…不过又漏水了") is no praise
     if category is not None:
         lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(
             "DEFAULT", ("complaint", 0.0))
@@ -94,7 +97,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
-    if scores["other"] and max(v for k, v in scores.items() if k != "other") < _OTHER_CEILING:
+    best_other = max(v for k, v in scores.items() if k != "other")
+    if scores["other"] and (best_other < _OTHER_CEILING or scores["other"] >= best_other):
         kind = "other"
     else:
         scores["other"] = 0.0

@@ -77,6 +77,7 @@ class Lexicons:
     defuse_after: tuple
     faqs: tuple
     category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
+    urgency_routes: dict      # emergency label → Category, for messages with no other topic
 
 
 def _float(text: str, where: str) -> float:
@@ -220,6 +221,16 @@ def _load_category_kinds(categories):
     return leanings
 
 
+def _load_urgency_routes(categories):
+    by_name = {c.name: c for c in categories}
+    routes = {}
+    for number, (label, name) in rows("urgency_routes.tsv", 2):
+        if name not in by_name:
+            raise LexiconError(f"urgency_routes.tsv:{number}: unknown category {name!r}")
+        routes[label] = by_name[name]
+    return routes
+
+
 def _load_faqs():
     faqs = []
     for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
@@ -255,7 +266,7 @@ def _build() -> Lexicons:
     return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
-                    _load_category_kinds(categories))
+                    _load_category_kinds(categories), _load_urgency_routes(categories))
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:

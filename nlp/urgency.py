@@ -27,7 +27,7 @@ def decide_urgency(text: str, lex: Lexicons):
         if found == "emergency" or (found == "urgent" and level == "normal"):
             level = found
     for parts, found, label in lex.urgency_combos:
-        if all(part in text for part in parts):
+        if parts[0] in text and parts[1] in text and all(part in text for part in parts[2:]):
             keywords.append("+".join(parts))
             labels.append(label)
             if found == "emergency" or level == "normal":
