@@ -49,13 +49,15 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     words: dict[str, list] = {k: [] for k in scores}
     ignored = []
     head = head_length(text)
-    present = set()
+    by_leading = lex.kind_by_leading
+    todo = set(lex.kind_always)
     for found in lex.kind_triggers.finditer(text):
-        word = found.group(1)
-        present.update(word[:n] for n in range(1, len(word) + 1))
-    for pattern, kind, weight, starts in lex.kind_patterns:
-        if starts is not None and starts.isdisjoint(present):
-            continue
+        word = found.group()
+        for n in range(1, len(word) + 1):
+            todo.update(by_leading.get(word[:n], ()))
+    patterns = lex.kind_patterns
+    for index in sorted(todo):  # file order, as written
+        pattern, kind, weight, _ = patterns[index]
         if kind == "ignore":
             ignored.extend(m.span() for m in pattern.finditer(text))
             continue

@@ -66,6 +66,8 @@ class Lexicons:
     kind_re: re.Pattern       # trie-shaped alternation of the kind words
     kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
     kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
+    kind_by_leading: dict     # leading string → indexes of the kind_patterns it starts
+    kind_always: tuple        # indexes of kind_patterns without known leading strings
     negations: frozenset
     categories: tuple         # Category, in file order
     category_words: dict      # word → tuple of (category index, weight)
@@ -262,8 +264,14 @@ def _build() -> Lexicons:
     category_re = re.compile(trie_pattern(category_words))
     kind_re = re.compile(trie_pattern(kind_words))
     leading = {w for *_, starts in kind_patterns if starts for w in starts}
-    kind_triggers = re.compile(f"(?=({trie_pattern(leading)}))")
-    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers, negations, categories,
+    kind_triggers = re.compile(trie_pattern(leading))
+    by_leading: dict[str, list] = {}
+    for index, (*_, starts) in enumerate(kind_patterns):
+        for word in starts or ():
+            by_leading.setdefault(word, []).append(index)
+    always = tuple(i for i, (*_, starts) in enumerate(kind_patterns) if starts is None)
+    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers,
+                    {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories))
@@ -294,10 +302,15 @@ def reload() -> Lexicons:
 
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+_ANY_SPACE = re.compile(r"\s")
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
-    text = unicodedata.normalize("NFKC", text).translate(table)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(table)
+    if _ANY_SPACE.search(text) is None:
+        return text
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()

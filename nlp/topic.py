@@ -9,6 +9,8 @@ inside that domain.
 """
 from __future__ import annotations
 
+import re
+
 from nlp.lexicon import Lexicons, standalone
 
 FALLBACK = ("其他", "其他", "街道/社区")
@@ -21,11 +23,7 @@ PLACE_FACTOR = 0.3
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 
 
-def _is_place(text: str, end: int) -> bool:
-    if text.startswith("的", end):
-        end += 1
-    return text[end:end + 2] in PLACE_AFTER or text[end:end + 1] in PLACE_AFTER \
-        or text[end:end + 3] in PLACE_AFTER
+_PLACE_RE = re.compile("的?(?:" + "|".join(sorted(PLACE_AFTER, key=len, reverse=True)) + ")")
 
 
 def decide_topic(text: str, lex: Lexicons, head: int = HEAD_CHARS):
@@ -34,22 +32,24 @@ def decide_topic(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     head: number of characters at the start that count HEAD_BOOST times (the opening line).
     """
     words = lex.category_words
+    freq = lex.tokenizer.FREQ
+    place = _PLACE_RE.match
     scores: dict[int, float] = {}
     hits: dict[int, list] = {}
-
-    def add(word, start, end):
+    for match in lex.category_re.finditer(text):
+        start, end = match.span()
+        if end - start == 1 and not standalone(text, start, end, freq):
+            continue
+        word = match.group()
         factor = HEAD_BOOST if start < head else 1.0
-        if _is_place(text, end):
+        if place(text, end):
             factor *= PLACE_FACTOR
         for index, weight in words[word]:
             scores[index] = scores.get(index, 0.0) + weight * factor
-            hits.setdefault(index, []).append(word)
-
-    freq = lex.tokenizer.FREQ
-    for match in lex.category_re.finditer(text):
-        start, end = match.span()
-        if standalone(text, start, end, freq):
-            add(match.group(), start, end)
+            if index in hits:
+                hits[index].append(word)
+            else:
+                hits[index] = [word]
     if not scores:
         return (*FALLBACK, 0.3, [], 0.0)
     categories = lex.categories
