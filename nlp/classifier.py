@@ -1,7 +1,8 @@
 """classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
-Pipeline: normalize (NFKC, 繁→简) → jieba tokens (private tokenizer with the lexicon words) →
-topic (domain, category, department) → kind → urgency → entities → FAQ.
+Pipeline: normalize (NFKC, 繁→简) → topic (domain, category, department) → kind → urgency →
+entities → FAQ. Lexicon words are found by trie-shaped regular expressions; jieba's dictionary
+(loaded once, with the lexicon words added) decides where one-character cues are words.
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def head_length(text: str) -> int:
 
 
 def decide_kind(text: str, lex: Lexicons, category: str | None):
-    """Return (kind, confidence, keywords) for a normalized text and its tokens."""
+    """Return (kind, confidence, keywords) for a normalized text."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
     words: dict[str, list] = {k: [] for k in scores}
