@@ -1,4 +1,4 @@
-"""Keyword NLP for residents' messages: kind, domain, category, department, urgency, entities.
+"""Keyword NLP for residents' messages: kind, domain, category, department, urgency, entities, FAQ.
 
 Pure Python on jieba: no Flask, no database, no network. Lexicons are data files in nlp/data/.
 The contract the rest of GridDesk relies on:

@@ -1,20 +1,22 @@
-"""A first keyword classifier: weighted lexicons over jieba tokens.
+"""classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
-Every word list is a TSV file in nlp/data/ so that a non-programmer can edit it.
+Pipeline: normalize (NFKC, 繁→简) → topic (domain, category, department) → kind → urgency →
+entities → FAQ. Lexicon words are found by trie-shaped regular expressions; jieba's dictionary
+(loaded once, with the lexicon words added) decides where one-character cues are words.
 """
 from __future__ import annotations
 
-import functools
-import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
 
-import jieba
+from nlp.entities import extract
+from nlp.faq import match_faq
+from nlp.kind import decide_kind, head_length
+from nlp.lexicon import lexicons, normalize
+from nlp.topic import decide_topic
+from nlp.urgency import decide_urgency
 
-DATA = Path(__file__).parent / "data"
-KINDS = ("complaint", "consultation", "help", "suggestion", "praise", "other")
-URGENCIES = ("normal", "urgent", "emergency")
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+MAX_CHARS = 2000   # kind and topic read this much: the opening says what a message is about
+MAX_SCAN = 50000   # emergencies are looked for this far
 
 
 @dataclass(frozen=True)
@@ -27,80 +29,54 @@ class Classification:
     confidence: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
+    faq: dict | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _rows(name: str):
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            yield [cell.strip() for cell in line.split("\t")]
-
-
-@functools.cache
-def _lexicons():
-    kinds = {word: (kind, float(weight)) for word, kind, weight in _rows("kinds.tsv")}
-    categories = []
-    for category, domain, department, words in _rows("categories.tsv"):
-        categories.append((category, domain, department, tuple(words.split(","))))
-    urgency = {word: level for word, level in _rows("urgency.tsv")}
-    for word in [*kinds, *urgency, *(w for c in categories for w in c[3])]:
-        jieba.add_word(word)
-    return kinds, categories, urgency
+        """Field order kept; nested dicts and lists copied."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, dict):
+                value = {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
+            out[f.name] = value
+        return out
 
 
 def load() -> None:
-    """Load jieba's dictionary and the lexicons now, not on the first message."""
-    jieba.initialize()
-    _lexicons()
+    """Load jieba's dictionary and the lexicons now, not on the first resident's message."""
+    lexicons()
 
 
 def classify(text: str) -> Classification:
-    text = (text or "").strip()
-    kinds, categories, urgency_words = _lexicons()
-    tokens = jieba.lcut(text) if text else []
-
-    scores: dict[str, float] = {}
-    kind_words: list[str] = []
-    for token in tokens:
-        if token in kinds:
-            kind, weight = kinds[token]
-            scores[kind] = scores.get(kind, 0.0) + weight
-            kind_words.append(token)
-    if text.endswith(("?", "？")):
-        scores["consultation"] = scores.get("consultation", 0.0) + 1
-
-    best = (None, 0, ())
-    for category, domain, department, words in categories:
-        hits = tuple(w for w in words if w in text)
-        if len(hits) > best[1]:
-            best = ((category, domain, department), len(hits), hits)
-    category, domain, department = best[0] or ("其他", "其他", "街道/社区")
-
-    if scores:
-        kind = max(scores, key=scores.get)
-        kind_confidence = scores[kind] / sum(scores.values())
-    elif best[0]:
-        kind, kind_confidence = "complaint", 0.5  # a named problem with no other cue
-    else:
-        kind, kind_confidence = "other", 0.5
-
-    urgency, urgency_hits = "normal", []
-    for word, level in urgency_words.items():
-        if word in text:
-            urgency_hits.append(word)
-            if URGENCIES.index(level) > URGENCIES.index(urgency):
-                urgency = level
-
+    """Classify one resident message (any length, any str; None counts as empty)."""
+    lex = lexicons()
+    full = normalize(str(text or "")[:MAX_SCAN], lex.t2s)
+    text = full[:MAX_CHARS]
+    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
+    kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
+    # Emergencies are looked for in the whole message, wherever they are written.
+    urgency, urgency_conf, urgency_words, labels = decide_urgency(full, lex)
+    if urgency == "emergency":
+        if kind == "other":
+            kind, kind_conf, kind_words = "help", 0.9, list(urgency_words)
+        if domain == "其他":
+            route = next((lex.urgency_routes[l] for l in labels if l in lex.urgency_routes), None)
+            if route is not None:
+                category, domain, department = route.name, route.domain, route.department
+                topic_conf, topic_words = 0.6, list(urgency_words)
+    faq = None
+    if kind == "consultation" and urgency != "emergency":
+        faq = match_faq(text, lex, question_form=True)
     return Classification(
         kind=kind,
         domain=domain,
         category=category,
         department=department,
         urgency=urgency,
-        confidence={"kind": round(kind_confidence, 2), "category": 0.8 if best[0] else 0.3,
-                    "urgency": 0.9 if urgency_hits else 0.6},
-        keywords={"kind": kind_words, "category": list(best[2]), "urgency": urgency_hits},
-        entities={"phones": PHONE.findall(text)},
+        confidence={"kind": kind_conf, "domain": topic_conf, "category": topic_conf,
+                    "urgency": urgency_conf},
+        keywords={"kind": kind_words, "domain": topic_words, "category": topic_words,
+                  "urgency": urgency_words},
+        entities=extract(text),
+        faq=faq,
     )

@@ -1,0 +1,118 @@
+"""What kind of message: complaint, consultation, help, suggestion, praise or other.
+
+Scores come from weighted words (kinds.tsv) and phrase rules (kind_patterns.tsv). A word right
+after a negation ("不是投诉") does not count, a negated praise word ("不负责") counts as a
+complaint, and thanks formulas ("感谢您百忙之中…") are not praise.
+"""
+from __future__ import annotations
+
+import re
+
+from nlp.lexicon import Lexicons, standalone
+
+_OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
+MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
+LONG_FROM, LONG_STEP, LONG_CAP = 60, 40.0, 3.0
+_CHATTY_LENGTH = 20
+PRAISE_VETO = 2.5      # complaint evidence (before any prior) that rules out praise
+# The opening (first line or sentence, at most HEAD_CHARS) usually states the point of a message.
+HEAD_CHARS, HEAD_BOOST = 40, 2.0
+_HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
+
+
+_PARTICLES = frozenset("吗呢")
+_STOPS = frozenset("，,。.！!？?；;、\n ")
+
+
+def _negator(text: str, start: int, negations: frozenset) -> str:
+    """The negation standing right before text[start] (at most one word between), or ''."""
+    window = text[max(0, start - 5):start]
+    for cut in (len(window), len(window) - 1, len(window) - 2):
+        if cut < 1 or (cut < len(window) and window[cut] in _STOPS):
+            break
+        for size in (4, 3, 2, 1):
+            if cut >= size and window[cut - size:cut] in negations:
+                return window[cut - size:cut]
+    return ""
+
+
+def head_length(text: str) -> int:
+    """Length of the opening: the first line or sentence, at most HEAD_CHARS characters."""
+    end = _HEAD_END.search(text, 4)
+    return min(end.start() if end else len(text), HEAD_CHARS)
+
+
+def decide_kind(text: str, lex: Lexicons, category: str | None):
+    """Return (kind, confidence, keywords) for a normalized text."""
+    scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
+              "praise": 0.0, "other": 0.0}
+    words: dict[str, list] = {k: [] for k in scores}
+    ignored = []
+    head = head_length(text)
+    by_leading = lex.kind_by_leading
+    todo = set(lex.kind_always)
+    for found in lex.kind_triggers.finditer(text):
+        word = found.group()
+        for n in range(1, len(word) + 1):
+            todo.update(by_leading.get(word[:n], ()))
+    patterns = lex.kind_patterns
+    for index in sorted(todo):  # file order, as written
+        pattern, kind, weight, _ = patterns[index]
+        if kind == "ignore":
+            ignored.extend(m.span() for m in pattern.finditer(text))
+            continue
+        hits = 0
+        for match in pattern.finditer(text):
+            scores[kind] += weight * (HEAD_BOOST if match.start() < head else 1.0)
+            words[kind].append(match.group())
+            hits += 1
+            if hits == 2:
+                break
+
+    kind_words, negations, freq = lex.kind_words, lex.negations, lex.tokenizer.FREQ
+    seen = set()
+    for match in lex.kind_re.finditer(text):
+        token = match.group()
+        start, end = match.span()
+        if token in seen or not (token in _PARTICLES or standalone(text, start, end, freq)):
+            continue
+        seen.add(token)  # a word counts once, however often it is repeated
+        negator = _negator(text, start, negations)
+        for kind, weight in kind_words[token]:
+            if kind == "praise" and any(a <= start < b for a, b in ignored):
+                continue
+            if negator:
+                if kind == "praise":  # "不负责", "没有及时" complain
+                    scores["complaint"] += weight
+                    words["complaint"].append(negator + token)
+                continue
+            scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
+            words[kind].append(token)
+
+    if scores["complaint"] >= PRAISE_VETO:
+        scores["praise"] = 0.0  # thanks around a new problem ("谢谢…不过又漏水了") is no praise
+    if category is not None:
+        lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(
+            "DEFAULT", ("complaint", 0.0))
+        scores[lean] += weight
+    # A long letter mostly describes a problem, even when it ends with a question.
+    scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
+    if len(text) > _CHATTY_LENGTH:
+        scores["other"] = 0.0   # a long message is never mere chit-chat
+    best_other = max(v for k, v in scores.items() if k != "other")
+    if scores["other"] and (best_other < _OTHER_CEILING or scores["other"] >= best_other):
+        kind = "other"
+    else:
+        scores["other"] = 0.0
+        kind = max(("complaint", "help", "consultation", "suggestion", "praise"),
+                   key=lambda k: scores[k] - MARGIN.get(k, 0.0))
+        if scores[kind] <= 0:
+            # no cue at all: a long message reports something, a short one is chit-chat
+            kind = "complaint" if len(text) > _CHATTY_LENGTH else "other"
+    total = sum(scores.values())
+    if kind == "other" and total == 0:
+        confidence = 0.5
+    else:
+        confidence = scores[kind] / (total + 1.0)
+    keywords = list(dict.fromkeys(words[kind]))
+    return kind, round(min(max(confidence, 0.05), 0.99), 2), keywords

@@ -1,0 +1,316 @@
+"""Load the lexicons in nlp/data/ (TSV files a non-programmer can edit) and the jieba tokenizer.
+
+Everything is loaded lazily, once per process, by `lexicons()`; `nlp.load()` calls it at start-up.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+
+DATA = Path(__file__).parent / "data"
+KINDS = ("complaint", "consultation", "help", "suggestion", "praise", "other")
+DOMAINS = ("城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "卫生计生", "商贸旅游",
+           "公共安全", "民政服务", "政务服务", "农业农村", "其他")
+URGENCIES = ("normal", "urgent", "emergency")
+
+_lock = threading.Lock()
+
+
+class LexiconError(ValueError):
+    """A data file has a line that cannot be read; the message names the file and line."""
+
+
+def rows(name: str, columns: int, optional: int = 0):
+    """Yield (line number, cells) of a TSV file, skipping blank lines and # comments."""
+    path = DATA / name
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [cell.strip() for cell in line.split("\t")]
+        while cells and not cells[-1] and len(cells) > columns - optional:
+            cells.pop()
+        if not columns - optional <= len(cells) <= columns:
+            raise LexiconError(f"{name}:{number}: expected {columns} TAB-separated columns, "
+                               f"got {len(cells)}: {line!r}")
+        yield number, cells + [""] * (columns - len(cells))
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    domain: str
+    department: str
+
+
+@dataclass(frozen=True)
+class Faq:
+    id: str
+    topics: tuple
+    intents: tuple
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    tokenizer: jieba.Tokenizer
+    t2s: dict                 # str.translate table, traditional → simplified
+    kind_words: dict          # word → tuple of (kind, weight)
+    kind_re: re.Pattern       # trie-shaped alternation of the kind words
+    kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
+    kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
+    kind_by_leading: dict     # leading string → indexes of the kind_patterns it starts
+    kind_always: tuple        # indexes of kind_patterns without known leading strings
+    negations: frozenset
+    categories: tuple         # Category, in file order
+    category_words: dict      # word → tuple of (category index, weight)
+    category_re: re.Pattern   # trie-shaped alternation of the multi-character category words
+    urgency_re: re.Pattern    # alternation of single urgency words, longest first
+    urgency_words: dict       # word → (level, label)
+    urgency_combos: tuple     # (tuple of words, level, label)
+    defuse_before: tuple
+    defuse_after: tuple
+    faqs: tuple
+    category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
+    urgency_routes: dict      # emergency label → Category, for messages with no other topic
+
+
+def _float(text: str, where: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise LexiconError(f"{where}: {text!r} is not a number") from None
+
+
+def first_literals(pattern: str):
+    """The literal strings one of which every match of the pattern starts with ("是否", "能否",
+    …), or None when that cannot be told. classify only runs a pattern when one of its leading
+    strings occurs in the message, which keeps dozens of phrase rules cheap."""
+    from re import _constants as c, _parser as parser  # standard library, parser internals
+
+    def walk(items):
+        """Return (set of prefixes, whether the whole item list was consumed)."""
+        results = {""}
+        for op, arg in items:
+            if op is c.AT:
+                continue
+            if op is c.LITERAL:
+                sub, complete = {chr(arg)}, True
+            elif op is c.IN and all(iop is c.LITERAL for iop, _ in arg):
+                sub, complete = {chr(iarg) for _, iarg in arg}, True
+            elif op is c.SUBPATTERN:
+                sub, complete = walk(arg[-1])
+            elif op is c.BRANCH:
+                sub, complete = set(), True
+                for branch in arg[1]:
+                    part, done = walk(branch)
+                    sub |= part
+                    complete = complete and done
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+                sub, _ = walk(arg[2])
+                complete = False
+            else:
+                return results, False
+            if "" in sub or len(results) * len(sub) > 64:
+                return results, False
+            results = {r + s for r in results for s in sub}
+            if not complete:
+                return results, False
+        return results, True
+
+    try:
+        found, _ = walk(parser.parse(pattern))
+    except Exception:  # an unusual pattern: always run it
+        return None
+    return None if "" in found else frozenset(found)
+
+
+def _load_kinds():
+    words: dict[str, list] = {}
+    for number, (word, kind, weight) in rows("kinds.tsv", 3):
+        if kind not in KINDS:
+            raise LexiconError(f"kinds.tsv:{number}: unknown kind {kind!r}")
+        words.setdefault(word, []).append((kind, _float(weight, f"kinds.tsv:{number}")))
+    patterns = []
+    for number, (pattern, kind, weight) in rows("kind_patterns.tsv", 3):
+        if kind not in KINDS + ("ignore",):
+            raise LexiconError(f"kind_patterns.tsv:{number}: unknown kind {kind!r}")
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise LexiconError(f"kind_patterns.tsv:{number}: bad pattern: {error}") from None
+        patterns.append((compiled, kind, _float(weight, f"kind_patterns.tsv:{number}"),
+                         first_literals(pattern)))
+    negations = frozenset(cells[0] for _, cells in rows("negations.tsv", 1))
+    return {w: tuple(v) for w, v in words.items()}, tuple(patterns), negations
+
+
+def _load_categories():
+    categories, words = [], {}
+    for number, (name, domain, department, keywords) in rows("categories.tsv", 4):
+        if domain not in DOMAINS:
+            raise LexiconError(f"categories.tsv:{number}: unknown domain {domain!r}")
+        index = len(categories)
+        categories.append(Category(name, domain, department))
+        for item in keywords.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            word, _, weight = item.partition(":")
+            value = _float(weight, f"categories.tsv:{number}") if weight else 1.0
+            words.setdefault(word.strip(), []).append((index, value))
+    return tuple(categories), {w: tuple(v) for w, v in words.items()}
+
+
+def trie_pattern(words) -> str:
+    """One regular expression matching any of the words, shaped as a trie so that it runs in
+    time linear in the text whatever the number of words, and prefers the longest word."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def build(node) -> str:
+        branches = [re.escape(char) + build(child)
+                    for char, child in sorted(node.items(), key=lambda kv: kv[0]) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+def _load_urgency():
+    single, combos = {}, []
+    for number, (words, level, label) in rows("urgency.tsv", 3, optional=1):
+        if level not in URGENCIES[1:]:
+            raise LexiconError(f"urgency.tsv:{number}: level must be urgent or emergency")
+        parts = tuple(p for p in words.split("&") if p)
+        if len(parts) > 1:
+            combos.append((parts, level, label or level))
+        elif single.get(parts[0], ("normal",))[0] != "emergency":
+            single[parts[0]] = (level, label or level)
+    alternation = trie_pattern(single)
+    before, after = [], []
+    for number, (word, where) in rows("urgency_defuse.tsv", 2, optional=1):
+        where = where or "either"
+        if where not in ("before", "after", "either"):
+            raise LexiconError(f"urgency_defuse.tsv:{number}: where must be before/after/either")
+        if where in ("before", "either"):
+            before.append(word)
+        if where in ("after", "either"):
+            after.append(word)
+    return re.compile(alternation), single, tuple(combos), tuple(before), tuple(after)
+
+
+def _load_category_kinds(categories):
+    known = {c.name for c in categories} | {"DEFAULT"}
+    leanings = {}
+    for number, (name, kind, weight) in rows("category_kinds.tsv", 3):
+        if name not in known or kind not in KINDS:
+            raise LexiconError(f"category_kinds.tsv:{number}: unknown category or kind")
+        leanings[name] = (kind, _float(weight, f"category_kinds.tsv:{number}"))
+    return leanings
+
+
+def _load_urgency_routes(categories):
+    by_name = {c.name: c for c in categories}
+    routes = {}
+    for number, (label, name) in rows("urgency_routes.tsv", 2):
+        if name not in by_name:
+            raise LexiconError(f"urgency_routes.tsv:{number}: unknown category {name!r}")
+        routes[label] = by_name[name]
+    return routes
+
+
+def _load_faqs():
+    faqs = []
+    for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
+        faqs.append(Faq(fid, tuple(t.strip() for t in topics.split(",") if t.strip()),
+                        tuple(t.strip() for t in intents.split(",") if t.strip()), question, answer))
+    return tuple(faqs)
+
+
+def _load_t2s():
+    table = {}
+    for number, (traditional, simplified) in rows("t2s.tsv", 2):
+        if len(traditional) != 1:
+            raise LexiconError(f"t2s.tsv:{number}: one character per line")
+        table[ord(traditional)] = simplified
+    return table
+
+
+@functools.cache
+def _build() -> Lexicons:
+    kind_words, kind_patterns, negations = _load_kinds()
+    categories, category_words = _load_categories()
+    urgency_re, urgency_words, combos, defuse_before, defuse_after = _load_urgency()
+    tokenizer = jieba.Tokenizer()
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter (stderr only)
+    tokenizer.initialize()
+    for word in {*kind_words, *category_words, *negations}:
+        if len(word) > 1 and not word.isascii():
+            tokenizer.add_word(word)
+    category_re = re.compile(trie_pattern(category_words))
+    kind_re = re.compile(trie_pattern(kind_words))
+    leading = {w for *_, starts in kind_patterns if starts for w in starts}
+    kind_triggers = re.compile(trie_pattern(leading))
+    by_leading: dict[str, list] = {}
+    for index, (*_, starts) in enumerate(kind_patterns):
+        for word in starts or ():
+            by_leading.setdefault(word, []).append(index)
+    always = tuple(i for i, (*_, starts) in enumerate(kind_patterns) if starts is None)
+    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers,
+                    {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,
+                    category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
+                    defuse_after, _load_faqs(),
+                    _load_category_kinds(categories), _load_urgency_routes(categories))
+
+
+def standalone(text: str, start: int, end: int, freq: dict) -> bool:
+    """True when the one-character match text[start:end] is a word of its own there, i.e. not
+    the first or last character of a word in jieba's dictionary ("求" in "要求", "么" in "什么",
+    "差" in "出差"). Longer matches are always words."""
+    if end - start > 1:
+        return True
+    return not (freq.get(text[start - 1:end], 0) if start else 0) and not freq.get(
+        text[start:end + 1], 0)
+
+
+def lexicons() -> Lexicons:
+    """The lexicons and tokenizer of this process (built on first call, thread-safe)."""
+    with _lock:
+        return _build()
+
+
+def reload() -> Lexicons:
+    """Re-read the data files (after editing them in a running process)."""
+    with _lock:
+        _build.cache_clear()
+        return _build()
+
+
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_ANY_SPACE = re.compile(r"\s")
+
+
+def normalize(text: str, table: dict) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, collapsed white space
+    (line breaks are kept: the first line often says what the message is)."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(table)
+    if _ANY_SPACE.search(text) is None:
+        return text
+    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()

@@ -1,0 +1,289 @@
+"""Table-driven behaviour of nlp.classify on short WeChat-style messages."""
+import dataclasses
+
+import pytest
+
+import nlp
+from nlp.lexicon import DOMAINS
+
+FIELDS = ["kind", "domain", "category", "department", "urgency", "confidence", "keywords",
+          "entities", "faq"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def loaded():
+    nlp.load()
+
+
+KINDS = [
+    # complaint
+    ("楼下烧烤店油烟太大了，天天晚上熏得没法开窗", "complaint"),
+    ("小区门口路灯坏了一个星期了没人修", "complaint"),
+    ("隔壁装修从早上7点吵到晚上10点，还让不让人休息了", "complaint"),
+    ("投诉！物业乱收停车费", "complaint"),
+    ("垃圾桶满了三天没人清运，臭死了", "complaint"),
+    ("人民路12号门口有人摆摊占道，车都过不去", "complaint"),
+    ("网格员态度很差，一点都不负责", "complaint"),
+    # consultation
+    ("请问居住证在哪里办理？需要带什么材料", "consultation"),
+    ("老年证去哪办？我妈今年刚满60", "consultation"),
+    ("社保断缴了还能补吗", "consultation"),
+    ("孩子明年上小学，要准备哪些材料？", "consultation"),
+    ("想咨询一下低保申请条件", "consultation"),
+    ("社区几点上班？周六开门吗", "consultation"),
+    # negation and hedges
+    ("不是投诉，就想问一下社保怎么补缴", "consultation"),
+    ("我不是要举报谁，只想了解一下垃圾分类怎么分", "consultation"),
+    # help
+    ("求助！家里老人行动不便，想请人帮忙买药", "help"),
+    ("麻烦帮帮我，钥匙锁家里了进不去，怎么办", "help"),
+    # suggestion
+    ("建议在学校门口加装红绿灯", "suggestion"),
+    ("提个建议：小区能否增设几个充电桩", "suggestion"),
+    ("希望社区增加一些健身器材", "suggestion"),
+    # praise
+    ("谢谢网格员小王帮我们解决了停车问题👍", "praise"),
+    ("表扬一下社区的李书记，办事真负责", "praise"),
+    ("路灯修好了，感谢你们这么及时！", "praise"),
+    # other
+    ("你好", "other"),
+    ("在吗", "other"),
+    ("哈哈哈", "other"),
+    ("谢谢", "other"),
+    ("好的收到", "other"),
+    ("", "other"),
+]
+
+
+@pytest.mark.parametrize("text,kind", KINDS)
+def test_kind(text, kind):
+    assert nlp.classify(text).kind == kind
+
+
+DOMAIN_CASES = [
+    ("小区里的违章搭建一直没人拆", "城乡建设", "违章搭建", "城管"),
+    ("电梯坏了，老人上不了楼", "城乡建设", "电梯", "市场监管"),
+    ("暖气不热，屋里才15度", "城乡建设", "供暖", "水电气"),
+    ("又停水了，也没有提前通知", "城乡建设", "供水/供电/燃气", "水电气"),
+    ("楼上卫生间漏水到我家天花板", "城乡建设", "房屋漏水", "住建"),
+    ("物业不管事，小区绿化全毁了", "城乡建设", "物业服务", "住建"),
+    ("楼下有人遛狗不拴绳", "城乡建设", "宠物", "城管"),
+    ("工厂排放废气，味道刺鼻", "环境保护", "环境污染", "生态环境"),
+    ("广场舞噪音太大，晚上十点还在跳", "环境保护", "噪音扰民", "生态环境"),
+    ("小区门口乱停车堵住消防车道", "交通运输", "停车", "交警"),
+    ("12路公交车老是不按点发车", "交通运输", "公共交通", "交通运输"),
+    ("学校门口的路口没有红绿灯，孩子过马路很危险", "交通运输", "交通秩序", "交警"),
+    ("孩子入学需要什么材料", "教育文体", "入学", "教育"),
+    ("培训班收了学费就跑路了，老师也找不到", "教育文体", "学校教育", "教育"),
+    ("老板拖欠我们三个月工资", "劳动和社会保障", "工资拖欠", "人社"),
+    ("医保卡丢了怎么补办", "劳动和社会保障", "社保医保", "人社"),
+    ("社区医院看病排队太久，医生态度差", "卫生计生", "医疗", "卫健"),
+    ("在小饭馆吃饭吃出了虫子，食品安全没人管", "卫生计生", "食品药品", "市场监管"),
+    ("超市卖过期的东西还不给退货", "商贸旅游", "消费纠纷", "市场监管"),
+    ("景区门票乱涨价，导游强制购物", "商贸旅游", "旅游", "文旅"),
+    ("电动车在楼下被偷了", "公共安全", "治安", "公安"),
+    ("楼道里有人飞线充电", "公共安全", "消防隐患", "应急管理/消防"),
+    ("家里困难，想申请低保", "民政服务", "低保救助", "民政"),
+    ("我是残疾人，残疾证怎么办", "民政服务", "残疾人服务", "民政"),
+    ("和邻居因为楼道堆东西吵架了，想找社区调解", "民政服务", "邻里纠纷", "街道/社区"),
+    ("政务大厅窗口工作人员推诿，办个证明跑了五趟", "政务服务", "证件办理", "政务服务"),
+    ("村里的宅基地审批一直批不下来", "农业农村", "农村事务", "农业农村"),
+    ("今天天气不错", "其他", "其他", "街道/社区"),
+]
+
+
+@pytest.mark.parametrize("text,domain,category,department", DOMAIN_CASES)
+def test_domain_category_department(text, domain, category, department):
+    result = nlp.classify(text)
+    assert (result.domain, result.category, result.department) == (domain, category, department)
+
+
+def test_every_domain_is_covered_by_the_table():
+    assert {case[1] for case in DOMAIN_CASES} == set(DOMAINS)
+
+
+EMERGENCIES = [
+    "楼道着火了！！",
+    "快来人，三单元起火了",
+    "樓道著火了快來人",            # traditional characters
+    "厨房好像有煤气味，好浓",
+    "燃气泄漏了怎么办",
+    "家裡瓦斯外洩",                 # traditional, Taiwan word for gas
+    "我爸在楼下晕倒了，叫不醒",
+    "有个老人摔倒了起不来",
+    "有人昏迷不醒",
+    "外面有人拿刀砍人",
+    "楼下两伙人在打架，还有人动刀",
+    "有个小孩掉河里了",
+    "有人溺水了快救人",
+    "孩子走丢了，穿红衣服，5岁",
+    "我儿子放学后不见了，到处找不到",
+    "小区围墙倒塌了，压着人了",
+    "工地塌方了",
+    "有人触电了",
+    "救命啊！！",
+    "快救命😭😭楼上冒烟了",
+    "着火啦🔥🔥🔥",
+    "隔壁家暴，女的一直在喊救命",
+]
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_emergencies_are_never_missed(text):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert result.kind != "other"  # an emergency always opens a ticket
+    assert result.faq is None
+
+
+URGENCY = [
+    ("楼道堆放杂物，有火灾隐患", "urgent"),
+    ("电线裸露在外面，很危险", "urgent"),
+    ("紧急！水管爆了，家里到处是水", "urgent"),
+    ("被困在电梯里了", "urgent"),
+    ("小区门口路灯坏了", "normal"),
+    ("请问社保怎么交", "normal"),
+    ("消防演练什么时候开始", "normal"),
+]
+
+
+@pytest.mark.parametrize("text,urgency", URGENCY)
+def test_urgency(text, urgency):
+    if urgency == "normal":
+        assert nlp.classify(text).urgency == "normal"
+    else:
+        assert nlp.classify(text).urgency == urgency
+
+
+def test_hazard_words_do_not_raise_an_emergency():
+    result = nlp.classify("楼道堆放杂物有火灾隐患，万一着火就麻烦了")
+    assert result.urgency == "urgent"
+
+
+def test_mixed_message_complaint_with_question_and_thanks():
+    result = nlp.classify("你好，楼下饭店的油烟太大了，已经反映过很多次都没人管，到底谁来管？谢谢")
+    assert result.kind == "complaint"
+    assert result.domain == "环境保护"
+
+
+def test_mixed_message_praise_then_new_problem_is_a_complaint():
+    result = nlp.classify("上次的事谢谢你们了，不过现在楼上又开始漏水了，物业还是不管")
+    assert result.kind == "complaint"
+    assert result.category == "房屋漏水"
+
+
+def test_negated_praise_reads_as_complaint():
+    result = nlp.classify("处理得一点都不及时，也不负责")
+    assert result.kind == "complaint"
+
+
+def test_typos_and_variants():
+    assert nlp.classify("楼下拉圾没人清").category == "垃圾清运"
+    assert nlp.classify("晚上燥音太大睡不着").category == "噪音扰民"
+    assert nlp.classify("小区红路灯坏了").category == "交通秩序"
+
+
+def test_emoji_and_full_width_input():
+    result = nlp.classify("１３８１２３４５６７８ 楼上漏水了😡😡")
+    assert result.entities["phones"] == ["13812345678"]
+    assert result.category == "房屋漏水"
+
+
+def test_traditional_characters_are_classified_like_simplified():
+    traditional = nlp.classify("請問居住證在哪裡辦理？")
+    simplified = nlp.classify("请问居住证在哪里办理？")
+    assert traditional.as_dict() == simplified.as_dict()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", None, "。。。", "🙂"])
+def test_empty_and_blank_input(text):
+    result = nlp.classify(text)
+    assert result.kind == "other"
+    assert result.domain == "其他"
+    assert result.urgency == "normal"
+    assert result.entities == {"phones": [], "addresses": [], "times": []}
+    assert result.faq is None
+
+
+def test_five_thousand_characters():
+    text = ("幸福小区3栋楼下的烧烤店每天晚上油烟和噪音扰民，" * 250)[:5000]
+    assert len(text) == 5000
+    result = nlp.classify(text)
+    assert result.kind == "complaint"
+    assert result.domain == "环境保护"
+    assert "幸福小区3栋" in result.entities["addresses"]
+
+
+def test_emergency_at_the_end_of_a_long_message_is_found():
+    text = "我们小区的物业一直不作为，" * 300 + "现在楼道着火了！"
+    assert nlp.classify(text).urgency == "emergency"
+
+
+def test_entities():
+    result = nlp.classify("我住在幸福小区3栋2单元501室，电话13812345678，昨天晚上10点开始漏水")
+    assert result.entities == {"phones": ["13812345678"],
+                               "addresses": ["幸福小区3栋2单元501室"],
+                               "times": ["昨天晚上10点"]}
+    result = nlp.classify("人民路12号门口井盖丢了三天了，座机0454-8888888")
+    assert result.entities["addresses"] == ["人民路12号"]
+    assert result.entities["phones"] == ["0454-8888888"]
+    assert "三天了" in result.entities["times"]
+
+
+FAQS = [
+    ("请问居住证在哪里办理？需要带什么材料", "residence_permit"),
+    ("社保怎么交？", "social_insurance"),
+    ("医保异地就医怎么备案", "medical_insurance"),
+    ("低保申请需要什么条件？", "minimum_living"),
+    ("老年证去哪办？", "senior_card"),
+    ("残疾证怎么办理", "disability_card"),
+    ("孩子入学需要什么材料", "school_enrollment"),
+    ("社区周末上班吗？", "office_hours"),
+]
+
+
+@pytest.mark.parametrize("text,faq_id", FAQS)
+def test_faq_matches(text, faq_id):
+    faq = nlp.classify(text).faq
+    assert faq is not None and faq["id"] == faq_id
+    assert set(faq) == {"id", "question", "answer", "score"}
+    assert 0 < faq["score"] <= 1
+    assert faq["answer"].startswith("您好") and "为准" in faq["answer"]
+
+
+@pytest.mark.parametrize("text", [
+    "社保局工作人员态度太差了，投诉！",   # a complaint naming an FAQ topic
+    "居住证",                             # a topic word alone is no question
+    "楼下着火了，社保卡还在屋里怎么办",     # an emergency is never answered by the FAQ
+])
+def test_no_faq_for_complaints_bare_topics_and_emergencies(text):
+    assert nlp.classify(text).faq is None
+
+
+def test_contract_fields_order_and_types():
+    result = nlp.classify("请问居住证在哪里办理？电话13812345678")
+    assert dataclasses.is_dataclass(result)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.kind = "praise"
+    data = result.as_dict()
+    assert list(data) == FIELDS
+    assert data["kind"] in ("complaint", "consultation", "help", "suggestion", "praise", "other")
+    assert data["domain"] in DOMAINS
+    assert data["urgency"] in ("normal", "urgent", "emergency")
+    for key in ("kind", "category", "urgency"):
+        assert 0.0 <= data["confidence"][key] <= 1.0
+        assert isinstance(data["keywords"][key], list)
+    assert set(data["entities"]) == {"phones", "addresses", "times"}
+
+
+def test_keywords_explain_the_decision():
+    text = "楼上漏水，物业不管"
+    result = nlp.classify(text)
+    assert result.keywords["category"] and all(w in text for w in result.keywords["category"])
+    assert "不管" in result.keywords["kind"]
+
+
+def test_as_dict_is_a_copy():
+    result = nlp.classify("楼上漏水")
+    result.as_dict()["keywords"]["category"].append("x")
+    assert "x" not in result.keywords["category"]

@@ -1,0 +1,43 @@
+"""The dev-data figures the issue asks for, measured by `nlp.evaluate` (skipped without data)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.evaluate import DEFAULT_DATA, TARGETS, evaluate, f1_scores, summary
+
+pytestmark = pytest.mark.skipif(not (DEFAULT_DATA / "teddy_dev.jsonl").exists(),
+                                reason="../shared/data/nlp is absent")
+
+
+@pytest.fixture(scope="module")
+def report():
+    return evaluate(DEFAULT_DATA)
+
+
+@pytest.mark.parametrize("metric", sorted(TARGETS))
+def test_target(report, metric):
+    assert report["headline"][metric] >= TARGETS[metric], report["headline"]
+
+
+def test_report_has_confusion_and_worst_misses(report):
+    assert report["liuyan_kind"]["confusion"]
+    assert len(report["worst_misses"]) == 20
+    confidences = [m["confidence"] for m in report["worst_misses"]]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_cli_json_matches_library(report):
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "nlp", "evaluate", "--json"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["headline"] == pytest.approx(report["headline"])
+
+
+def test_scoring_helpers():
+    assert f1_scores(["a", "a", "b"], ["a", "b", "b"]) == {"a": 2 / 3, "b": 2 / 3}
+    s = summary(["a", "b"], ["a", "a"])
+    assert s["accuracy"] == 0.5 and s["confusion"] == {"a": {"a": 1}, "b": {"a": 1}}
