@@ -13,6 +13,7 @@ from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
 from store import inbound, outbox
+from store.models import InboundMessage
 
 log = logging.getLogger(__name__)
 DUPLICATE_WAIT_SECONDS = 3.0
@@ -81,4 +82,6 @@ def _first_answer(svc: Services, row) -> str | None:
 
 
 def _type_of(msg) -> str:
-    return f"event:{msg.event}" if msg.type == "event" else msg.type
+    """For the log only; bounded to its column so an unusually long event name is still stored."""
+    kind = f"event:{msg.event}" if msg.type == "event" else str(msg.type)
+    return kind[:InboundMessage.msg_type.type.length]
