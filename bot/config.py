@@ -37,6 +37,7 @@ class Settings:
     wechat_app_secret: str = ""
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
+    wechat_template_progress: str = ""
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from bot import inbox
 from bot.services import services
 from bot.wechat import BadRequest, Forbidden, Protocol
+from store import inbound
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -45,6 +46,10 @@ def receive():
         return _plain("invalid signature", 403)
     except BadRequest as error:
         log.info("unreadable callback: %s", error)
+        if error.signed_body is not None:  # from WeChat: keep it, so nothing is lost
+            inbound.record(services().db, raw=error.signed_body, dedupe_key=None,
+                           openid=request.args.get("openid"), msg_type="unreadable",
+                           now=services().now(), status="rejected", error=str(error))
         return _plain(f"bad request: {error}", 400)
     try:
         text = inbox.receive(services(), callback)

@@ -21,7 +21,15 @@ class Forbidden(Exception):
 
 
 class BadRequest(Exception):
-    """The request is from WeChat's side of the protocol but cannot be read: 400."""
+    """The request is from WeChat's side of the protocol but cannot be read: 400.
+
+    `signed_body` is what was received when the signature had already been verified: it came
+    from WeChat, so it is kept (a forged request's body is not).
+    """
+
+    def __init__(self, reason: str, signed_body: str | None = None):
+        super().__init__(reason)
+        self.signed_body = signed_body
 
 
 def sign(*parts: str) -> str:
@@ -102,11 +110,11 @@ class Protocol:
         try:
             message = parse_message(xml)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise BadRequest(f"unreadable message: {type(error).__name__}") from error
+            raise BadRequest(f"unreadable message: {type(error).__name__}", xml) from error
         except Exception as error:  # xml.parsers.expat.ExpatError and its kin
-            raise BadRequest(f"malformed XML: {error}") from error
+            raise BadRequest(f"malformed XML: {error}", xml) from error
         if message is None:
-            raise BadRequest("empty body")
+            raise BadRequest("empty body", xml)
         return Callback(xml=xml, message=message, encrypted=encrypted)
 
     def _decrypt(self, args, body: bytes) -> str:
@@ -126,7 +134,7 @@ class Protocol:
         try:
             return self.crypto.decrypt_message(envelope, args["msg_signature"], timestamp, nonce)
         except Exception as error:  # bad base64, padding or AppID
-            raise BadRequest(f"cannot decrypt: {type(error).__name__}") from error
+            raise BadRequest(f"cannot decrypt: {type(error).__name__}", encrypt) from error
 
     def reply(self, callback: Callback, text: str | None, nonce: str) -> str:
         """The passive reply body: `success` when there is nothing to say."""
@@ -139,10 +147,11 @@ class Protocol:
 
 
 def _text(body: bytes) -> str:
+    """Called only once the signature is verified (plain mode signs the query, not the body)."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BadRequest("body is not UTF-8") from error
+        raise BadRequest("body is not UTF-8", body.decode("utf-8", "replace")) from error
 
 
 def text_message_xml(openid: str, text: str, *, to: str = "gh_griddesk", msg_id: int,

@@ -11,7 +11,9 @@ class Fallback(Handler):
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
-        return Reply(None if msg.type == "event" else replies.UNSUPPORTED)
+        # Events we do not know (企业微信 calendars, new WeChat features) need no answer.
+        is_event = msg.type == "event" or msg._data.get("MsgType") == "event"
+        return Reply(None if is_event else replies.UNSUPPORTED)
 
 
 # What a resident does that opens WeChat's 48-hour window for customer-service messages.

@@ -73,7 +73,7 @@ EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已
 
 def appended(ticket, what: str) -> str:
     who = ticket.assignee.name if ticket.assignee else "工作人员"
-    return f"已把{what}补充到工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
+    return f"已将{what}加入工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
 
 
 def rated(score: int) -> str:

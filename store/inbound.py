@@ -11,13 +11,14 @@ from store.models import InboundMessage
 
 
 def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None,
-           msg_type: str | None, now: datetime,
-           status: str = "received") -> tuple[InboundMessage, bool]:
+           msg_type: str | None, now: datetime, status: str = "received",
+           error: str | None = None) -> tuple[InboundMessage, bool]:
     """Commit the raw message; returns (row, is_new). A retry returns the first row."""
     try:
         with db.transaction() as session:
             row = InboundMessage(raw=raw, dedupe_key=dedupe_key, openid=openid,
-                                 msg_type=msg_type, received_at=now, status=status)
+                                 msg_type=msg_type, received_at=now, status=status,
+                                 error=error)
             session.add(row)
         return row, True
     except IntegrityError:

@@ -47,7 +47,8 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
     where = ticket.grid.name if ticket.grid else ticket.area.name
     return Notice(
         title=f"{urgency}{reason} {ticket.number}",
-        fields=(("类型", _kind(ticket)), ("内容", ticket.description[:100]), ("网格", where),
+        fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
+                ("内容", ticket.description[:100]), ("网格", where),
                 ("接单时限", f"{china_time(ticket.accept_by)} 前"
                               f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
         remark=f"请回复「接单 {ticket.number}」接单。")
@@ -55,7 +56,7 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
     return Notice(title=f"{title} {ticket.number}",
-                  fields=(("类型", _kind(ticket)), ("内容", body[:200])),
+                  fields=(("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200])),
                   remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。")
 
 

@@ -348,13 +348,6 @@ def sample_id(sample: dict) -> str:
 
 
 SAMPLES = VECTORS["xml_samples"] + VECTORS["doc_samples"]
-# Product bugs these samples found, left to the owners of that code: remove an entry once it
-# is fixed (not strict, because SQLite does not enforce VARCHAR lengths).
-KNOWN_BUGS = {
-    "events:qualification_verify_success_event#1":
-        "500: inbound_message.msg_type is VARCHAR(32); 'event:qualification_verify_success' "
-        "is 34 characters, so PostgreSQL refuses the row and the raw message is lost",
-}
 
 
 def test_every_sample_is_here_once():
@@ -367,10 +360,7 @@ def root_of(xml: str) -> ET.Element:
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "safe"])
-@pytest.mark.parametrize("sample", [
-    pytest.param(s, id=sample_id(s), marks=[pytest.mark.xfail(
-        reason=KNOWN_BUGS[sample_id(s)])] if sample_id(s) in KNOWN_BUGS else [])
-    for s in SAMPLES])
+@pytest.mark.parametrize("sample", [pytest.param(s, id=sample_id(s)) for s in SAMPLES])
 def test_every_xml_sample_gets_an_answer_and_never_a_500(sample_app, sample, encrypted):
     app = sample_app
     empty_quickly(app)

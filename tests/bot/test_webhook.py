@@ -70,14 +70,18 @@ def test_a_curl_form_post_is_read_from_the_raw_body(client, chat, svc):
     assert response.status_code == 200 and count(svc, Ticket) == 1
 
 
-def test_unreadable_bodies_get_a_4xx_with_a_reason(client, chat):
+def test_unreadable_bodies_get_a_4xx_with_a_reason_and_are_kept(client, chat, svc):
     args, _ = _request(chat, "x", encrypted=False)
     url = "/wechat?" + urlencode(args)
-    for body in (b"<xml><Content>unclosed", b"\xff\xfe not utf-8", b"",
-                 b'<!DOCTYPE x [<!ENTITY a "b">]><xml><MsgType>text</MsgType></xml>'):
+    bodies = (b"<xml><Content>unclosed", b"\xff\xfe not utf-8", b"",
+              b'<!DOCTYPE x [<!ENTITY a "b">]><xml><MsgType>text</MsgType></xml>')
+    for body in bodies:
         response = client.post(url, data=body)
         assert response.status_code == 400, body
         assert "bad request" in response.get_data(as_text=True)
+    kept = rows(svc, InboundMessage)
+    assert [k.status for k in kept] == ["rejected"] * 4
+    assert kept[0].raw == "<xml><Content>unclosed" and "malformed XML" in kept[0].error
     huge = client.post(url, data=b"<xml>" + b"a" * (1024 * 1024 + 1) + b"</xml>")
     assert huge.status_code == 413
 

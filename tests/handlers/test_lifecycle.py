@@ -155,13 +155,13 @@ def test_a_worker_cannot_act_outside_their_scope(chat, client, svc):
 def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, clock):
     chat.send("三单元楼道灯坏了")
     number = the_ticket(svc).number
-    assert chat.send("是3楼到5楼那几盏灯").startswith(f"已把您的补充补充到工单 {number}")
+    assert chat.send("是3楼到5楼那几盏灯").startswith(f"已将您的补充加入工单 {number}，张伟会看到")
     picture = chat.send_xml(
         "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
         "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
         "<PicUrl><![CDATA[http://img/1.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>"
         "<MsgId>9001</MsgId></xml>")
-    assert picture.startswith(f"已把图片补充到工单 {number}")
+    assert picture.startswith(f"已将图片加入工单 {number}")
     assert chat.send("另外小区门口有人占道摆摊").startswith("已受理")  # another category
     assert chat.send("新问题 单元门禁也坏了").startswith("已受理")
     assert count(svc, Ticket) == 3
