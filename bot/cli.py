@@ -71,6 +71,35 @@ def create_user(username, role, area_code, password, name, phone, department):
     click.echo(f"created {role} {username} in {area.name} ({area.code})")
 
 
+@main.command("bind-code")
+@click.argument("username")
+def bind_code(username):
+    """Print a one-time code a staff member sends as "绑定 <code>" to link their WeChat."""
+    from store.registry import BIND_CODE_LIFETIME, issue_bind_code
+    svc = services()
+    with svc.db.transaction() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise click.BadParameter(f"no staff member {username}", param_hint="USERNAME")
+        code = issue_bind_code(session, staff, svc.now())
+    minutes = int(BIND_CODE_LIFETIME.total_seconds() // 60)
+    click.echo(f"{staff.name}: send 绑定 {code} to the official account within {minutes} minutes")
+
+
+@main.command("menu-sync")
+def menu_sync():
+    """Publish the account's menu (报事件 / 一键求助 / 我的) through WeChat's API."""
+    import json
+    from handlers.menu import MENU
+    svc = services()
+    if not svc.settings.uses_real_wechat:
+        click.echo(json.dumps(MENU, ensure_ascii=False, indent=2))
+        raise click.ClickException("WECHAT_APP_SECRET is not set: the menu above was not "
+                                   "published")
+    svc.transport.client.menu.create(MENU)
+    click.echo("menu published")
+
+
 @main.command("sign")
 @click.argument("text", required=False)
 @click.option("--openid", default=demo.DEMO_RESIDENT, show_default=True)

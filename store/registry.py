@@ -1,7 +1,8 @@
 """The area tree, staff and residents: who is where."""
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -66,3 +67,16 @@ def pick_assignee(session: Session, grid: Area) -> Staff | None:
         return min(workers, key=lambda s: load.get(s.id, 0))
     community = on_duty(session, grid.parent, ("community",))
     return leader_for(session, grid) or (community[0] if community else None)
+
+
+BIND_CODE_LIFETIME = timedelta(minutes=30)
+
+
+def issue_bind_code(session: Session, staff: Staff, now: datetime) -> str:
+    """A fresh one-time code the staff member sends as "绑定 <code>" from WeChat."""
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        if session.scalar(select(Staff.id).where(Staff.bind_code == code)) is None:
+            break
+    staff.bind_code, staff.bind_code_expires_at = code, now + BIND_CODE_LIFETIME
+    return code

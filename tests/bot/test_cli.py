@@ -79,3 +79,20 @@ def test_sign_a_grid_qr_scan(griddesk, client, svc):
                        client.post(f"/wechat?{url.query}", data=body.encode())
                        .get_data(as_text=True))
     assert "和平第3网格" in reply
+
+
+def test_bind_code_lets_a_worker_bind_from_wechat(griddesk, client, svc):
+    griddesk("demo-data")
+    result = griddesk("bind-code", "worker05")
+    assert result.exit_code == 0 and "陈静" in result.output
+    code = result.output.split("绑定 ")[1].split()[0]
+    from tests.support import Chat
+    reply = Chat(client, "o_chenjing_phone").send(f"绑定 {code}")
+    assert reply.startswith("绑定成功：陈静（网格员，和平第2网格）")
+    assert griddesk("bind-code", "nobody").exit_code == 2
+
+
+def test_menu_sync_without_credentials_shows_the_menu_and_says_why(griddesk):
+    result = griddesk("menu-sync")
+    assert result.exit_code == 1
+    assert "一键求助" in result.output and "WECHAT_APP_SECRET is not set" in result.output
