@@ -22,7 +22,7 @@ OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click")
 HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.Silent(),
     commands.Bind(), commands.StaffCommand(), commands.ResidentCommand(),
-    followup.Rating(), followup.FollowUp(),
+    followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.Media(),
     Fallback(),
 )

@@ -107,7 +107,7 @@ class StaffCommand(Handler):
 class ResidentCommand(Handler):
     def matches(self, msg, ctx: Context) -> bool:
         command = parse(msg)
-        if command is None:
+        if command is None or command[0] not in ("查询", "我的工单", "取消", "未解决", "新问题"):
             return False
         # "新问题 <text>" carries its matter: the report handler opens it.
         return command[0] != "新问题" or not (command[1] or command[2]).strip()

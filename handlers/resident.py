@@ -28,9 +28,33 @@ class ReportTicket(Handler):
         result = ctx.understand(text)
         if result.kind == "other" and result.urgency == "normal":
             return Reply(replies.GUIDE)
-        ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
-                                     triage=triage_of(result), now=ctx.now, policy=ctx.policy)
-        return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+        if result.faq and result.kind == "consultation" and result.urgency == "normal":
+            # A common question is answered at once; "转人工" still brings a person.
+            ctx.resident.state = {"awaiting": "faq", "question": text}
+            return Reply(result.faq["answer"])
+        return open_for(ctx, text, result)
+
+
+def open_for(ctx: Context, text: str, result) -> Reply:
+    ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
+                                 triage=triage_of(result), now=ctx.now, policy=ctx.policy)
+    return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+
+
+class AskForPerson(Handler):
+    """转人工 after an automatic answer: the question becomes a ticket for a person."""
+
+    WORDS = ("转人工", "人工", "人工服务", "找人工", "人工客服")
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return msg.type == "text" and msg.content.strip(" 。！!") in self.WORDS
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        question = ctx.resident.state.get("question")
+        if ctx.resident.state.get("awaiting") != "faq" or not question:
+            return Reply(replies.ASK_FOR_PERSON)
+        ctx.resident.state = {}
+        return open_for(ctx, question, ctx.understand(question))
 
 
 class UnrecognisedVoice(MessageType):

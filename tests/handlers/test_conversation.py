@@ -106,3 +106,19 @@ def test_unfollowing_says_nothing(chat, svc):
     assert chat.last_response.get_data(as_text=True) == "success"
     [resident] = rows(svc, Resident, Resident.openid == chat.openid)
     assert resident.subscribed is False
+
+
+def test_a_common_question_is_answered_at_once_and_a_person_is_one_word_away(chat, svc):
+    answer = chat.send("请问居住证怎么办理？")
+    assert "居住证" in answer and "派出所" in answer and "转人工" in answer
+    assert count(svc, Ticket) == 0
+    reply = chat.send("转人工")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}")
+    assert ticket.kind == "consultation" and ticket.description == "请问居住证怎么办理？"
+    assert chat.send("转人工").startswith("好的，请直接描述")  # nothing pending any more
+
+
+def test_staff_command_words_from_a_resident_are_just_words(chat, svc):
+    assert not chat.send("转给城管处理吧，小区门口占道摆摊").startswith("请在指令后面")
+    assert count(svc, Ticket) == 1
