@@ -9,7 +9,8 @@ from store import areas_io
 from store.areas_io import ImportFailed
 from store.models import Area, Building, BuildingUnit, Staff
 
-from tests.registry_data import PROVINCE_GRIDS, generate
+from store.locate import locate
+from tests.registry_data import CELL, PROVINCE_GRIDS, WORDS, cell, estate_name, generate
 from tests.support import count
 
 AREAS = """code,name,kind,households
@@ -156,6 +157,29 @@ def test_a_province_imports_in_minutes_and_again_changes_nothing(svc, tmp_path, 
     assert count(svc, Staff) == province.staff and province.staff > 74_000
     assert count(svc, Building) == province.buildings
     assert timings["first"] < 300, timings  # minutes at most, on a 2-core machine
+    check_locating(svc, province)
     with capsys.disabled():
         print(f"\nprovince import ({svc.db.engine.dialect.name}): first "
               f"{timings['first']:.1f} s, again {timings['again']:.1f} s")
+
+
+def check_locating(svc, province):
+    """Points and addresses across the whole province land in the right grid."""
+    import random
+    picks = random.Random(6).sample(range(PROVINCE_GRIDS), 200)
+    with svc.db.sessions() as session:
+        for n in picks:
+            west, south, east, north = cell(n)
+            found = locate(session, point=(south + CELL * 0.3, west + CELL * 0.7))
+            assert (found.grid.code, found.how) == (province.grids[n], "point")
+        # the lattice's last row is short: east of its last grid lies no polygon
+        last = PROVINCE_GRIDS - 1
+        west, south, east, north = cell(last)
+        found = locate(session, point=((south + north) / 2, east + CELL * 0.4))
+        assert (found.grid.code, found.how) == (province.grids[last], "nearest")
+        for n in (0, 7, 123, 299):
+            found = locate(session, text=f"{estate_name(n)}2栋1单元门口垃圾没人清")
+            assert (found.grid.code, found.how, found.place_name) == (
+                province.grids[n], "building", f"{estate_name(n)}2栋1单元")
+            found = locate(session, text=f"{WORDS[n % len(WORDS)]}路{n * 10 + 3}号路灯坏了")
+            assert (found.grid.code, found.how) == (province.grids[n], "address")
