@@ -70,6 +70,10 @@ UPDATE = {"type": "object", "additionalProperties": False,
                          "media_url": _nullable("string")}}
 
 NEW_REQUEST = {"type": "object", "required": ["api_key", "service_code"],
+               "description": "a location is required: lat and long, address_string or "
+                              "address_id",
+               "anyOf": [{"required": ["lat", "long"]}, {"required": ["address_string"]},
+                         {"required": ["address_id"]}],
                "properties": {
                    "api_key": {"type": "string"},
                    "service_code": {"type": "string",
