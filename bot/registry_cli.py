@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.services import services
@@ -15,7 +16,7 @@ from store.models import Area
 KINDS = tuple(areas_io.IMPORTERS)
 
 
-@click.group("registry")
+@click.group("registry", cls=AppGroup)
 def registry():
     """Areas, buildings, staff and grid polygons; grid QR codes and posters."""
 
@@ -84,7 +85,7 @@ def posters(under, folder):
     click.echo(f"{len(codes)} poster(s) written to {folder}")
 
 
-@click.group("api-key")
+@click.group("api-key", cls=AppGroup)
 def api_key():
     """Open311 API keys."""
 
