@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from xml.sax.saxutils import escape
 
@@ -56,10 +57,12 @@ class ApiError(Exception):
 
 @functools.cache
 def categories() -> tuple[tuple[str, str, str], ...]:
-    """(category, domain, department) from the NLP lexicon, plus 其他."""
-    from nlp.classifier import DATA
+    """(category, domain, department): the first three columns of the NLP lexicon's
+    nlp/data/categories.tsv, plus 其他."""
+    import nlp
+    lexicon = Path(nlp.__file__).parent / "data" / "categories.tsv"
     rows = []
-    for line in (DATA / "categories.tsv").read_text(encoding="utf-8").splitlines():
+    for line in lexicon.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.split("\t")]
         if line.strip() and not line.startswith("#") and len(cells) >= 3:
             rows.append(tuple(cells[:3]))

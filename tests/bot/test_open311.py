@@ -8,7 +8,7 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
-from bot.open311 import service_list
+from bot.open311 import categories, service_list
 from store import apikeys, areas_io
 from store.models import Outbox, Ticket, TicketEvent
 
@@ -50,9 +50,10 @@ def test_a_request_filed_by_post_is_a_ticket_read_back_by_get(client, svc, api_k
     assert created["service_notice"].startswith(f"已受理，工单号 {number}")
 
     [ticket] = rows(svc, Ticket)
+    department = next(d for c, _, d in categories() if c == "路灯/井盖/道路")
     assert (ticket.number, ticket.channel, ticket.grid.code, ticket.kind, ticket.category,
             ticket.department, ticket.address) == (
-        number, "open311", GRID, "complaint", "路灯/井盖/道路", "住建", "幸福小区3栋2单元")
+        number, "open311", GRID, "complaint", "路灯/井盖/道路", department, "幸福小区3栋2单元")
     assert ticket.assignee.username == "worker01"  # the same path as a WeChat message
     private = rows(svc, TicketEvent, TicketEvent.action == "open311_request")[0]
     assert (private.public, private.data["client"], private.data["email"]) == (
