@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GRIDDESK_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test bench setup demo clean
+.PHONY: run test bench setup demo clean fonts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,11 +15,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# A Chinese font for the grid QR posters (a fresh Debian machine has none). Installs Debian's
+# fonts-wqy-microhei once, as root; elsewhere it only warns (set POSTER_FONT instead).
+WQY := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -e $(WQY) || fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  { apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; }; } || \
+	  echo "warning: no Chinese font; run: apt-get install fonts-wqy-microhei (or set POSTER_FONT)"
+
 demo: $(STAMP)
 	$(BIN)/griddesk init-db
 	$(BIN)/griddesk demo-data
 
-run: demo
+run: demo fonts
 	@echo ""
 	@echo "GridDesk 网格服务台 on http://127.0.0.1:$${PORT:-8000}"
 	@echo "  console:  http://127.0.0.1:$${PORT:-8000}/console/  (admin / griddesk)"
@@ -31,7 +40,7 @@ run: demo
 	@echo ""
 	$(BIN)/honcho start --port $${PORT:-8000}
 
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(BIN)/python -m pytest
 
 clean:

@@ -16,11 +16,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
 
-    from bot import console, health, services, webhook
+    from bot import console, health, registry_views, services, webhook
     services.init_app(app, settings)
     webhook.init_app(app)
     health.init_app(app)
     console.init_app(app)
+    registry_views.init_app(app)  # grids and their QR posters in the console; Open311 API
 
     import nlp
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter, per process

@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from bot import create_app
+from bot import create_app, registry_cli
 from bot.config import EMBEDDED_REDIS_PORT, instance_dir
 from bot.services import services
 from store import demo
@@ -27,6 +27,9 @@ DEMO_PASSWORD = "griddesk"
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
 def main():
     """GridDesk 网格服务台."""
+
+
+registry_cli.attach(main)  # griddesk registry …, griddesk api-key …
 
 
 @main.command("init-db")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 AREA_LEVELS = ("district", "street", "community", "grid")
@@ -49,6 +49,21 @@ class Area(Base):
     kind: Mapped[str] = mapped_column(String(16), default="base")  # grids: base / special
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     parent: Mapped[Area | None] = relationship(remote_side=[id])
+    households: Mapped[int | None] = mapped_column(Integer)
+    # Grids: the boundary as a GeoJSON geometry (Polygon / MultiPolygon, lng-lat in the same
+    # system as WeChat's locations), its bounding box for a fast prefilter, and its centre.
+    geometry: Mapped[dict | None] = mapped_column(JSON)
+    min_lng: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lng: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    center_lng: Mapped[float | None] = mapped_column(Float)
+    center_lat: Mapped[float | None] = mapped_column(Float)
+    # The permanent parametric QR code WeChat made for this grid (scene grid:<code>).
+    wechat_qr_url: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_area_level_bbox", "level", "min_lat", "max_lat"),
+                      Index("ix_area_center", "center_lat", "center_lng"))
 
     def ancestors(self) -> list[Area]:
         """This area and every area above it, nearest first."""
@@ -156,6 +171,13 @@ class Ticket(Base):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     return_visit_at: Mapped[datetime | None]
+    # Where it happened, when known (a location message, Open311 lat/long, a building).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(255))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id",
+                                                               name="fk_ticket_building_id"))
+    building: Mapped[Building | None] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
 
@@ -219,3 +241,51 @@ class TicketCounter(Base):
     __tablename__ = "ticket_counter"
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Building(Base):
+    """A building (楼栋) of a grid: its code is the grid's 15 digits + 3, e.g. 幸福小区3栋."""
+
+    __tablename__ = "building"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    grid: Mapped[Area] = relationship()
+    estate: Mapped[str] = mapped_column(String(64), index=True)  # 小区 / 园区 name
+    number: Mapped[str] = mapped_column(String(16))  # the building's number: "3" of 3栋
+    address: Mapped[str | None] = mapped_column(String(128), index=True)  # 文三路259号
+    households: Mapped[int | None] = mapped_column(Integer)
+    lng: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    units: Mapped[list[BuildingUnit]] = relationship(
+        back_populates="building", order_by="BuildingUnit.number", cascade="all, delete-orphan")
+
+    @property
+    def name(self) -> str:
+        return f"{self.estate}{self.number}栋"
+
+
+class BuildingUnit(Base):
+    """A unit (单元) of a building: its code is the building's 18 digits + 2."""
+
+    __tablename__ = "building_unit"
+    __table_args__ = (UniqueConstraint("building_id", "number",
+                                       name="uq_building_unit_building_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
+    building: Mapped[Building] = relationship(back_populates="units")
+    number: Mapped[int] = mapped_column(Integer)
+
+
+class ApiKey(Base):
+    """An Open311 client's key. Only its SHA-256 is stored; the key is shown once."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # the first characters, to recognise it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
