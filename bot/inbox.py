@@ -46,6 +46,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
         with svc.db.transaction() as session:
             ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
                                    classify=svc.classify, policy=svc.settings.sla_policy,
+                                   nearest_within_m=svc.settings.locate_nearest_meters,
                                    enqueue=lambda func, *args: later.append((func, args)))
             answer = handlers.dispatch(msg, ctx)
             if answer.text and not passive:

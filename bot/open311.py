@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.services import services
 from store import apikeys, outbox
-from store.locate import Located, locate, record_place
+from store.locate import Located, locate
 from store.models import Area, Building, BuildingUnit, Ticket, TicketEvent
 from store.tickets import Triage, TicketError, open_ticket, record_event
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES
@@ -375,10 +375,9 @@ def file_request(fmt: str):
             ticket = open_ticket(session, resident=None,
                                  description=description or triage.category, triage=triage,
                                  now=now, policy=svc.settings.sla_policy, channel="open311",
-                                 grid=located.grid)
+                                 located=located, point=point, address=address or None)
         except TicketError as error:
             raise ApiError(400, str(error)) from None
-        record_place(ticket, located, point=point, address=address or None)
         contact = {name: values[name][:200] for name in (
             "email", "phone", "first_name", "last_name", "device_id", "account_id",
             "media_url") if values.get(name)}

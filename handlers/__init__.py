@@ -23,7 +23,8 @@ HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.Silent(),
     commands.Bind(), commands.StaffCommand(), commands.ResidentCommand(),
     followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
-    resident.ReportTicket(), resident.UnrecognisedVoice(), resident.Media(),
+    resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
+    resident.ReportedLocation(), resident.Media(),
     Fallback(),
 )
 

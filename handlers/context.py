@@ -28,6 +28,7 @@ class Context:
     now: datetime
     classify: Callable
     policy: SlaPolicy = field(default_factory=SlaPolicy)
+    nearest_within_m: float = 3000  # a point outside every grid: the nearest centre within
     # enqueue(func, *args): run a job once this message's transaction has committed.
     enqueue: Callable = lambda func, *args: None
 

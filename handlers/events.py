@@ -48,7 +48,7 @@ class Unsubscribe(MessageType):
 class Silent(MessageType):
     """Receipts and background reports that need no answer."""
 
-    events = ("templatesendjobfinish", "masssendjobfinish", "location", "view",
+    events = ("templatesendjobfinish", "masssendjobfinish", "view",
               "subscribe_msg_popup_event", "subscribe_msg_change_event",
               "subscribe_msg_sent_event", "kf_create_session", "kf_close_session",
               "kf_switch_session")

@@ -34,6 +34,8 @@ def ticket_opened(ticket, now) -> str:
         text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
     if ticket.grid is None:
         text += UNBOUND
+    elif ticket.resident is not None and ticket.resident.grid is None:
+        text += f"（已按您说的地点派给“{ticket.grid.name}”）"
     if ticket.urgency == "emergency":
         text = f"{DANGER}\n{text}"
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
@@ -89,3 +91,8 @@ def staff_done(action: str, ticket) -> str:
 
 def bound_staff(staff, area_name: str, role: str) -> str:
     return f"绑定成功：{staff.name}（{role}，{area_name}）。新工单会推送到这里。\n{STAFF_HELP}"
+
+
+def location_received(grid_name: str | None) -> str:
+    where = f"（属于“{grid_name}”）" if grid_name else ""
+    return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"

@@ -1,11 +1,14 @@
 """A resident's words become a ticket."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import Context, Reply
 from handlers.followup import NEW_MATTER
 from store import tickets
+from store.locate import locate
 
 
 def triage_of(result) -> tickets.Triage:
@@ -36,9 +39,54 @@ class ReportTicket(Handler):
 
 
 def open_for(ctx: Context, text: str, result) -> Reply:
+    """Open the ticket where it happened: the bound grid, a recent location, an address."""
+    point = recent_point(ctx)
+    found = locate(ctx.session, resident=ctx.resident, text=text, point=point,
+                   nearest_within_m=ctx.nearest_within_m)
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
-                                 triage=triage_of(result), now=ctx.now, policy=ctx.policy)
+                                 triage=triage_of(result), now=ctx.now, policy=ctx.policy,
+                                 located=found, point=point if found.how in (
+                                     "point", "nearest") else None)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+
+
+POINT_FRESH_FOR = timedelta(hours=2)
+
+
+def remember_point(ctx: Context, lat: float, lng: float) -> None:
+    ctx.resident.state = {**ctx.resident.state, "point": [lat, lng],
+                          "point_at": ctx.now.timestamp()}
+
+
+def recent_point(ctx: Context) -> tuple[float, float] | None:
+    state = ctx.resident.state
+    if "point" in state and ctx.now.timestamp() - state.get("point_at", 0) < \
+            POINT_FRESH_FOR.total_seconds():
+        return tuple(state["point"])
+    return None
+
+
+class SharedLocation(MessageType):
+    """A location sent with no open ticket: remembered for the report that follows."""
+
+    types = ("location",)
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        lat, lng = msg.location
+        remember_point(ctx, float(lat), float(lng))
+        found = locate(ctx.session, point=(float(lat), float(lng)),
+                       nearest_within_m=ctx.nearest_within_m)
+        return Reply(replies.location_received(found.grid.name if found.found else None))
+
+
+class ReportedLocation(MessageType):
+    """WeChat's periodic LOCATION event (when the resident allows it): remembered silently."""
+
+    events = ("location",)
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        remember_point(ctx, float(msg.latitude), float(msg.longitude))
+        return Reply(None)
 
 
 class AskForPerson(Handler):
@@ -67,7 +115,7 @@ class UnrecognisedVoice(MessageType):
 class Media(MessageType):
     """Pictures, video and locations need words to become a ticket (for now)."""
 
-    types = ("image", "video", "shortvideo", "location", "link")
+    types = ("image", "video", "shortvideo", "link")
 
     def handle(self, msg, ctx: Context) -> Reply:
         return Reply(replies.MEDIA)

@@ -6,6 +6,9 @@ Loading twice changes nothing.
 """
 from __future__ import annotations
 
+import io
+import json
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -68,8 +71,35 @@ def load(session: Session, *, password_hash: str, now: datetime) -> dict:
                 staff(f"worker{worker_no:02d}", WORKERS[worker_no - 1], "grid_worker", grid,
                       f"1390000{worker_no:04d}", openid=f"o_worker_{worker_no:02d}")
     session.flush()
+    _places(session)
     if session.scalar(select(Resident).where(Resident.openid == DEMO_RESIDENT)) is None:
         first_grid = session.scalar(select(Area).where(Area.code == FIRST_GRID))
         session.add(Resident(openid=DEMO_RESIDENT, grid=first_grid, created_at=now))
         created["residents"] += 1
     return created
+
+
+ESTATES = ("幸福小区", "和平小区", "翠苑小区", "文新小区")  # one per community, in order
+
+
+def _places(session: Session) -> None:
+    """Grid polygons (squares side by side near 30.27°N 120.10°E) and three buildings of two
+    units per grid, through the registry's own importers (both are idempotent)."""
+    from store.areas_io import import_buildings, import_geojson
+    grids = list(session.scalars(select(Area).where(Area.level == "grid",
+                                                    Area.code.startswith(DISTRICT[0]))
+                                 .order_by(Area.code)))
+    features, rows = [], ["code,estate,number,units,address"]
+    for n, grid in enumerate(grids):
+        west, south, size = 120.10 + (n % 6) * 0.006, 30.27 + (n // 6) * 0.006, 0.005
+        ring = [[west, south], [west + size, south], [west + size, south + size],
+                [west, south + size], [west, south]]
+        features.append({"type": "Feature", "properties": {"code": grid.code},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        estate = ESTATES[n // 3]
+        for b in range(1, 4):
+            number = (n % 3) * 3 + b
+            rows.append(f"{grid.code}{b:03d},{estate},{number},2,")
+    import_geojson(session, io.StringIO(json.dumps({"type": "FeatureCollection",
+                                                    "features": features})))
+    import_buildings(session, io.StringIO("\n".join(rows) + "\n"))

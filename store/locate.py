@@ -2,12 +2,13 @@
 
 In this order:
 1. the grid the resident is bound to (by scanning the grid's QR code);
-2. a point (a WeChat location message or LOCATION event): the grid whose polygon holds it,
-   else the grid whose centre is nearest, within `nearest_within_m`;
+2. a point (a WeChat location message or LOCATION event): the grid whose polygon holds it;
 3. a building or address in the text, matched against the building registry:
    幸福小区3栋2单元, 幸福小区3号楼, 文三路259号, or an estate (幸福小区) whose buildings all
    lie in one grid;
-4. else no grid: the ticket goes to the community's / district's unassigned pool and the
+4. the grid whose centre is nearest the point, within `nearest_within_m` (a guess, so
+   after anything the resident named);
+5. else no grid: the ticket goes to the community's / district's unassigned pool and the
    reply should ask the resident for the address or location.
 """
 from __future__ import annotations
@@ -67,15 +68,17 @@ def locate(session: Session, *, resident: Resident | None = None, text: str | No
     (lat, lng)."""
     if resident is not None and resident.grid is not None:
         return Located(resident.grid, "bound")
+    near = NOWHERE
     if point is not None:
-        found = locate_point(session, LatLng(*point), nearest_within_m)
-        if found.found:
-            return found
+        near = locate_point(session, LatLng(*point), nearest_within_m)
+        if near.how == "point":
+            return near
     if text:
         found = locate_text(session, text)
         if found.found:
             return found
-    return NOWHERE
+    # A nearest-centre guess is weaker than a building the resident named.
+    return near
 
 
 # --- points --------------------------------------------------------------------------------

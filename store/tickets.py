@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import notices, outbox
+from store.locate import NOWHERE, Located, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
 from store.registry import OPEN_STATES, pick_assignee, root_area
 from store.sla import SlaPolicy
@@ -87,9 +88,13 @@ def require(ticket: Ticket, action: str, *states: str) -> None:
 
 def open_ticket(session: Session, *, resident: Resident | None, description: str,
                 triage: Triage, now: datetime, policy: SlaPolicy = SlaPolicy(),
-                channel: str = "wechat", grid: Area | None = None) -> Ticket:
-    """Open a ticket in the resident's grid and hand it to that grid's worker."""
-    grid = grid or (resident.grid if resident is not None else None)
+                channel: str = "wechat", grid: Area | None = None,
+                located: Located | None = None, point: tuple[float, float] | None = None,
+                address: str | None = None) -> Ticket:
+    """Open a ticket in its grid (given, located, or the resident's) and hand it to that
+    grid's worker; with no grid it waits in the district's pool."""
+    grid = grid or (located.grid if located else None) or (
+        resident.grid if resident is not None else None)
     pool = grid or root_area(session)
     if pool is None:
         raise TicketError("尚未配置网格，暂时无法受理")
@@ -101,6 +106,8 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     channel=channel, created_at=now, escalation_level=0 if grid else 4,
                     **policy.due_times(triage.urgency, now))
     session.add(ticket)
+    if located is not None or point is not None or address:
+        record_place(ticket, located or NOWHERE, point=point, address=address)
     session.flush()
     record_event(session, ticket, "created", now, actor="resident" if resident else "system",
                  body=description, kind=triage.kind, category=triage.category,

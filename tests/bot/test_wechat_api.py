@@ -275,15 +275,17 @@ def test_a_token_that_keeps_being_refused_costs_one_fetch_per_try_not_a_storm(we
 def test_a_slow_wechat_fails_the_try_instead_of_holding_the_worker(web, demo, wechat, slow):
     svc = web.extensions["griddesk"]
     svc.transport = WeChatTransport(svc.settings, svc.redis, timeout=0.3)
+    # WeChat would answer after 8 s; the 0.3 s timeout must end the try long before that
+    # (the margin keeps a loaded machine from making this flaky).
     if slow == "token":
-        wechat.token_delay = 1.5
+        wechat.token_delay = 8
     else:
-        wechat.answer_next({"delay": 1.5})
+        wechat.answer_next({"delay": 8})
     complain(web, demo, "小区道路路面有大坑")
 
     started = time.monotonic()
     run_worker(web)
-    assert time.monotonic() - started < 1.2
+    assert time.monotonic() - started < 5
 
     [notice] = notices_to_worker(web)
     assert notice.status == "pending" and "Timeout" in notice.last_error

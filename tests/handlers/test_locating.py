@@ -1,0 +1,53 @@
+"""Where a matter is: the bound grid, a location, an address in the words, else the pool."""
+from store.models import Ticket
+
+from tests.support import Chat, rows
+
+CUIYUAN_1 = (30.2785, 120.1025)  # inside 翠苑第1网格's square in the demo district
+
+
+def location_xml(openid, lat, lng, msg_id):
+    return (f"<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
+            f"</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[location]]>"
+            f"</MsgType><Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y>"
+            f"<Scale>15</Scale><Label><![CDATA[翠苑路]]></Label><MsgId>{msg_id}</MsgId></xml>")
+
+
+def test_a_building_named_in_the_words_finds_its_grid(client, demo, svc):
+    reply = Chat(client, "o_unbound").send("幸福小区5栋2单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid.name == "幸福里第2网格" and ticket.assignee.name == "王芳"
+    assert ticket.address == "幸福小区5栋2单元"
+    assert "网格员王芳" in reply and "已按您说的地点派给“幸福里第2网格”" in reply
+
+
+def test_a_shared_location_routes_the_report_that_follows(client, demo, svc):
+    resident = Chat(client, "o_walker")
+    reply = resident.send_xml(location_xml("o_walker", *CUIYUAN_1, msg_id=31))
+    assert reply.startswith("已收到您的位置（属于“翠苑第1网格”）")
+    resident.send("这里的路灯坏了好几盏")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid.name == "翠苑第1网格" and ticket.assignee.name == "赵磊"
+    assert (round(ticket.lat, 4), round(ticket.lng, 4)) == CUIYUAN_1
+
+
+def test_a_location_event_is_remembered_quietly(client, demo, svc):
+    resident = Chat(client, "o_allows_location")
+    xml = ("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_allows_location]]>"
+           "</FromUserName><CreateTime>1700000001</CreateTime><MsgType><![CDATA[event]]>"
+           f"</MsgType><Event><![CDATA[LOCATION]]></Event><Latitude>{CUIYUAN_1[0]}</Latitude>"
+           f"<Longitude>{CUIYUAN_1[1]}</Longitude><Precision>30</Precision></xml>")
+    assert resident.send_xml(xml) is None
+    resident.send("垃圾桶满了没人清运")
+    assert rows(svc, Ticket)[0].grid.name == "翠苑第1网格"
+
+
+def test_the_bound_grid_comes_first(chat, svc):
+    chat.send("翠苑小区7栋门口垃圾堆放")  # the demo resident is bound to 幸福里第1网格
+    assert rows(svc, Ticket)[0].grid.name == "幸福里第1网格"
+
+
+def test_a_location_sent_during_a_report_joins_that_ticket(chat, svc):
+    chat.send("楼道灯坏了")
+    reply = chat.send_xml(location_xml(chat.openid, *CUIYUAN_1, msg_id=32))
+    assert reply.startswith("已将位置加入工单")
