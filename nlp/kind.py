@@ -42,8 +42,8 @@ def head_length(text: str) -> int:
     return min(end.start() if end else len(text), HEAD_CHARS)
 
 
-def decide_kind(text: str, lex: Lexicons, category: str | None):
-    """Return (kind, confidence, keywords) for a normalized text."""
+def score_kinds(text: str, lex: Lexicons, category: str | None):
+    """Return (scores, words): each kind's evidence and the words that gave it."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
     words: dict[str, list] = {k: [] for k in scores}
@@ -99,6 +99,12 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
+    return scores, words
+
+
+def decide_kind(text: str, lex: Lexicons, category: str | None):
+    """Return (kind, confidence, keywords) for a normalized text."""
+    scores, words = score_kinds(text, lex, category)
     best_other = max(v for k, v in scores.items() if k != "other")
     if scores["other"] and (best_other < _OTHER_CEILING or scores["other"] >= best_other):
         kind = "other"
