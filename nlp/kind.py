@@ -6,6 +6,7 @@ complaint, and thanks formulas ("感谢您百忙之中…") are not praise.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from nlp.lexicon import Lexicons, standalone
@@ -20,12 +21,21 @@ HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
 
 
+_ORDER = ("complaint", "help", "consultation", "suggestion", "praise")
 _PARTICLES = frozenset("吗呢")
 _STOPS = frozenset("，,。.！!？?；;、\n ")
 
 
+@functools.lru_cache(maxsize=4)
+def _ends(negations: frozenset) -> frozenset:
+    """The last characters of the negation words."""
+    return frozenset(word[-1] for word in negations)
+
+
 def _negator(text: str, start: int, negations: frozenset) -> str:
     """The negation standing right before text[start] (at most one word between), or ''."""
+    if _ends(negations).isdisjoint(text[max(0, start - 3):start]):
+        return ""  # no negation can end right before the word (the common case)
     window = text[max(0, start - 5):start]
     for cut in (len(window), len(window) - 1, len(window) - 2):
         if cut < 1 or (cut < len(window) and window[cut] in _STOPS):
@@ -42,8 +52,8 @@ def head_length(text: str) -> int:
     return min(end.start() if end else len(text), HEAD_CHARS)
 
 
-def decide_kind(text: str, lex: Lexicons, category: str | None):
-    """Return (kind, confidence, keywords) for a normalized text."""
+def score_kinds(text: str, lex: Lexicons, category: str | None):
+    """Return (scores, words): each kind's evidence and the words that gave it."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
     words: dict[str, list] = {k: [] for k in scores}
@@ -52,9 +62,7 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     by_leading = lex.kind_by_leading
     todo = set(lex.kind_always)
     for found in lex.kind_triggers.finditer(text):
-        word = found.group()
-        for n in range(1, len(word) + 1):
-            todo.update(by_leading.get(word[:n], ()))
+        todo.update(by_leading[found.group()])
     patterns = lex.kind_patterns
     for index in sorted(todo):  # file order, as written
         pattern, kind, weight, _ = patterns[index]
@@ -99,13 +107,24 @@ def decide_kind(text: str, lex: Lexicons, category: str | None):
     scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
-    best_other = max(v for k, v in scores.items() if k != "other")
-    if scores["other"] and (best_other < _OTHER_CEILING or scores["other"] >= best_other):
+    return scores, words
+
+
+def decide_kind(text: str, lex: Lexicons, category: str | None):
+    """Return (kind, confidence, keywords) for a normalized text."""
+    scores, words = score_kinds(text, lex, category)
+    other = scores["other"]
+    best_other = max(scores["complaint"], scores["help"], scores["consultation"],
+                     scores["suggestion"], scores["praise"])
+    if other and (best_other < _OTHER_CEILING or other >= best_other):
         kind = "other"
     else:
         scores["other"] = 0.0
-        kind = max(("complaint", "help", "consultation", "suggestion", "praise"),
-                   key=lambda k: scores[k] - MARGIN.get(k, 0.0))
+        kind, best = "complaint", float("-inf")
+        for name in _ORDER:  # the first of equal scores wins
+            value = scores[name] - MARGIN.get(name, 0.0)
+            if value > best:
+                kind, best = name, value
         if scores[kind] <= 0:
             # no cue at all: a long message reports something, a short one is chit-chat
             kind = "complaint" if len(text) > _CHATTY_LENGTH else "other"

@@ -66,7 +66,7 @@ class Lexicons:
     kind_re: re.Pattern       # trie-shaped alternation of the kind words
     kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
     kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
-    kind_by_leading: dict     # leading string → indexes of the kind_patterns it starts
+    kind_by_leading: dict     # leading string → indexes of the kind_patterns it (or a prefix) starts
     kind_always: tuple        # indexes of kind_patterns without known leading strings
     negations: frozenset
     categories: tuple         # Category, in file order
@@ -269,6 +269,9 @@ def _build() -> Lexicons:
     for index, (*_, starts) in enumerate(kind_patterns):
         for word in starts or ():
             by_leading.setdefault(word, []).append(index)
+    # A leading string found in a message also starts every pattern led by one of its prefixes.
+    by_leading = {w: sorted({i for n in range(1, len(w) + 1) for i in by_leading.get(w[:n], ())})
+                  for w in leading}
     always = tuple(i for i, (*_, starts) in enumerate(kind_patterns) if starts is None)
     return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers,
                     {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,

@@ -17,10 +17,10 @@ def report():
     return evaluate(DEFAULT_DATA)
 
 
-# What the classifier reached on 2026-11-23 (nlp/README.md). Three of the TARGETS are
-# still above these; this guards what is reached, and rises as the classifier improves.
-REACHED = {"teddy_domain_accuracy": 0.82, "liuyan_kind_macro_f1": 0.70,
-           "jiamusi_consultation_f1": 0.84, "jiamusi_domain_accuracy": 0.79}
+# What the classifier reached on 2026-11-23 (nlp/README.md). The jiamusi consultation
+# target (0.85) is still above it; this guards what is reached, and rises as the classifier improves.
+REACHED = {"teddy_domain_accuracy": 0.82, "liuyan_kind_macro_f1": 0.75,
+           "jiamusi_consultation_f1": 0.845, "jiamusi_domain_accuracy": 0.80}
 
 
 @pytest.mark.parametrize("metric", sorted(TARGETS))
