@@ -2,23 +2,46 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from wechatpy.exceptions import APILimitedException
 
 from bot.services import DELIVERY_RETRY, services
 from store import outbox
+from store.vocab import CHINA
 
 log = logging.getLogger(__name__)
+
+
+def quota_key(svc) -> str:
+    return f"griddesk:wechat:{svc.settings.wechat_app_id}:quota_exhausted"
+
+
+def seconds_to_china_midnight(now: datetime) -> int:
+    """WeChat's daily API quotas start again at midnight, China time."""
+    local = now.astimezone(CHINA)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
+    return max(60, int((midnight - local).total_seconds()))
 
 
 def deliver_outbox(outbox_id: int) -> str:
     """Hand one outbox row to the transport; raise on failure so RQ retries it."""
     svc = services()
+    if svc.redis.exists(quota_key(svc)):
+        return "deferred"  # over WeChat's daily quota: the clock re-queues it tomorrow
     with svc.db.transaction() as session:
         row = outbox.claim(session, outbox_id, svc.now())
     if row is None:
         return "skipped"  # already sent, given up, or being sent by another worker
     try:
         svc.transport.send(row)
+    except APILimitedException as error:
+        with svc.db.transaction() as session:
+            outbox.release(session, outbox_id, f"45009 quota reached, waiting for midnight: "
+                                                f"{error}")
+        svc.redis.set(quota_key(svc), 1, ex=seconds_to_china_midnight(svc.now()))
+        log.warning("WeChat quota reached; deliveries wait until midnight China time")
+        return "deferred"
     except Exception as error:
         with svc.db.transaction() as session:
             state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
@@ -32,6 +55,8 @@ def deliver_outbox(outbox_id: int) -> str:
 def requeue_stale_outbox() -> int:
     """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
     svc = services()
+    if svc.redis.exists(quota_key(svc)):
+        return 0
     older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
     with svc.db.sessions() as session:
         ids = outbox.stale_ids(session, svc.now(), older_than)

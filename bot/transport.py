@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import requests
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 TOKEN_ERRORS = frozenset({WeChatErrorCode.INVALID_CREDENTIAL.value,      # 40001
                           WeChatErrorCode.INVALID_ACCESS_TOKEN.value,    # 40014
                           WeChatErrorCode.EXPIRED_ACCESS_TOKEN.value})   # 42001
+OUTSIDE_WINDOW = 45015  # customer-service messages only within 48 h of the resident's last
+QUOTA_REACHED = 45009   # the day's quota of this API is used up
 
 
 class LocalTransport:
@@ -57,11 +60,22 @@ class _Client(WeChatClient):
     API_BASE_URL says (a proxy, a regional endpoint, a test double).
     """
 
-    def fetch_access_token(self):
-        return self._fetch_access_token(
-            url=f"{self.API_BASE_URL}token",
-            params={"grant_type": "client_credential", "appid": self.appid,
-                    "secret": self.secret})
+    token_lock = None  # a Redis lock shared by every process using this AppID
+
+    def fetch_access_token(self, refused: str | None = None):
+        """One fetch for all processes: under the shared lock, a token that another process
+        fetched while this one waited is used as it is (WeChat allows 2,000 fetches a day,
+        and each fetch invalidates the token every other process holds)."""
+        with self.token_lock:
+            current = self.session.get(self.access_token_key)
+            expires_at = self.expires_at
+            if (current and current != refused and expires_at
+                    and float(expires_at) - time.time() > 60):
+                return {"access_token": current}
+            return self._fetch_access_token(
+                url=f"{self.API_BASE_URL}token",
+                params={"grant_type": "client_credential", "appid": self.appid,
+                        "secret": self.secret})
 
 
 class WeChatTransport:
@@ -80,6 +94,9 @@ class WeChatTransport:
             auto_retry=False)
         self.client._http = _TimeoutSession(timeout)
         self.client.API_BASE_URL = settings.wechat_api_base_url
+        self.client.token_lock = connection.lock(
+            f"griddesk:wechatpy:{settings.wechat_app_id}_token_lock", timeout=30,
+            blocking_timeout=30)
 
     def template_id(self, payload: dict) -> str:
         """The template configured for this kind of notice (WECHAT_TEMPLATE_<KIND>), or ''."""
@@ -89,20 +106,41 @@ class WeChatTransport:
         payload = row.payload
         template_id = self.template_id(payload) if row.channel == "template" else ""
         if template_id:
-            data = {"first": {"value": payload["title"]},
-                    **{f"keyword{n}": {"value": value}
-                       for n, (_, value) in enumerate(payload["fields"], start=1)},
-                    "remark": {"value": payload["remark"]}}
-            self._call(self.client.message.send_template, row.to_openid, template_id, data)
-        else:
+            self._send_template(row.to_openid, template_id, payload)
+            return
+        try:
             self._call(self.client.message.send_text, row.to_openid, payload["text"])
+        except WeChatClientException as error:
+            # Outside the 48-hour window only a template message still reaches the resident.
+            fallback = self.template_id({"template": payload.get("template", "progress")})
+            if error.errcode != OUTSIDE_WINDOW or not fallback:
+                raise
+            log.info("outbox %s: outside the 48-hour window, sent as a template", row.id)
+            self._send_template(row.to_openid, fallback, as_template(payload))
+
+    def _send_template(self, openid: str, template_id: str, payload: dict) -> None:
+        data = {"first": {"value": payload["title"]},
+                **{f"keyword{n}": {"value": value}
+                   for n, (_, value) in enumerate(payload["fields"], start=1)},
+                "remark": {"value": payload["remark"]}}
+        self._call(self.client.message.send_template, openid, template_id, data)
 
     def _call(self, api, *args):
+        used = self.client.access_token
         try:
             return api(*args)
         except WeChatClientException as error:
             if error.errcode not in TOKEN_ERRORS:
                 raise
             log.info("WeChat refused the access token (%s); fetching a new one", error.errcode)
-        self.client.fetch_access_token()
+        self.client.fetch_access_token(refused=used)
         return api(*args)
+
+
+def as_template(payload: dict) -> dict:
+    """A plain reply in the progress template's shape (工单号, 处理进度, 说明)."""
+    if "fields" in payload:
+        return payload
+    return {"title": "您有一条新消息", "fields": [["工单号", "—"], ["处理进度", "回复"],
+                                                ["说明", payload["text"][:200]]],
+            "remark": "回复“我的工单”查看进度。"}

@@ -67,3 +67,10 @@ def stale_ids(session: Session, now: datetime, older_than: timedelta,
         .where(or_((Outbox.status == "pending") & (Outbox.created_at < now - older_than),
                    (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
         .order_by(Outbox.id).limit(limit)))
+
+
+def release(session: Session, outbox_id: int, error: str) -> None:
+    """Give a claimed row back untouched by this try (it was never WeChat's fault to count)."""
+    session.execute(update(Outbox).where(Outbox.id == outbox_id)
+                    .values(status="pending", attempts=Outbox.attempts - 1,
+                            last_error=error[:2000]))

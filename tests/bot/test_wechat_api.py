@@ -132,9 +132,10 @@ def real_wechat(app, make_app, wechat):
     """
     app_id = f"wx{uuid.uuid4().hex[:16]}"
 
-    def build():
+    def build(**settings):
         return make_app(wechat_app_id=app_id, wechat_app_secret="s",
-                        wechat_api_base_url=wechat.base_url, wechat_template_ticket="TPL")
+                        wechat_api_base_url=wechat.base_url, wechat_template_ticket="TPL",
+                        **settings)
     yield build
     redis = app.extensions["griddesk"].redis
     for key in redis.scan_iter(f"griddesk:wechatpy:{app_id}_*"):
@@ -289,3 +290,49 @@ def test_a_slow_wechat_fails_the_try_instead_of_holding_the_worker(web, demo, we
 
     [notice] = notices_to_worker(web)
     assert notice.status == "pending" and "Timeout" in notice.last_error
+
+
+def test_outside_the_48_hour_window_a_reply_goes_as_a_progress_template(real_wechat, demo,
+                                                                        wechat):
+    web = real_wechat(wechat_template_progress="TPL_PROGRESS")
+    ticket = complain(web, demo, "楼道灯坏了，晚上很黑")
+    run_worker(web)
+    wechat.answer_next({"errcode": 45015, "errmsg": "response out of time limit"})
+    assert Chat(web.test_client(), WORKER).send(f"接单 {ticket.number}").startswith("已接单")
+    run_worker(web)
+
+    refused, fallback = wechat.messages()[-2:]
+    assert refused.path.endswith("custom/send")
+    assert fallback.path.endswith("template/send")
+    assert fallback.body["template_id"] == "TPL_PROGRESS"
+    assert ticket.number in json.dumps(fallback.body["data"], ensure_ascii=False)
+    resident_rows = [o for o in rows(web.extensions["griddesk"], Outbox)
+                     if o.purpose == "accepted"]
+    assert [o.status for o in resident_rows] == ["sent"]
+
+
+def test_over_the_daily_quota_nothing_calls_wechat_until_it_resets(web, demo, wechat):
+    from bot.jobs import quota_key
+    svc = web.extensions["griddesk"]
+    wechat.answer_next({"errcode": 45009, "errmsg": "reach max api daily quota limit"})
+    complain(web, demo, "小区垃圾堆放没人清运")
+    run_worker(web)
+    [notice] = notices_to_worker(web)
+    assert (notice.status, notice.attempts) == ("pending", 0)  # no attempt spent
+    assert "45009" in notice.last_error
+    ttl = svc.redis.ttl(quota_key(svc))
+    assert 60 <= ttl <= 24 * 3600
+
+    calls = len(wechat.calls)
+    complain(web, demo, "晚上广场舞噪音太吵")
+    run_worker(web)
+    with web.app_context():
+        assert requeue_stale_outbox() == 0
+    assert len(wechat.calls) == calls  # nobody knocks while the quota is used up
+
+    svc.redis.delete(quota_key(svc))  # midnight, China time
+    with time_machine.travel(svc.now() + timedelta(minutes=2), tick=False):
+        with web.app_context():
+            assert requeue_stale_outbox() == 2
+        run_worker(web)
+    assert [n.status for n in notices_to_worker(web)] == ["sent", "sent"]
