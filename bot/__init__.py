@@ -6,6 +6,7 @@ import logging
 from flask import Flask
 
 from bot.config import Settings, instance_dir
+from bot.logs import init_logging
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -13,8 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_dir()))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
                       **settings.extra)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
+    init_logging()
 
     from bot import console, health, registry_views, services, webhook
     services.init_app(app, settings)

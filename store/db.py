@@ -26,6 +26,8 @@ class Database:
 
     def __init__(self, url: str, **engine_options):
         self.url = url
+        # Errors must not carry residents' words (phone numbers, addresses) into the logs.
+        engine_options.setdefault("hide_parameters", True)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"check_same_thread": False})
         else:

@@ -1,0 +1,40 @@
+"""Logs never hold a resident's full phone number, nor SQL parameters."""
+import io
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.logs import init_logging
+
+
+def test_phone_numbers_are_masked_in_messages_and_tracebacks():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        init_logging()
+        log = logging.getLogger("griddesk.test")
+        log.warning("resident wrote: 我的电话 %s，楼道灯坏了", "13812345678")
+        try:
+            raise ValueError("cannot handle 联系 13987654321")
+        except ValueError:
+            log.exception("inbound failed")
+    finally:
+        root.removeHandler(handler)
+    written = stream.getvalue()
+    assert "138****5678" in written and "139****4321" in written
+    assert "13812345678" not in written and "13987654321" not in written
+    assert "楼道灯坏了" in written  # the rest of the line stays readable
+
+
+def test_database_errors_do_not_carry_the_values(svc):
+    try:
+        with svc.db.engine.connect() as connection:
+            connection.execute(text("SELECT * FROM no_such_table WHERE phone = :p"),
+                               {"p": "13812345678"})
+    except SQLAlchemyError as error:
+        assert "13812345678" not in str(error)
+    else:
+        raise AssertionError("the query should have failed")
