@@ -157,17 +157,17 @@ def counts(session, staff: Staff, f: Filters, now: datetime) -> dict[str, int]:
     """How many tickets each status tab, 超时 and 特急 would show with the other filters."""
     base = filtered(session, staff, f, now, with_tab=False).order_by(None)
     by_status = dict(session.execute(
-        base.with_only_columns(Ticket.status, func.count()).group_by(Ticket.status)).all())
+        base.with_only_columns(Ticket.status, func.count()).select_from(Ticket).group_by(Ticket.status)).all())
     result = {tab: (sum(by_status.values()) if states is None
                     else sum(by_status.get(s, 0) for s in states))
               for tab, states in TABS.items()}
     open_only = base.where(Ticket.status.in_(OPEN_STATES))
     result["overdue"] = session.scalar(open_only.where(overdue_clause(now))
-                                       .with_only_columns(func.count())) or 0
+                                       .with_only_columns(func.count()).select_from(Ticket)) or 0
     result["emergency"] = session.scalar(open_only.where(Ticket.urgency == "emergency")
-                                         .with_only_columns(func.count())) or 0
+                                         .with_only_columns(func.count()).select_from(Ticket)) or 0
     result["mine"] = session.scalar(open_only.where(Ticket.assignee_id == staff.id)
-                                    .with_only_columns(func.count())) or 0
+                                    .with_only_columns(func.count()).select_from(Ticket)) or 0
     return result
 
 
