@@ -61,12 +61,17 @@ def ticket(number: str):
             .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.id)))
         _ = (found.resident, found.grid, found.area, found.assignee,
              found.grid.parent if found.grid else None)
+        canned = canned_replies_for(session, found.grid or found.area)
+        for reply in canned:
+            _ = reply.area
         context = dict(
             ticket=found, events=events, clocks=clocks(found, now), humanize=humanize,
             candidates=candidates(session, found), departments=departments(session),
-            canned=canned_replies_for(session, found.grid or found.area), me=staff,
+            canned=canned, me=staff,
             supervisor=staff.role in ladder.SUPERVISORS, open_states=OPEN_STATES,
             action_names=ACTION_NAMES, tier_names=TIER_NAMES,
+            keywords=list(dict.fromkeys(w for words in (found.keywords or {}).values()
+                                        for w in words or ())),
             history=list(session.scalars(
                 scope.visible_tickets(session, staff)
                 .where(Ticket.resident_id == found.resident_id, Ticket.id != found.id)
