@@ -24,7 +24,8 @@ def check_role(role: str, area: Area) -> None:
     if role == "grid_leader" and area.level in ("community", "grid"):
         return
     if area.level != wanted:
-        raise TicketError(f"该角色应设在{ {'district': '区', 'street': '街道', 'community': '社区', 'grid': '网格'}[wanted]}一级")
+        names = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+        raise TicketError(f"该角色应设在{names[wanted]}一级")
 
 
 def create_staff(session: Session, *, username: str, name: str, role: str, area: Area,
