@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GRIDDESK_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test bench setup demo clean fonts
+.PHONY: run test bench setup demo clean fonts browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,18 @@ run: demo fonts
 	@echo ""
 	$(BIN)/honcho start --port $${PORT:-8000}
 
-test: $(STAMP) fonts
+# The browser tests drive Debian's chromium; screenshots need a CJK font. Installed only when
+# missing (CI runs as root on fresh Debian); without root, say what to install and go on.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else \
+	    echo "browser tests need: sudo apt-get install chromium fonts-wqy-microhei (they are skipped without chromium)"; \
+	  fi; \
+	fi
+
+test: $(STAMP) fonts browser-deps
 	$(BIN)/python -m pytest
 
 clean:

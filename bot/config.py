@@ -54,6 +54,9 @@ class Settings:
     sla_emergency_resolve_hours: int = 2
     outbox_requeue_after_seconds: int = 60
     return_visit_after_hours: int = 24
+    console_session_hours: int = 12
+    console_idle_minutes: int = 120
+    simulator: str = "auto"  # auto: on with the local transport (the demo), off with WeChat
     extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
 
     @classmethod

@@ -1,7 +1,7 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import commands, events, followup, menu, replies, resident
+from handlers import commands, dispatch, events, followup, menu, replies, resident
 from handlers.base import Handler
 from handlers.context import Context, Reply
 
@@ -21,7 +21,7 @@ OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click")
 
 HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.Silent(),
-    commands.Bind(), commands.StaffCommand(), commands.ResidentCommand(),
+    commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), commands.ResidentCommand(),
     followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),

@@ -289,3 +289,81 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+# --- The console's tables (issue 5): canned replies, notices to residents, emergency dispatch.
+
+# The inbox sorts and pages by these (keyset pagination on (due time, id) and (id)).
+Index("ix_ticket_created_at", Ticket.created_at)
+Index("ix_ticket_grid_status_resolve_by", Ticket.grid_id, Ticket.status, Ticket.resolve_by)
+Index("ix_ticket_event_action_at", TicketEvent.action, TicketEvent.at)
+
+
+class CannedReply(Base):
+    """A prepared answer an agent can drop into a reply; shared with an area and below it."""
+
+    __tablename__ = "canned_reply"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area: Mapped[Area] = relationship()
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A notice (通知公告) to the residents bound to chosen grids, sent through the outbox."""
+
+    __tablename__ = "broadcast"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(16))  # policy / outage / safety / other
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    grid_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[Staff] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BroadcastRecipient(Base):
+    """One resident a notice went to, with the outbox row that carries it."""
+
+    __tablename__ = "broadcast_recipient"
+    __table_args__ = (UniqueConstraint("broadcast_id", "resident_id",
+                                       name="uq_broadcast_recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcast.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class DispatchTask(Base):
+    """急时直接调度: a task sent straight to the workers of chosen grids, bypassing the tiers."""
+
+    __tablename__ = "dispatch_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # 收到 <code>
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    grid_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[Staff] = relationship()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DispatchAck(Base):
+    """One worker a dispatch went to, and when they answered 收到 (None: not yet)."""
+
+    __tablename__ = "dispatch_ack"
+    __table_args__ = (UniqueConstraint("task_id", "staff_id", name="uq_dispatch_ack"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("dispatch_task.id"), index=True)
+    task: Mapped[DispatchTask] = relationship()
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    staff: Mapped[Staff] = relationship()
+    grid_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    grid: Mapped[Area] = relationship()
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    acknowledged_at: Mapped[datetime | None]

@@ -226,15 +226,17 @@ def _close(session: Session, ticket: Ticket, now: datetime, action: str, **event
 
 
 def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None = None,
-           policy: SlaPolicy = SlaPolicy()) -> None:
-    """未解决: back to the same handler with a fresh resolve clock; counted as rework."""
+           policy: SlaPolicy = SlaPolicy(), by: Staff | None = None) -> None:
+    """未解决: back to the same handler with a fresh resolve clock; counted as rework.
+    By the resident (WeChat), or by a staff member from the console (`by`)."""
     require(ticket, "重新办理", "resolved", "closed")
     ticket.status = "reopened"
     ticket.reopen_count += 1
     ticket.resolved_at = ticket.closed_at = None
     ticket.resolve_by = now + policy.clock_for(ticket.urgency).resolve
     ticket.resolve_breached_at = None
-    record_event(session, ticket, "reopened", now, actor="resident", body=reason)
+    record_event(session, ticket, "reopened", now, actor="staff" if by else "resident",
+                 staff=by, body=reason)
     notify_staff(session, ticket, ticket.assignee, "reopened",
                  notices.staff_update(ticket, "【返工】居民反映未解决", reason or "居民反映问题仍未解决",
                                       f"请回复「接单 {ticket.number}」重新办理。"), now)

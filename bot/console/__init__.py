@@ -1,0 +1,112 @@
+"""The agent console: inbox, ticket, dashboard, command, staff and the WeChat simulator.
+
+Every view and every action loads what it shows through the staff member's scope
+(store.scope) and changes tickets only through store.tickets / store.ladder.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from datetime import timedelta
+
+from flask import Blueprint, Flask, abort, redirect, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFProtect
+
+from bot.services import services
+from store import outbox, scope
+from store.models import Area, Staff, Ticket
+from store.tickets import by_number
+from store.vocab import (KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, STATUS_NAMES, URGENCY_NAMES,
+                         china_time, mask_phone)
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
+               static_folder="../static", static_url_path="/static")
+csrf = CSRFProtect()
+MANAGERS = ("admin", "district", "street", "community")
+COMMANDERS = ("admin", "district")
+
+
+def me(session) -> Staff:
+    staff = session.get(Staff, current_user.staff_id)
+    if staff is None or not staff.active:
+        abort(403)
+    return staff
+
+
+def scoped_ticket(session, number: str, staff: Staff) -> Ticket:
+    """The ticket, if this staff member may see it; otherwise 404 (it does not exist for them)."""
+    ticket = by_number(session, number)
+    if ticket is None or not scope.can_see(session, staff, ticket):
+        abort(404)
+    return ticket
+
+
+def area_ids_in_scope(session, staff: Staff) -> list[int] | None:
+    """The areas a staff member sees; None means all of them."""
+    if staff.role in scope.SEES_EVERYTHING or staff.role == "department":
+        return None
+    return scope.area_ids_under(session, staff.area_id)
+
+
+def areas_in_scope(session, staff: Staff) -> list[Area]:
+    """The area tree a staff member sees, in tree order (for selects and the tree view)."""
+    from sqlalchemy import select
+    ids = area_ids_in_scope(session, staff)
+    query = select(Area).order_by(Area.code)
+    if ids is not None:
+        query = query.where(Area.id.in_(ids))
+    return list(session.scalars(query))
+
+
+def roles_required(*roles: str):
+    def decorate(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+@contextlib.contextmanager
+def changing():
+    """A transaction whose outbox rows are queued for delivery once it has committed."""
+    svc = services()
+    with svc.db.transaction() as session:
+        yield session
+    svc.deliver_later(outbox.take_new_ids(session))
+
+
+def simulator_enabled() -> bool:
+    setting = services().settings.simulator.lower()
+    if setting in ("1", "true", "on", "yes"):
+        return True
+    if setting in ("0", "false", "off", "no"):
+        return False
+    return services().transport.name == "local"  # auto: on in the demo (no WeChat secret)
+
+
+def init_app(app: Flask) -> None:
+    from bot.console import (auth, command, dashboard, inbox, simulator, staff,  # noqa: F401
+                             ticket)
+    hours = services(app).settings.console_session_hours
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=hours))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    auth.login_manager.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt("bot.webhook.receive")  # WeChat signs its callbacks instead
+    app.jinja_env.globals.update(
+        KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, URGENCY_NAMES=URGENCY_NAMES,
+        ROLE_NAMES=ROLE_NAMES, LEVEL_NAMES=LEVEL_NAMES, mask_phone=mask_phone,
+        MANAGERS=MANAGERS, COMMANDERS=COMMANDERS, simulator_enabled=simulator_enabled)
+    app.jinja_env.filters["cst"] = china_time
+    app.register_blueprint(bp)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("console.inbox"))

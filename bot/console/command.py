@@ -1,0 +1,140 @@
+"""Command (指挥调度, 平急结合): notices to residents of chosen grids, and emergency dispatch
+straight to the workers of chosen grids, with their 收到 acknowledgements shown live."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bot.console import COMMANDERS, MANAGERS, areas_in_scope, bp, changing, me, roles_required
+from bot.services import services
+from store import command as orders
+from store.models import (Area, Broadcast, BroadcastRecipient, DispatchAck, DispatchTask,
+                          Resident)
+from store.tickets import TicketError
+
+STATUS = {"pending": "排队中", "sending": "发送中", "sent": "已送达", "failed": "失败"}
+
+
+def chosen_grids(session, staff) -> list[int]:
+    """The grid ids ticked in the form, kept to the staff member's scope."""
+    allowed = {a.id for a in areas_in_scope(session, staff) if a.level == "grid"}
+    return [g for g in request.form.getlist("grid", type=int) if g in allowed]
+
+
+@bp.get("/command")
+@login_required
+def command():
+    with services().db.sessions() as session:
+        staff = me(session)
+        areas = areas_in_scope(session, staff)
+        grid_ids = [a.id for a in areas if a.level == "grid"]
+        residents = dict(session.execute(
+            select(Area.id, func.count()).select_from(Area)
+            .join_from(Area, Resident, Resident.grid_id == Area.id)
+            .where(Area.id.in_(grid_ids), Resident.subscribed.is_(True))
+            .group_by(Area.id)).all())
+        broadcasts = list(session.scalars(
+            select(Broadcast).options(selectinload(Broadcast.created_by))
+            .order_by(Broadcast.id.desc()).limit(20)))
+        visible = set(grid_ids)
+        broadcasts = [b for b in broadcasts if set(b.grid_ids) & visible]
+        counts = {b.id: session.scalar(select(func.count()).select_from(BroadcastRecipient)
+                                       .where(BroadcastRecipient.broadcast_id == b.id))
+                  for b in broadcasts}
+        tasks = list(session.scalars(select(DispatchTask).options(
+            selectinload(DispatchTask.created_by)).order_by(DispatchTask.id.desc()).limit(20)))
+        tasks = [t for t in tasks if set(t.grid_ids) & visible]
+        acks = {t.id: session.execute(
+            select(func.count(), func.count(DispatchAck.acknowledged_at))
+            .where(DispatchAck.task_id == t.id)).one() for t in tasks}
+    return render_template("console/command.html", areas=areas, residents=residents,
+                           broadcasts=broadcasts, counts=counts, tasks=tasks, acks=acks,
+                           topics=orders.TOPICS)
+
+
+@bp.post("/command/broadcast")
+@roles_required(*MANAGERS)
+def broadcast_send():
+    try:
+        with changing() as session:
+            staff = me(session)
+            notice = orders.send_broadcast(
+                session, by=staff, topic=request.form.get("topic", ""),
+                title=request.form.get("title", ""), body=request.form.get("body", ""),
+                grid_ids=chosen_grids(session, staff), now=services().now())
+            notice_id = notice.id
+    except TicketError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("console.command"))
+    flash("通知已进入发送队列", "ok")
+    return redirect(url_for("console.broadcast", broadcast_id=notice_id))
+
+
+@bp.get("/command/broadcast/<int:broadcast_id>")
+@login_required
+def broadcast(broadcast_id: int):
+    with services().db.sessions() as session:
+        staff = me(session)
+        notice = session.get(Broadcast, broadcast_id)
+        visible = {a.id: a for a in areas_in_scope(session, staff) if a.level == "grid"}
+        if notice is None or not set(notice.grid_ids) & set(visible):
+            abort(404)
+        _ = notice.created_by
+        delivery = orders.broadcast_delivery(session, broadcast_id)
+        grids = [(visible.get(g) or session.get(Area, g), delivery.get(g, {}))
+                 for g in notice.grid_ids]
+    return render_template("console/broadcast.html", notice=notice, grids=grids,
+                           status_names=STATUS, topics=orders.TOPICS)
+
+
+@bp.post("/command/dispatch")
+@roles_required(*COMMANDERS)
+def dispatch_send():
+    try:
+        with changing() as session:
+            staff = me(session)
+            task = orders.dispatch(session, by=staff, title=request.form.get("title", ""),
+                                   body=request.form.get("body", ""),
+                                   grid_ids=chosen_grids(session, staff), now=services().now())
+            task_id = task.id
+    except TicketError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("console.command"))
+    flash("调度任务已下发，等待网格员回复“收到”", "ok")
+    return redirect(url_for("console.dispatch", task_id=task_id))
+
+
+def _task(session, task_id: int) -> DispatchTask:
+    task = session.get(DispatchTask, task_id)
+    staff = me(session)
+    visible = {a.id for a in areas_in_scope(session, staff)}
+    if task is None or not set(task.grid_ids) & visible:
+        abort(404)
+    return task
+
+
+@bp.get("/command/dispatch/<int:task_id>")
+@login_required
+def dispatch(task_id: int):
+    return _render_task(task_id, "console/dispatch.html")
+
+
+@bp.get("/command/dispatch/<int:task_id>/acks")
+@login_required
+def dispatch_acks(task_id: int):
+    return _render_task(task_id, "console/_dispatch_acks.html")
+
+
+def _render_task(task_id: int, template: str):
+    with services().db.sessions() as session:
+        task = _task(session, task_id)
+        _ = task.created_by
+        acks = list(session.scalars(
+            select(DispatchAck).where(DispatchAck.task_id == task_id)
+            .options(selectinload(DispatchAck.staff), selectinload(DispatchAck.grid))
+            .order_by(DispatchAck.acknowledged_at.is_(None).desc(), DispatchAck.grid_id)))
+    done = sum(1 for a in acks if a.acknowledged_at)
+    return render_template(template, task=task, acks=acks, done=done, now=services().now(),
+                           role=current_user.role)

@@ -1,0 +1,142 @@
+"""Analysis and assessment (研判分析、考核评价): the dashboard of a scope and period, the
+per-grid and per-worker assessment table, and their CSV exports."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time as dtime, timedelta
+
+from flask import Response, render_template, request
+from flask_login import login_required
+from sqlalchemy import or_, select
+
+from bot.console import areas_in_scope, bp, me
+from bot.console import metrics
+from bot.services import services
+from store import scope
+from store.models import Area, Staff, Ticket
+from store.vocab import CHINA, KIND_NAMES, ROLE_NAMES
+
+TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区", "street": "街道",
+              "district": "区中心"}
+
+
+def period(args) -> tuple[date, date]:
+    today = datetime.now(CHINA).date()
+    try:
+        until = date.fromisoformat(args.get("until", "")) if args.get("until") else today
+        since = (date.fromisoformat(args.get("since", "")) if args.get("since")
+                 else until - timedelta(days=29))
+    except ValueError:
+        until, since = today, today - timedelta(days=29)
+    return min(since, until), until
+
+
+def scoped_query(session, staff: Staff, area_id: int | None):
+    query = scope.visible_tickets(session, staff)
+    if area_id:
+        ids = scope.area_ids_under(session, area_id)
+        query = query.where(or_(Ticket.grid_id.in_(ids), Ticket.area_id.in_(ids)))
+    return query
+
+
+def load(session, staff: Staff, args):
+    since, until = period(args)
+    start = datetime.combine(since, dtime(), CHINA)
+    end = datetime.combine(until + timedelta(days=1), dtime(), CHINA)
+    area_id = args.get("area", type=int)
+    query = scoped_query(session, staff, area_id)
+    return since, until, start, end, area_id, query
+
+
+def assessment(session, rows) -> tuple[list[dict], list[dict]]:
+    """Per grid and per handler: the same figures as the dashboard, worst closure first."""
+    grid_ids = {r.grid_id for r in rows if r.grid_id}
+    staff_ids = {r.assignee_id for r in rows if r.assignee_id}
+    grids = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(grid_ids)))}
+    people = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+    for s in people.values():
+        _ = s.area
+    per_grid = [{"name": grids[g].name if g in grids else "（待定位）", "code":
+                 grids[g].code if g in grids else "", **metrics.figures(group)}
+                for g, group in metrics.by(rows, lambda r: r.grid_id).items()]
+    per_staff = [{"name": people[s].name if s in people else "（未分派）",
+                  "role": ROLE_NAMES.get(people[s].role, "") if s in people else "",
+                  "area": people[s].area.name if s in people else "", **metrics.figures(group)}
+                 for s, group in metrics.by(rows, lambda r: r.assignee_id).items()]
+    order = (lambda x: (x["closure"] if x["closure"] is not None else 2, -x["total"]))
+    return sorted(per_grid, key=order), sorted(per_staff, key=order)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    with services().db.sessions() as session:
+        staff = me(session)
+        since, until, start, end, area_id, query = load(session, staff, request.args)
+        rows = metrics.fetch(session, query, start, end)
+        grid_names = dict(session.execute(select(Area.id, Area.name).where(
+            Area.id.in_({r.grid_id for r in rows if r.grid_id}))).all())
+        per_grid, per_staff = assessment(session, rows)
+        escalations = metrics.escalations(session, query, start, end)
+        areas = areas_in_scope(session, staff)
+    kinds = {KIND_NAMES.get(k, k): len(v) for k, v in metrics.by(rows, lambda r: r.kind).items()}
+    categories = sorted(((c, len(v)) for c, v in metrics.by(rows, lambda r: r.category).items()),
+                        key=lambda x: -x[1])[:15]
+    grids = sorted(((grid_names.get(g, "（待定位）"), len(v))
+                    for g, v in metrics.by(rows, lambda r: r.grid_id).items()),
+                   key=lambda x: -x[1])[:15]
+    charts = {
+        "trend": metrics.trend(rows, start, end),
+        "kinds": [{"name": k, "value": v} for k, v in kinds.items()],
+        "categories": categories, "grids": grids,
+        "hot": metrics.hot_spots(rows, grid_names),
+        "escalations": [[TIER_NAMES.get(t, t), e["auto"], e["manual"]]
+                        for t, e in sorted(escalations.items(),
+                                           key=lambda x: list(TIER_NAMES).index(x[0])
+                                           if x[0] in TIER_NAMES else 9)],
+        "keywords": metrics.top_keywords(rows),
+    }
+    return render_template("console/dashboard.html", f=metrics.figures(rows), charts=charts,
+                           per_grid=per_grid, per_staff=per_staff, since=since, until=until,
+                           area_id=area_id, areas=areas, truncated=len(rows) >= metrics.ROW_LIMIT,
+                           args={k: v for k, v in request.args.items() if v})
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _num(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+@bp.get("/export/assessment.csv")
+@login_required
+def export_assessment():
+    """The assessment table (per grid and per handler) of the dashboard's scope and period."""
+    with services().db.sessions() as session:
+        staff = me(session)
+        since, until, start, end, _, query = load(session, staff, request.args)
+        per_grid, per_staff = assessment(session, metrics.fetch(session, query, start, end,
+                                                                keywords=False))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    head = ["受理量", "办结量", "在办", "办结率", "按期办结率", "满意率", "平均评分", "评价数",
+            "返工率", "接单用时中位数(分钟)", "接单用时P95(分钟)", "办结用时中位数(小时)",
+            "办结用时P95(小时)"]
+
+    def figures(x):
+        return [x["total"], x["done"], x["open"], _pct(x["closure"]), _pct(x["on_time"]),
+                _pct(x["satisfaction"]), _num(x["rating"], 2), x["rated"], _pct(x["rework"]),
+                _num(x["accept_median"]), _num(x["accept_p95"]), _num(x["resolve_median"]),
+                _num(x["resolve_p95"])]
+    writer.writerow([f"考核期 {since} 至 {until}"])
+    writer.writerow(["对象", "网格", "编码", "角色", *head])
+    for x in per_grid:
+        writer.writerow(["网格", x["name"], x["code"], "", *figures(x)])
+    for x in per_staff:
+        writer.writerow(["人员", x["name"], x["area"], x["role"], *figures(x)])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=assessment-{since}-{until}.csv"})

@@ -1,0 +1,138 @@
+"""One ticket: its timeline, SLA clocks and every action, each through store.tickets/ladder."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.console import bp, changing, me, scoped_ticket
+from bot.console.inbox import clocks, humanize
+from bot.services import services
+from store import ladder, scope, tickets
+from store.models import Area, Staff, Ticket, TicketEvent
+from store.registry import OPEN_STATES, open_load
+from store.staffing import canned_replies_for
+
+ACTION_NAMES = {
+    "created": "受理", "assigned": "分派", "accepted": "接单", "replied": "回复居民",
+    "note": "内部备注", "resident_message": "居民补充", "resolved": "办结", "rated": "居民评价",
+    "auto_closed": "超时未评价，自动关闭", "reopened": "重新办理（返工）", "cancelled": "居民撤回",
+    "escalated": "上报 / 升级", "transferred": "转办部门", "urged": "督办", "extended": "延期",
+    "overdue": "超时", "return_visit": "回访"}
+TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区", "street": "街道",
+              "district": "区中心", "department": "职能部门"}
+
+
+def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
+    """Who the ticket can be (re)assigned to: the staff along its grid's chain and the grids
+    of its community, with their open load."""
+    if ticket.grid is None:
+        chain = [ticket.area]
+    else:
+        chain = ticket.grid.ancestors()
+    area_ids = {a.id for a in chain}
+    if ticket.grid is not None and ticket.grid.parent is not None:
+        area_ids.update(session.scalars(select(Area.id).where(
+            Area.parent_id == ticket.grid.parent_id)))
+    staff = list(session.scalars(
+        select(Staff).where(Staff.area_id.in_(area_ids), Staff.active.is_(True),
+                            Staff.role.notin_(("admin", "department")))
+        .options(selectinload(Staff.area)).order_by(Staff.role, Staff.id).limit(200)))
+    load = open_load(session, [s.id for s in staff])
+    return [(s, load.get(s.id, 0)) for s in staff]
+
+
+def departments(session) -> list[str]:
+    return list(session.scalars(select(Staff.department).where(
+        Staff.role == "department", Staff.active.is_(True)).distinct().order_by(Staff.department)))
+
+
+@bp.get("/tickets/<number>")
+@login_required
+def ticket(number: str):
+    svc = services()
+    now = svc.now()
+    with svc.db.sessions() as session:
+        staff = me(session)
+        found = scoped_ticket(session, number, staff)
+        events = list(session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == found.id)
+            .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.id)))
+        _ = (found.resident, found.grid, found.area, found.assignee,
+             found.grid.parent if found.grid else None)
+        canned = canned_replies_for(session, found.grid or found.area)
+        for reply in canned:
+            _ = reply.area
+        context = dict(
+            ticket=found, events=events, clocks=clocks(found, now), humanize=humanize,
+            candidates=candidates(session, found), departments=departments(session),
+            canned=canned, me=staff,
+            supervisor=staff.role in ladder.SUPERVISORS, open_states=OPEN_STATES,
+            action_names=ACTION_NAMES, tier_names=TIER_NAMES,
+            keywords=list(dict.fromkeys(w for words in (found.keywords or {}).values()
+                                        for w in words or ())),
+            history=list(session.scalars(
+                scope.visible_tickets(session, staff)
+                .where(Ticket.resident_id == found.resident_id, Ticket.id != found.id)
+                .order_by(Ticket.id.desc()).limit(5))) if found.resident_id else [])
+    return render_template("console/ticket.html", **context)
+
+
+@bp.post("/tickets/<number>/act")
+@login_required
+def act(number: str):
+    """Every action on a ticket: one form field says which, a refusal is flashed in Chinese."""
+    svc = services()
+    action, text = request.form.get("action", ""), request.form.get("text", "").strip()
+    now = svc.now()
+    try:
+        with changing() as session:
+            staff = me(session)
+            found = scoped_ticket(session, number, staff)
+            done = perform(session, found, staff, action, text, now)
+    except tickets.TicketError as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("console.ticket", number=number))
+
+
+def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) -> str:
+    policy = services().settings.sla_policy
+    if action == "reply":
+        tickets.reply(session, ticket, staff, text, now)
+        return "已回复居民（通过微信发送）"
+    if action == "note":
+        tickets.add_note(session, ticket, staff, text, now)
+        return "已添加内部备注"
+    if action == "accept":
+        tickets.accept(session, ticket, staff, now)
+        return "已接单"
+    if action == "assign":
+        target_id = request.form.get("staff_id", type=int)
+        allowed = {s.id: s for s, _ in candidates(session, ticket)}
+        if target_id not in allowed:
+            raise tickets.TicketError("请选择本网格链上的工作人员")
+        tickets.assign(session, ticket, allowed[target_id], now, by=staff)
+        return f"已分派给 {allowed[target_id].name}"
+    if action == "escalate":
+        ladder.escalate(session, ticket, now, reason=text or f"{staff.name}上报", by=staff)
+        return f"已上报至{ticket.area.name}"
+    if action == "transfer":
+        ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff)
+        return f"已转办{ticket.department}"
+    if action == "urge":
+        ladder.urge(session, ticket, now, by=staff, note=text)
+        return "已督办，处理人将再次收到提醒"
+    if action == "extend":
+        hours = request.form.get("hours", 24, type=int)
+        ladder.extend(session, ticket, now, by=staff, reason=text, hours=hours)
+        return f"已延期 {hours} 小时"
+    if action == "resolve":
+        tickets.resolve(session, ticket, staff, text, now)
+        return "已办结，居民将收到办结通知和评价邀请"
+    if action == "reopen":
+        tickets.reopen(session, ticket, now, text or None, policy, by=staff)
+        return "已重新办理（计入返工）"
+    abort(400)

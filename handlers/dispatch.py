@@ -1,0 +1,22 @@
+"""收到 <code>: a grid worker acknowledges an emergency dispatch (急时直接调度) from WeChat."""
+from __future__ import annotations
+
+import re
+
+from handlers.base import Handler
+from handlers.context import Context, Reply
+from store import command
+
+ACK = re.compile(r"^\s*收到[\s:：]*(\d{4,8})?\s*[。.!！]?\s*$")
+
+
+class Acknowledge(Handler):
+    """Only for bound staff; a resident's 收到 is an ordinary message."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return (msg.type == "text" and ACK.match(msg.content) is not None
+                and ctx.staff is not None)
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        code = ACK.match(msg.content).group(1)
+        return Reply(command.acknowledge(ctx.session, ctx.staff, code, ctx.now))

@@ -1,0 +1,77 @@
+"""Staff accounts and canned replies, as managed from the console."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import STAFF_ROLES, Area, CannedReply, Staff
+from store.tickets import TicketError
+
+# Who may create whom: a manager creates roles below their own, inside their area.
+RANK = {"admin": 6, "district": 5, "street": 4, "community": 3, "department": 2,
+        "grid_leader": 2, "grid_worker": 1}
+ROLE_LEVELS = {"admin": "district", "district": "district", "department": "district",
+               "street": "street", "community": "community", "grid_leader": "community",
+               "grid_worker": "grid"}
+
+
+def check_role(role: str, area: Area) -> None:
+    if role not in STAFF_ROLES:
+        raise TicketError("未知的角色")
+    wanted = ROLE_LEVELS[role]
+    if role == "grid_leader" and area.level in ("community", "grid"):
+        return
+    if area.level != wanted:
+        names = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+        raise TicketError(f"该角色应设在{names[wanted]}一级")
+
+
+def create_staff(session: Session, *, username: str, name: str, role: str, area: Area,
+                 password_hash: str, phone: str | None, department: str | None,
+                 now: datetime) -> Staff:
+    username = username.strip()
+    if not username or not name.strip():
+        raise TicketError("请填写用户名和姓名")
+    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise TicketError(f"用户名 {username} 已存在")
+    check_role(role, area)
+    if role == "department" and not (department or "").strip():
+        raise TicketError("职能部门账号需要填写部门名称")
+    staff = Staff(username=username, name=name.strip(), role=role, area=area,
+                  password_hash=password_hash, phone=(phone or "").strip() or None,
+                  department=(department or "").strip() or None, created_at=now)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def update_staff(session: Session, staff: Staff, *, role: str, area: Area, on_duty: bool,
+                 active: bool, phone: str | None) -> None:
+    check_role(role, area)
+    staff.role, staff.area, staff.on_duty, staff.active = role, area, on_duty, active
+    staff.phone = (phone or "").strip() or None
+
+
+def set_password(staff: Staff, password_hash: str) -> None:
+    staff.password_hash = password_hash
+
+
+def add_canned_reply(session: Session, *, area: Area, title: str, body: str, by: Staff,
+                     now: datetime) -> CannedReply:
+    if not title.strip() or not body.strip():
+        raise TicketError("请填写快捷回复的标题和内容")
+    reply = CannedReply(area=area, title=title.strip()[:64], body=body.strip(),
+                        created_by_id=by.id, created_at=now)
+    session.add(reply)
+    return reply
+
+
+def canned_replies_for(session: Session, area: Area | None) -> list[CannedReply]:
+    """The replies shared with this area or any area above it, nearest first."""
+    if area is None:
+        return []
+    chain = [a.id for a in area.ancestors()]
+    replies = session.scalars(select(CannedReply).where(CannedReply.area_id.in_(chain)))
+    return sorted(replies, key=lambda r: (chain.index(r.area_id), r.title))
