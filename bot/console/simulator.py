@@ -17,9 +17,10 @@ from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from bot.console import bp, simulator_enabled
+from bot.console import bp, roles_required, simulator_enabled
 from bot.services import services
 from bot.wechat import event_xml, open_reply, signed_request, text_message_xml
+from store import scope
 from store.demo import DEMO_RESIDENT
 from store.models import Area, InboundMessage, LocalDelivery, Outbox, Resident, Staff
 
@@ -191,9 +192,10 @@ def describe(data: dict) -> str:
 
 
 @bp.get("/messages")
-@login_required
+@roles_required(*scope.SEES_EVERYTHING)
 def messages():
-    """What the local transport recorded (no WeChat credentials): the demo's 'sent' box."""
+    """What the local transport recorded (no WeChat credentials): the demo's 'sent' box.
+    It holds every resident's messages, so only those who see everything may read it."""
     with services().db.sessions() as session:
         rows = list(session.scalars(select(LocalDelivery).order_by(LocalDelivery.id.desc())
                                     .limit(200)))

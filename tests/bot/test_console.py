@@ -50,6 +50,10 @@ def test_the_recorded_notification_is_shown(client, chat, worker):
     login(client, "admin")
     page = client.get("/console/messages").get_data(as_text=True)
     assert "o_worker_01" in page and "新工单" in page and "本地记录" in page
+    client.post("/console/logout")
+    login(client, "worker02")  # every resident's messages are not a grid worker's to read
+    assert client.get("/console/messages").status_code == 403
+    assert "消息记录" not in client.get("/console/").get_data(as_text=True)
 
 
 def test_login_needs_a_csrf_token(make_app, demo, app):
