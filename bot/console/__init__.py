@@ -92,11 +92,15 @@ def simulator_enabled() -> bool:
 def init_app(app: Flask) -> None:
     from bot.console import (auth, command, dashboard, inbox, simulator, staff,  # noqa: F401
                              ticket)
-    hours = services(app).settings.console_session_hours
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=hours))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    settings = services(app).settings
+    secure = bool(settings.secure_cookies)  # on behind HTTPS
+    # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;
+    # a test's explicit settings.extra still wins.
+    cookies = {"PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.console_session_hours),
+               "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+               "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True,
+               "REMEMBER_COOKIE_SECURE": secure}
+    app.config.update({k: v for k, v in cookies.items() if k not in settings.extra})
     auth.login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt("bot.webhook.receive")  # WeChat signs its callbacks instead
@@ -106,6 +110,7 @@ def init_app(app: Flask) -> None:
         MANAGERS=MANAGERS, COMMANDERS=COMMANDERS, simulator_enabled=simulator_enabled)
     app.jinja_env.filters["cst"] = china_time
     app.register_blueprint(bp)
+    auth.limit_logins(app)
 
     @app.get("/")
     def home():

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import time
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -58,6 +60,29 @@ def expire_idle_sessions():
     if request.endpoint not in ("console.inbox_poll", "console.simulator_feed"):
         session["seen_at"] = now  # polling alone does not keep an unattended console open
     return None
+
+
+LOGIN_ATTEMPTS = "10 per minute"  # per client address, on the login form's POSTs
+
+
+def limit_logins(app: Flask) -> None:
+    """Flood control on the login form, counted in Redis so every web process shares it.
+
+    A Limiter per app (its storage lives on the Limiter); if Redis is down, logins are not
+    blocked (errors are swallowed): an outage must not lock agents out of the console.
+    """
+    settings = services(app).settings
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.redis_url,
+                      key_prefix=f"griddesk:{settings.queue_name}:login",
+                      swallow_errors=True, strategy="fixed-window")
+    app.view_functions["console.login"] = limiter.limit(
+        LOGIN_ATTEMPTS, methods=["POST"], error_message="登录尝试过于频繁，请 1 分钟后再试。")(
+        app.view_functions["console.login"])
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("console/login.html", form=LoginForm(),
+                               too_many=error.description), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])

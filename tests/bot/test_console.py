@@ -73,3 +73,31 @@ def test_health_reports_database_and_redis(client, make_app):
     degraded = make_app(redis_url="redis://127.0.0.1:1/0").test_client().get("/healthz")
     assert degraded.status_code == 200
     assert degraded.get_json()["redis"].startswith("unavailable")
+
+
+def test_password_guessing_from_one_address_is_slowed_down(client, demo, make_app):
+    for _ in range(10):
+        assert login(client, "admin", "guess").status_code == 200  # 用户名或密码错误
+    refused = login(client, "admin", "griddesk")
+    assert refused.status_code == 429
+    assert "登录尝试过于频繁" in refused.get_data(as_text=True)
+    elsewhere = client.post("/console/login", data={"username": "admin", "password": "griddesk"},
+                            environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert elsewhere.status_code == 302  # another address is not punished
+
+
+def test_logins_go_on_when_redis_is_down(make_app, demo, app):
+    down = make_app(redis_url="redis://127.0.0.1:1/0").test_client()
+    assert login(down, "admin").status_code == 302
+
+
+def test_cookies_are_secure_behind_https(make_app, demo, app):
+    client = make_app(secure_cookies=1).test_client()
+    response = login(client, "admin")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    hours = (expires - datetime.now(timezone.utc)).total_seconds() / 3600
+    assert 11 < hours <= 12  # CONSOLE_SESSION_HOURS, not Flask's 31 days
