@@ -74,3 +74,19 @@ def release(session: Session, outbox_id: int, error: str) -> None:
     session.execute(update(Outbox).where(Outbox.id == outbox_id)
                     .values(status="pending", attempts=Outbox.attempts - 1,
                             last_error=error[:2000]))
+
+
+def troubled(session: Session, limit: int = 200) -> list[Outbox]:
+    """Messages given up on, and those still being retried after an error: newest first."""
+    return list(session.scalars(
+        select(Outbox).where(or_(Outbox.status == "failed",
+                                 (Outbox.status == "pending") & Outbox.last_error.is_not(None)))
+        .order_by(Outbox.id.desc()).limit(limit)))
+
+
+def retry(session: Session, outbox_id: int) -> bool:
+    """Try a given-up message again from scratch (after, say, a template was configured)."""
+    result = session.execute(update(Outbox).where(Outbox.id == outbox_id,
+                                                  Outbox.status.in_(("failed", "pending")))
+                             .values(status="pending", attempts=0, claimed_at=None))
+    return result.rowcount == 1

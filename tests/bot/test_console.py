@@ -101,3 +101,26 @@ def test_cookies_are_secure_behind_https(make_app, demo, app):
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
     hours = (expires - datetime.now(timezone.utc)).total_seconds() / 3600
     assert 11 < hours <= 12  # CONSOLE_SESSION_HOURS, not Flask's 31 days
+
+
+def test_messages_wechat_gave_up_on_are_shown_and_can_be_sent_again(client, chat, svc, worker):
+    from sqlalchemy import update
+
+    from store.models import Outbox
+    chat.send("小区路灯坏了")
+    with svc.db.transaction() as session:  # as a delivery that used up its attempts leaves it
+        session.execute(update(Outbox).values(status="failed", attempts=8,
+                                              last_error="WeChatClientException: 43004"))
+    [ticket] = rows(svc, Ticket)
+    login(client, "district")
+    page = client.get("/console/deliveries").get_data(as_text=True)
+    assert "已放弃" in page and "43004" in page and ticket.number in page
+    [row] = rows(svc, Outbox)
+    response = client.post(f"/console/deliveries/{row.id}/retry")
+    assert response.status_code == 302
+    worker()
+    assert rows(svc, Outbox)[0].status == "sent"
+    assert "没有发送异常的消息" in client.get("/console/deliveries").get_data(as_text=True)
+    client.post("/console/logout")
+    login(client, "worker01")
+    assert client.get("/console/deliveries").status_code == 403
