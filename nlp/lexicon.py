@@ -99,8 +99,8 @@ def first_literals(pattern: str):
         """Return (set of prefixes, whether the whole item list was consumed)."""
         results = {""}
         for op, arg in items:
-            if op is c.AT:
-                continue
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue  # zero-width: the next item still starts the match
             if op is c.LITERAL:
                 sub, complete = {chr(arg)}, True
             elif op is c.IN and all(iop is c.LITERAL for iop, _ in arg):
