@@ -107,6 +107,16 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
     scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
+        # Who speaks: a letter written for a group ("我们小区", "老百姓") reports a shared
+        # problem. Counted once, however many such words there are.
+        voice = {}
+        for found in lex.voice_re.finditer(text):
+            kind, weight = lex.voice_words[found.group()]
+            if weight > voice.get(kind, 0.0):
+                voice[kind] = weight
+                words[kind].append(found.group())
+        for kind, weight in voice.items():
+            scores[kind] += weight
     return scores, words
 
 

@@ -80,6 +80,8 @@ class Lexicons:
     faqs: tuple
     category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
     urgency_routes: dict      # emergency label → Category, for messages with no other topic
+    voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
+    voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
 
 
 def _float(text: str, where: str) -> float:
@@ -99,8 +101,8 @@ def first_literals(pattern: str):
         """Return (set of prefixes, whether the whole item list was consumed)."""
         results = {""}
         for op, arg in items:
-            if op is c.AT:
-                continue
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue  # zero-width: the next item still starts the match
             if op is c.LITERAL:
                 sub, complete = {chr(arg)}, True
             elif op is c.IN and all(iop is c.LITERAL for iop, _ in arg):
@@ -223,6 +225,15 @@ def _load_category_kinds(categories):
     return leanings
 
 
+def _load_voice():
+    words = {}
+    for number, (word, kind, weight) in rows("kind_voice.tsv", 3):
+        if kind not in KINDS:
+            raise LexiconError(f"kind_voice.tsv:{number}: unknown kind {kind!r}")
+        words[word] = (kind, _float(weight, f"kind_voice.tsv:{number}"))
+    return re.compile(trie_pattern(words) if words else r"(?!)"), words
+
+
 def _load_urgency_routes(categories):
     by_name = {c.name: c for c in categories}
     routes = {}
@@ -277,7 +288,7 @@ def _build() -> Lexicons:
                     {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
-                    _load_category_kinds(categories), _load_urgency_routes(categories))
+                    _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice())
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:

@@ -172,6 +172,21 @@ def test_mixed_message_praise_then_new_problem_is_a_complaint():
     assert result.category == "房屋漏水"
 
 
+def test_a_letter_written_for_a_group_leans_to_a_report_once():
+    from nlp.kind import score_kinds
+    from nlp.lexicon import lexicons
+    lex = lexicons()
+    plain = "小区东门外那段路今年一直没有铺好，下雨天全是泥，什么时候能铺上？"
+    group = "我们小区东门外那段路今年一直没有铺好，下雨天全是泥，老百姓和业主们都在问什么时候能铺上？"
+    before, _ = score_kinds(plain, lex, None)
+    after, words = score_kinds(group, lex, None)
+    extra_length = min(max(len(group) - 60, 0) / 40, 3) - min(max(len(plain) - 60, 0) / 40, 3)
+    assert after["complaint"] - before["complaint"] == pytest.approx(1.0 + extra_length)
+    assert "我们" in words["complaint"]
+    chat, _ = score_kinds("我们好", lex, None)  # a chat line is not a letter
+    assert chat["complaint"] == 0
+
+
 def test_negated_praise_reads_as_complaint():
     result = nlp.classify("处理得一点都不及时，也不负责")
     assert result.kind == "complaint"
