@@ -9,6 +9,7 @@ from rq import Retry
 from wechatpy import parse_message
 
 import handlers
+from bot import flood
 from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
@@ -27,6 +28,13 @@ def receive(svc: Services, callback: Callback) -> str | None:
                                  openid=msg.source, msg_type=_type_of(msg), now=svc.now())
     if not is_new:
         return _first_answer(svc, row)
+    if msg.type != "event":
+        verdict = flood.check(svc.redis, svc.settings.queue_name, msg.source,
+                              svc.settings.flood_limit_per_minute)
+        if not verdict.allowed:  # kept raw, opens nothing; the notice is said once a minute
+            with svc.db.transaction() as session:
+                inbound.finish(session, row.id, status="throttled", reply=verdict.notice)
+            return verdict.notice
     return handle(svc, row.id, msg, passive=True)
 
 
@@ -77,7 +85,7 @@ def _first_answer(svc: Services, row) -> str | None:
     while row.status == "received" and time.monotonic() < deadline:
         time.sleep(0.05)
         row = inbound.get(svc.db, row.id)
-    if row.status == "processed":
+    if row.status in ("processed", "throttled"):
         return row.reply
     return replies.ACK_LATER if row.status == "failed" else None
 
