@@ -220,8 +220,12 @@ def test_a_signed_hostile_body_gets_a_4xx_or_a_polite_reply_and_is_kept(client, 
     before = count(svc, InboundMessage)
     response = client.post("/wechat?" + urlencode(args), data=body, content_type="text/xml")
     check_answer(response, signed=True)
-    if response.status_code in (200, 400):
-        assert count(svc, InboundMessage) == before + 1  # kept, even when unreadable
+    if response.status_code in (200, 400):  # kept, even when unreadable
+        if count(svc, InboundMessage) == before:  # or a retry of one kept before
+            text = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+            assert count(svc, InboundMessage, InboundMessage.raw == text) >= 1
+        else:
+            assert count(svc, InboundMessage) == before + 1
     if response.status_code == 200 and response.get_data(as_text=True) != "success":
         reply = wechat_reply(client.application.extensions["wechat_protocol"], response)
         assert reply and CJK.search(reply), reply  # the resident is answered in Chinese
