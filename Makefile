@@ -54,5 +54,8 @@ browser-deps:
 test: $(STAMP) fonts browser-deps
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)  ## GridDesk against a minimal echo bot; prints one JSON line last
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -53,6 +53,7 @@ class Settings:
     sla_emergency_reply_minutes: int = 10
     sla_emergency_resolve_hours: int = 2
     outbox_requeue_after_seconds: int = 60
+    flood_limit_per_minute: int = 20  # per resident; beyond it messages are kept, no tickets
     return_visit_after_hours: int = 24
     console_session_hours: int = 12
     console_idle_minutes: int = 120

