@@ -162,10 +162,18 @@ def wait_for_redis(seconds: float = 30) -> None:
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 def worker(burst):
     """Run an RQ worker for the delivery queue (jobs run inside this app's context)."""
+    import redis
     from rq import SimpleWorker
-    wait_for_redis()
     svc = services()
-    SimpleWorker([svc.queue], connection=svc.redis).work(burst=burst, with_scheduler=True)
+    while True:  # Redis restarting must not stop the worker (and, under honcho, everything)
+        wait_for_redis(seconds=float("inf") if not burst else 30)
+        try:
+            SimpleWorker([svc.queue], connection=svc.redis).work(burst=burst,
+                                                                  with_scheduler=True)
+            return
+        except redis.ConnectionError as error:
+            click.echo(f"lost Redis ({error}); waiting for it to come back", err=True)
+            time.sleep(1)
 
 
 @main.command("clock")

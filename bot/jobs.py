@@ -67,6 +67,19 @@ def requeue_stale_outbox() -> int:
     return len(ids)
 
 
+def reprocess_stuck_inbound() -> int:
+    """Hand stored-but-unhandled messages to reprocess_inbound (the row lock keeps a late
+    first try and this one from both acting); the answer then goes out by the outbox."""
+    from bot.inbox import REPROCESS_RETRY
+    from store import inbound
+    svc = services()
+    with svc.db.sessions() as session:
+        ids = inbound.stuck_ids(session, svc.now(), timedelta(minutes=1))
+    for inbound_id in ids:
+        svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
+    return len(ids)
+
+
 def reprocess_inbound(inbound_id: int) -> str:
     """Handle a stored message whose first handling failed; the reply goes out by the outbox."""
     from bot.inbox import process_stored

@@ -115,6 +115,10 @@ class Protocol:
             raise BadRequest(f"malformed XML: {error}", xml) from error
         if message is None:
             raise BadRequest("empty body", xml)
+        if not message._data.get("FromUserName"):
+            raise BadRequest("message without FromUserName", xml)
+        if message.type == "text" and message._data.get("Content") is None:
+            message._data["Content"] = ""  # an empty text is still a text, not a crash
         return Callback(xml=xml, message=message, encrypted=encrypted)
 
     def _decrypt(self, args, body: bytes) -> str:

@@ -1,7 +1,7 @@
 """Inbound messages: stored raw first, deduplicated by WeChat's own keys."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,3 +48,11 @@ def finish(session, inbound_id: int, *, status: str, reply: str | None = None,
 def get(db: Database, inbound_id: int) -> InboundMessage | None:
     with db.sessions() as session:
         return session.get(InboundMessage, inbound_id)
+
+
+def stuck_ids(session, now: datetime, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Messages stored but never handled: their try died and WeChat stopped retrying."""
+    return list(session.scalars(
+        select(InboundMessage.id).where(InboundMessage.status == "received",
+                                        InboundMessage.received_at < now - older_than)
+        .order_by(InboundMessage.id).limit(limit)))

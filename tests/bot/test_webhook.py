@@ -142,3 +142,38 @@ def test_a_message_arriving_with_the_database_down_is_left_for_wechat_to_retry(
     assert response.status_code == 503
     assert "工单" not in response.get_data(as_text=True)
     assert count(svc, Ticket) == 0
+
+
+def test_an_empty_text_gets_guidance_and_a_message_without_sender_is_refused(chat, client, svc):
+    empty = ("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+             "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]>"
+             "</MsgType><MsgId>8801</MsgId></xml>")
+    assert "请直接描述" in chat.send_xml(empty)
+    assert count(svc, Ticket) == 0 and rows(svc, InboundMessage)[0].status == "processed"
+
+    nobody = empty.replace("<FromUserName><![CDATA[o_demo_resident]]></FromUserName>", "")
+    args, body = signed_request(chat.protocol, nobody, encrypted=False, openid="",
+                                timestamp="1700000000", nonce="1")
+    response = client.post("/wechat?" + urlencode(args), data=body)
+    assert response.status_code == 400 and "FromUserName" in response.get_data(as_text=True)
+    assert rows(svc, InboundMessage)[-1].status == "rejected"  # kept, as it came signed
+
+
+def test_a_message_whose_handling_died_unanswered_is_picked_up_by_the_clock(
+        app, chat, svc, worker):
+    from datetime import timedelta
+
+    from bot.jobs import reprocess_stuck_inbound
+    from store import inbound
+    xml = text_message_xml(chat.openid, "小区路灯坏了好几天", msg_id=9911, create_time=1700000000)
+    inbound.record(svc.db, raw=xml, dedupe_key="msg:9911", openid=chat.openid, msg_type="text",
+                   now=svc.now() - timedelta(minutes=5))  # stored, then the process died
+    with app.app_context():
+        assert reprocess_stuck_inbound() == 1
+    worker()
+    [ticket] = rows(svc, Ticket)
+    assert rows(svc, InboundMessage)[0].status == "processed"
+    told = rows(svc, LocalDelivery, LocalDelivery.to_openid == chat.openid)
+    assert told[0].payload["text"].startswith(f"已受理，工单号 {ticket.number}")
+    with app.app_context():
+        assert reprocess_stuck_inbound() == 0

@@ -61,8 +61,7 @@ def test_redis_killed_under_load_loses_no_message_and_doubles_no_ticket(
     stranded = [row.id for row in rows(svc, Outbox, Outbox.status != "sent")]
     assert delivered_before > 0 and stranded  # delivery worked, then jobs were lost
 
-    if not worker.alive():  # RQ's worker exits when Redis goes; its supervisor restarts it
-        worker = worker_process(web).start()
+    assert worker.alive(), worker.output()  # it waited for Redis instead of exiting
     assert wait_for(lambda: Worker.all(queue=svc.queue), 30), worker.output()
     time.sleep(1.1)  # older than OUTBOX_REQUEUE_AFTER_SECONDS
     with web.app_context():
