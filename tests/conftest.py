@@ -6,35 +6,20 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import time
 
 import pytest
-import redis
 from sqlalchemy import create_engine, text
 
 from bot import create_app
 from bot.config import Settings
 from store import Database
 from store.models import Base
-
-from tests.support import Chat, demo_password_hash, run_worker
+from tests.support import Chat, answers, demo_password_hash, free_port, run_worker
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_TEST_DB = "griddesk_test"
-
-
-def answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _drop_databases_of_dead_runs(connection) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import socket
 import time
 from urllib.parse import urlencode
 
@@ -78,3 +79,29 @@ def rows(svc, model, *where, order_by=None) -> list:
         query = (select(model).where(*where).options(selectinload("*"))
                  .order_by(order_by or model.id))
         return list(session.scalars(query))
+
+
+def answers(port: int) -> bool:
+    """Something listens on this loopback port."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, seconds: float = 20, step: float = 0.05) -> bool:
+    """Poll until check() is true; a check that raises (a process still starting) is false."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except Exception:
+            pass
+        time.sleep(step)
+    return False

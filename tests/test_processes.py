@@ -10,24 +10,10 @@ from urllib.parse import urlencode
 
 from bot.wechat import Protocol, open_reply, signed_request, text_message_xml
 from store.models import LocalDelivery, Ticket
-
-from tests.conftest import free_port
-from tests.support import count, rows
+from tests.support import count, free_port, rows, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def wait_for(check, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc, settings,
@@ -44,7 +30,7 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
                              start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        assert wait_for(lambda: urllib.request.urlopen(f"{base}/healthz").status == 200)
+        assert wait_for(lambda: urllib.request.urlopen(f"{base}/healthz").status == 200, 60)
 
         protocol = Protocol(settings.wechat_token, settings.wechat_encoding_aes_key,
                             settings.wechat_app_id)

@@ -21,23 +21,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.wechat import open_reply, signed_request, text_message_xml
 from store.models import Area, Resident
-
-from tests.conftest import answers, free_port
+from tests.support import answers, free_port, wait_for
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(check, seconds: float = 20, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except Exception:  # a process still starting, a server still down
-            pass
-        time.sleep(step)
-    return False
 
 
 class RedisServer:

@@ -8,7 +8,6 @@ never told a ticket number that was not committed.
 import re
 
 from store.models import InboundMessage, Ticket
-
 from tests.faults.conftest import WeChatSender
 from tests.support import count, rows
 

@@ -4,9 +4,8 @@ import threading
 import time
 
 from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
-
-from tests.faults.conftest import WeChatSender, residents_of_first_grid, wait_for
-from tests.support import count, rows
+from tests.faults.conftest import WeChatSender, residents_of_first_grid
+from tests.support import count, rows, wait_for
 
 
 def test_a_message_sent_three_times_and_three_at_once_makes_one_ticket_each(
