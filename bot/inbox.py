@@ -74,7 +74,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
                            ticket_id=answer.ticket_id)
     except AlreadyHandled:  # another try finished it while this one waited for the row
         return _answer_of(inbound.get(svc.db, inbound_id))
-    except Exception as error:
+    except Exception:
         log.exception("inbound %s failed", inbound_id)
         with svc.db.transaction() as session:
             inbound.finish(session, inbound_id, status="failed",

@@ -92,10 +92,8 @@ def sweep_sla() -> int:
     svc = services()
     total = 0
     while True:
-        with svc.db.transaction() as session:
+        with svc.changing() as session:
             done = ladder.sweep(session, svc.now())
-            new_ids = outbox.take_new_ids(session)
-        svc.deliver_later(new_ids)
         total += done
         if done == 0:
             return total
@@ -105,10 +103,8 @@ def close_and_revisit() -> dict:
     """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now."""
     from store import tickets
     svc = services()
-    with svc.db.transaction() as session:
+    with svc.changing() as session:
         closed = tickets.close_unrated(session, svc.now())
         visited = tickets.return_visits(
             session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
-        new_ids = outbox.take_new_ids(session)
-    svc.deliver_later(new_ids)
     return {"closed": closed, "visited": visited}

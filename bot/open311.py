@@ -27,7 +27,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.services import services
-from store import apikeys, outbox
+from store import apikeys
 from store.locate import Located, locate
 from store.models import Area, Building, BuildingUnit, Ticket, TicketEvent
 from store.tickets import Triage, TicketError, open_ticket, record_event
@@ -346,7 +346,7 @@ def file_request(fmt: str):
     fmt, values = _format(fmt), _args()
     svc = services()
     now = svc.now()
-    with svc.db.transaction() as session:
+    with svc.changing() as session:
         key = apikeys.check(session, values.get("api_key"), now)
         if key is None:
             raise ApiError(403, "api_key missing or not valid")
@@ -385,8 +385,6 @@ def file_request(fmt: str):
                      client=key.name, located_by=located.how, **contact)
         number = ticket.number
         where = located.grid.name if located.grid else None
-        new_outbox = outbox.take_new_ids(session)
-    svc.deliver_later(new_outbox)
     notice = (f"已受理，工单号 {number}，由{where}网格员处理" if where else
               f"已受理，工单号 {number}，地址待核实后分派网格")
     return render([{"service_request_id": number, "service_notice": notice,

@@ -1,6 +1,7 @@
 """The shared parts of one app: settings, database, Redis, queue, outbound transport."""
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ from rq import Queue, Retry
 
 from bot.config import Settings
 from bot.transport import LocalTransport, WeChatTransport
-from store import Database
+from store import Database, outbox
 
 log = logging.getLogger(__name__)
 KEY = "griddesk"
@@ -40,6 +41,13 @@ class Services:
         except redis.RedisError as error:
             log.warning("enqueue of %s%r failed: %s", func.__name__, args, error)
             return False
+
+    @contextlib.contextmanager
+    def changing(self):
+        """A transaction whose outbox rows are queued for delivery once it has committed."""
+        with self.db.transaction() as session:
+            yield session
+        self.deliver_later(outbox.take_new_ids(session))
 
     def deliver_later(self, outbox_ids: list[int]) -> None:
         from bot.jobs import deliver_outbox

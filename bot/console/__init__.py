@@ -5,7 +5,6 @@ Every view and every action loads what it shows through the staff member's scope
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 
 from bot.services import services
-from store import outbox, scope
+from store import scope
 from store.models import Area, Staff, Ticket
 from store.tickets import by_number
 from store.vocab import (KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, STATUS_NAMES, URGENCY_NAMES,
@@ -71,13 +70,9 @@ def roles_required(*roles: str):
     return decorate
 
 
-@contextlib.contextmanager
 def changing():
     """A transaction whose outbox rows are queued for delivery once it has committed."""
-    svc = services()
-    with svc.db.transaction() as session:
-        yield session
-    svc.deliver_later(outbox.take_new_ids(session))
+    return services().changing()
 
 
 def simulator_enabled() -> bool:
