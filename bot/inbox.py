@@ -124,6 +124,4 @@ def _answer_of(row) -> str | None:
 
 
 def _type_of(msg) -> str:
-    """For the log only; bounded to its column so an unusually long event name is still stored."""
-    kind = f"event:{msg.event}" if msg.type == "event" else str(msg.type)
-    return kind[:InboundMessage.msg_type.type.length]
+    return f"event:{msg.event}" if msg.type == "event" else str(msg.type)

@@ -16,11 +16,14 @@ def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None
     """Commit the raw message; returns (row, is_new). A retry returns the first row.
 
     Recording must not fail on what a sender put in the message: PostgreSQL's text cannot
-    hold NUL, so NUL is kept as U+FFFD, and an openid is cut to its column.
+    hold NUL, so NUL is kept as U+FFFD, and an openid or a type (an unusually long event
+    name) is cut to its column.
     """
     raw = raw.replace("\x00", "\ufffd")
     if openid is not None:
         openid = openid.replace("\x00", "\ufffd")[:InboundMessage.openid.type.length]
+    if msg_type is not None:
+        msg_type = msg_type.replace("\x00", "\ufffd")[:InboundMessage.msg_type.type.length]
     try:
         with db.transaction() as session:
             row = InboundMessage(raw=raw, dedupe_key=dedupe_key, openid=openid,
