@@ -32,7 +32,7 @@ HANDLERS: tuple[Handler, ...] = (
 def dispatch(msg, ctx: Context, handlers: tuple[Handler, ...] = HANDLERS) -> Reply:
     """The first handler that matches answers."""
     if msg.type != "event" or msg.event in OPENS_REPLY_WINDOW:
-        ctx.resident.last_inbound_at = ctx.now
+        ctx.resident_wrote()
     for handler in handlers:
         if handler.matches(msg, ctx):
             return handler.handle(msg, ctx)

@@ -44,6 +44,11 @@ class Context:
     def resident(self) -> Resident:
         return registry.resident_for(self.session, self.openid, self.now)
 
+    def resident_wrote(self) -> None:
+        """The resident wrote or clicked: WeChat's 48-hour reply window opens now."""
+        self.__dict__["resident"] = registry.resident_for(self.session, self.openid,
+                                                          self.now, wrote=True)
+
     @cached_property
     def staff(self) -> Staff | None:
         return registry.staff_by_openid(self.session, self.openid)

@@ -57,6 +57,7 @@ def send_broadcast(session: Session, *, by: Staff, topic: str, title: str, body:
         row = outbox.add(session, to_openid=resident.openid,
                          channel="customer_service" if inside else "template",
                          purpose="broadcast", payload=payload, now=now)
+        session.flush()  # the recipient row names its message
         session.add(BroadcastRecipient(broadcast_id=notice.id, resident_id=resident.id,
                                        grid_id=resident.grid_id, outbox_id=row.id))
     return notice
@@ -106,6 +107,7 @@ def dispatch(session: Session, *, by: Staff, title: str, body: str, grid_ids: li
         if worker.openid:
             row = outbox.add(session, to_openid=worker.openid, channel="template",
                              purpose="dispatch", payload=payload, now=now)
+            session.flush()  # the acknowledgement row names its message
         session.add(DispatchAck(task=task, staff=worker, grid_id=worker.area_id,
                                 outbox_id=row.id if row else None))
     return task

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from store.models import Area, Building, BuildingUnit, Resident, Ticket
 
@@ -92,7 +92,7 @@ def locate_point(session: Session, point: LatLng,
     if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90
             and -180 <= lng <= 180):
         return NOWHERE
-    candidates = session.scalars(select(Area).where(
+    candidates = session.scalars(select(Area).options(undefer(Area.geometry)).where(
         Area.level == "grid", Area.min_lat <= lat, Area.max_lat >= lat,
         Area.min_lng <= lng, Area.max_lng >= lng))
     here, inside = Point(lng, lat), []

@@ -52,7 +52,8 @@ class Area(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     # Grids: the boundary as a GeoJSON geometry (Polygon / MultiPolygon, lng-lat in the same
     # system as WeChat's locations), its bounding box for a fast prefilter, and its centre.
-    geometry: Mapped[dict | None] = mapped_column(JSON)
+    # Deferred: a polygon can be large, and only locating by point and export read it.
+    geometry: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     min_lng: Mapped[float | None] = mapped_column(Float)
     min_lat: Mapped[float | None] = mapped_column(Float)
     max_lng: Mapped[float | None] = mapped_column(Float)
@@ -209,6 +210,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    ticket: Mapped[Ticket | None] = relationship()
     to_openid: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # customer_service / template
     purpose: Mapped[str] = mapped_column(String(32))

@@ -19,18 +19,21 @@ NEW_IDS = "new_outbox_ids"  # session.info key: rows to enqueue once the transac
 
 
 def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
-        now: datetime, ticket_id: int | None = None) -> Outbox:
+        now: datetime, ticket_id: int | None = None, ticket=None) -> Outbox:
+    """Owe a message; the row is written with the transaction's next flush (no flush here:
+    a ticket, its events and its messages go to the database together)."""
     row = Outbox(to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
                  ticket_id=ticket_id, created_at=now)
+    if ticket is not None:
+        row.ticket = ticket  # its id may not be known until the flush
     session.add(row)
-    session.flush()
-    session.info.setdefault(NEW_IDS, []).append(row.id)
+    session.info.setdefault(NEW_IDS, []).append(row)
     return row
 
 
 def take_new_ids(session: Session) -> list[int]:
     """The ids of rows added in the transaction just committed (and forget them)."""
-    return session.info.pop(NEW_IDS, [])
+    return [row.id for row in session.info.pop(NEW_IDS, [])]
 
 
 def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Area, Resident, Staff, Ticket
@@ -21,10 +21,19 @@ def root_area(session: Session) -> Area | None:
     return session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
 
 
-def resident_for(session: Session, openid: str, now: datetime) -> Resident:
-    resident = session.scalar(select(Resident).where(Resident.openid == openid))
+def resident_for(session: Session, openid: str, now: datetime, *,
+                 wrote: bool = False) -> Resident:
+    """The resident behind an openid, created on first contact. `wrote`: they just wrote
+    (or clicked), which opens WeChat's 48-hour window; stamped in the same statement."""
+    if wrote:
+        resident = session.scalar(update(Resident).where(Resident.openid == openid)
+                                  .values(last_inbound_at=now).returning(Resident),
+                                  execution_options={"populate_existing": True})
+    else:
+        resident = session.scalar(select(Resident).where(Resident.openid == openid))
     if resident is None:
-        resident = Resident(openid=openid, created_at=now)
+        resident = Resident(openid=openid, created_at=now,
+                            last_inbound_at=now if wrote else None)
         session.add(resident)
         session.flush()
     return resident
@@ -61,10 +70,15 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
 def pick_assignee(session: Session, grid: Area) -> Staff | None:
     """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
     community station (小事不出网格、大事不出社区)."""
-    workers = on_duty(session, grid, ("grid_worker",))
-    if workers:
-        load = open_load(session, [s.id for s in workers])
-        return min(workers, key=lambda s: load.get(s.id, 0))
+    load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
+                                       Ticket.status.in_(OPEN_STATES))
+            .correlate(Staff).scalar_subquery())
+    worker = session.scalar(
+        select(Staff).where(Staff.area_id == grid.id, Staff.role == "grid_worker",
+                            Staff.active.is_(True), Staff.on_duty.is_(True))
+        .order_by(load, Staff.id).limit(1))
+    if worker is not None:
+        return worker
     community = on_duty(session, grid.parent, ("community",))
     return leader_for(session, grid) or (community[0] if community else None)
 

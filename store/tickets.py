@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,10 +45,11 @@ def next_number(session: Session, now: datetime) -> str:
     """YYMMDD (China time) + a daily sequence of at least 4 digits: short enough to type."""
     day = now.astimezone(CHINA).strftime("%y%m%d")
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(TicketCounter).values(day=day, last=0)
-                    .on_conflict_do_nothing(index_elements=["day"]))
-    last = session.scalar(update(TicketCounter).where(TicketCounter.day == day)
-                          .values(last=TicketCounter.last + 1).returning(TicketCounter.last))
+    # One statement: the day's row is created or counted on, and locked until commit.
+    last = session.scalar(dialect.insert(TicketCounter).values(day=day, last=1)
+                          .on_conflict_do_update(index_elements=["day"],
+                                                 set_={"last": TicketCounter.last + 1})
+                          .returning(TicketCounter.last))
     return f"{day}{last:04d}"
 
 
@@ -66,7 +67,7 @@ def notify_staff(session: Session, ticket: Ticket, staff: Staff | None, purpose:
     """A template message to a staff member's WeChat (if bound); the console shows it anyway."""
     if staff is not None and staff.openid:
         outbox.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
-                   payload=notice.as_payload(), now=now, ticket_id=ticket.id)
+                   payload=notice.as_payload(), now=now, ticket=ticket)
 
 
 def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,
@@ -78,7 +79,7 @@ def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: noti
     inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
     outbox.add(session, to_openid=resident.openid,
                channel="customer_service" if inside else "template", purpose=purpose,
-               payload=notice.as_payload(), now=now, ticket_id=ticket.id)
+               payload=notice.as_payload(), now=now, ticket=ticket)
 
 
 def require(ticket: Ticket, action: str, *states: str) -> None:
@@ -98,6 +99,7 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     pool = grid or root_area(session)
     if pool is None:
         raise TicketError("尚未配置网格，暂时无法受理")
+    assignee = pick_assignee(session, grid) if grid else None
     ticket = Ticket(number=next_number(session, now), resident=resident, grid=grid, area=pool,
                     tier="grid" if grid else pool.level, kind=triage.kind,
                     domain=triage.domain, category=triage.category,
@@ -108,13 +110,12 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     session.add(ticket)
     if located is not None or point is not None or address:
         record_place(ticket, located or NOWHERE, point=point, address=address)
-    session.flush()
     record_event(session, ticket, "created", now, actor="resident" if resident else "system",
                  body=description, kind=triage.kind, category=triage.category,
                  urgency=triage.urgency)
-    assignee = pick_assignee(session, grid) if grid else None
     if assignee is not None:
         assign(session, ticket, assignee, now)
+    session.flush()  # one flush writes the ticket, its events and its messages
     return ticket
 
 
