@@ -196,9 +196,23 @@ def gunicorn(processes: Processes, name: str, app: str, port: int, env: dict, wo
     process = processes.start(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
                                      "--workers", str(workers), "--access-logfile", "-", app],
                               env)
-    if not wait_for(lambda: answers(port), 60):
+    # The master listens at once; its workers answer only once they have booted (GridDesk's
+    # load jieba's dictionary), which takes seconds on a busy machine. They boot side by
+    # side, so once one answers the others are given as long again to finish.
+    started = time.monotonic()
+    if not wait_for(lambda: http_answers(port), 120):
         raise SystemExit(f"{name} did not start; see {processes.folder / (name + '.log')}")
+    time.sleep(min(time.monotonic() - started, 15))
     return process
+
+
+def http_answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status < 500
+    finally:
+        connection.close()
 
 
 # --- databases ---------------------------------------------------------------------------------
@@ -400,7 +414,6 @@ def main() -> None:
         web_port = free_port()
         web = gunicorn(processes, "griddesk", "bot:create_app()", web_port, env,
                        args.web_workers)
-        time.sleep(2)  # workers listening
         web_run = drive(web_port, requests_file, args)
         log("griddesk:", json.dumps(web_run))
         processes.stop(web)
