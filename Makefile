@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export GRIDDESK_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test bench setup demo clean fonts browser-deps
+.PHONY: run test bench setup demo clean fonts browser-deps bench-deps
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -c constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -54,7 +54,14 @@ browser-deps:
 test: $(STAMP) fonts browser-deps
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## GridDesk against a minimal echo bot; prints one JSON line last
+# The load generator: Debian's wrk when root can install it (else a slower Python one runs).
+bench-deps:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
+	@command -v wrk >/dev/null || echo "no wrk: the bench uses a slower Python load generator"
+
+bench: $(STAMP) bench-deps  ## GridDesk against a minimal echo bot; prints one JSON line last
 	$(BIN)/python -m bench
 
 clean:
