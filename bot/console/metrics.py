@@ -1,4 +1,4 @@
-"""The figures of the dashboard and the assessment table, from one fetch of a period's tickets.
+"""The figures of the dashboard and the assessment table, aggregated by the database.
 
 Formulas (also stated on the page):
   办结率      = (已办结 + 已关闭) ÷ (受理 − 居民撤回)
@@ -6,135 +6,243 @@ Formulas (also stated on the page):
   满意率      = 评分 ≥ 4 的工单 ÷ 已评价工单;  平均评分 = 评分之和 ÷ 已评价工单
   返工率      = 重新办理过的工单 ÷ 已办结过的工单
   接单用时 / 办结用时 = 接单时间 / 办结时间 − 受理时间，取中位数与 95 分位（最近秩法）
+
+Every count is a grouped COUNT … FILTER, so a period of 100,000 tickets costs a few scans,
+not a fetch. The percentiles: PostgreSQL's percentile_disc is the nearest-rank method (the
+first value whose rank reaches ⌈p·n⌉), computed on the durations themselves; SQLite has no
+percentile aggregate, so there the two durations are fetched and ranked in Python the same
+way. Either way the same data give the same figures.
 """
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import ARRAY, BigInteger, Text, and_, cast, func, literal_column, or_, text
+from sqlalchemy import tuple_, type_coerce
 
 from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import CHINA
 
-ROW_LIMIT = 200_000  # one dashboard: a district's 30 days are a few thousand to tens of thousands
-COLUMNS = (Ticket.id, Ticket.kind, Ticket.category, Ticket.grid_id, Ticket.assignee_id,
-           Ticket.status, Ticket.created_at, Ticket.accepted_at, Ticket.resolved_at,
-           Ticket.resolve_by, Ticket.rating, Ticket.reopen_count, Ticket.keywords,
-           Ticket.urgency)
+SHARES = (0.5, 0.95)  # median and 95th percentile
+VALID = Ticket.status != "cancelled"
+ACCEPT = Ticket.accepted_at - Ticket.created_at
+RESOLVE = Ticket.resolved_at - Ticket.created_at
 
 
-@dataclass
-class Row:
-    id: int
-    kind: str
-    category: str
-    grid_id: int | None
-    assignee_id: int | None
-    status: str
-    created_at: datetime
-    accepted_at: datetime | None
-    resolved_at: datetime | None
-    resolve_by: datetime
-    rating: int | None
-    reopen_count: int
-    keywords: dict
-    urgency: str
+def in_period(query, since: datetime, until: datetime):
+    """A scoped ticket query narrowed to the tickets created in [since, until)."""
+    return (query.select_from(Ticket).where(Ticket.created_at >= since, Ticket.created_at < until)
+            .order_by(None))
 
 
-def fetch(session, query, since: datetime, until: datetime, *, keywords: bool = True):
-    """The period's tickets (created in [since, until)) of a scoped query, as plain rows."""
-    columns = COLUMNS if keywords else tuple(c for c in COLUMNS if c is not Ticket.keywords)
-    query = (query.with_only_columns(*columns).select_from(Ticket)
-             .where(Ticket.created_at >= since, Ticket.created_at < until)
-             .order_by(None).limit(ROW_LIMIT))
-    rows = []
-    for values in session.execute(query):
-        data = dict(zip((c.key for c in columns), values))
-        data.setdefault("keywords", {})
-        rows.append(Row(**data))
-    return rows
+def prepare(session) -> None:
+    """PostgreSQL: every figure of one page from one snapshot, and room to sort in memory.
+    Call before the session's first query."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+def _counts() -> tuple:
+    resolved = and_(VALID, Ticket.resolved_at.is_not(None))
+    rated = and_(VALID, Ticket.rating.is_not(None))
+    return (func.count(), func.count().filter(VALID),
+            func.count().filter(Ticket.status.in_(("resolved", "closed"))),
+            func.count().filter(Ticket.status.in_(OPEN_STATES)),
+            func.count().filter(and_(resolved, Ticket.resolved_at <= Ticket.resolve_by)),
+            func.count().filter(resolved), func.count().filter(rated),
+            func.count().filter(and_(rated, Ticket.rating >= 4)),
+            func.sum(Ticket.rating).filter(VALID),
+            func.count().filter(and_(VALID, or_(Ticket.resolved_at.is_not(None),
+                                                Ticket.reopen_count != 0))),
+            func.count().filter(and_(VALID, Ticket.reopen_count != 0)))
 
 
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def figures(rows: list[Row]) -> dict:
-    valid = [r for r in rows if r.status != "cancelled"]
-    done = [r for r in valid if r.status in ("resolved", "closed")]
-    ever_resolved = [r for r in valid if r.resolved_at is not None or r.reopen_count]
-    resolved = [r for r in valid if r.resolved_at is not None]
-    rated = [r.rating for r in valid if r.rating is not None]
-    accept = [(r.accepted_at - r.created_at).total_seconds() / 60 for r in valid
-              if r.accepted_at is not None]
-    resolve = [(r.resolved_at - r.created_at).total_seconds() / 3600 for r in resolved]
+def _scaled(durations, unit: int) -> list:
+    """Durations at SHARES (or None when there were none) in minutes or hours."""
+    if not durations:
+        return [None] * len(SHARES)
+    return [d.total_seconds() / unit if d is not None else None for d in durations]
+
+
+def _figures(counts, accept, resolve) -> dict:
+    """counts: a row of _counts(); accept / resolve: the durations at SHARES, or None."""
+    (total, valid, done, open_, on_time, resolved, rated, satisfied, rating_sum, ever_resolved,
+     reworked) = counts
+    minutes, hours = _scaled(accept, 60), _scaled(resolve, 3600)
     return {
-        "total": len(rows), "valid": len(valid), "done": len(done),
-        "open": sum(1 for r in valid if r.status in OPEN_STATES),
-        "closure": _ratio(len(done), len(valid)),
-        "on_time": _ratio(sum(1 for r in resolved if r.resolved_at <= r.resolve_by),
-                          len(resolved)),
-        "satisfaction": _ratio(sum(1 for s in rated if s >= 4), len(rated)),
-        "rated": len(rated), "rating": sum(rated) / len(rated) if rated else None,
-        "rework": _ratio(sum(1 for r in ever_resolved if r.reopen_count), len(ever_resolved)),
-        "accept_median": percentile(accept, 0.5), "accept_p95": percentile(accept, 0.95),
-        "resolve_median": percentile(resolve, 0.5), "resolve_p95": percentile(resolve, 0.95),
+        "total": total, "valid": valid, "done": done, "open": open_,
+        "closure": _ratio(done, valid), "on_time": _ratio(on_time, resolved),
+        "satisfaction": _ratio(satisfied, rated), "rated": rated,
+        "rating": rating_sum / rated if rated else None, "rework": _ratio(reworked, ever_resolved),
+        "accept_median": minutes[0], "accept_p95": minutes[1],
+        "resolve_median": hours[0], "resolve_p95": hours[1],
     }
 
 
-def by(rows: list[Row], key) -> dict:
-    groups = defaultdict(list)
-    for row in rows:
-        groups[key(row)].append(row)
-    return groups
+def percentile(values: list, share: float):
+    """Nearest-rank percentile (what percentile_disc computes); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def trend(rows: list[Row], since: datetime, until: datetime) -> dict:
-    created, resolved = Counter(), Counter()
-    for r in rows:
-        created[r.created_at.astimezone(CHINA).date()] += 1
-        if r.resolved_at is not None:
-            resolved[r.resolved_at.astimezone(CHINA).date()] += 1
+def figures(session, query) -> tuple[dict, dict, dict]:
+    """(whole period, per grid id, per assignee id) of a period query: figure dicts."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _figures_postgresql(session, query)
+    return _figures_portable(session, query)
+
+
+def _figures_postgresql(session, query):
+    # One scan for all three groupings; percentile_disc over an array of shares sorts each
+    # group's durations once. They are ranked as whole microseconds (bigint sorts faster
+    # than interval, and date_part's float seconds round back to the exact microsecond).
+    shares = literal_column("ARRAY[" + ", ".join(map(str, SHARES)) + "]")
+
+    def ranked(duration):
+        micros = cast(func.round(func.date_part("epoch", duration) * 1_000_000), BigInteger)
+        return type_coerce(func.percentile_disc(shares).within_group(micros).filter(VALID),
+                           ARRAY(BigInteger))
+    rows = session.execute(query.with_only_columns(
+        func.grouping(Ticket.grid_id, Ticket.assignee_id), Ticket.grid_id, Ticket.assignee_id,
+        ranked(ACCEPT), ranked(RESOLVE), *_counts())
+        .group_by(func.grouping_sets(tuple_(), tuple_(Ticket.grid_id),
+                                     tuple_(Ticket.assignee_id))))
+    whole, per_grid, per_staff = None, {}, {}
+    for level, grid_id, staff_id, accept, resolve, *counts in rows:
+        values = _figures(counts, _durations(accept), _durations(resolve))
+        if level == 3:  # neither column grouped: the whole period
+            whole = values
+        elif level == 1:  # grouped by grid only
+            per_grid[grid_id] = values
+        else:
+            per_staff[staff_id] = values
+    return whole or _figures((0,) * 11, None, None), per_grid, per_staff
+
+
+def _durations(micros: list | None) -> list | None:
+    return None if micros is None else [
+        None if m is None else timedelta(microseconds=m) for m in micros]
+
+
+def _figures_portable(session, query):
+    # Durations of the valid tickets that have any, ranked in Python per grouping.
+    durations = defaultdict(lambda: ([], []))
+    for grid_id, staff_id, created, accepted, resolved in session.execute(
+            query.with_only_columns(Ticket.grid_id, Ticket.assignee_id, Ticket.created_at,
+                                    Ticket.accepted_at, Ticket.resolved_at)
+            .where(VALID, or_(Ticket.accepted_at.is_not(None),
+                              Ticket.resolved_at.is_not(None)))):
+        for key in (("all", None), ("grid", grid_id), ("staff", staff_id)):
+            if accepted is not None:
+                durations[key][0].append(accepted - created)
+            if resolved is not None:
+                durations[key][1].append(resolved - created)
+
+    def build(key, counts):
+        accept, resolve = durations.get(key, ([], []))
+        return _figures(counts, [percentile(accept, s) for s in SHARES] if accept else None,
+                        [percentile(resolve, s) for s in SHARES] if resolve else None)
+    [whole] = session.execute(query.with_only_columns(*_counts())).all()
+    groups = {}
+    for name, column in (("grid", Ticket.grid_id), ("staff", Ticket.assignee_id)):
+        groups[name] = {key: build((name, key), counts) for key, *counts in session.execute(
+            query.with_only_columns(column, *_counts()).group_by(column))}
+    return build(("all", None), whole), groups["grid"], groups["staff"]
+
+
+def breakdown(session, query) -> list[tuple[str, str, int | None, int]]:
+    """(kind, category, grid id, tickets) of a period query: kinds, categories, hot spots."""
+    columns = (Ticket.kind, Ticket.category, Ticket.grid_id)
+    return [tuple(row) for row in session.execute(
+        query.with_only_columns(*columns, func.count()).group_by(*columns))]
+
+
+def _top(counter: Counter, n: int | None = None) -> list:
+    """The n largest, ties by key: the same order whatever order the database returned."""
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+def _sum(cells, key) -> Counter:
+    totals = Counter()
+    for cell in cells:
+        totals[key(cell)] += cell[3]
+    return totals
+
+
+def kinds(cells) -> list[tuple[str, int]]:
+    return _top(_sum(cells, lambda c: c[0]))
+
+
+def categories(cells, n: int = 15) -> list[tuple[str, int]]:
+    return _top(_sum(cells, lambda c: c[1]), n)
+
+
+def hot_spots(cells, grid_names: dict[int, str], n_cat: int = 10, n_grid: int = 12) -> dict:
+    pairs = _sum([c for c in cells if c[2] is not None], lambda c: (c[1], c[2]))
+    cats = [c for c, _ in categories(cells, n_cat)]
+    by_grid = _sum([c for c in cells if c[2]], lambda c: c[2])
+    grids = [g for g, _ in sorted(by_grid.items(),
+                                  key=lambda x: (-x[1], grid_names.get(x[0], ""), x[0]))[:n_grid]]
+    cells = [[gi, ci, pairs[(c, g)]] for ci, c in enumerate(cats) for gi, g in enumerate(grids)]
+    return {"categories": cats, "grids": [grid_names.get(g, str(g)) for g in grids],
+            "cells": cells, "max": max((v for *_, v in cells), default=0)}
+
+
+def _china_day(session, column):
+    """The calendar day in China of a stored (UTC) time; China keeps one offset all year."""
+    hours = int(CHINA.utcoffset(None).total_seconds() // 3600)
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column, f"{hours:+d} hours")
+    return func.date(column + literal_column(f"interval '{hours} hours'"))
+
+
+def trend(session, query, since: datetime, until: datetime) -> dict:
+    """Tickets created, and of them resolved, per day of the period (China time)."""
+    series = []
+    for column in (Ticket.created_at, Ticket.resolved_at):
+        day = _china_day(session, column)
+        rows = session.execute(query.with_only_columns(day, func.count())
+                               .where(column.is_not(None)).group_by(day))
+        series.append({d if isinstance(d, date) else date.fromisoformat(d): n for d, n in rows})
     days, day = [], since.astimezone(CHINA).date()
     last = until.astimezone(CHINA).date()
     while day < last and len(days) < 400:
         days.append(day)
-        day = day.fromordinal(day.toordinal() + 1)
+        day += timedelta(days=1)
     return {"days": [d.strftime("%m-%d") for d in days],
-            "created": [created[d] for d in days], "resolved": [resolved[d] for d in days]}
+            "created": [series[0].get(d, 0) for d in days],
+            "resolved": [series[1].get(d, 0) for d in days]}
 
 
-def top_keywords(rows: list[Row], n: int = 20) -> list[tuple[str, int]]:
+def top_keywords(session, query, n: int = 20) -> list[tuple[str, int]]:
+    """The classification keywords by the number of tickets naming them. Tickets share a few
+    keyword sets, so the database counts each distinct set and Python reads each once."""
+    keywords = cast(Ticket.keywords, Text)
     words = Counter()
-    for r in rows:
-        seen = set()
-        for values in (r.keywords or {}).values():
-            for word in values or ():
-                if isinstance(word, str) and word not in seen:
-                    seen.add(word)
-                    words[word] += 1
-    return words.most_common(n)
-
-
-def hot_spots(rows: list[Row], grid_names: dict[int, str], n_cat: int = 10, n_grid: int = 12):
-    pairs = Counter((r.category, r.grid_id) for r in rows if r.grid_id is not None)
-    cats = [c for c, _ in Counter(r.category for r in rows).most_common(n_cat)]
-    grids = [g for g, _ in Counter(r.grid_id for r in rows if r.grid_id).most_common(n_grid)]
-    cells = [[gi, ci, pairs[(c, g)]] for ci, c in enumerate(cats) for gi, g in enumerate(grids)]
-    return {"categories": cats, "grids": [grid_names.get(g, str(g)) for g in grids],
-            "cells": cells, "max": max((v for *_, v in cells), default=0)}
+    for value, count in session.execute(query.with_only_columns(keywords, func.count())
+                                        .group_by(keywords)):
+        try:
+            found = json.loads(value) if value else {}
+        except ValueError:
+            continue
+        if not isinstance(found, dict):
+            continue
+        seen = {word for values in found.values() if isinstance(values, list)
+                for word in values if isinstance(word, str)}
+        for word in seen:
+            words[word] += count
+    return _top(words, n)
 
 
 def escalations(session, query, since: datetime, until: datetime) -> dict[str, dict]:
@@ -151,7 +259,3 @@ def escalations(session, query, since: datetime, until: datetime) -> dict[str, d
         entry = result.setdefault(name or "?", {"auto": 0, "manual": 0})
         entry["auto" if actor == "system" else "manual"] += count
     return result
-
-
-
-
