@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.console import areas_in_scope, bp, me
-from bot.console import metrics
+from bot.console import charts, metrics
 from bot.services import services
 from store import scope
 from store.models import Area, Staff, Ticket
@@ -80,25 +80,24 @@ def dashboard():
         per_grid, per_staff = assessment(session, by_grid, by_staff)
         grid_names = {g: name for g, name in session.execute(select(Area.id, Area.name).where(
             Area.id.in_([g for g in by_grid if g])))}
-        cells = metrics.breakdown(session, period)
-        trend = metrics.trend(session, period, start, end)
-        keywords = metrics.top_keywords(session, period)
-        escalations = metrics.escalations(session, query, start, end)
+        counts = charts.tallies(session, period)
+        escalations = charts.escalations(session, query, start, end)
         areas = areas_in_scope(session, staff)
     grids = sorted(((grid_names.get(g, "（待定位）"), x["total"]) for g, x in by_grid.items()),
                    key=lambda x: (-x[1], x[0]))[:15]
-    charts = {
-        "trend": trend,
-        "kinds": [{"name": KIND_NAMES.get(k, k), "value": v} for k, v in metrics.kinds(cells)],
-        "categories": metrics.categories(cells), "grids": grids,
-        "hot": metrics.hot_spots(cells, grid_names),
+    cells = counts["cells"]
+    data = {
+        "trend": charts.trend(counts, start, end),
+        "kinds": [{"name": KIND_NAMES.get(k, k), "value": v} for k, v in charts.kinds(cells)],
+        "categories": charts.categories(cells), "grids": grids,
+        "hot": charts.hot_spots(cells, grid_names),
         "escalations": [[TIER_NAMES.get(t, t), e["auto"], e["manual"]]
                         for t, e in sorted(escalations.items(),
                                            key=lambda x: list(TIER_NAMES).index(x[0])
                                            if x[0] in TIER_NAMES else 9)],
-        "keywords": keywords,
+        "keywords": charts.top_keywords(counts),
     }
-    return render_template("console/dashboard.html", f=whole, charts=charts,
+    return render_template("console/dashboard.html", f=whole, charts=data,
                            per_grid=per_grid, per_staff=per_staff, since=since, until=until,
                            area_id=area_id, areas=areas,
                            args={k: v for k, v in request.args.items() if v})

@@ -1,4 +1,5 @@
-"""The figures of the dashboard and the assessment table, aggregated by the database.
+"""The figures of the dashboard and the assessment table, aggregated by the database
+(the charts are in charts.py).
 
 Formulas (also stated on the page):
   办结率      = (已办结 + 已关闭) ÷ (受理 − 居民撤回)
@@ -7,25 +8,23 @@ Formulas (also stated on the page):
   返工率      = 重新办理过的工单 ÷ 已办结过的工单
   接单用时 / 办结用时 = 接单时间 / 办结时间 − 受理时间，取中位数与 95 分位（最近秩法）
 
-Every count is a grouped COUNT … FILTER, so a period of 100,000 tickets costs a few scans,
-not a fetch. The percentiles: PostgreSQL's percentile_disc is the nearest-rank method (the
-first value whose rank reaches ⌈p·n⌉), computed on the durations themselves; SQLite has no
-percentile aggregate, so there the two durations are fetched and ranked in Python the same
-way. Either way the same data give the same figures.
+Every count is a COUNT … FILTER grouped by the database, so a period of 100,000 tickets
+costs a scan, not a fetch. The percentiles: PostgreSQL's percentile_disc is the nearest-rank
+method (the first value whose rank reaches ⌈p·n⌉), taken over exact durations; SQLite has
+no percentile aggregate, so there the two durations are fetched and ranked in Python the
+same way. Either way the same data give the same figures.
 """
 from __future__ import annotations
 
-import json
 import math
-from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from collections import defaultdict
+from datetime import datetime, timedelta
 
-from sqlalchemy import ARRAY, BigInteger, Text, and_, cast, func, literal_column, or_, text
-from sqlalchemy import tuple_, type_coerce
+from sqlalchemy import (ARRAY, BigInteger, and_, cast, func, literal_column, or_, text, tuple_,
+                        type_coerce)
 
-from store.models import Ticket, TicketEvent
+from store.models import Ticket
 from store.registry import OPEN_STATES
-from store.vocab import CHINA
 
 SHARES = (0.5, 0.95)  # median and 95th percentile
 VALID = Ticket.status != "cancelled"
@@ -159,103 +158,3 @@ def _figures_portable(session, query):
         groups[name] = {key: build((name, key), counts) for key, *counts in session.execute(
             query.with_only_columns(column, *_counts()).group_by(column))}
     return build(("all", None), whole), groups["grid"], groups["staff"]
-
-
-def breakdown(session, query) -> list[tuple[str, str, int | None, int]]:
-    """(kind, category, grid id, tickets) of a period query: kinds, categories, hot spots."""
-    columns = (Ticket.kind, Ticket.category, Ticket.grid_id)
-    return [tuple(row) for row in session.execute(
-        query.with_only_columns(*columns, func.count()).group_by(*columns))]
-
-
-def _top(counter: Counter, n: int | None = None) -> list:
-    """The n largest, ties by key: the same order whatever order the database returned."""
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:n]
-
-
-def _sum(cells, key) -> Counter:
-    totals = Counter()
-    for cell in cells:
-        totals[key(cell)] += cell[3]
-    return totals
-
-
-def kinds(cells) -> list[tuple[str, int]]:
-    return _top(_sum(cells, lambda c: c[0]))
-
-
-def categories(cells, n: int = 15) -> list[tuple[str, int]]:
-    return _top(_sum(cells, lambda c: c[1]), n)
-
-
-def hot_spots(cells, grid_names: dict[int, str], n_cat: int = 10, n_grid: int = 12) -> dict:
-    pairs = _sum([c for c in cells if c[2] is not None], lambda c: (c[1], c[2]))
-    cats = [c for c, _ in categories(cells, n_cat)]
-    by_grid = _sum([c for c in cells if c[2]], lambda c: c[2])
-    grids = [g for g, _ in sorted(by_grid.items(),
-                                  key=lambda x: (-x[1], grid_names.get(x[0], ""), x[0]))[:n_grid]]
-    cells = [[gi, ci, pairs[(c, g)]] for ci, c in enumerate(cats) for gi, g in enumerate(grids)]
-    return {"categories": cats, "grids": [grid_names.get(g, str(g)) for g in grids],
-            "cells": cells, "max": max((v for *_, v in cells), default=0)}
-
-
-def _china_day(session, column):
-    """The calendar day in China of a stored (UTC) time; China keeps one offset all year."""
-    hours = int(CHINA.utcoffset(None).total_seconds() // 3600)
-    if session.get_bind().dialect.name == "sqlite":
-        return func.date(column, f"{hours:+d} hours")
-    return func.date(column + literal_column(f"interval '{hours} hours'"))
-
-
-def trend(session, query, since: datetime, until: datetime) -> dict:
-    """Tickets created, and of them resolved, per day of the period (China time)."""
-    series = []
-    for column in (Ticket.created_at, Ticket.resolved_at):
-        day = _china_day(session, column)
-        rows = session.execute(query.with_only_columns(day, func.count())
-                               .where(column.is_not(None)).group_by(day))
-        series.append({d if isinstance(d, date) else date.fromisoformat(d): n for d, n in rows})
-    days, day = [], since.astimezone(CHINA).date()
-    last = until.astimezone(CHINA).date()
-    while day < last and len(days) < 400:
-        days.append(day)
-        day += timedelta(days=1)
-    return {"days": [d.strftime("%m-%d") for d in days],
-            "created": [series[0].get(d, 0) for d in days],
-            "resolved": [series[1].get(d, 0) for d in days]}
-
-
-def top_keywords(session, query, n: int = 20) -> list[tuple[str, int]]:
-    """The classification keywords by the number of tickets naming them. Tickets share a few
-    keyword sets, so the database counts each distinct set and Python reads each once."""
-    keywords = cast(Ticket.keywords, Text)
-    words = Counter()
-    for value, count in session.execute(query.with_only_columns(keywords, func.count())
-                                        .group_by(keywords)):
-        try:
-            found = json.loads(value) if value else {}
-        except ValueError:
-            continue
-        if not isinstance(found, dict):
-            continue
-        seen = {word for values in found.values() if isinstance(values, list)
-                for word in values if isinstance(word, str)}
-        for word in seen:
-            words[word] += count
-    return _top(words, n)
-
-
-def escalations(session, query, since: datetime, until: datetime) -> dict[str, dict]:
-    """tier → {"auto": n, "manual": n}: escalation events of the period on scoped tickets."""
-    tier = TicketEvent.data["tier"].as_string()
-    rows = session.execute(
-        query.with_only_columns(tier, TicketEvent.actor, func.count()).select_from(Ticket)
-        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(TicketEvent.action == "escalated", TicketEvent.at >= since,
-               TicketEvent.at < until)
-        .group_by(tier, TicketEvent.actor).order_by(None))
-    result: dict[str, dict] = {}
-    for name, actor, count in rows:
-        entry = result.setdefault(name or "?", {"auto": 0, "manual": 0})
-        entry["auto" if actor == "system" else "manual"] += count
-    return result

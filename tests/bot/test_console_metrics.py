@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
-from bot.console import metrics
+from bot.console import charts, metrics
 from store import Database
 from store import demo as demo_data
 from store.models import Area, Staff, Ticket
@@ -66,10 +66,11 @@ def compute(db):
         metrics.prepare(session)
         period = metrics.in_period(select(Ticket), SINCE, UNTIL)
         whole, per_grid, per_staff = metrics.figures(session, period)
+        counts = charts.tallies(session, period)
         return {"whole": whole, "grid": per_grid, "staff": per_staff,
-                "cells": sorted(metrics.breakdown(session, period), key=str),
-                "trend": metrics.trend(session, period, SINCE, UNTIL),
-                "keywords": metrics.top_keywords(session, period, n=50)}
+                "cells": sorted(counts["cells"], key=str),
+                "trend": charts.trend(counts, SINCE, UNTIL),
+                "keywords": charts.top_keywords(counts, n=50)}
 
 
 def test_figures_match_hand_computed_values(db):
@@ -214,8 +215,8 @@ def test_figures_match_the_formulas_row_by_row(db):
 def test_the_top_lists_break_ties_by_name():
     cells = [("help", "噪音扰民", 2, 3), ("complaint", "环境卫生", 1, 3),
              ("complaint", "物业管理", 1, 5), ("help", "物业管理", 2, 5)]
-    assert metrics.categories(cells) == [("物业管理", 10), ("噪音扰民", 3), ("环境卫生", 3)]
-    assert metrics.kinds(cells) == [("complaint", 8), ("help", 8)]
-    hot = metrics.hot_spots(cells, {1: "甲网格", 2: "乙网格"})
+    assert charts.categories(cells) == [("物业管理", 10), ("噪音扰民", 3), ("环境卫生", 3)]
+    assert charts.kinds(cells) == [("complaint", 8), ("help", 8)]
+    hot = charts.hot_spots(cells, {1: "甲网格", 2: "乙网格"})
     assert hot["grids"] == ["乙网格", "甲网格"] and hot["categories"][0] == "物业管理"
     assert hot["cells"][:2] == [[0, 0, 5], [1, 0, 5]] and hot["max"] == 5
