@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if processes:
             processes.stop_all()
+            shutil.rmtree(processes.folder, ignore_errors=True)
         if fresh and not args.keep and not args.database:
             drop()
     print(json.dumps({"tickets": args.tickets, **made, **timings,
