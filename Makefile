@@ -64,5 +64,9 @@ bench-deps:
 bench: $(STAMP) bench-deps  ## GridDesk against a minimal echo bot; prints one JSON line last
 	$(BIN)/python -m bench
 
+.PHONY: bench-console
+bench-console: $(STAMP)  ## the console at 1,000,000 tickets on PostgreSQL; one JSON line last
+	$(BIN)/python -m bench console
+
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -9,9 +9,10 @@ from datetime import date, datetime, time as dtime, timedelta
 from flask import Response, render_template, request
 from flask_login import login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from bot.console import areas_in_scope, bp, me
-from bot.console import metrics
+from bot.console import charts, metrics
 from bot.services import services
 from store import scope
 from store.models import Area, Staff, Ticket
@@ -49,57 +50,56 @@ def load(session, staff: Staff, args):
     return since, until, start, end, area_id, query
 
 
-def assessment(session, rows) -> tuple[list[dict], list[dict]]:
+def assessment(session, per_grid: dict, per_staff: dict) -> tuple[list[dict], list[dict]]:
     """Per grid and per handler: the same figures as the dashboard, worst closure first."""
-    grid_ids = {r.grid_id for r in rows if r.grid_id}
-    staff_ids = {r.assignee_id for r in rows if r.assignee_id}
-    grids = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(grid_ids)))}
-    people = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
-    for s in people.values():
-        _ = s.area
-    per_grid = [{"name": grids[g].name if g in grids else "（待定位）", "code":
-                 grids[g].code if g in grids else "", **metrics.figures(group)}
-                for g, group in metrics.by(rows, lambda r: r.grid_id).items()]
-    per_staff = [{"name": people[s].name if s in people else "（未分派）",
-                  "role": ROLE_NAMES.get(people[s].role, "") if s in people else "",
-                  "area": people[s].area.name if s in people else "", **metrics.figures(group)}
-                 for s, group in metrics.by(rows, lambda r: r.assignee_id).items()]
-    order = (lambda x: (x["closure"] if x["closure"] is not None else 2, -x["total"]))
-    return sorted(per_grid, key=order), sorted(per_staff, key=order)
+    grids = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(
+        [g for g in per_grid if g])))}
+    people = {s.id: s for s in session.scalars(
+        select(Staff).where(Staff.id.in_([s for s in per_staff if s]))
+        .options(selectinload(Staff.area)))}
+    grid_rows = [{"name": grids[g].name if g in grids else "（待定位）",
+                  "code": grids[g].code if g in grids else "", **values}
+                 for g, values in per_grid.items()]
+    staff_rows = [{"name": people[s].name if s in people else "（未分派）",
+                   "role": ROLE_NAMES.get(people[s].role, "") if s in people else "",
+                   "area": people[s].area.name if s in people else "", **values}
+                  for s, values in per_staff.items()]
+    order = (lambda x: (x["closure"] if x["closure"] is not None else 2, -x["total"], x["name"]))
+    return sorted(grid_rows, key=order), sorted(staff_rows, key=order)
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
     with services().db.sessions() as session:
+        metrics.prepare(session)
         staff = me(session)
         since, until, start, end, area_id, query = load(session, staff, request.args)
-        rows = metrics.fetch(session, query, start, end)
-        grid_names = dict(session.execute(select(Area.id, Area.name).where(
-            Area.id.in_({r.grid_id for r in rows if r.grid_id}))).all())
-        per_grid, per_staff = assessment(session, rows)
-        escalations = metrics.escalations(session, query, start, end)
+        period = metrics.in_period(query, start, end)
+        whole, by_grid, by_staff = metrics.figures(session, period)
+        per_grid, per_staff = assessment(session, by_grid, by_staff)
+        grid_names = {g: name for g, name in session.execute(select(Area.id, Area.name).where(
+            Area.id.in_([g for g in by_grid if g])))}
+        counts = charts.tallies(session, period)
+        escalations = charts.escalations(session, query, start, end)
         areas = areas_in_scope(session, staff)
-    kinds = {KIND_NAMES.get(k, k): len(v) for k, v in metrics.by(rows, lambda r: r.kind).items()}
-    categories = sorted(((c, len(v)) for c, v in metrics.by(rows, lambda r: r.category).items()),
-                        key=lambda x: -x[1])[:15]
-    grids = sorted(((grid_names.get(g, "（待定位）"), len(v))
-                    for g, v in metrics.by(rows, lambda r: r.grid_id).items()),
-                   key=lambda x: -x[1])[:15]
-    charts = {
-        "trend": metrics.trend(rows, start, end),
-        "kinds": [{"name": k, "value": v} for k, v in kinds.items()],
-        "categories": categories, "grids": grids,
-        "hot": metrics.hot_spots(rows, grid_names),
+    grids = sorted(((grid_names.get(g, "（待定位）"), x["total"]) for g, x in by_grid.items()),
+                   key=lambda x: (-x[1], x[0]))[:15]
+    cells = counts["cells"]
+    data = {
+        "trend": charts.trend(counts, start, end),
+        "kinds": [{"name": KIND_NAMES.get(k, k), "value": v} for k, v in charts.kinds(cells)],
+        "categories": charts.categories(cells), "grids": grids,
+        "hot": charts.hot_spots(cells, grid_names),
         "escalations": [[TIER_NAMES.get(t, t), e["auto"], e["manual"]]
                         for t, e in sorted(escalations.items(),
                                            key=lambda x: list(TIER_NAMES).index(x[0])
                                            if x[0] in TIER_NAMES else 9)],
-        "keywords": metrics.top_keywords(rows),
+        "keywords": charts.top_keywords(counts),
     }
-    return render_template("console/dashboard.html", f=metrics.figures(rows), charts=charts,
+    return render_template("console/dashboard.html", f=whole, charts=data,
                            per_grid=per_grid, per_staff=per_staff, since=since, until=until,
-                           area_id=area_id, areas=areas, truncated=len(rows) >= metrics.ROW_LIMIT,
+                           area_id=area_id, areas=areas,
                            args={k: v for k, v in request.args.items() if v})
 
 
@@ -116,10 +116,11 @@ def _num(value, digits: int = 1) -> str:
 def export_assessment():
     """The assessment table (per grid and per handler) of the dashboard's scope and period."""
     with services().db.sessions() as session:
+        metrics.prepare(session)
         staff = me(session)
         since, until, start, end, _, query = load(session, staff, request.args)
-        per_grid, per_staff = assessment(session, metrics.fetch(session, query, start, end,
-                                                                keywords=False))
+        _, by_grid, by_staff = metrics.figures(session, metrics.in_period(query, start, end))
+        per_grid, per_staff = assessment(session, by_grid, by_staff)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
