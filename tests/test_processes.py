@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +29,10 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
                               "start", "--port", str(port)], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              start_new_session=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(
+        line.decode(errors="replace") for line in honcho.stdout), daemon=True)
+    reader.start()
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_for(lambda: urllib.request.urlopen(f"{base}/healthz").status == 200, 60)
@@ -47,7 +52,10 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         assert wait_for(lambda: count(svc, LocalDelivery) == 1, seconds=30)
         [notice] = rows(svc, LocalDelivery)
         assert notice.to_openid == "o_worker_01" and ticket.number in notice.payload["text"]
+        # The clock loads its cron schedule on its own time (slowly on a busy machine).
+        assert wait_for(lambda: any("clock.1" in line and "Registered" in line
+                                    for line in output), 60), "".join(output)
     finally:
         os.killpg(honcho.pid, signal.SIGTERM)
-        output = honcho.communicate(timeout=30)[0].decode(errors="replace")
-    assert "clock.1" in output and "Registered" in output  # the cron schedule was loaded
+        honcho.wait(timeout=30)
+        reader.join(timeout=5)
