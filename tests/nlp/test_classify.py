@@ -24,6 +24,15 @@ KINDS = [
     ("垃圾桶满了三天没人清运，臭死了", "complaint"),
     ("人民路12号门口有人摆摊占道，车都过不去", "complaint"),
     ("网格员态度很差，一点都不负责", "complaint"),
+    # a nuisance that recurs is reported, even when asked about
+    ("楼上经常半夜拖椅子，有没有人能说一下？", "complaint"),
+    ("楼下烧烤摊天天开到半夜，谁能管管吗", "complaint"),
+    # a question asking someone to act is a request
+    ("楼道灯坏了好几天了，能给修一下吗？", "complaint"),
+    ("家门口的井盖松了，能帮忙处理吗", "complaint"),
+    # a proposal word with perfective 了 tells what was done
+    ("小区门口增加了两个垃圾桶，还是满地垃圾", "complaint"),
+    ("物业把绿地改为了停车场", "complaint"),
     # consultation
     ("请问居住证在哪里办理？需要带什么材料", "consultation"),
     ("老年证去哪办？我妈今年刚满60", "consultation"),
@@ -31,6 +40,12 @@ KINDS = [
     ("孩子明年上小学，要准备哪些材料？", "consultation"),
     ("想咨询一下低保申请条件", "consultation"),
     ("社区几点上班？周六开门吗", "consultation"),
+    ("居委会周六几点下班", "consultation"),                 # 几点 asks the time
+    ("社区每天几点开门？", "consultation"),                 # …even with 每天 in it
+    # asking for information, not for action
+    ("请告诉我老年证是在哪个窗口办的", "consultation"),
+    ("听说明年物业费要涨，是真的吗", "consultation"),
+    ("特此写信咨询孩子转学的手续", "consultation"),
     # negation and hedges
     ("不是投诉，就想问一下社保怎么补缴", "consultation"),
     ("我不是要举报谁，只想了解一下垃圾分类怎么分", "consultation"),
@@ -41,6 +56,8 @@ KINDS = [
     ("建议在学校门口加装红绿灯", "suggestion"),
     ("提个建议：小区能否增设几个充电桩", "suggestion"),
     ("希望社区增加一些健身器材", "suggestion"),
+    ("能否把公交末班车推迟到十点", "suggestion"),
+    ("是否能取消早高峰的货车通行", "suggestion"),
     # praise
     ("谢谢网格员小王帮我们解决了停车问题👍", "praise"),
     ("表扬一下社区的李书记，办事真负责", "praise"),
@@ -77,6 +94,8 @@ DOMAIN_CASES = [
     ("培训班收了学费就跑路了，老师也找不到", "教育文体", "学校教育", "教育"),
     ("老板拖欠我们三个月工资", "劳动和社会保障", "工资拖欠", "人社"),
     ("医保卡丢了怎么补办", "劳动和社会保障", "社保医保", "人社"),
+    ("新农合在外地住院能用吗", "劳动和社会保障", "社保医保", "人社"),
+    ("社会保障卡丢了在哪补办", "劳动和社会保障", "社保医保", "人社"),
     ("社区医院看病排队太久，医生态度差", "卫生计生", "医疗", "卫健"),
     ("在小饭馆吃饭吃出了虫子，食品安全没人管", "卫生计生", "食品药品", "市场监管"),
     ("超市卖过期的东西还不给退货", "商贸旅游", "消费纠纷", "市场监管"),
