@@ -89,6 +89,8 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
         for kind, weight in kind_words[token]:
             if kind == "praise" and any(a <= start < b for a, b in ignored):
                 continue
+            if kind == "suggestion" and text[end:end + 1] == "了" and text[end + 1:end + 2] != "解":
+                continue  # "增加了", "改为了" tell what was done; they propose nothing
             if negator:
                 if kind == "praise":  # "不负责", "没有及时" complain
                     scores["complaint"] += weight
