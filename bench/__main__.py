@@ -13,7 +13,8 @@
 3. nlp.classify on one core; the SLA sweep (bot.jobs.sweep_sla) over 100,000 open tickets.
 
 The last line printed is one JSON object. `python -m bench console` times the agent console
-at 1,000,000 tickets instead (bench/console.py).
+at 1,000,000 tickets instead (bench/console.py); `python -m bench sweep` times only the SLA
+sweep (same database, Redis and data as step 3).
 """
 from __future__ import annotations
 
@@ -251,9 +252,10 @@ def prepare(url: str, openids: list[str]) -> None:
         demo.load(session, password_hash=generate_password_hash("griddesk"), now=now)
     with db.transaction() as session:
         grids = list(session.scalars(select(Area.id).where(Area.level == "grid")))
-        session.execute(insert(Resident), [
-            {"openid": openid, "grid_id": grids[n % len(grids)], "created_at": now,
-             "subscribed": True, "state": {}} for n, openid in enumerate(openids)])
+        if openids:
+            session.execute(insert(Resident), [
+                {"openid": openid, "grid_id": grids[n % len(grids)], "created_at": now,
+                 "subscribed": True, "state": {}} for n, openid in enumerate(openids)])
     db.dispose()
 
 
@@ -371,6 +373,8 @@ def sweep_timing(url: str, redis_url: str, open_tickets: int, breached: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", nargs="?", choices=("all", "sweep"), default="all",
+                        help="sweep: time only the SLA sweep")
     parser.add_argument("--seconds", type=int, default=15, help="load time per server")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=2,
@@ -396,6 +400,11 @@ def main() -> None:
         wait_for(lambda: answers(redis_port), 10)
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         log(f"bench: database {url.split('@')[-1]}, redis :{redis_port}, logs in {folder}")
+        if args.mode == "sweep":
+            prepare(url, [])
+            sweep = sweep_timing(url, redis_url, args.sweep_tickets, args.sweep_breached)
+            print(json.dumps({**sweep, "load_average": os.getloadavg()}))
+            return
 
         requests_file = folder / "requests.txt"
         openids = write_requests(requests_file, args.messages)
