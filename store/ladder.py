@@ -6,14 +6,15 @@ once per clock; staff can escalate by hand (上报), transfer to a functional de
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from store import notices
+from store import bulk, notices
 from store.models import Area, Staff, Ticket
-from store.registry import OPEN_STATES, leader_for, on_duty, root_area
+from store.registry import OPEN_STATES, root_area
 from store.tickets import TicketError, notify_resident, notify_staff, record_event, require
 
 # level → (tier name, how many steps up from the grid, roles that handle it there)
@@ -21,6 +22,11 @@ TIERS = {0: ("grid", 0, ("grid_worker",)), 1: ("grid_leader", 0, ("grid_leader",
          2: ("community", 1, ("community",)), 3: ("street", 2, ("street",)),
          4: ("district", 3, ("district", "admin"))}
 TOP = max(TIERS)
+ROLES = tuple(sorted({role for _, _, roles in TIERS.values() for role in roles}))
+# A batch's grids up to their street (the tiers' areas) and residents, a query each.
+WHAT_ESCALATION_READS = (
+    selectinload(Ticket.grid).selectinload(Area.parent).selectinload(Area.parent),
+    selectinload(Ticket.resident))
 SUPERVISORS = ("grid_leader", "community", "street", "district", "admin")
 CLOCKS = (  # (breach marker, due column, states in which the clock runs, Chinese name)
     ("accept_breached_at", "accept_by", ("new", "assigned", "reopened"), "接单"),
@@ -29,45 +35,86 @@ CLOCKS = (  # (breach marker, due column, states in which the clock runs, Chines
 )
 
 
-def tier_area(session: Session, ticket: Ticket, level: int) -> Area:
-    """The area that holds a ticket at a level: the grid, or an ancestor of it."""
-    if ticket.grid is None or level == TOP:
-        return root_area(session)
-    area = ticket.grid
-    for _ in range(TIERS[level][1]):
-        area = area.parent or area
-    return area
+class Tiers:
+    """Who holds each tier above a batch of tickets: the areas are walked from the tickets'
+    grids and everyone on duty in them is read in one query, instead of one or two queries
+    per ticket and tier (registry.on_duty / leader_for, whose rules this repeats)."""
 
+    def __init__(self, session: Session, tickets: list[Ticket]):
+        self.root = root_area(session)
+        areas = {self.root.id} if self.root is not None else set()
+        for grid in {ticket.grid for ticket in tickets if ticket.grid is not None}:
+            node = grid
+            while node is not None and node.id not in areas:
+                areas.add(node.id)
+                node = node.parent
+        self.staff: dict[int, list[Staff]] = defaultdict(list)
+        for staff in session.scalars(
+                select(Staff).where(Staff.area_id.in_(areas), Staff.role.in_(ROLES),
+                                    Staff.active.is_(True), Staff.on_duty.is_(True))
+                .order_by(Staff.id)):
+            self.staff[staff.area_id].append(staff)
+        self.known: dict[tuple[int | None, int], tuple[Area, Staff | None]] = {}
 
-def handler_at(session: Session, ticket: Ticket, level: int, area: Area) -> Staff | None:
-    if level == 1 and ticket.grid is not None:
-        return leader_for(session, ticket.grid)
-    staff = on_duty(session, area, TIERS[level][2])
-    return staff[0] if staff else None
+    def on_duty(self, area: Area | None, roles: tuple[str, ...]) -> list[Staff]:
+        return [s for s in self.staff.get(area.id, ()) if s.role in roles] if area else []
+
+    def at(self, grid: Area | None, level: int) -> tuple[Area, Staff | None]:
+        """The area that holds a grid's ticket at a level (the grid or an ancestor of it),
+        and the first one on duty there (for the grid leader: of the grid, or its community)."""
+        key = (grid.id if grid is not None else None, level)
+        if key not in self.known:
+            area = self.root
+            if grid is not None and level != TOP:
+                area = grid
+                for _ in range(TIERS[level][1]):
+                    area = area.parent or area
+            staff = (self.on_duty(grid, ("grid_leader",)) or
+                     self.on_duty(grid.parent, ("grid_leader",))
+                     ) if level == 1 and grid is not None else self.on_duty(area, TIERS[level][2])
+            self.known[key] = area, staff[0] if staff else None
+        return self.known[key]
 
 
 def escalate(session: Session, ticket: Ticket, now: datetime, *, reason: str,
              by: Staff | None = None) -> None:
     """Lift the ticket one tier (skipping tiers with nobody on duty) and tell everyone."""
-    require(ticket, "上报", *OPEN_STATES)
-    if ticket.escalation_level >= TOP or ticket.tier == "department":
-        raise TicketError(f"工单 {ticket.number} 已在最高层级，请直接督办")
-    level, handler = ticket.escalation_level, None
-    while handler is None and level < TOP:
-        level += 1
-        area = tier_area(session, ticket, level)
-        handler = handler_at(session, ticket, level, area)
-    ticket.escalation_level, ticket.tier, ticket.area = level, TIERS[level][0], area
-    if handler is not None:
-        ticket.assignee = handler
-    if ticket.status == "new" and handler is not None:
-        ticket.status = "assigned"
-    record_event(session, ticket, "escalated", now, actor="staff" if by else "system",
-                 staff=by, body=reason, tier=ticket.tier, area=area.name,
-                 assignee=handler.name if handler else None)
-    notify_staff(session, ticket, handler, "escalated",
-                 notices.assigned(ticket, now, reason=f"【上报】{reason}"), now)
-    notify_resident(session, ticket, "escalated", notices.escalated(ticket, area.name), now)
+    escalate_many(session, [ticket], now, reason=reason, by=by)
+
+
+def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, reason: str,
+                  by: Staff | None = None) -> None:
+    """escalate() for each ticket, with the look-ups and inserts done once for the batch."""
+    for ticket in tickets:
+        require(ticket, "上报", *OPEN_STATES)
+        if ticket.escalation_level >= TOP or ticket.tier == "department":
+            raise TicketError(f"工单 {ticket.number} 已在最高层级，请直接督办")
+    if not tickets:
+        return
+    events, messages = [], []
+    with session.no_autoflush:  # one flush for the batch, in bulk.write
+        tiers = Tiers(session, tickets)
+        for ticket in tickets:
+            level, handler = ticket.escalation_level, None
+            while handler is None and level < TOP:
+                level += 1
+                area, handler = tiers.at(ticket.grid, level)
+            ticket.escalation_level, ticket.tier, ticket.area = level, TIERS[level][0], area
+            if handler is not None:
+                ticket.assignee = handler
+            if ticket.status == "new" and handler is not None:
+                ticket.status = "assigned"
+            events.append(bulk.event(ticket, "escalated", now, actor="staff" if by else "system",
+                                     staff=by, body=reason, tier=ticket.tier, area=area.name,
+                                     assignee=handler.name if handler else None))
+            messages += bulk.to_staff(ticket, handler, "escalated",
+                                      notices.assigned(ticket, now, reason=f"【上报】{reason}"),
+                                      now)
+            messages += bulk.to_resident(ticket, "escalated",
+                                         notices.escalated(ticket, area.name), now)
+    bulk.write(session, events, messages)
+    for ticket in tickets:  # a timeline read later in this session must show the new event
+        session.expire(ticket, ["events"])
 
 
 def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *,
@@ -124,7 +171,8 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> int:
     """Escalate every ticket whose clock has run out, once per clock.
 
     Marking the breach is one UPDATE that only succeeds while the marker is empty, so a
-    second sweep (on this machine or another) finds nothing left to do.
+    second sweep (on this machine or another) finds nothing left to do. The tickets claimed
+    for one clock are escalated together (escalate_many), in the caller's transaction.
     """
     escalated = 0
     for marker, due, states, name in CLOCKS:
@@ -142,11 +190,13 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> int:
         claimed = session.scalars(update(Ticket).where(and_(Ticket.id.in_(ids),
                                                             marker_col.is_(None)))
                                   .values({marker: now}).returning(Ticket.id)).all()
-        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(claimed))):
-            if ticket.escalation_level < TOP and ticket.tier != "department":
-                escalate(session, ticket, now, reason=f"超过{name}时限")
-            else:
-                record_event(session, ticket, "overdue", now, body=f"超过{name}时限",
-                             public=False)
-            escalated += 1
+        climbing, at_top = [], []
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(claimed))
+                                      .options(*WHAT_ESCALATION_READS).order_by(Ticket.id)):
+            top = ticket.escalation_level >= TOP or ticket.tier == "department"
+            (at_top if top else climbing).append(ticket)
+        escalate_many(session, climbing, now, reason=f"超过{name}时限")
+        bulk.write(session, [bulk.event(ticket, "overdue", now, body=f"超过{name}时限",
+                                        public=False) for ticket in at_top], [])
+        escalated += len(climbing) + len(at_top)
     return escalated
