@@ -1,5 +1,7 @@
 """The SLA sweep escalates a whole batch at once: each ticket still climbs exactly as if it
 were escalated alone (tiers with nobody on duty skipped, the same timeline and messages)."""
+import threading
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -138,6 +140,44 @@ def test_the_batch_does_exactly_what_one_ticket_at_a_time_did(svc, demo, distric
     assert results[0] == results[1]
     assert results[0]["leader"]["ticket"][:2] == (3, "street")  # 1, then 2, then 3
     assert results[0]["street"]["ticket"][4] == ("admin" if district_on_duty else "worker05")
+
+
+def test_sweeps_running_at_once_escalate_each_clock_once(svc, demo):
+    """Two clock processes sweeping together in small batches: every breached ticket climbs
+    once, with one event and one message to its new handler (SKIP LOCKED + the marker)."""
+    if svc.db.is_sqlite:
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    grids = ["330199001001001", "330199001002001", "330199002001002", "330199002002003"]
+    with svc.db.transaction() as session:
+        off_duty(session, "leader02")
+        ids = [opened(session, grids[n % 4]).id for n in range(80)]
+    start, done, errors = threading.Barrier(2), Counter(), []
+
+    def sweeper(name):
+        try:
+            start.wait(10)
+            while True:
+                with svc.db.transaction() as session:
+                    swept = ladder.sweep(session, T0 + timedelta(minutes=16), batch=7)
+                done[name] += swept
+                if swept == 0:
+                    return
+        except Exception as error:  # reported below: a thread's failure must fail the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweeper, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors and sum(done.values()) == 80
+    with svc.db.sessions() as session:
+        escalated = Counter(session.scalars(select(TicketEvent.ticket_id).where(
+            TicketEvent.action == "escalated")))
+        told = Counter(session.scalars(select(Outbox.ticket_id).where(
+            Outbox.purpose == "escalated")))
+        levels = set(session.scalars(select(Ticket.escalation_level)))
+    assert escalated == told == Counter(ids) and levels == {1, 2}
 
 
 def test_escalating_by_hand_still_goes_one_tier_and_refuses_at_the_top(svc, demo):
