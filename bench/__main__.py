@@ -359,10 +359,12 @@ def sweep_timing(url: str, redis_url: str, open_tickets: int, breached: int) -> 
     timings = {}
     with app.app_context():
         for label in ("sweep_s", "sweep_again_s"):  # the second finds nothing left to do
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             escalated = sweep_sla()
             timings[label] = round(time.perf_counter() - started, 3)
             timings[label.replace("_s", "_escalated")] = escalated
+            # this process's CPU alone: on a shared machine it moves less than the wall time
+            timings[label.replace("_s", "_cpu_s")] = round(time.process_time() - cpu, 3)
     svc.queue.empty()
     svc.db.dispose()
     return {"open_tickets": open_tickets, "breached": breached,
