@@ -55,9 +55,11 @@ def write(session: Session, events: list[dict], messages: list[dict]) -> None:
     """Insert the rows in the caller's transaction; the new outbox ids are queued for
     delivery after commit, like outbox.add's (Services.changing takes them)."""
     session.flush()  # pending ORM changes (the tickets themselves) go first, once
+    # Core statements on the tables: the ORM's bulk path adds nothing these rows need.
     if events:
-        session.execute(insert(TicketEvent), events)
+        session.execute(insert(TicketEvent.__table__), events)
     if messages:
-        ids = session.scalars(insert(Outbox).returning(Outbox.id, sort_by_parameter_order=True),
-                              messages).all()
+        table = Outbox.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              messages).scalars().all()
         session.info.setdefault(NEW_IDS, []).extend(ids)
