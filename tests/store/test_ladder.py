@@ -84,7 +84,7 @@ def test_a_batch_climbs_tier_by_tier_skipping_nobody_on_duty(svc, demo):
         ids = scenario(session)
     with svc.db.transaction() as session:
         assert ladder.sweep(session, T0 + timedelta(minutes=16)) == 9
-        queued = set(session.info.get(outbox.NEW_IDS, []))
+        queued = set(outbox.take_new_ids(session))
         seen = snapshot(session, ids)
         all_new = set(session.scalars(select(Outbox.id).where(Outbox.created_at > T0)))
     assert queued == all_new  # every new message is handed to delivery after commit
