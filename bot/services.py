@@ -50,9 +50,16 @@ class Services:
         self.deliver_later(outbox.take_new_ids(session))
 
     def deliver_later(self, outbox_ids: list[int]) -> None:
+        """One delivery job per row, queued in one Redis round trip (a sweep owes hundreds)."""
         from bot.jobs import deliver_outbox
-        for outbox_id in outbox_ids:
-            self.enqueue(deliver_outbox, outbox_id, retry=DELIVERY_RETRY)
+        if not outbox_ids:
+            return
+        try:
+            self.queue.enqueue_many([Queue.prepare_data(deliver_outbox, (outbox_id,),
+                                                        retry=DELIVERY_RETRY)
+                                     for outbox_id in outbox_ids])
+        except redis.RedisError as error:  # the rows wait; requeue_stale_outbox catches up
+            log.warning("queueing %d deliveries failed: %s", len(outbox_ids), error)
 
 
 def connect_redis(url: str) -> redis.Redis:

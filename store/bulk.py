@@ -7,22 +7,12 @@ and its unit-of-work bookkeeping per row cost more than the rows themselves.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from store import notices
-from store.models import Outbox, Staff, Ticket, TicketEvent
-from store.outbox import NEW_IDS
-from store.tickets import REPLY_WINDOW
-
-
-class Written(NamedTuple):
-    """An inserted outbox row as outbox.take_new_ids reads it from session.info (its id),
-    without an ORM object per row."""
-
-    id: int
+from store import notices, outbox
+from store.models import Staff, Ticket, TicketEvent
 
 
 def event(ticket: Ticket, action: str, now: datetime, *, actor: str = "system",
@@ -49,9 +39,8 @@ def to_resident(ticket: Ticket, purpose: str, notice: notices.Notice,
     resident = ticket.resident
     if resident is None:
         return []
-    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
-    return [_message(ticket, resident.openid, "customer_service" if inside else "template",
-                     purpose, notice, now)]
+    return [_message(ticket, resident.openid, outbox.resident_channel(resident, now), purpose,
+                     notice, now)]
 
 
 def _message(ticket: Ticket, openid: str, channel: str, purpose: str,
@@ -67,8 +56,4 @@ def write(session: Session, events: list[dict], messages: list[dict]) -> None:
     # Core statements on the tables: the ORM's bulk path adds nothing these rows need.
     if events:
         session.execute(insert(TicketEvent.__table__), events)
-    if messages:
-        table = Outbox.__table__
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              messages).scalars().all()
-        session.info.setdefault(NEW_IDS, []).extend(Written(row_id) for row_id in ids)
+    outbox.add_many(session, messages)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from store import outbox
 from store.models import (Area, Broadcast, BroadcastRecipient, DispatchAck, DispatchTask,
                           Outbox, Resident, Staff)
-from store.tickets import REPLY_WINDOW, TicketError
+from store.tickets import TicketError
 
 TOPICS = {"policy": "政策宣传", "outage": "停水停电", "safety": "安全提示", "other": "其他通知"}
 MAX_RECIPIENTS = 50_000  # one notice; more should go by WeChat's mass send (群发)
@@ -52,10 +52,8 @@ def send_broadcast(session: Session, *, by: Staff, topic: str, title: str, body:
     payload = {"title": f"【{TOPICS[topic]}】{title}", "fields": [["通知内容", body[:200]]],
                "remark": "", "template": "progress", "text": text}
     for resident in residents:
-        inside = (resident.last_inbound_at is not None
-                  and now - resident.last_inbound_at < REPLY_WINDOW)
         row = outbox.add(session, to_openid=resident.openid,
-                         channel="customer_service" if inside else "template",
+                         channel=outbox.resident_channel(resident, now),
                          purpose="broadcast", payload=payload, now=now)
         session.flush()  # the recipient row names its message
         session.add(BroadcastRecipient(broadcast_id=notice.id, resident_id=resident.id,

@@ -7,12 +7,14 @@ pending after a failed try, or to failed after too many. A crashed delivery leav
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Outbox
 
+REPLY_WINDOW = timedelta(hours=48)  # WeChat's limit for customer-service messages
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 NEW_IDS = "new_outbox_ids"  # session.info key: rows to enqueue once the transaction commits
@@ -29,6 +31,30 @@ def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload
     session.add(row)
     session.info.setdefault(NEW_IDS, []).append(row)
     return row
+
+
+def resident_channel(resident, now: datetime) -> str:
+    """Customer-service text inside WeChat's 48-hour window since the resident last wrote,
+    the template form outside it."""
+    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
+    return "customer_service" if inside else "template"
+
+
+class Written(NamedTuple):
+    """A row written by add_many, as take_new_ids reads it (its id), with no ORM object."""
+
+    id: int
+
+
+def add_many(session: Session, rows: list[dict]) -> None:
+    """Owe many messages with one INSERT (the SLA sweep's hundreds); each dict holds add's
+    fields, ticket_id given. Queued for delivery after commit like add's rows."""
+    if not rows:
+        return
+    table = Outbox.__table__
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
+    session.info.setdefault(NEW_IDS, []).extend(Written(row_id) for row_id in ids)
 
 
 def take_new_ids(session: Session) -> list[int]:

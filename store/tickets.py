@@ -21,7 +21,6 @@ from store.registry import OPEN_STATES, pick_assignee, root_area
 from store.sla import SlaPolicy
 from store.vocab import CHINA, STATUS_NAMES
 
-REPLY_WINDOW = timedelta(hours=48)  # WeChat's limit for customer-service messages
 AUTO_CLOSE_AFTER = timedelta(hours=72)
 
 
@@ -76,10 +75,8 @@ def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: noti
     resident = ticket.resident
     if resident is None:
         return
-    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
-    outbox.add(session, to_openid=resident.openid,
-               channel="customer_service" if inside else "template", purpose=purpose,
-               payload=notice.as_payload(), now=now, ticket=ticket)
+    outbox.add(session, to_openid=resident.openid, channel=outbox.resident_channel(resident, now),
+               purpose=purpose, payload=notice.as_payload(), now=now, ticket=ticket)
 
 
 def require(ticket: Ticket, action: str, *states: str) -> None:
