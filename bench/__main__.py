@@ -6,7 +6,7 @@
    resident each (no follow-up joins, no flood control).
 2. GridDesk the same way, with its real database (PostgreSQL on 127.0.0.1:5432 when it
    answers: a fresh database griddesk_bench_<pid>, else SQLite), its own redis-server and
-   one `griddesk worker`, as the Procfile runs them. After the load, the worker is given time
+   two `griddesk worker`s, as `make run` runs them. After the load, the worker is given time
    to drain; messages sent are compared with inbound rows, tickets, outbox rows and the
    local transport's deliveries (lost / doubled), and notify_p95_ms is the 95th percentile
    of (handed to the local transport − the ticket's created_at).
@@ -382,7 +382,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2,
                         help="2: one per sync gunicorn worker; more only queue")
     parser.add_argument("--web-workers", type=int, default=2, help="like WEB_CONCURRENCY")
-    parser.add_argument("--delivery-workers", type=int, default=1)
+    parser.add_argument("--delivery-workers", type=int, default=2,
+                        help="like make run's DELIVERY_WORKERS")
     parser.add_argument("--messages", type=int, default=60_000, help="distinct messages made")
     parser.add_argument("--sweep-tickets", type=int, default=100_000)
     parser.add_argument("--sweep-breached", type=int, default=1_000)
