@@ -158,22 +158,42 @@ def wait_for_redis(seconds: float = 30) -> None:
             time.sleep(0.5)
 
 
+def _delivery_worker_class():
+    from rq import SimpleWorker
+
+    class DeliveryWorker(SimpleWorker):
+        """RQ's worker (jobs run in this process), remembering whether it was told to stop."""
+
+        stop_signalled = False
+
+        def request_stop(self, signum, frame):
+            self.stop_signalled = True
+            super().request_stop(signum, frame)
+
+    return DeliveryWorker
+
+
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 def worker(burst):
     """Run an RQ worker for the delivery queue (jobs run inside this app's context)."""
     import redis
-    from rq import SimpleWorker
+    DeliveryWorker = _delivery_worker_class()
     svc = services()
     while True:  # Redis restarting must not stop the worker (and, under honcho, everything)
         wait_for_redis(seconds=float("inf") if not burst else 30)
+        rq_worker = DeliveryWorker([svc.queue], connection=svc.redis)
         try:
-            SimpleWorker([svc.queue], connection=svc.redis).work(burst=burst,
-                                                                  with_scheduler=True)
-            return
+            rq_worker.work(burst=burst, with_scheduler=True)
         except redis.ConnectionError as error:
             click.echo(f"lost Redis ({error}); waiting for it to come back", err=True)
-            time.sleep(1)
+        else:
+            # RQ's work() also returns, after logging, when a Redis error hits it mid-job
+            # (a heartbeat, a timeout): only a burst or a stop request ends this process.
+            if burst or rq_worker.stop_signalled:
+                return
+            click.echo("the RQ worker stopped on an error; starting it again", err=True)
+        time.sleep(1)
 
 
 @main.command("clock")
