@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from wechatpy.exceptions import APILimitedException
 
-from bot.services import DELIVERY_RETRY, services
+from bot.services import services
 from store import outbox
 from store.vocab import CHINA
 
@@ -60,8 +60,7 @@ def requeue_stale_outbox() -> int:
     older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
     with svc.db.sessions() as session:
         ids = outbox.stale_ids(session, svc.now(), older_than)
-    for outbox_id in ids:
-        svc.enqueue(deliver_outbox, outbox_id, retry=DELIVERY_RETRY)
+    svc.deliver_later(ids)
     if ids:
         log.info("re-enqueued %d stale outbox rows", len(ids))
     return len(ids)
