@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from rq import SimpleWorker
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -158,19 +159,14 @@ def wait_for_redis(seconds: float = 30) -> None:
             time.sleep(0.5)
 
 
-def _delivery_worker_class():
-    from rq import SimpleWorker
+class DeliveryWorker(SimpleWorker):
+    """RQ's worker (jobs run in this process), remembering whether it was told to stop."""
 
-    class DeliveryWorker(SimpleWorker):
-        """RQ's worker (jobs run in this process), remembering whether it was told to stop."""
+    stop_signalled = False
 
-        stop_signalled = False
-
-        def request_stop(self, signum, frame):
-            self.stop_signalled = True
-            super().request_stop(signum, frame)
-
-    return DeliveryWorker
+    def request_stop(self, signum, frame):
+        self.stop_signalled = True
+        super().request_stop(signum, frame)
 
 
 @main.command("worker")
@@ -178,7 +174,6 @@ def _delivery_worker_class():
 def worker(burst):
     """Run an RQ worker for the delivery queue (jobs run inside this app's context)."""
     import redis
-    DeliveryWorker = _delivery_worker_class()
     svc = services()
     while True:  # Redis restarting must not stop the worker (and, under honcho, everything)
         wait_for_redis(seconds=float("inf") if not burst else 30)
