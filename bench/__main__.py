@@ -25,7 +25,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
+
+# The same loopback-process helpers the fault and process tests use.
+from tests.support import answers, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -55,30 +57,6 @@ PROBLEMS = [
     "{p}{b}栋楼顶有人违章搭建，已经施工好几天了",
     "{p}小区里流浪狗越来越多，{b}号楼的小孩被追着跑",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_for(check, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.1)
-    return False
 
 
 def log(*parts) -> None:

@@ -27,7 +27,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.__main__ import PLACES, PROBLEMS, Processes, answers, free_port, log, wait_for
+from bench.__main__ import PLACES, PROBLEMS, Processes, log
+from tests.support import answers, free_port, wait_for
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 USERS = (("district", "district"), ("community", "community001001"), ("worker", "worker01"))
