@@ -108,12 +108,12 @@ def _figures(counts, accept, resolve) -> dict:
     }
 
 
-def percentile(values: list, share: float):
-    """Nearest-rank percentile (what percentile_disc computes); None for no values."""
+def percentiles(values: list) -> list | None:
+    """Nearest-rank percentiles at SHARES (what percentile_disc computes); None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+    return [ordered[max(0, math.ceil(share * len(ordered)) - 1)] for share in SHARES]
 
 
 def figures(session, query) -> tuple[dict, dict, dict]:
@@ -146,7 +146,7 @@ def _figures_postgresql(session, query):
             per_grid[grid_id] = values
         else:
             per_staff[staff_id] = values
-    return whole or _figures((0,) * 11, None, None), per_grid, per_staff
+    return whole or _figures((0,) * (1 + len(FLAGS)), None, None), per_grid, per_staff
 
 
 def _durations(micros: list | None) -> list | None:
@@ -170,8 +170,7 @@ def _figures_portable(session, query):
 
     def build(key, counts):
         accept, resolve = durations.get(key, ([], []))
-        return _figures(counts, [percentile(accept, s) for s in SHARES] if accept else None,
-                        [percentile(resolve, s) for s in SHARES] if resolve else None)
+        return _figures(counts, percentiles(accept), percentiles(resolve))
     rows = _per_ticket(query, durations=False)
     [whole] = session.execute(select(*_sums(rows))).all()
     groups = {}
