@@ -301,6 +301,13 @@ Index("ix_ticket_grid_status_resolve_by", Ticket.grid_id, Ticket.status, Ticket.
 Index("ix_ticket_event_action_at", TicketEvent.action, TicketEvent.at)
 
 
+def compared_with_models(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object when a database is compared with these models: PostgreSQL's
+    trigram search indexes (*_trgm, migration 0005) live in the migrations only."""
+    return not (type_ == "index" and reflected and compare_to is None
+                and (name or "").endswith("_trgm"))
+
+
 class CannedReply(Base):
     """A prepared answer an agent can drop into a reply; shared with an area and below it."""
 

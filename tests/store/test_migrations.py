@@ -4,17 +4,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from store import Database
-from store.models import Base
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """As store/migrations/env.py: the trigram search indexes (*_trgm) have no model."""
-    return not (type_ == "index" and reflected and compare_to is None
-                and (name or "").endswith("_trgm"))
+from store.models import Base, compared_with_models
 
 
 def differences(connection) -> list:
-    context = MigrationContext.configure(connection, opts={"include_object": include_object})
+    context = MigrationContext.configure(connection, opts={"include_object": compared_with_models})
     return compare_metadata(context, Base.metadata)
 
 
