@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
-from rq import SimpleWorker
+from rq import SimpleWorker, worker_registration
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -167,6 +167,17 @@ class DeliveryWorker(SimpleWorker):
     def request_stop(self, signum, frame):
         self.stop_signalled = True
         super().request_stop(signum, frame)
+
+    def heartbeat(self, *args, **kwargs):
+        # RQ reconnects by itself when Redis comes back, but a Redis that restarted empty has
+        # forgotten this worker: write its registration again (as register_birth does), or
+        # nothing shows it is listening (rq info, Worker.all).
+        if not self.connection.exists(self.key):
+            with self.connection.pipeline() as pipeline:
+                pipeline.hset(self.key, mapping=self.serialize())
+                worker_registration.register(self, pipeline)
+                pipeline.execute()
+        super().heartbeat(*args, **kwargs)
 
 
 @main.command("worker")
