@@ -38,7 +38,8 @@ run: demo fonts
 	@echo '  try:  eval "$$($(BIN)/griddesk sign 楼道灯坏了三天了)" | $(BIN)/griddesk open-reply'
 	@echo '        $(BIN)/griddesk messages'
 	@echo ""
-	$(BIN)/honcho start --port $${PORT:-8000} --concurrency worker=$${DELIVERY_WORKERS:-2}
+	@# exec: honcho keeps this pid, which its processes watch (they stop when it is gone)
+	GRIDDESK_SUPERVISOR_PID=$$$$ exec $(BIN)/honcho start --port $${PORT:-8000} --concurrency worker=$${DELIVERY_WORKERS:-2}
 
 # The browser tests drive Debian's chromium; screenshots need a CJK font. Installed only when
 # missing (CI runs as root on fresh Debian); without root, say what to install and go on.

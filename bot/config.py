@@ -13,7 +13,9 @@ from store.sla import Clock, SlaPolicy
 DEMO_TOKEN = "griddesk"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
-EMBEDDED_REDIS_PORT = 6479
+def embedded_redis_port() -> int:
+    """The port `griddesk redis` serves on when REDIS_URL is unset (EMBEDDED_REDIS_PORT)."""
+    return int(os.environ.get("EMBEDDED_REDIS_PORT") or 6479)
 
 
 def instance_dir() -> Path:
@@ -74,7 +76,7 @@ class Settings:
         if not settings.database_url:
             defaults["database_url"] = f"sqlite:///{instance_dir() / 'griddesk.db'}"
         if not settings.redis_url:
-            defaults["redis_url"] = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+            defaults["redis_url"] = f"redis://127.0.0.1:{embedded_redis_port()}/0"
         if not settings.secret_key:
             defaults["secret_key"] = _secret_key()
         return cls(**{**settings.__dict__, **defaults})

@@ -17,24 +17,70 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+class Stack:
+    """`make run`'s Procfile under honcho, started the way the Makefile starts it."""
+
+    def __init__(self, tmp_path, env: dict):
+        self.marker = f"GRIDDESK_INSTANCE={tmp_path}"
+        self.port = free_port()
+        procfile = tmp_path / "Procfile"
+        procfile.write_text((ROOT / "Procfile").read_text().replace(".venv/bin/", f"{BIN}/"))
+        env = {**os.environ, "SECRET_KEY": "x", "WEB_CONCURRENCY": "1",
+               "GRIDDESK_INSTANCE": str(tmp_path), "PATH": f"{BIN}:{os.environ['PATH']}", **env}
+        env = {name: value for name, value in env.items() if value is not None}
+        command = (f"GRIDDESK_SUPERVISOR_PID=$$ exec {BIN / 'honcho'} -f {procfile} -d {ROOT} "
+                   f"start --port {self.port}")
+        self.honcho = subprocess.Popen(["sh", "-c", command], env=env, cwd=ROOT,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        self.output: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.output.extend(
+            line.decode(errors="replace") for line in self.honcho.stdout), daemon=True)
+        self.reader.start()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def said(self, process: str, words: str) -> bool:
+        return any(f"{process}.1" in line and words in line for line in self.output)
+
+    def ready(self) -> bool:
+        return (wait_for(lambda: urllib.request.urlopen(f"{self.base}/healthz").status == 200, 60)
+                and wait_for(lambda: self.said("worker", "Listening on"), 60)
+                and wait_for(lambda: self.said("clock", "Registered"), 60))
+
+    def processes(self) -> list[int]:
+        """Every live process started for this stack (they all carry its instance folder)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if self.marker.encode() in environ and state != "Z":
+                found.append(int(entry.name))
+        return found
+
+    def stop(self) -> None:
+        for pid in self.processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.honcho.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.reader.join(timeout=5)
+
+
 def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc, settings,
                                                                    tmp_path):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "QUEUE_NAME": settings.queue_name, "SECRET_KEY": "x", "WEB_CONCURRENCY": "1",
-           "GRIDDESK_INSTANCE": str(tmp_path), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    procfile = tmp_path / "Procfile"
-    procfile.write_text((ROOT / "Procfile").read_text().replace(".venv/bin/", f"{BIN}/"))
-    honcho = subprocess.Popen([str(BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT),
-                              "start", "--port", str(port)], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(
-        line.decode(errors="replace") for line in honcho.stdout), daemon=True)
-    reader.start()
+    stack = Stack(tmp_path, {"DATABASE_URL": settings.database_url,
+                             "REDIS_URL": settings.redis_url, "QUEUE_NAME": settings.queue_name})
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = stack.base
         assert wait_for(lambda: urllib.request.urlopen(f"{base}/healthz").status == 200, 60)
 
         protocol = Protocol(settings.wechat_token, settings.wechat_encoding_aes_key,
@@ -53,9 +99,42 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         [notice] = rows(svc, LocalDelivery)
         assert notice.to_openid == "o_worker_01" and ticket.number in notice.payload["text"]
         # The clock loads its cron schedule on its own time (slowly on a busy machine).
-        assert wait_for(lambda: any("clock.1" in line and "Registered" in line
-                                    for line in output), 60), "".join(output)
+        assert wait_for(lambda: stack.said("clock", "Registered"), 60), "".join(stack.output)
     finally:
-        os.killpg(honcho.pid, signal.SIGTERM)
-        honcho.wait(timeout=30)
-        reader.join(timeout=5)
+        os.killpg(stack.honcho.pid, signal.SIGTERM)
+        stack.honcho.wait(timeout=30)
+        stack.stop()
+
+
+def embedded_stack(tmp_path, settings) -> Stack:
+    """The defaults of `make run`: its own embedded Redis (on a port of its own here)."""
+    return Stack(tmp_path, {"DATABASE_URL": settings.database_url, "REDIS_URL": None,
+                            "EMBEDDED_REDIS_PORT": str(free_port())})
+
+
+def test_a_stop_signal_leaves_no_process_behind(app, settings, tmp_path):
+    # As `docker stop` or systemd stop `make run`: SIGTERM to honcho alone. The embedded Redis
+    # goes last, so the workers deregister instead of waiting for it forever.
+    stack = embedded_stack(tmp_path, settings)
+    try:
+        assert stack.ready(), "".join(stack.output)
+        assert len(stack.processes()) >= 6  # honcho, web, worker, clock, redis and their shells
+        stack.honcho.send_signal(signal.SIGTERM)
+        assert wait_for(lambda: not stack.processes(), 10), "".join(stack.output)
+        assert not stack.said("worker", "waiting for it to come back"), "".join(stack.output)
+    finally:
+        stack.stop()
+
+
+def test_processes_end_when_their_supervisor_is_killed(app, settings, tmp_path):
+    # honcho killed outright cannot stop anything: its processes notice it is gone and stop,
+    # rather than wait to serve the next run's Redis with this run's settings.
+    stack = embedded_stack(tmp_path, settings)
+    try:
+        assert stack.ready(), "".join(stack.output)
+        stack.honcho.kill()
+        assert wait_for(lambda: not stack.processes(), 20), "\n".join(
+            Path(f"/proc/{pid}/cmdline").read_bytes()[:120].decode(errors="replace")
+            for pid in stack.processes())
+    finally:
+        stack.stop()
