@@ -38,8 +38,11 @@ run: demo fonts
 	@echo '  try:  eval "$$($(BIN)/griddesk sign 楼道灯坏了三天了)" | $(BIN)/griddesk open-reply'
 	@echo '        $(BIN)/griddesk messages'
 	@echo ""
+	@# /metrics adds up every process's counters from files in one fresh folder per run
+	@rm -rf "$(GRIDDESK_INSTANCE)/metrics" && mkdir -p "$(GRIDDESK_INSTANCE)/metrics"
 	@# exec: honcho keeps this pid, which its processes watch (they stop when it is gone)
-	GRIDDESK_SUPERVISOR_PID=$$$$ exec $(BIN)/honcho start --port $${PORT:-8000} --concurrency worker=$${DELIVERY_WORKERS:-2}
+	PROMETHEUS_MULTIPROC_DIR="$(GRIDDESK_INSTANCE)/metrics" GRIDDESK_SUPERVISOR_PID=$$$$ \
+	  exec $(BIN)/honcho start --port $${PORT:-8000} --concurrency worker=$${DELIVERY_WORKERS:-2}
 
 # The browser tests drive Debian's chromium; screenshots need a CJK font. Installed only when
 # missing (CI runs as root on fresh Debian); without root, say what to install and go on.

@@ -14,12 +14,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_dir()))
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024,
                       **settings.extra)
-    init_logging()
+    init_logging(settings.log_format)
 
-    from bot import console, health, registry_views, services, webhook
-    services.init_app(app, settings)
+    from bot import console, health, metrics, registry_views, services, webhook
+    svc = services.init_app(app, settings)
     webhook.init_app(app)
     health.init_app(app)
+    metrics.init_app(app, svc)  # /metrics for Prometheus
     console.init_app(app)
     registry_views.init_app(app)  # grids and their QR posters in the console; Open311 API
 

@@ -60,6 +60,8 @@ class Settings:
     console_session_hours: int = 12
     console_idle_minutes: int = 120
     secure_cookies: int = 0  # 1 behind HTTPS: console cookies are sent over HTTPS only
+    log_format: str = "text"  # json: one JSON object a line (LOG_FORMAT)
+    metrics_token: str = ""  # bearer token for /metrics; empty: only this machine may read it
     simulator: str = "auto"  # auto: on with the local transport (the demo), off with WeChat
     extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
 

@@ -11,6 +11,7 @@ from wechatpy import parse_message
 
 import handlers
 from bot import flood
+from bot.metrics import count_message, instruments
 from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
@@ -28,6 +29,7 @@ def receive(svc: Services, callback: Callback) -> str | None:
     row, is_new = inbound.record(svc.db, raw=callback.xml, dedupe_key=callback.dedupe_key,
                                  openid=msg.source, msg_type=_type_of(msg), now=svc.now())
     if not is_new:
+        count_message(_type_of(msg), "duplicate")
         row = _wait_for_first(svc, row)
         if row.status != "received":
             return _answer_of(row)
@@ -41,6 +43,7 @@ def receive(svc: Services, callback: Callback) -> str | None:
         if not verdict.allowed:  # kept raw, opens nothing; the notice is said once a minute
             with svc.db.transaction() as session:
                 inbound.finish(session, row.id, status="throttled", reply=verdict.notice)
+            count_message(_type_of(msg), "throttled")
             return verdict.notice
     return handle(svc, row.id, msg, passive=True)
 
@@ -57,6 +60,7 @@ def process_stored(svc: Services, inbound_id: int) -> str:
 def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
            raise_errors: bool = False) -> str | None:
     later: list[tuple] = []
+    started = time.perf_counter()
     try:
         with svc.db.transaction() as session:
             if not _take(session, inbound_id):
@@ -75,6 +79,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     except AlreadyHandled:  # another try finished it while this one waited for the row
         return _answer_of(inbound.get(svc.db, inbound_id))
     except Exception:
+        count_message(_type_of(msg), "failed")
         log.exception("inbound %s failed", inbound_id)
         with svc.db.transaction() as session:
             inbound.finish(session, inbound_id, status="failed",
@@ -84,6 +89,13 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
         from bot.jobs import reprocess_inbound
         svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
         return replies.ACK_LATER if msg.type != "event" else None
+    elapsed = time.perf_counter() - started
+    instruments().handling_seconds.observe(elapsed)
+    outcome = "handled" if passive else "handled_later"
+    count_message(_type_of(msg), outcome)
+    log.info("inbound %s handled in %.1f ms", inbound_id, elapsed * 1000, extra={
+        "event": "message", "inbound_id": inbound_id, "type": _type_of(msg), "outcome": outcome,
+        "ticket_id": answer.ticket_id, "ms": round(elapsed * 1000, 1)})
     svc.deliver_later(outbox.take_new_ids(session))
     for func, args in later:
         svc.enqueue(func, *args)

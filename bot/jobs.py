@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from wechatpy.exceptions import APILimitedException
 
+from bot.metrics import count_delivery, instruments
 from bot.services import services
 from store import outbox
 from store.vocab import CHINA
@@ -33,6 +34,7 @@ def deliver_outbox(outbox_id: int) -> str:
         row = outbox.claim(session, outbox_id, svc.now())
     if row is None:
         return "skipped"  # already sent, given up, or being sent by another worker
+    channel, owed_at = row.channel, row.created_at
     try:
         svc.transport.send(row)
     except APILimitedException as error:
@@ -41,14 +43,17 @@ def deliver_outbox(outbox_id: int) -> str:
                                                 f"{error}")
         svc.redis.set(quota_key(svc), 1, ex=seconds_to_china_midnight(svc.now()))
         log.warning("WeChat quota reached; deliveries wait until midnight China time")
+        count_delivery(channel, "deferred")
         return "deferred"
     except Exception as error:
         with svc.db.transaction() as session:
             state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
         log.warning("delivery of outbox %s failed (%s): %s", outbox_id, state, error)
+        count_delivery(channel, "failed" if state == "failed" else "retrying")
         raise
     with svc.db.transaction() as session:
         outbox.mark_sent(session, outbox_id, svc.now())
+    count_delivery(channel, "sent", (svc.now() - owed_at).total_seconds())
     return "sent"
 
 
@@ -94,6 +99,7 @@ def sweep_sla() -> int:
         with svc.changing() as session:
             done = ladder.sweep(session, svc.now())
         total += done
+        instruments().sla_breaches.inc(done)
         if done == 0:
             return total
 

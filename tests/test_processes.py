@@ -77,8 +77,10 @@ class Stack:
 
 def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc, settings,
                                                                    tmp_path):
+    (tmp_path / "metrics").mkdir()
     stack = Stack(tmp_path, {"DATABASE_URL": settings.database_url,
-                             "REDIS_URL": settings.redis_url, "QUEUE_NAME": settings.queue_name})
+                             "REDIS_URL": settings.redis_url, "QUEUE_NAME": settings.queue_name,
+                             "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")})
     try:
         base = stack.base
         assert wait_for(lambda: urllib.request.urlopen(f"{base}/healthz").status == 200, 60)
@@ -98,6 +100,10 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         assert wait_for(lambda: count(svc, LocalDelivery) == 1, seconds=30)
         [notice] = rows(svc, LocalDelivery)
         assert notice.to_openid == "o_worker_01" and ticket.number in notice.payload["text"]
+        # /metrics adds up the web's and the delivery worker's counters (as make run runs).
+        scraped = urllib.request.urlopen(f"{base}/metrics").read().decode()
+        assert 'griddesk_messages_total{outcome="handled",type="text"} 1.0' in scraped
+        assert 'griddesk_deliveries_total{channel="template",result="sent"} 1.0' in scraped
         # The clock loads its cron schedule on its own time (slowly on a busy machine).
         assert wait_for(lambda: stack.said("clock", "Registered"), 60), "".join(stack.output)
     finally:

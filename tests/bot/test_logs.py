@@ -38,3 +38,31 @@ def test_database_errors_do_not_carry_the_values(svc):
         assert "13812345678" not in str(error)
     else:
         raise AssertionError("the query should have failed")
+
+
+def test_json_logs_give_a_line_per_message_and_per_ticket_change(chat, svc):
+    import json
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    formatters, level = {h: h.formatter for h in root.handlers}, root.level
+    root.setLevel(logging.INFO)  # as init_logging sets it where no handler was configured yet
+    try:
+        init_logging("json")
+        chat.send("我的电话13812345678，3栋楼道灯坏了三天了")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        for h, formatter in formatters.items():
+            h.setFormatter(formatter)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [handled] = [line for line in lines if line.get("event") == "message"]
+    assert handled["outcome"] == "handled" and handled["type"] == "text"
+    assert handled["ticket_id"] and handled["ms"] > 0
+    changes = [line for line in lines if line.get("event") == "ticket_change"]
+    assert {"created", "assigned"} <= {line["action"] for line in changes}
+    assert all(line["ticket_id"] == handled["ticket_id"] for line in changes)
+    for line in [handled, *changes]:  # ids and timings only: none of the resident's words
+        assert "楼道灯" not in json.dumps(line, ensure_ascii=False)
+        assert "1381234" not in json.dumps(line)

@@ -1,0 +1,211 @@
+"""/metrics for Prometheus, and a log line per committed ticket change: what an operator
+watches, from every process of a deployment.
+
+Events (messages, tickets opened, escalations, deliveries, latencies) are counted where they
+happen, in the web and worker processes; under `make run` prometheus-client's multiprocess mode
+(PROMETHEUS_MULTIPROC_DIR) adds them up across gunicorn workers and delivery workers. States
+(open tickets by status and tier, overdue clocks, the queue, failed jobs, undelivered messages)
+are read from the database and Redis when /metrics is scraped, so every web process reports
+the same truth. Not public: METRICS_TOKEN as a bearer token, or requests from this machine.
+"""
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from flask import Flask, Response, abort, g, request
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
+                               Histogram, generate_latest, multiprocess)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from store.models import Outbox, Ticket, TicketEvent
+from store.registry import OPEN_STATES
+
+LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
+SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+DELAYS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
+NOTED = "griddesk_noted_changes"  # session.info: counted and logged once the commit is done
+log = logging.getLogger("griddesk.changes")
+
+
+@dataclass(frozen=True)
+class Instruments:
+    messages: Counter
+    webhook_seconds: Histogram
+    handling_seconds: Histogram
+    tickets_opened: Counter
+    escalations: Counter
+    sla_breaches: Counter
+    deliveries: Counter
+    delivery_delay: Histogram
+
+
+@functools.cache
+def instruments() -> Instruments:
+    """The process's counters, made on first use (one set per process, whatever the apps)."""
+    return Instruments(
+        messages=Counter("griddesk_messages", "Messages received from WeChat, by type and "
+                         "outcome", ["type", "outcome"]),
+        webhook_seconds=Histogram("griddesk_webhook_seconds", "Time to answer a WeChat "
+                                  "callback", buckets=SECONDS),
+        handling_seconds=Histogram("griddesk_handling_seconds", "Time to handle one stored "
+                                   "message (understand, locate, ticket, commit)",
+                                   buckets=SECONDS),
+        tickets_opened=Counter("griddesk_tickets_opened", "Tickets opened, by kind and urgency",
+                               ["kind", "urgency"]),
+        escalations=Counter("griddesk_escalations", "Tickets moved up the ladder or to a "
+                            "department, by the tier that holds them now", ["tier"]),
+        sla_breaches=Counter("griddesk_sla_breaches", "Clocks run out (accept, reply, resolve), "
+                             "as found by the SLA sweep"),
+        deliveries=Counter("griddesk_deliveries", "Delivery attempts of owed messages, by "
+                           "channel and result", ["channel", "result"]),
+        delivery_delay=Histogram("griddesk_delivery_delay_seconds", "From owing a message to "
+                                 "WeChat accepting it", buckets=DELAYS))
+
+
+def count_message(msg_type: str, outcome: str) -> None:
+    instruments().messages.labels(msg_type[:32], outcome).inc()
+
+
+def count_delivery(channel: str, result: str, delay_seconds: float | None = None) -> None:
+    instruments().deliveries.labels(channel, result).inc()
+    if delay_seconds is not None:
+        instruments().delivery_delay.observe(max(0.0, delay_seconds))
+
+
+# --- tickets: counted (and logged) from the ORM's bookkeeping once their transaction commits --
+
+def _note_ticket_changes(session: Session, flush_context) -> None:
+    noted = session.info.setdefault(NOTED, {"opened": [], "escalated": [], "events": []})
+    for obj in session.new:
+        if isinstance(obj, Ticket):
+            noted["opened"].append((obj.kind, obj.urgency))
+        elif isinstance(obj, TicketEvent):
+            noted["events"].append({"ticket_id": obj.ticket_id, "action": obj.action,
+                                    "actor": obj.actor, "event_id": obj.id})
+    for obj in session.dirty:
+        if isinstance(obj, Ticket):
+            tier = _tier_change(obj)
+            if tier:
+                noted["escalated"].append(tier)
+
+
+def _tier_change(ticket: Ticket) -> str | None:
+    changed = inspect(ticket).attrs.tier.history
+    if changed.added and changed.deleted and changed.added[0] != changed.deleted[0]:
+        return changed.added[0]
+    return None
+
+
+def _count_committed(session: Session) -> None:
+    noted = session.info.pop(NOTED, None)
+    if not noted:
+        return
+    measures = instruments()
+    for kind, urgency in noted["opened"]:
+        measures.tickets_opened.labels(kind, urgency).inc()
+    for tier in noted["escalated"]:
+        measures.escalations.labels(tier).inc()
+    for change in noted["events"]:  # ids and actions only: no resident's words, no names
+        log.info("ticket %s: %s by %s", change["ticket_id"], change["action"], change["actor"],
+                 extra={"event": "ticket_change", **change})
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(NOTED, None)
+
+
+@functools.cache
+def _listen_to_sessions() -> None:
+    event.listen(Session, "after_flush", _note_ticket_changes)
+    event.listen(Session, "after_commit", _count_committed)
+    event.listen(Session, "after_soft_rollback", lambda session, previous: _forget(session))
+
+
+# --- states read at scrape time ---------------------------------------------------------------
+
+class StateCollector:
+    """Open tickets by status and tier, overdue clocks, the delivery queue and its failures."""
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def collect(self):
+        from rq.registry import FailedJobRegistry
+        now = self.svc.now()
+        open_tickets = GaugeMetricFamily("griddesk_open_tickets", "Open tickets by status and "
+                                         "tier", labels=["status", "tier"])
+        overdue = GaugeMetricFamily("griddesk_overdue_tickets", "Open tickets past a clock",
+                                    labels=["clock"])
+        undelivered = GaugeMetricFamily("griddesk_undelivered_messages", "Owed messages not "
+                                        "sent yet, by status", labels=["status"])
+        with self.svc.db.sessions() as session:
+            for status, tier, n in session.execute(
+                    select(Ticket.status, Ticket.tier, func.count())
+                    .where(Ticket.status.in_(OPEN_STATES)).group_by(Ticket.status, Ticket.tier)):
+                open_tickets.add_metric([status, tier], n)
+            for clock, column in (("accept", Ticket.accept_by), ("resolve", Ticket.resolve_by)):
+                states = ("new", "assigned") if clock == "accept" else OPEN_STATES
+                overdue.add_metric([clock], session.scalar(
+                    select(func.count()).where(Ticket.status.in_(states), column < now)))
+            for status, n in session.execute(
+                    select(Outbox.status, func.count())
+                    .where(Outbox.status.in_(("pending", "sending", "failed")))
+                    .group_by(Outbox.status)):
+                undelivered.add_metric([status], n)
+        yield open_tickets
+        yield overdue
+        yield undelivered
+        queue = self.svc.queue
+        yield GaugeMetricFamily("griddesk_queue_jobs", "Jobs waiting in the delivery queue",
+                                value=len(queue))
+        yield GaugeMetricFamily("griddesk_failed_jobs", "Jobs RQ gave up on (rq info)",
+                                value=FailedJobRegistry(queue=queue).count)
+
+
+# --- the endpoint ---------------------------------------------------------------------------
+
+def _allowed(token: str) -> bool:
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(), token.encode())
+    return request.remote_addr in LOCAL_ADDRESSES
+
+
+def init_app(app: Flask, svc) -> None:
+    _listen_to_sessions()
+    state = CollectorRegistry(auto_describe=True)
+    state.register(StateCollector(svc))
+    token = svc.settings.metrics_token
+
+    @app.get("/metrics")
+    def metrics():
+        if not _allowed(token):
+            abort(403, description="/metrics 仅对本机或携带 METRICS_TOKEN 的请求开放")
+        instruments()  # so a fresh process shows its counters at zero
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            live = CollectorRegistry()
+            multiprocess.MultiProcessCollector(live)
+        else:
+            live = REGISTRY
+        return Response(generate_latest(live) + generate_latest(state),
+                        mimetype=CONTENT_TYPE_LATEST)
+
+    @app.before_request
+    def start_clock():
+        if request.endpoint == "webhook.receive":
+            g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def stop_clock(response):
+        started = g.pop("metrics_started", None)
+        if started is not None:
+            instruments().webhook_seconds.observe(time.perf_counter() - started)
+        return response
+
