@@ -137,7 +137,15 @@ class StateCollector:
         self.svc = svc
 
     def collect(self):
-        from rq.registry import FailedJobRegistry
+        # Each source on its own: a scrape during a Redis or database outage still reports
+        # what it can (and the outage shows as gauges gone missing, and in the log).
+        for source in (self._tickets, self._queue):
+            try:
+                yield from source()
+            except Exception as error:
+                log.warning("metrics: %s unavailable: %s", source.__name__.strip("_"), error)
+
+    def _tickets(self):
         now = self.svc.now()
         open_tickets = GaugeMetricFamily("griddesk_open_tickets", "Open tickets by status and "
                                          "tier", labels=["status", "tier"])
@@ -159,14 +167,15 @@ class StateCollector:
                     .where(Outbox.status.in_(("pending", "sending", "failed")))
                     .group_by(Outbox.status)):
                 undelivered.add_metric([status], n)
-        yield open_tickets
-        yield overdue
-        yield undelivered
+        return [open_tickets, overdue, undelivered]
+
+    def _queue(self):
+        from rq.registry import FailedJobRegistry
         queue = self.svc.queue
-        yield GaugeMetricFamily("griddesk_queue_jobs", "Jobs waiting in the delivery queue",
-                                value=len(queue))
-        yield GaugeMetricFamily("griddesk_failed_jobs", "Jobs RQ gave up on (rq info)",
-                                value=FailedJobRegistry(queue=queue).count)
+        return [GaugeMetricFamily("griddesk_queue_jobs", "Jobs waiting in the delivery queue",
+                                  value=len(queue)),
+                GaugeMetricFamily("griddesk_failed_jobs", "Jobs RQ gave up on (rq info)",
+                                  value=FailedJobRegistry(queue=queue).count)]
 
 
 # --- the endpoint ---------------------------------------------------------------------------
@@ -180,7 +189,7 @@ def _allowed(token: str) -> bool:
 
 def init_app(app: Flask, svc) -> None:
     _listen_to_sessions()
-    state = CollectorRegistry(auto_describe=True)
+    state = CollectorRegistry()  # collected at scrape time only
     state.register(StateCollector(svc))
     token = svc.settings.metrics_token
 

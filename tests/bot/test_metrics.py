@@ -61,3 +61,11 @@ def test_metrics_are_not_public(make_app):
     assert remote.status_code == 403
     local = open_app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert local.status_code == 200
+
+
+def test_a_scrape_during_a_redis_outage_still_reports_the_tickets(make_app, demo):
+    app = make_app(redis_url="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "griddesk_overdue_tickets" in body and "griddesk_queue_jobs" not in body
