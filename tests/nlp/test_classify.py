@@ -6,7 +6,7 @@ import pytest
 import nlp
 from nlp.lexicon import DOMAINS
 
-FIELDS = ["kind", "domain", "category", "department", "urgency", "confidence", "keywords",
+FIELDS = ["kind", "domain", "category", "department", "urgency", "emergency", "confidence", "keywords",
           "entities", "faq"]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FIELDS = ["kind", "domain", "category", "department", "urgency", "confidence", "keywords",
+FIELDS = ["kind", "domain", "category", "department", "urgency", "emergency", "confidence", "keywords",
           "entities", "faq"]
 
 
