@@ -13,7 +13,7 @@ def test_an_agent_opens_a_held_message_as_a_ticket(new_page, screenshot):
     resident = sim.locator("#resident-phone")
     resident.locator("input[name=text]").fill(PUZZLE)
     resident.locator("input[name=text]").press("Enter")
-    expect(resident.locator(".bubble.them", has_text="工作人员会看到")).to_be_visible()
+    expect(resident.locator(".bubble.them", has_text="会有人看到")).to_be_visible()
 
     agent.goto("/console/")
     expect(agent.locator("#held-badge")).to_have_text("1")

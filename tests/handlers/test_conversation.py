@@ -35,7 +35,7 @@ def test_a_fire_reply_says_call_119_before_anything_else(chat, svc):
 
 def test_a_greeting_is_kept_for_a_person_and_opens_no_ticket(chat, svc):
     reply = chat.send("你好")
-    assert "工作人员会看到" in reply and "什么事、在哪里" in reply
+    assert "会有人看到" in reply and "什么事、在哪里" in reply
     assert count(svc, Ticket) == 0
     [held] = rows(svc, HeldMessage)
     assert (held.text, held.status) == ("你好", "waiting")
