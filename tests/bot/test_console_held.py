@@ -33,6 +33,10 @@ def test_an_agent_opens_a_message_nobody_could_place_as_a_ticket(client, chat, s
     assert PUZZLE not in client.get("/console/held").get_data(as_text=True)
     assert client.post(f"/console/held/{held.id}/open",
                        data={"kind": "complaint", "category": "物业服务"}).status_code == 404
+    dismissed = client.post("/console/held/dismiss", follow_redirects=True,
+                            data={"ids": [held.id], "reason": "不是我的网格"})
+    assert "已将 0 条留言标记为不予受理" in dismissed.get_data(as_text=True)
+    assert the_held(svc, PUZZLE).status == "waiting"
 
     login(client, "worker01")  # 张伟, the resident's grid worker
     page = client.get("/console/held").get_data(as_text=True)
