@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers import commands, dispatch, events, followup, menu, replies, resident
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.held import keep_for_person
 
 
 class Fallback(Handler):
@@ -11,9 +12,10 @@ class Fallback(Handler):
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
-        # Events we do not know (企业微信 calendars, new WeChat features) need no answer.
+        # Events we do not know (企业微信 calendars, new WeChat features) need no answer;
+        # a message of a kind we do not know (a file…) is kept for a person.
         is_event = msg.type == "event" or msg._data.get("MsgType") == "event"
-        return Reply(None if is_event else replies.UNSUPPORTED)
+        return Reply(None) if is_event else keep_for_person(ctx, msg, reply=replies.UNSUPPORTED)
 
 
 # What a resident does that opens WeChat's 48-hour window for customer-service messages.

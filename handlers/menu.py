@@ -6,7 +6,6 @@ from handlers.base import MessageType
 from handlers.commands import my_tickets
 from handlers.context import Context, Reply
 from store import tickets
-from store.registry import leader_for
 
 REPORT, SOS, MY_TICKETS, GUIDE = "REPORT", "SOS", "MY_TICKETS", "GUIDE"
 MENU = {"button": [
@@ -34,13 +33,9 @@ class MenuClick(MessageType):
 
 
 def sos(ctx: Context) -> Reply:
-    """一键求助: an emergency ticket, pushed at once to the grid worker and the grid leader."""
+    """一键求助: an emergency ticket, pushed at once to the grid worker and the grid leader
+    (as every emergency is: tickets.open_ticket)."""
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident,
                                  description="【一键求助】居民通过菜单发起紧急求助，请立即联系核实。",
                                  triage=SOS_TRIAGE, now=ctx.now, policy=ctx.policy)
-    leader = leader_for(ctx.session, ticket.grid) if ticket.grid else None
-    if leader is not None and leader.id != ticket.assignee_id:
-        tickets.notify_staff(ctx.session, ticket, leader, "sos",
-                             tickets.notices.assigned(ticket, ctx.now, reason="【一键求助】"),
-                             ctx.now)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)

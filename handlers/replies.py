@@ -10,9 +10,12 @@ UNBOUND = ("您还没有绑定网格：请扫描小区公示牌上的网格二�
            "以便派给对应的网格员。")
 GUIDE = ("您好，我是网格服务台。请直接描述您遇到的问题或想咨询的事情，"
          "例如“3栋2单元楼道灯坏了”“居住证怎么办理”，我们会派给您的网格员处理。")
-VOICE_UNRECOGNISED = "抱歉，没能听清这条语音。请用文字描述您的问题，我们马上为您处理。"
-MEDIA = "已收到。请再用文字简单描述一下问题和地点，我们好派给网格员处理。"
-UNSUPPORTED = "暂不支持这类消息。请直接发送文字描述您的问题，我们会尽快为您处理。"
+# A message kept for a person (未受理留言): the resident is told someone will read it.
+HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您。如要报事，请直接说明什么事、在哪里，"
+        "例如“3栋2单元楼道灯坏了”。")
+VOICE_UNRECOGNISED = "抱歉，没能听清这条语音，已转给工作人员收听。您也可以用文字描述问题，我们马上处理。"
+MEDIA = "已收到，工作人员会查看。请再用文字说明是什么事、在哪里，我们好派给网格员处理。"
+UNSUPPORTED = "已收到，工作人员会查看。这类消息暂不能自动处理，请直接发送文字描述您的问题。"
 ACK_LATER = "您的消息已收到，系统正在处理，稍后会把结果发给您。"
 UNKNOWN_GRID = "没有找到这个网格二维码对应的网格，请确认二维码是否为本辖区公示牌上的二维码。"
 
@@ -22,7 +25,26 @@ def bound(grid_name: str, worker: str | None) -> str:
     return f"已为您绑定“{grid_name}”{who}。有事直接发消息给我们即可。"
 
 
+# An emergency's first line: the number to call, before anything else.
+CALL_FIRST = {"120": "如有生命危险，请立即拨打 120 急救电话！",
+              "119": "请立即拨打 119 火警电话！先撤到安全的地方。",
+              "110": "请立即拨打 110 报警电话！先保护好自己。"}
+
+
+def emergency_opened(ticket) -> str:
+    """Short, for a frightened person on a phone: who to call, then that we are coming."""
+    first = CALL_FIRST.get(ticket.emergency_call, DANGER)
+    if ticket.assignee is not None:
+        role = "网格员" if ticket.assignee.role == "grid_worker" else ""
+        told = f"已通知{role}{ticket.assignee.name}马上联系您，工单号 {ticket.number}。"
+    else:
+        told = f"已通知值班工作人员，工单号 {ticket.number}。请告诉我们具体地址。"
+    return f"{first}\n{told}"
+
+
 def ticket_opened(ticket, now) -> str:
+    if ticket.urgency == "emergency":
+        return emergency_opened(ticket)
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
         role = "网格员" if ticket.assignee.role == "grid_worker" else ""
@@ -36,8 +58,6 @@ def ticket_opened(ticket, now) -> str:
         text += UNBOUND
     elif ticket.resident is not None and ticket.resident.grid is None:
         text += f"（已按您说的地点派给“{ticket.grid.name}”）"
-    if ticket.urgency == "emergency":
-        text = f"{DANGER}\n{text}"
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
@@ -51,7 +71,7 @@ NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
 ASK_NEW_MATTER = "好的，请描述新的问题，我们会另开一张工单。"
-ASK_FOR_PERSON = "好的，请直接描述您的问题或诉求，我们会派给工作人员处理。"
+ASK_FOR_PERSON = "好的，已转给工作人员，会尽快联系您。您也可以直接描述问题或诉求，我们会派人处理。"
 REPORT_GUIDE = ("请直接发送文字描述问题（什么事、在哪里），可以再发图片和位置。"
                 "例如：“幸福小区3栋2单元楼道灯坏了”。")
 

@@ -7,14 +7,17 @@ from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import Context, Reply
 from handlers.followup import NEW_MATTER
-from store import tickets
+from handlers.held import keep_for_person
+from store import held, tickets
 from store.locate import locate
 
 
 def triage_of(result) -> tickets.Triage:
+    """An emergency goes to the department that answers its call (120 → 卫健, 119 → 消防…)."""
+    emergency = getattr(result, "emergency", None)
     return tickets.Triage(kind=result.kind, domain=result.domain, category=result.category,
-                          department=result.department, urgency=result.urgency,
-                          keywords=result.keywords)
+                          department=emergency["department"] if emergency else result.department,
+                          urgency=result.urgency, keywords=result.keywords, emergency=emergency)
 
 
 class ReportTicket(Handler):
@@ -28,9 +31,11 @@ class ReportTicket(Handler):
         text = text.removeprefix(NEW_MATTER).lstrip(" ：:，,")
         if ctx.resident.state.get("awaiting") == "new_matter":
             ctx.resident.state = {}
+        if not text:
+            return Reply(replies.GUIDE)
         result = ctx.understand(text)
         if result.kind == "other" and result.urgency == "normal":
-            return Reply(replies.GUIDE)
+            return keep_for_person(ctx, msg, text=text, result=result)
         if result.faq and result.kind == "consultation" and result.urgency == "normal":
             # A common question is answered at once; "转人工" still brings a person.
             ctx.resident.state = {"awaiting": "faq", "question": text}
@@ -47,6 +52,8 @@ def open_for(ctx: Context, text: str, result) -> Reply:
                                  triage=triage_of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
                                      "point", "nearest") else None)
+    # What the resident sent just before the words (a photo, a location) belongs to them.
+    held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
 
 
@@ -76,7 +83,8 @@ class SharedLocation(MessageType):
         remember_point(ctx, float(lat), float(lng))
         found = locate(ctx.session, point=(float(lat), float(lng)),
                        nearest_within_m=ctx.nearest_within_m)
-        return Reply(replies.location_received(found.grid.name if found.found else None))
+        return keep_for_person(ctx, msg, reply=replies.location_received(
+            found.grid.name if found.found else None))
 
 
 class ReportedLocation(MessageType):
@@ -100,7 +108,8 @@ class AskForPerson(Handler):
     def handle(self, msg, ctx: Context) -> Reply:
         question = ctx.resident.state.get("question")
         if ctx.resident.state.get("awaiting") != "faq" or not question:
-            return Reply(replies.ASK_FOR_PERSON)
+            return keep_for_person(ctx, msg, text=msg.content.strip(),
+                                   reply=replies.ASK_FOR_PERSON)
         ctx.resident.state = {}
         return open_for(ctx, question, ctx.understand(question))
 
@@ -109,13 +118,14 @@ class UnrecognisedVoice(MessageType):
     types = ("voice",)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        return Reply(replies.VOICE_UNRECOGNISED)
+        return keep_for_person(ctx, msg, reply=replies.VOICE_UNRECOGNISED)
 
 
 class Media(MessageType):
-    """Pictures, video and locations need words to become a ticket (for now)."""
+    """Pictures, video and links with no open ticket: kept for a person, who can open a
+    ticket from them; the words that follow join them to a ticket anyway."""
 
     types = ("image", "video", "shortvideo", "link")
 
     def handle(self, msg, ctx: Context) -> Reply:
-        return Reply(replies.MEDIA)
+        return keep_for_person(ctx, msg, reply=replies.MEDIA)

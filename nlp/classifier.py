@@ -26,6 +26,7 @@ class Classification:
     category: str
     department: str
     urgency: str
+    emergency: dict | None = None  # who to call and where it goes, when urgency is emergency
     confidence: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
@@ -42,6 +43,24 @@ class Classification:
         return out
 
 
+# STAND-IN for the emergency taxonomy (issue 11, nlp branch replaces it at merge): the call
+# number and department derived from urgency.tsv's labels; an emergency is always help.
+_CALLS = {"119": ("fire", "应急管理/消防"), "120": ("medical", "卫健"), "110": ("police", "公安")}
+_EMERGENCIES = {"fire": ("119", "火情"), "gas": ("119", "燃气泄漏"), "collapse": ("119", "房屋倒塌"),
+                "electrocution": ("119", "触电"), "trapped": ("119", "人员被困"),
+                "medical": ("120", "急病受伤"), "drowning": ("120", "溺水"),
+                "violence": ("110", "暴力伤害"), "threat": ("110", "人身威胁"),
+                "missing child": ("110", "儿童走失"), "missing person": ("110", "人员走失")}
+
+
+def _emergency_of(labels: list[str]) -> dict:
+    label = next((l for l in labels if l in _EMERGENCIES), "medical")
+    call, name = _EMERGENCIES[label]
+    kind, department = _CALLS[call]
+    return {"type": kind, "category": label, "name": name, "call": call,
+            "department": department}
+
+
 def load() -> None:
     """Load jieba's dictionary and the lexicons now, not on the first resident's message."""
     lexicons()
@@ -56,8 +75,9 @@ def classify(text: str) -> Classification:
     kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
     # Emergencies are looked for in the whole message, wherever they are written.
     urgency, urgency_conf, urgency_words, labels = decide_urgency(full, lex)
+    emergency = _emergency_of(labels) if urgency == "emergency" else None
     if urgency == "emergency":
-        if kind == "other":
+        if kind != "help":
             kind, kind_conf, kind_words = "help", 0.9, list(urgency_words)
         if domain == "其他":
             route = next((lex.urgency_routes[l] for l in labels if l in lex.urgency_routes), None)
@@ -73,6 +93,7 @@ def classify(text: str) -> Classification:
         category=category,
         department=department,
         urgency=urgency,
+        emergency=emergency,
         confidence={"kind": kind_conf, "domain": topic_conf, "category": topic_conf,
                     "urgency": urgency_conf},
         keywords={"kind": kind_words, "domain": topic_words, "category": topic_words,

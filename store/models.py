@@ -146,6 +146,9 @@ class Ticket(Base):
     domain: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    # An emergency's number to call (120 / 119 / 110) and its name (疑似中风), told first.
+    emergency_call: Mapped[str | None] = mapped_column(String(8))
+    emergency_name: Mapped[str | None] = mapped_column(String(32))
     keywords: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")
@@ -376,3 +379,33 @@ class DispatchAck(Base):
     grid: Mapped[Area] = relationship()
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     acknowledged_at: Mapped[datetime | None]
+
+
+HELD_STATES = ("waiting", "opened", "replied", "dismissed")
+
+
+class HeldMessage(Base):
+    """未受理留言: a resident's message that opened no ticket, was no command and got no FAQ
+    answer, kept for a person until an agent opens it as a ticket, replies or dismisses it."""
+
+    __tablename__ = "held_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    resident: Mapped[Resident] = relationship()
+    # The resident's grid when it arrived, else the district: whose agents see it.
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    area: Mapped[Area | None] = relationship()
+    msg_type: Mapped[str] = mapped_column(String(16))  # text / voice / image / link / ...
+    text: Mapped[str | None] = mapped_column(Text)  # the resident's words, as written
+    attachment: Mapped[dict] = mapped_column(JSON, default=dict)  # pic_url, media_id, url...
+    guess: Mapped[dict] = mapped_column(JSON, default=dict)  # what the classifier made of it
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    handled_by: Mapped[Staff | None] = relationship()
+    handled_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)  # the reply sent, or why it was dismissed
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    ticket: Mapped[Ticket | None] = relationship()
+
+    __table_args__ = (Index("ix_held_message_status_area", "status", "area_id", "id"),)

@@ -1,10 +1,10 @@
 """Who may see what: a staff member sees the tickets of their area and everything below it."""
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Area, Staff, Ticket
+from store.models import Area, HeldMessage, Staff, Ticket
 
 SEES_EVERYTHING = ("admin", "district")
 
@@ -30,3 +30,14 @@ def visible_tickets(session: Session, staff: Staff) -> Select:
 def can_see(session: Session, staff: Staff, ticket: Ticket) -> bool:
     query = visible_tickets(session, staff).where(Ticket.id == ticket.id)
     return session.scalar(query) is not None
+
+
+def visible_held(session: Session, staff: Staff) -> Select:
+    """未受理留言 of residents in the staff member's area (no grid: the district's agents);
+    departments get tickets, not raw messages."""
+    query = select(HeldMessage)
+    if staff.role in SEES_EVERYTHING:
+        return query
+    if staff.role == "department":
+        return query.where(false())
+    return query.where(HeldMessage.area_id.in_(area_ids_under(session, staff.area_id)))

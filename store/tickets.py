@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from store import notices, outbox
 from store.locate import NOWHERE, Located, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
-from store.registry import OPEN_STATES, pick_assignee, root_area
+from store.registry import OPEN_STATES, leader_for, pick_assignee, root_area
 from store.sla import SlaPolicy
 from store.vocab import CHINA, STATUS_NAMES
 
@@ -38,6 +38,7 @@ class Triage:
     department: str | None = None
     urgency: str = "normal"
     keywords: dict = field(default_factory=dict)
+    emergency: dict | None = None  # an emergency's call number and name (nlp's contract)
 
 
 def next_number(session: Session, now: datetime) -> str:
@@ -102,6 +103,8 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     domain=triage.domain, category=triage.category,
                     department=triage.department, urgency=triage.urgency,
                     keywords=triage.keywords, description=description, status="new",
+                    emergency_call=(triage.emergency or {}).get("call"),
+                    emergency_name=(triage.emergency or {}).get("name"),
                     channel=channel, created_at=now, escalation_level=0 if grid else 4,
                     **policy.due_times(triage.urgency, now))
     session.add(ticket)
@@ -112,8 +115,19 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                  urgency=triage.urgency)
     if assignee is not None:
         assign(session, ticket, assignee, now)
+    if triage.urgency == "emergency":
+        alert_leader(session, ticket, now)
     session.flush()  # one flush writes the ticket, its events and its messages
     return ticket
+
+
+def alert_leader(session: Session, ticket: Ticket, now: datetime) -> None:
+    """An emergency reaches the grid leader at once as well as the grid worker."""
+    leader = leader_for(session, ticket.grid) if ticket.grid else None
+    if leader is not None and leader.id != ticket.assignee_id:
+        reason = f"【{ticket.emergency_name or ticket.category}】"
+        notify_staff(session, ticket, leader, "emergency",
+                     notices.assigned(ticket, now, reason=reason), now)
 
 
 def assign(session: Session, ticket: Ticket, staff: Staff, now: datetime,

@@ -1,5 +1,5 @@
 """A resident talks to the account; each test reads as the conversation it checks."""
-from store.models import Outbox, Resident, Ticket
+from store.models import HeldMessage, Outbox, Resident, Ticket, TicketEvent
 
 from tests.support import count, rows
 
@@ -24,18 +24,21 @@ def test_ticket_numbers_are_short_and_count_up_per_day(chat, svc):
     assert numbers[0] in first and numbers[1] in second
 
 
-def test_an_emergency_reply_always_says_call_110_119_120(chat, svc):
+def test_a_fire_reply_says_call_119_before_anything_else(chat, svc):
     reply = chat.send("楼下着火了，有烟")
-    assert "110" in reply and "119" in reply and "120" in reply
+    assert reply.startswith("请立即拨打 119 火警电话！")
     [ticket] = rows(svc, Ticket)
-    assert ticket.urgency == "emergency"
+    assert (ticket.urgency, ticket.kind, ticket.emergency_call) == ("emergency", "help", "119")
+    assert f"工单号 {ticket.number}" in reply
     assert (ticket.accept_by - ticket.created_at).total_seconds() == 5 * 60
 
 
-def test_a_greeting_gets_guidance_and_no_ticket(chat, svc):
+def test_a_greeting_is_kept_for_a_person_and_opens_no_ticket(chat, svc):
     reply = chat.send("你好")
-    assert "请直接描述" in reply
+    assert "会有人看到" in reply and "什么事、在哪里" in reply
     assert count(svc, Ticket) == 0
+    [held] = rows(svc, HeldMessage)
+    assert (held.text, held.status) == ("你好", "waiting")
 
 
 def test_voice_with_recognition_is_read_as_text(chat, svc):
@@ -55,15 +58,26 @@ def test_voice_without_recognition_asks_for_words(chat, svc):
         "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format><MsgId>43</MsgId>"
         "</xml>")
     assert "文字" in reply and count(svc, Ticket) == 0
+    [held] = rows(svc, HeldMessage)
+    assert (held.msg_type, held.attachment["media_id"]) == ("voice", "m1")
 
 
-def test_a_picture_alone_asks_for_a_description(chat, svc):
+def test_a_picture_alone_is_kept_and_joins_the_words_that_follow(chat, svc):
     reply = chat.send_xml(
         "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
         "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
         "<PicUrl><![CDATA[http://x/y.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId>"
         "<MsgId>44</MsgId></xml>")
-    assert "文字" in reply and count(svc, Ticket) == 0
+    assert "工作人员会查看" in reply and "文字" in reply and count(svc, Ticket) == 0
+    assert [h.status for h in rows(svc, HeldMessage)] == ["waiting"]
+
+    chat.send("三单元楼道灯坏了，就是照片里这盏")
+    [ticket] = rows(svc, Ticket)
+    [held] = rows(svc, HeldMessage)
+    assert (held.status, held.ticket_id) == ("opened", ticket.id)  # nothing left waiting
+    pictures = [e.data.get("pic_url") for e in rows(svc, TicketEvent,
+                                                    TicketEvent.action == "resident_message")]
+    assert pictures == ["http://x/y.jpg"]  # the grid worker sees the photo on the ticket
 
 
 def test_following_by_a_grid_qr_code_binds_and_welcomes(client, demo, svc):
@@ -116,7 +130,9 @@ def test_a_common_question_is_answered_at_once_and_a_person_is_one_word_away(cha
     [ticket] = rows(svc, Ticket)
     assert reply.startswith(f"已受理，工单号 {ticket.number}")
     assert ticket.kind == "consultation" and ticket.description == "请问居住证怎么办理？"
-    assert chat.send("转人工").startswith("好的，请直接描述")  # nothing pending any more
+    # Nothing pending any more: the plea itself waits for a person.
+    assert chat.send("转人工").startswith("好的，已转给工作人员")
+    assert [h.text for h in rows(svc, HeldMessage)] == ["转人工"]
 
 
 def test_staff_command_words_from_a_resident_are_just_words(chat, svc):

@@ -6,8 +6,8 @@ import pytest
 import nlp
 from nlp.lexicon import DOMAINS
 
-FIELDS = ["kind", "domain", "category", "department", "urgency", "confidence", "keywords",
-          "entities", "faq"]
+FIELDS = ["kind", "domain", "category", "department", "urgency", "emergency", "confidence",
+          "keywords", "entities", "faq"]
 
 
 @pytest.fixture(scope="module", autouse=True)

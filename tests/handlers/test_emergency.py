@@ -1,0 +1,58 @@
+"""A frightened resident writes in plain words; the account says whom to call, first, and
+the people of their grid are told at once. Through the real webhook and a real RQ worker."""
+from datetime import timedelta
+
+from store.models import LocalDelivery, Outbox, Ticket
+
+from tests.support import Chat, rows
+
+
+def delivered_to(svc, openid: str) -> list[str]:
+    """The texts a person's WeChat received, oldest first."""
+    return [d.payload["text"] for d in rows(svc, LocalDelivery, LocalDelivery.to_openid == openid)]
+
+
+def test_a_collapse_in_plain_words_says_call_120_and_wakes_worker_and_leader(chat, svc,
+                                                                             worker):
+    reply = chat.send("我爸突然晕倒在地上，叫不醒了")
+
+    [ticket] = rows(svc, Ticket)
+    first, second = reply.split("\n")
+    assert first == "如有生命危险，请立即拨打 120 急救电话！"
+    assert second == f"已通知网格员张伟马上联系您，工单号 {ticket.number}。"
+    assert (ticket.kind, ticket.urgency) == ("help", "emergency")
+    assert (ticket.category, ticket.department) == ("医疗", "卫健")
+    assert ticket.emergency_call == "120"
+    assert ticket.accept_by - ticket.created_at == timedelta(minutes=5)
+
+    worker()
+    assert {o.status for o in rows(svc, Outbox)} == {"sent"}
+    [to_worker] = delivered_to(svc, "o_worker_01")  # 张伟, the grid worker
+    [to_leader] = delivered_to(svc, "o_leader_01")  # 周建国, the grid leader
+    for text in (to_worker, to_leader):
+        assert text.startswith(f"【特急】") and ticket.number in text
+        assert "我爸突然晕倒在地上" in text
+    assert to_leader.startswith(f"【特急】【急病受伤】 {ticket.number}")
+
+
+def test_a_fire_goes_to_the_fire_service_and_the_menu_sos_still_reaches_both(chat, svc,
+                                                                           worker):
+    assert chat.send("隔壁厨房着火了，冒了好多烟").startswith("请立即拨打 119 火警电话！")
+    chat.event("CLICK", "SOS")
+    fire, sos = rows(svc, Ticket)
+    assert (fire.department, fire.emergency_call) == ("应急管理/消防", "119")
+    assert sos.emergency_call is None  # a button says nothing of what happened
+
+    worker()
+    for openid in ("o_worker_01", "o_leader_01"):
+        assert [fire.number in t for t in delivered_to(svc, openid)] == [True, False]
+        assert sos.number in delivered_to(svc, openid)[1]
+
+
+def test_an_emergency_from_a_stranger_asks_where_and_waits_for_the_district(client, demo,
+                                                                            svc):
+    reply = Chat(client, "o_passer_by").send("路边有人晕倒了，叫不醒")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！")
+    assert "请告诉我们具体地址" in reply and ticket.number in reply
+    assert ticket.tier == "district" and ticket.urgency == "emergency"
