@@ -24,7 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from store.models import Outbox, Ticket, TicketEvent
+from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 
 LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
@@ -167,7 +167,10 @@ class StateCollector:
                     .where(Outbox.status.in_(("pending", "sending", "failed")))
                     .group_by(Outbox.status)):
                 undelivered.add_metric([status], n)
-        return [open_tickets, overdue, undelivered]
+            held = session.scalar(select(func.count()).where(HeldMessage.status == "waiting"))
+        return [open_tickets, overdue, undelivered,
+                GaugeMetricFamily("griddesk_held_messages", "Residents' messages waiting for "
+                                  "a person (未受理留言)", value=held)]
 
     def _queue(self):
         from rq.registry import FailedJobRegistry

@@ -38,6 +38,12 @@ def test_a_complaint_shows_in_the_counters_and_the_open_tickets(client, chat, wo
     assert value(after, "griddesk_open_tickets", status=ticket.status, tier="grid") == 1
     assert value(after, "griddesk_undelivered_messages", status="pending") == 0
     assert value(after, "griddesk_queue_jobs") == 0
+    assert value(after, "griddesk_held_messages") == 0
+
+
+def test_a_message_nobody_could_place_waits_in_the_held_gauge(client, chat):
+    chat.send("嗯嗯")
+    assert value(scrape(client), "griddesk_held_messages") == 1
 
 
 def test_a_retried_callback_counts_as_a_duplicate(client, chat):
