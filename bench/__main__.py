@@ -1,15 +1,18 @@
 """`make bench` (python -m bench): GridDesk against the floor, and the SLA sweep at 100,000.
 
-1. The floor: bench/echo.py (verify, decrypt, parse, reply) under gunicorn with the
-   Procfile's settings (2 sync workers), driven by wrk (or a Python load generator) with
-   pre-signed safe-mode text messages: distinct MsgIds, realistic Chinese complaints, one
-   resident each (no follow-up joins, no flood control).
+1. The floors: bench/echo.py (verify, decrypt, parse, reply) and the durable echo bot (the
+   same plus one INSERT … ON CONFLICT DO NOTHING of the raw message and one commit, on the
+   same database) under gunicorn with the same settings (2 sync workers), driven by wrk (or a
+   Python load generator) with pre-signed safe-mode text messages: distinct MsgIds, realistic
+   Chinese complaints, one resident each (no follow-up joins, no flood control). The three
+   servers take turns (--rounds); each one's best round is compared.
 2. GridDesk the same way, with its real database (PostgreSQL on 127.0.0.1:5432 when it
    answers: a fresh database griddesk_bench_<pid>, else SQLite), its own redis-server and
    two `griddesk worker`s, as `make run` runs them. After the load, the worker is given time
    to drain; messages sent are compared with inbound rows, tickets, outbox rows and the
    local transport's deliveries (lost / doubled), and notify_p95_ms is the 95th percentile
-   of (handed to the local transport − the ticket's created_at).
+   of (handed to the local transport − the ticket's created_at). Then GridDesk again at a
+   constant rate of half its best throughput (open loop): p99_ms_half_load.
 3. nlp.classify on one core; the SLA sweep (bot.jobs.sweep_sla) over 100,000 open tickets.
 
 The last line printed is one JSON object. `python -m bench console` times the agent console
@@ -69,15 +72,17 @@ def complaints(count: int, seed: int = 7) -> list[str]:
                                         u=rng.randint(1, 6)) for _ in range(count)]
 
 
-def write_requests(path: Path, count: int) -> list[str]:
-    """count signed safe-mode callbacks, one line each: path\\tbody. Returns their openids."""
+def write_requests(path: Path, count: int, first: int = 0) -> list[str]:
+    """count signed safe-mode callbacks, one line each: path\\tbody, numbered from `first`
+    (each GridDesk run gets messages of its own). Returns their openids."""
     from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
     from bot.wechat import Protocol, signed_request, text_message_xml
     protocol = Protocol(DEMO_TOKEN, DEMO_AES_KEY, DEMO_APP_ID)
     now = int(time.time())
-    openids = [f"o_bench_{n:06d}" for n in range(count)]
+    openids = [f"o_bench_{n:07d}" for n in range(first, first + count)]
     with path.open("w") as out:
-        for n, (openid, text) in enumerate(zip(openids, complaints(count))):
+        for n, (openid, text) in enumerate(zip(openids, complaints(count, seed=7 + first)),
+                                           start=first):
             xml = text_message_xml(openid, text, msg_id=9_000_000_000 + n, create_time=now)
             args, body = signed_request(protocol, xml, encrypted=True, openid=openid,
                                         timestamp=str(now), nonce=str(n))
@@ -133,6 +138,50 @@ def run_python_load(port: int, requests_file: Path, seconds: int, threads: int,
     return {"requests": len(ms), "duration_s": time.monotonic() - started, **results,
             "wrapped": max(0, position[0] - len(lines)), "p50_ms": pick(0.5),
             "p90_ms": pick(0.9), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
+
+
+def run_constant_rate(port: int, requests_file: Path, seconds: int, rate: float,
+                      clients: int = 16) -> dict:
+    """Open loop: request n is due at start + n / rate, whatever became of the others, and
+    its latency counts from when it was due (so a stall shows in full, not hidden by the
+    generator waiting for it)."""
+    lines = [line.rstrip("\n").split("\t", 1) for line in requests_file.open()]
+    total = min(len(lines), int(seconds * rate))
+    lock, position, latencies, results = threading.Lock(), [0], [], {"ok": 0, "non_200": 0,
+                                                                     "errors": 0}
+    start = time.perf_counter() + 0.5
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            with lock:
+                n = position[0]
+                position[0] += 1
+            if n >= total:
+                return
+            due = start + n / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            path, body = lines[n]
+            try:
+                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
+                response = connection.getresponse()
+                response.read()
+            except OSError:
+                results["errors"] += 1
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            latencies.append(time.perf_counter() - due)
+            results["ok" if response.status == 200 else "non_200"] += 1
+
+    workers = [threading.Thread(target=client) for _ in range(clients)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    ms = sorted(x * 1000 for x in latencies)
+    pick = (lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]) if ms else (lambda q: 0.0)
+    return {"rate": rate, "requests": len(ms), **results, "wrapped": 0,
+            "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
 
 
 def drive(port: int, requests_file: Path, args) -> dict:
@@ -356,13 +405,16 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", choices=("all", "sweep"), default="all",
                         help="sweep: time only the SLA sweep")
     parser.add_argument("--seconds", type=int, default=15, help="load time per server")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="echo, durable echo and GridDesk in turn, this many times")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=2,
                         help="2: one per sync gunicorn worker; more only queue")
     parser.add_argument("--web-workers", type=int, default=2, help="like WEB_CONCURRENCY")
     parser.add_argument("--delivery-workers", type=int, default=2,
                         help="like make run's DELIVERY_WORKERS")
-    parser.add_argument("--messages", type=int, default=60_000, help="distinct messages made")
+    parser.add_argument("--messages", type=int, default=30_000,
+                        help="distinct messages made for each GridDesk run")
     parser.add_argument("--sweep-tickets", type=int, default=100_000)
     parser.add_argument("--sweep-breached", type=int, default=1_000)
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
@@ -387,42 +439,50 @@ def main() -> None:
             print(json.dumps({**sweep, "load_average": os.getloadavg()}))
             return
 
-        requests_file = folder / "requests.txt"
-        openids = write_requests(requests_file, args.messages)
+        # One file of fresh messages per GridDesk run (each message a new complaint from a
+        # new resident), and one for the half-load run; the floors reuse the first.
+        files, openids = [], []
+        for n in range(args.rounds + 1):
+            files.append(folder / f"requests{n}.txt")
+            openids += write_requests(files[-1], args.messages, first=n * args.messages)
         prepare(url, openids)
         env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "QUEUE_NAME": "griddesk-bench",
                "SECRET_KEY": "bench", "GRIDDESK_INSTANCE": str(folder),
+               # pre-signed traffic is replayed for minutes: no timestamp window
+               "WECHAT_TIMESTAMP_TOLERANCE_SECONDS": "0",
                "PATH": f"{BIN}:{os.environ['PATH']}"}
 
-        echo_port = free_port()
-        echo = gunicorn(processes, "echo", "bench.echo:app", echo_port, env, args.web_workers)
-        echo_run = drive(echo_port, requests_file, args)
-        processes.stop(echo)
-        log("echo:", json.dumps(echo_run))
-
+        ports = {name: free_port() for name in ("echo", "durable", "griddesk")}
+        gunicorn(processes, "echo", "bench.echo:create_app()", ports["echo"], env,
+                 args.web_workers)
+        gunicorn(processes, "durable", "bench.echo:create_app(durable=True)",
+                 ports["durable"], env, args.web_workers)
         workers = [processes.start(f"worker{n}", [str(BIN / "griddesk"), "worker"], env)
                    for n in range(args.delivery_workers)]
-        web_port = free_port()
-        web = gunicorn(processes, "griddesk", "bot:create_app()", web_port, env,
-                       args.web_workers)
-        web_run = drive(web_port, requests_file, args)
-        log("griddesk:", json.dumps(web_run))
-        processes.stop(web)
+        gunicorn(processes, "griddesk", "bot:create_app()", ports["griddesk"], env,
+                 args.web_workers)
 
-        def drained():
-            from sqlalchemy import create_engine, text
-            engine = create_engine(url)
-            with engine.connect() as connection:
-                left = connection.execute(text(
-                    "SELECT count(*) FROM outbox WHERE status != 'sent'")).scalar()
-            engine.dispose()
-            return left == 0
+        runs = {name: [] for name in ports}
+        for n in range(args.rounds):  # alternating, so a busy spell slows all three alike
+            for name in ports:
+                run = drive(ports[name], files[n if name == "griddesk" else 0], args)
+                log(f"round {n + 1} {name}:", json.dumps(run))
+                runs[name].append(run)
+                if name == "griddesk":
+                    wait_for(lambda: drained(url), 120)  # deliveries done before the next
+        best = {name: max(found, key=lambda run: run["rps"]) for name, found in runs.items()}
+        half = run_constant_rate(ports["griddesk"], files[-1], args.seconds,
+                                 best["griddesk"]["rps"] / 2)
+        log("griddesk at half its saturation rate:", json.dumps(half))
+
         drain_started = time.monotonic()
-        wait_for(drained, 120)
+        wait_for(lambda: drained(url), 120)
         drain_s = time.monotonic() - drain_started
         for worker in workers:
             processes.stop(worker)
-        counts = tally(url, web_run)
+        answered = sum(run["ok"] for run in runs["griddesk"]) + half["ok"]
+        counts = tally(url, {"ok": answered, "wrapped": sum(
+            run["wrapped"] for run in runs["griddesk"])})
         log("tally:", json.dumps({**counts, "drain_after_load_s": round(drain_s, 1)}))
 
         rate = classify_rate()
@@ -433,17 +493,34 @@ def main() -> None:
         if not args.keep:
             drop()
 
+    echo, durable, web = best["echo"], best["durable"], best["griddesk"]
     result = {
-        "echo_rps": round(echo_run["rps"], 1), "griddesk_rps": round(web_run["rps"], 1),
-        "ratio": round(web_run["rps"] / echo_run["rps"], 3),
-        "p50_ms": round(web_run["p50_ms"], 2), "p99_ms": round(web_run["p99_ms"], 2),
+        "echo_rps": round(echo["rps"], 1), "durable_rps": round(durable["rps"], 1),
+        "griddesk_rps": round(web["rps"], 1),
+        "ratio_to_durable": round(web["rps"] / durable["rps"], 3),
+        "ratio": round(web["rps"] / echo["rps"], 3),
+        "p50_ms": round(web["p50_ms"], 2), "p99_ms": round(web["p99_ms"], 2),
+        "p99_ms_half_load": round(half["p99_ms"], 2), "half_load_rps": round(half["rate"], 1),
         "notify_p95_ms": round(counts["notify_p95_ms"] or -1, 1),
         "classify_per_s": round(rate), "tickets": counts["tickets"],
         "lost": counts["lost"], "doubled": counts["doubled"],
-        "sweep_100k_s": sweep["sweep_s"], "echo_p99_ms": round(echo_run["p99_ms"], 2),
-        "connections": args.connections, "generator": web_run["generator"],
+        "sweep_100k_s": sweep["sweep_s"], "echo_p99_ms": round(echo["p99_ms"], 2),
+        "durable_p99_ms": round(durable["p99_ms"], 2),
+        "rounds": args.rounds, "connections": args.connections,
+        "generator": web["generator"], "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(result, ensure_ascii=False))
+
+
+def drained(url: str) -> bool:
+    """Every owed message delivered."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        left = connection.execute(text("SELECT count(*) FROM outbox WHERE status != 'sent'"))
+        left = left.scalar()
+    engine.dispose()
+    return left == 0
 
 
 if __name__ == "__main__":
