@@ -17,7 +17,9 @@
 
 The last line printed is one JSON object. `python -m bench console` times the agent console
 at 1,000,000 tickets instead (bench/console.py); `python -m bench sweep` times only the SLA
-sweep (same database, Redis and data as step 3).
+sweep (same database, Redis and data as step 3); `python -m bench scale` runs two "machines"
+(a gunicorn and its delivery workers each, as separate process groups) against one
+PostgreSQL and one Redis, each alone and then both at once, and counts lost and doubled.
 """
 from __future__ import annotations
 
@@ -402,8 +404,8 @@ def sweep_timing(url: str, redis_url: str, open_tickets: int, breached: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", nargs="?", choices=("all", "sweep"), default="all",
-                        help="sweep: time only the SLA sweep")
+    parser.add_argument("mode", nargs="?", choices=("all", "sweep", "scale"), default="all",
+                        help="sweep: time only the SLA sweep; scale: two machines' worth")
     parser.add_argument("--seconds", type=int, default=15, help="load time per server")
     parser.add_argument("--rounds", type=int, default=2,
                         help="echo, durable echo and GridDesk in turn, this many times")
@@ -437,6 +439,9 @@ def main() -> None:
             prepare(url, [])
             sweep = sweep_timing(url, redis_url, args.sweep_tickets, args.sweep_breached)
             print(json.dumps({**sweep, "load_average": os.getloadavg()}))
+            return
+        if args.mode == "scale":
+            print(json.dumps(scale_out(processes, folder, url, redis_url, args)))
             return
 
         # One file of fresh messages per GridDesk run (each message a new complaint from a
@@ -510,6 +515,51 @@ def main() -> None:
         "generator": web["generator"], "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(result, ensure_ascii=False))
+
+
+def scale_out(processes: Processes, folder: Path, url: str, redis_url: str, args) -> dict:
+    """Two "machines" (each a gunicorn and its delivery workers, as separate process groups
+    with their own settings) against one database and one Redis: each alone, then both at
+    once with their own load; nothing may be lost or doubled between them."""
+    files, openids = [], []
+    for n in range(4):  # A alone, B alone, A and B together
+        files.append(folder / f"requests{n}.txt")
+        openids += write_requests(files[-1], args.messages, first=n * args.messages)
+    prepare(url, openids)
+    ports = {}
+    for machine in ("a", "b"):
+        env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "QUEUE_NAME": "griddesk-bench",
+               "SECRET_KEY": "bench", "GRIDDESK_INSTANCE": str(folder / machine),
+               "WECHAT_TIMESTAMP_TOLERANCE_SECONDS": "0", "PATH": f"{BIN}:{os.environ['PATH']}"}
+        for n in range(args.delivery_workers):
+            processes.start(f"{machine}-worker{n}", [str(BIN / "griddesk"), "worker"], env)
+        ports[machine] = free_port()
+        gunicorn(processes, f"{machine}-web", "bot:create_app()", ports[machine], env,
+                 args.web_workers)
+    alone = {}
+    for n, machine in enumerate(("a", "b")):
+        alone[machine] = drive(ports[machine], files[n], args)
+        log(f"{machine} alone:", json.dumps(alone[machine]))
+        wait_for(lambda: drained(url), 120)
+    together = {}
+    threads = [threading.Thread(target=lambda m, f: together.__setitem__(
+        m, drive(ports[m], f, args)), args=(machine, files[2 + n]))
+        for n, machine in enumerate(("a", "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log("together:", json.dumps(together))
+    wait_for(lambda: drained(url), 120)
+    answered = sum(run["ok"] for run in (*alone.values(), *together.values()))
+    counts = tally(url, {"ok": answered, "wrapped": 0})
+    return {"a_alone_rps": round(alone["a"]["rps"], 1), "b_alone_rps": round(alone["b"]["rps"], 1),
+            "together_rps": round(together["a"]["rps"] + together["b"]["rps"], 1),
+            "together_a_rps": round(together["a"]["rps"], 1),
+            "together_b_rps": round(together["b"]["rps"], 1),
+            "tickets": counts["tickets"], "lost": counts["lost"], "doubled": counts["doubled"],
+            "notify_p95_ms": counts["notify_p95_ms"], "cores": os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def drained(url: str) -> bool:
