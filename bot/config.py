@@ -14,6 +14,9 @@ DEMO_TOKEN = "griddesk"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
 EMBEDDED_REDIS_PORT = 6479
+# Settings where an empty value means "none" rather than "the default": an account set up
+# without an EncodingAESKey runs in plain mode (WECHAT_ENCODING_AES_KEY=).
+EMPTY_IS_A_VALUE = {"wechat_encoding_aes_key"}
 
 
 def instance_dir() -> Path:
@@ -32,9 +35,10 @@ def _secret_key() -> str:
 @dataclass(frozen=True)
 class Settings:
     wechat_token: str = DEMO_TOKEN
-    wechat_encoding_aes_key: str = DEMO_AES_KEY
+    wechat_encoding_aes_key: str = DEMO_AES_KEY  # set to empty: plain mode (no key)
     wechat_app_id: str = DEMO_APP_ID
     wechat_app_secret: str = ""
+    wechat_timestamp_tolerance_seconds: int = 300  # 0: not checked (replaying traffic)
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
     wechat_template_progress: str = ""
@@ -66,7 +70,8 @@ class Settings:
         values = {}
         for f in fields(cls):
             raw = os.environ.get(f.name.upper())
-            if raw is not None and raw != "" and f.name != "extra":
+            if raw is not None and (raw != "" or f.name in EMPTY_IS_A_VALUE) and \
+                    f.name != "extra":
                 values[f.name] = int(raw) if f.type == "int" else raw
         values.update(overrides)
         settings = cls(**values)

@@ -38,3 +38,25 @@ def test_database_errors_do_not_carry_the_values(svc):
         assert "13812345678" not in str(error)
     else:
         raise AssertionError("the query should have failed")
+
+
+def test_signatures_nonces_and_api_keys_never_reach_a_log_line():
+    from bot.logs import redact
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        init_logging()
+        logging.getLogger("griddesk.test").warning(
+            "GET %s", "/wechat?signature=0123abcd&timestamp=1700000000&nonce=98765"
+                      "&msg_signature=fedc4321&encrypt_type=aes")
+        logging.getLogger("griddesk.test").warning("GET /open311/v2/requests.json?api_key=k-S3CR3T")
+    finally:
+        root.removeHandler(handler)
+    written = stream.getvalue()
+    for secret in ("0123abcd", "98765", "fedc4321", "k-S3CR3T", "1700000000"):
+        assert secret not in written
+    assert "encrypt_type=aes" in written and "/open311/v2/requests.json" in written
+    assert redact('"POST /wechat?nonce=1&signature=ab HTTP/1.1"') == (
+        '"POST /wechat?nonce=[redacted]&signature=[redacted] HTTP/1.1"')
