@@ -49,7 +49,7 @@ class Settings:
     queue_name: str = "griddesk"
     poster_font: str = ""  # a CJK font file for grid posters; empty: an installed one
     locate_nearest_meters: int = 3000  # a point outside every grid: nearest centre within
-    open311_read_needs_key: int = 0  # 1: Open311 GETs need an api_key too
+    open311_read_needs_key: int = 1  # 0: Open311 GETs without an api_key, masked
     sla_accept_minutes: int = 15
     sla_reply_minutes: int = 30
     sla_resolve_hours: int = 24

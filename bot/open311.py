@@ -26,6 +26,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from bot.masking import mask_text, round_coordinate, xml_safe
 from bot.services import services
 from store import apikeys
 from store.locate import Located, locate
@@ -38,7 +39,10 @@ CLOSED = ("resolved", "closed", "cancelled")
 CLOSING_ACTIONS = {"resolved", "closed", "cancelled", "rated"}
 KIND_ORDER = ("complaint", "consultation", "help", "suggestion", "praise", "other")
 DEFAULT_WINDOW = timedelta(days=90)
-MAX_RESULTS = 1000
+MAX_RESULTS = 1000  # ticket numbers asked for at once
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 200  # results per page: a response stays a few hundred KB
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1,
+                                                                      tzinfo=timezone.utc)
 MAX_DESCRIPTION = 4000
 ACTION_NAMES = {"created": "已受理", "assigned": "已分派网格员", "accepted": "已接单",
                 "replied": "已回复", "resolved": "已办结", "closed": "已关闭",
@@ -100,7 +104,9 @@ def w3c(moment: datetime | None) -> str | None:
     return moment.astimezone(CHINA).isoformat(timespec="seconds") if moment else None
 
 
-def as_request(ticket: Ticket) -> dict:
+def as_request(ticket: Ticket, full: bool = False) -> dict:
+    """A ticket as a service request; without a key (`full` false) personal data is masked."""
+    show = (lambda text: text) if full else mask_text
     events = [e for e in ticket.events if e.public]
     notes = next((e.body for e in reversed(events) if e.actor == "staff" and e.body), None)
     if ticket.building is not None:
@@ -115,20 +121,20 @@ def as_request(ticket: Ticket) -> dict:
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in CLOSED else "open",
         "status_notes": STATUS_NAMES.get(ticket.status, ticket.status)
-        + (f"：{notes}" if notes else ""),
+        + (f"：{show(notes)}" if notes else ""),
         "service_name": f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}",
         "service_code": service_code(ticket.kind, ticket.category),
-        "description": ticket.description,
+        "description": show(ticket.description),
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),
         "updated_datetime": w3c(max([ticket.created_at, *(e.at for e in ticket.events)])),
         "expected_datetime": w3c(ticket.resolve_by),
-        "address": ticket.address or (ticket.grid.name if ticket.grid else None),
+        "address": show(ticket.address) or (ticket.grid.name if ticket.grid else None),
         "address_id": address_id,
         "zipcode": None,
-        "lat": ticket.lat,
-        "long": ticket.lng,
+        "lat": ticket.lat if full else round_coordinate(ticket.lat),
+        "long": ticket.lng if full else round_coordinate(ticket.lng),
         "media_url": None,
     }
 
@@ -144,7 +150,7 @@ def _xml(value, tag: str) -> str:
         return f"<{tag}/>"
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
+    return f"<{tag}>{escape(xml_safe(str(value)))}</{tag}>"
 
 
 def render(data, fmt: str, root: str, status: int = 200) -> Response:
@@ -199,19 +205,37 @@ def _date(values: dict, name: str) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA)
     try:
-        return moment.astimezone(timezone.utc)
+        moment = moment.astimezone(timezone.utc)
     except (OverflowError, ValueError):
-        raise ApiError(400, f"{name} {text!r} is out of range") from None
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise ApiError(400, f"{name} {text!r} is out of range (1970 to 2100)")
+    return moment
 
 
 def _list(values: dict, name: str) -> list[str]:
     return [item.strip() for item in values.get(name, "").split(",") if item.strip()]
 
 
-def _needs_key_for_reading(session, values) -> None:
-    if services().settings.open311_read_needs_key and apikeys.check(
-            session, values.get("api_key"), services().now()) is None:
+def _reader_has_key(session, values) -> bool:
+    """A valid api_key reads everything; without one, reads are refused (the default,
+    OPEN311_READ_NEEDS_KEY=1) or, when an operator opened them, masked."""
+    keyed = bool(values.get("api_key")) and apikeys.check(
+        session, values.get("api_key"), services().now()) is not None
+    if not keyed and services().settings.open311_read_needs_key:
         raise ApiError(403, "api_key missing or not valid")
+    return keyed
+
+
+def _page(values: dict):
+    """(limit, offset) from page (from 1) and page_size (at most MAX_PAGE_SIZE)."""
+    numbers = {}
+    for name, default, most in (("page", 1, 100_000), ("page_size", PAGE_SIZE, MAX_PAGE_SIZE)):
+        text = values.get(name, "").strip() or str(default)
+        if not text.isdigit() or not 1 <= int(text) <= most:
+            raise ApiError(400, f"{name} {text[:20]!r} is not a number from 1 to {most}")
+        numbers[name] = int(text)
+    return numbers["page_size"], (numbers["page"] - 1) * numbers["page_size"]
 
 
 def _with_everything(query):
@@ -240,7 +264,8 @@ def services_list(fmt: str):
 def requests_list(fmt: str):
     fmt, values = _format(fmt), _args()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
+        full = _reader_has_key(session, values)
+        limit, offset = _page(values)
         query = _with_everything(select(Ticket))
         numbers = _list(values, "service_request_id")
         if numbers:
@@ -269,8 +294,8 @@ def requests_list(fmt: str):
             elif set(statuses) == {"closed"}:
                 query = query.where(Ticket.status.in_(CLOSED))
         tickets = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-                                  .limit(MAX_RESULTS)).all()
-        data = [as_request(ticket) for ticket in tickets]
+                                  .limit(limit).offset(offset)).all()
+        data = [as_request(ticket, full) for ticket in tickets]
     return render(data, fmt, "service_requests")
 
 
@@ -278,12 +303,12 @@ def requests_list(fmt: str):
 def request_one(number: str, fmt: str):
     fmt, values = _format(fmt), _args()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
+        full = _reader_has_key(session, values)
         ticket = session.scalar(_with_everything(select(Ticket))
                                 .where(Ticket.number == number))
         if ticket is None:
             raise ApiError(404, f"service request {number} not found")
-        data = [as_request(ticket)]
+        data = [as_request(ticket, full)]
     return render(data, fmt, "service_requests")
 
 
@@ -291,22 +316,26 @@ def request_one(number: str, fmt: str):
 def updates(fmt: str):
     fmt, values = _format(fmt), _args()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
+        full = _reader_has_key(session, values)
+        limit, offset = _page(values)
         start, end = _date(values, "start_date"), _date(values, "end_date")
         if start and end and start > end:
             raise ApiError(400, "start_date is after end_date")
         if start is None:
             start = (end or services().now()) - timedelta(days=1)
+        # Residents' own words are never an update: only staff and system steps are.
         query = (select(TicketEvent, Ticket.number).join(Ticket)
-                 .where(TicketEvent.public.is_(True), TicketEvent.at >= start))
+                 .where(TicketEvent.public.is_(True), TicketEvent.actor != "resident",
+                        TicketEvent.at >= start))
         if end:
             query = query.where(TicketEvent.at <= end)
         rows = session.execute(query.order_by(TicketEvent.at, TicketEvent.id)
-                               .limit(MAX_RESULTS)).all()
+                               .limit(limit).offset(offset)).all()
+        show = (lambda text: text) if full else mask_text
         data = [{"update_id": str(event.id), "service_request_id": number,
                  "status": "closed" if event.action in CLOSING_ACTIONS else "open",
                  "updated_datetime": w3c(event.at),
-                 "description": event.body if event.actor == "staff" and event.body
+                 "description": show(event.body) if event.actor == "staff" and event.body
                  else ACTION_NAMES.get(event.action, event.action),
                  "media_url": None}
                 for event, number in rows]
