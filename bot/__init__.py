@@ -16,7 +16,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                       **settings.extra)
     init_logging()
 
-    from bot import console, health, registry_views, services, webhook
+    from bot import console, health, proxies, registry_views, services, webhook
+    proxies.init_app(app, settings.trusted_proxies)
     services.init_app(app, settings)
     webhook.init_app(app)
     health.init_app(app)

@@ -62,6 +62,7 @@ class Settings:
     console_session_hours: int = 12
     console_idle_minutes: int = 120
     secure_cookies: int = 0  # 1 behind HTTPS: console cookies are sent over HTTPS only
+    trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For is believed
     simulator: str = "auto"  # auto: on with the local transport (the demo), off with WeChat
     extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
 
