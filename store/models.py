@@ -399,3 +399,11 @@ class Photo(Base):
     error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     stored_at: Mapped[datetime | None]
+
+
+class BindFailure(Base):
+    """A wrong 绑定 code from a WeChat user: a few an hour per sender, then no more tries."""
+    __tablename__ = "bind_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -86,7 +86,7 @@ def test_staff_are_created_and_bound_to_wechat(client, demo, svc, app):
     [staff] = rows(svc, Staff, Staff.username == "worker99")
     page = client.post(f"/console/staff/{staff.id}", data={"do": "bind"},
                        follow_redirects=True).get_data(as_text=True)
-    code = re.search(r"绑定码：(\d{6})", page).group(1)
+    code = re.search(r"绑定码：(\d{10})", page).group(1)
     assert "钱多" in Chat(client, "o_new_worker").send(f"绑定 {code}")
     assert rows(svc, Staff, Staff.username == "worker99")[0].openid == "o_new_worker"
     tree = client.get("/console/areas").get_data(as_text=True)

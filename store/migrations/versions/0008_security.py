@@ -1,5 +1,5 @@
-"""security: per-person session versions, forced password changes, binding-code failures,
-and residents' photos stored in the database
+"""security: per-person session versions, forced password changes, binding-code failures
+(per code and per sender), and residents' photos stored in the database
 
 Revision ID: 0008
 Revises: 0005
@@ -42,9 +42,20 @@ def upgrade():
     with op.batch_alter_table('photo', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_photo_inbound_id'), ['inbound_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_ticket_id'), ['ticket_id'], unique=False)
+    op.create_table('bind_failure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('openid', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('bind_failure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bind_failure_openid'), ['openid'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('bind_failure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bind_failure_openid'))
+    op.drop_table('bind_failure')
     with op.batch_alter_table('photo', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_photo_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_photo_inbound_id'))
