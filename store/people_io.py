@@ -3,7 +3,6 @@
 See store/areas_io.py for the rules every import follows."""
 from __future__ import annotations
 
-import csv
 import re
 from typing import IO
 
@@ -26,6 +25,7 @@ from store.import_rows import (
     parse_int,
     parse_point,
 )
+from store import csvfile
 from store.models import STAFF_ROLES, Area, Building, BuildingUnit, Staff
 
 # --- buildings and units -------------------------------------------------------------------
@@ -130,7 +130,7 @@ def import_buildings(session: Session, stream: IO[str],
 
 
 def export_buildings(session: Session, stream: IO[str], under: str | None = None) -> int:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(BUILDING_COLUMNS)
     counts = dict(session.execute(select(BuildingUnit.building_id, func.count())
                                   .group_by(BuildingUnit.building_id)).all())
@@ -230,7 +230,7 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
 
 
 def export_staff(session: Session, stream: IO[str], under: str | None = None) -> int:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(STAFF_COLUMNS)
     query = (select(Staff.username, Staff.name, Staff.role, Area.code, Staff.phone,
                     Staff.department, Staff.active)
