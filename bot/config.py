@@ -23,12 +23,26 @@ def instance_dir() -> Path:
     return Path(os.environ.get("GRIDDESK_INSTANCE", Path.cwd() / "instance")).resolve()
 
 
+def private_instance_dir() -> Path:
+    """instance/ holds the secret key, the SQLite file and Redis's: its owner's only (0700)."""
+    folder = instance_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def _secret_key() -> str:
-    """A stable key for local runs: kept in instance/ so sessions survive a restart."""
-    path = instance_dir() / "secret_key"
+    """A stable key for local runs: kept in instance/ so sessions survive a restart.
+
+    Created 0600 (and an older, looser file tightened): whoever reads it can forge any
+    console session, an admin's included.
+    """
+    path = private_instance_dir() / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -78,7 +92,7 @@ class Settings:
         settings = cls(**values)
         defaults = {}
         if not settings.database_url:
-            defaults["database_url"] = f"sqlite:///{instance_dir() / 'griddesk.db'}"
+            defaults["database_url"] = f"sqlite:///{private_instance_dir() / 'griddesk.db'}"
         if not settings.redis_url:
             defaults["redis_url"] = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
         if not settings.secret_key:
