@@ -42,9 +42,12 @@ def scoped_ticket(session, number: str, staff: Staff) -> Ticket:
 
 
 def area_ids_in_scope(session, staff: Staff) -> list[int] | None:
-    """The areas a staff member sees; None means all of them."""
-    if staff.role in scope.SEES_EVERYTHING or staff.role == "department":
+    """The areas a staff member sees; None means all of them. A department sees no area:
+    only the tickets transferred to it (no grids, staff lists, QR codes or posters)."""
+    if staff.role in scope.SEES_EVERYTHING:
         return None
+    if staff.role == "department":
+        return []
     return scope.area_ids_under(session, staff.area_id)
 
 
