@@ -89,7 +89,7 @@ def simulator_enabled() -> bool:
 
 def init_app(app: Flask) -> None:
     from bot.console import (auth, command, dashboard, deliveries, inbox,  # noqa: F401
-                             simulator, staff, ticket)
+                             photos, simulator, staff, ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS
     # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;
