@@ -251,3 +251,22 @@ def test_messages_wechat_gave_up_on_are_shown_and_can_be_sent_again(client, chat
     client.post("/console/logout")
     login(client, "worker01")
     assert client.get("/console/deliveries").status_code == 403
+
+
+def test_deactivation_by_import_ends_sessions_that_reactivation_does_not_revive(app, demo,
+                                                                                 svc):
+    import io
+
+    from store import people_io
+    worker = app.test_client()
+    login(worker, "worker03")
+
+    def import_active(flag):
+        with svc.db.transaction() as session:
+            people_io.import_staff(session, io.StringIO(
+                f"username,name,role,area_code,active\nworker03,李娜,grid_worker,"
+                f"330199001001003,{flag}\n"))
+    import_active("no")
+    assert worker.get("/console/").status_code == 302
+    import_active("yes")
+    assert worker.get("/console/").status_code == 302  # the old cookie stays dead
