@@ -17,9 +17,8 @@ Errors are the spec's list: [{"code": 400, "description": "..."}] with 400, 403 
 from __future__ import annotations
 
 import functools
-import math
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -27,6 +26,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.masking import mask_text, round_coordinate, xml_safe
+from bot.open311_params import (MAX_DESCRIPTION, ApiError, coordinate, date, listed, page,
+                                 values_of)
 from bot.services import services
 from store import apikeys
 from store.locate import Located, locate
@@ -40,21 +41,10 @@ CLOSING_ACTIONS = {"resolved", "closed", "cancelled", "rated"}
 KIND_ORDER = ("complaint", "consultation", "help", "suggestion", "praise", "other")
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000  # ticket numbers asked for at once
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 200  # results per page: a response stays a few hundred KB
-EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1,
-                                                                      tzinfo=timezone.utc)
-MAX_DESCRIPTION = 4000
 ACTION_NAMES = {"created": "已受理", "assigned": "已分派网格员", "accepted": "已接单",
                 "replied": "已回复", "resolved": "已办结", "closed": "已关闭",
                 "reopened": "重新办理", "cancelled": "已取消", "escalated": "已上报",
                 "rated": "已评价"}
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str):
-        super().__init__(description)
-        self.code = code
-        self.description = description
 
 
 # --- the service list ----------------------------------------------------------------------
@@ -177,46 +167,6 @@ def api_error(error: ApiError):
 
 # --- reading -------------------------------------------------------------------------------
 
-def _args():
-    """Query parameters, and for a POST the form or JSON body on top."""
-    values = dict(request.args.items())
-    if request.method == "POST":
-        body = request.get_json(silent=True) if request.is_json else None
-        if isinstance(body, dict):
-            values.update({k: "" if v is None else str(v) for k, v in body.items()})
-        else:
-            values.update(request.form.items())
-    return values
-
-
-def _date(values: dict, name: str) -> datetime | None:
-    text = values.get(name, "").strip()
-    if not text:
-        return None
-    # An unencoded "+08:00" in a query string arrives as " 08:00"; RFC 3339 allows t and z.
-    normal = text.upper().replace("Z", "+00:00")
-    if normal.count(" ") == 1 and len(normal) > 10:
-        normal = normal.replace(" ", "+")
-    try:
-        moment = datetime.fromisoformat(normal)
-    except ValueError:
-        raise ApiError(400, f"{name} {text!r} is not a W3C date-time such as "
-                            "2026-11-23T08:00:00+08:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA)
-    try:
-        moment = moment.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        moment = None
-    if moment is None or not EARLIEST <= moment <= LATEST:
-        raise ApiError(400, f"{name} {text!r} is out of range (1970 to 2100)")
-    return moment
-
-
-def _list(values: dict, name: str) -> list[str]:
-    return [item.strip() for item in values.get(name, "").split(",") if item.strip()]
-
-
 def _reader_has_key(session, values) -> bool:
     """A valid api_key reads everything; without one, reads are refused (the default,
     OPEN311_READ_NEEDS_KEY=1) or, when an operator opened them, masked."""
@@ -225,17 +175,6 @@ def _reader_has_key(session, values) -> bool:
     if not keyed and services().settings.open311_read_needs_key:
         raise ApiError(403, "api_key missing or not valid")
     return keyed
-
-
-def _page(values: dict):
-    """(limit, offset) from page (from 1) and page_size (at most MAX_PAGE_SIZE)."""
-    numbers = {}
-    for name, default, most in (("page", 1, 100_000), ("page_size", PAGE_SIZE, MAX_PAGE_SIZE)):
-        text = values.get(name, "").strip() or str(default)
-        if not text.isdigit() or not 1 <= int(text) <= most:
-            raise ApiError(400, f"{name} {text[:20]!r} is not a number from 1 to {most}")
-        numbers[name] = int(text)
-    return numbers["page_size"], (numbers["page"] - 1) * numbers["page_size"]
 
 
 def _with_everything(query):
@@ -262,21 +201,21 @@ def services_list(fmt: str):
 
 @bp.get("/requests.<fmt>")
 def requests_list(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
         full = _reader_has_key(session, values)
-        limit, offset = _page(values)
+        limit, offset = page(values)
         query = _with_everything(select(Ticket))
-        numbers = _list(values, "service_request_id")
+        numbers = listed(values, "service_request_id")
         if numbers:
             query = query.where(Ticket.number.in_(numbers[:MAX_RESULTS]))
         else:
-            codes = _list(values, "service_code")
+            codes = listed(values, "service_code")
             if codes:
                 pairs = [code.partition(":") for code in codes]
                 query = query.where(or_(*(and_(Ticket.kind == kind, Ticket.category == cat)
                                           for kind, _, cat in pairs)))
-            start, end = _date(values, "start_date"), _date(values, "end_date")
+            start, end = date(values, "start_date"), date(values, "end_date")
             if start and end and start > end:
                 raise ApiError(400, "start_date is after end_date")
             if start is None and end is None:
@@ -285,7 +224,7 @@ def requests_list(fmt: str):
                 query = query.where(Ticket.created_at >= start)
             if end:
                 query = query.where(Ticket.created_at <= end)
-            statuses = _list(values, "status")
+            statuses = listed(values, "status")
             wrong = [s for s in statuses if s not in ("open", "closed")]
             if wrong:
                 raise ApiError(400, f"status {wrong[0]!r} is not open or closed")
@@ -301,7 +240,7 @@ def requests_list(fmt: str):
 
 @bp.get("/requests/<number>.<fmt>")
 def request_one(number: str, fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
         full = _reader_has_key(session, values)
         ticket = session.scalar(_with_everything(select(Ticket))
@@ -314,11 +253,11 @@ def request_one(number: str, fmt: str):
 
 @bp.get("/servicerequestupdates.<fmt>")
 def updates(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
         full = _reader_has_key(session, values)
-        limit, offset = _page(values)
-        start, end = _date(values, "start_date"), _date(values, "end_date")
+        limit, offset = page(values)
+        start, end = date(values, "start_date"), date(values, "end_date")
         if start and end and start > end:
             raise ApiError(400, "start_date is after end_date")
         if start is None:
@@ -344,19 +283,6 @@ def updates(fmt: str):
 
 # --- filing --------------------------------------------------------------------------------
 
-def _float(values: dict, name: str, limit: float) -> float | None:
-    text = values.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ApiError(400, f"{name} {text!r} is not a number") from None
-    if not math.isfinite(value) or abs(value) > limit:
-        raise ApiError(400, f"{name} {text!r} is out of range") from None
-    return value
-
-
 def _by_address_id(session, address_id: str) -> Located:
     """A grid (15 digits), building (18) or unit (20) code."""
     unit = session.scalar(select(BuildingUnit).where(BuildingUnit.code == address_id))
@@ -372,7 +298,7 @@ def _by_address_id(session, address_id: str) -> Located:
 
 @bp.post("/requests.<fmt>")
 def file_request(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     svc = services()
     now = svc.now()
     with svc.changing() as session:
@@ -383,7 +309,7 @@ def file_request(fmt: str):
         if not code:
             raise ApiError(400, "service_code is required")
         triage = triage_for(code)
-        lat, lng = _float(values, "lat", 90), _float(values, "long", 180)
+        lat, lng = coordinate(values, "lat", 90), coordinate(values, "long", 180)
         if (lat is None) != (lng is None):
             raise ApiError(400, "give both lat and long, or neither")
         address_id = values.get("address_id", "").strip()
