@@ -9,6 +9,9 @@
     GET  /open311/v2/servicerequestupdates.{json,xml}    start_date, end_date
     GET  /open311/v2/openapi.json                        the OpenAPI document of all of these
 
+Reads need an api_key unless OPEN311_READ_NEEDS_KEY=0; without one they are masked
+(bot.masking). Lists are paged (page, page_size).
+
 A service request is a ticket; its id is the ticket number. A POST opens the ticket through
 store.tickets.open_ticket, located by address_id (a grid, building or unit code), lat/long
 or address_string (store.locate), in one transaction with its timeline and outbox rows.
