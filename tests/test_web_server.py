@@ -1,5 +1,5 @@
-"""The web server as `make run` starts it (gunicorn with bot.gunicorn_config): slow clients
-cannot starve it, and its access log keeps no secrets."""
+"""The web server as `make run` starts it (the Procfile's web line, through honcho): slow
+clients cannot starve it."""
 import os
 import signal
 import socket
@@ -21,15 +21,19 @@ SLOW_CLIENTS = 8
 
 @pytest.fixture
 def web(app, settings, tmp_path):
-    """gunicorn on a free port with the Procfile's settings (two processes, as by default)."""
+    """The Procfile's web process alone on a free port (two gunicorn processes, as by
+    default)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
-           "QUEUE_NAME": settings.queue_name, "SECRET_KEY": "x", "PORT": str(port),
-           "GRIDDESK_INSTANCE": str(tmp_path)}
+           "QUEUE_NAME": settings.queue_name, "SECRET_KEY": "x",
+           "GRIDDESK_INSTANCE": str(tmp_path), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    procfile = tmp_path / "Procfile"
+    procfile.write_text((ROOT / "Procfile").read_text().replace(".venv/bin/", f"{BIN}/"))
     output: list[str] = []
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--config", "python:bot.gunicorn_config",
-                               "bot:create_app()"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen([str(BIN / "honcho"), "-f", str(procfile), "-d", str(ROOT),
+                               "start", "--port", str(port), "web"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)
     reader = threading.Thread(target=lambda: output.extend(
         line.decode(errors="replace") for line in server.stdout), daemon=True)
     reader.start()

@@ -1,4 +1,5 @@
-"""gunicorn's settings for `make run` (Procfile: `gunicorn --config python:bot.gunicorn_config`).
+"""gunicorn settings for `make run` (the Procfile's web line: `--config python:bot.gunicorn_conf`;
+its --bind, --workers and --access-logfile come from the Procfile).
 
 Threads (gthread): a connection that trickles its headers holds one thread, not a whole
 worker process, so a few slow clients cannot starve the web server as they starve sync
@@ -14,12 +15,9 @@ from gunicorn.glogging import Logger
 
 from bot.logs import redact
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "16"))
-accesslog = "-"
-logger_class = "bot.gunicorn_config.RedactingLogger"
+logger_class = "bot.gunicorn_conf.RedactingLogger"
 
 
 class RedactingLogger(Logger):
