@@ -33,7 +33,7 @@ run: demo fonts
 	@echo "GridDesk 网格服务台 on http://127.0.0.1:$${PORT:-8000}"
 	@echo "  console:  http://127.0.0.1:$${PORT:-8000}/console/  (admin / griddesk)"
 	@echo "  WeChat callback: /wechat  Token=$${WECHAT_TOKEN:-griddesk}" \
-	      "EncodingAESKey=$${WECHAT_ENCODING_AES_KEY:-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG}" \
+	      "EncodingAESKey=$${WECHAT_ENCODING_AES_KEY-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG}" \
 	      "AppID=$${WECHAT_APP_ID:-wx5a3c0d9b1e2f4a68}"
 	@echo '  try:  eval "$$($(BIN)/griddesk sign 楼道灯坏了三天了)" | $(BIN)/griddesk open-reply'
 	@echo '        $(BIN)/griddesk messages'

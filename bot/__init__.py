@@ -16,7 +16,10 @@ def create_app(settings: Settings | None = None) -> Flask:
                       **settings.extra)
     init_logging(settings.log_format)
 
-    from bot import console, health, metrics, registry_views, services, webhook
+    from bot import (console, headers, health, metrics, proxies, registry_views, services,
+                     webhook)
+    proxies.init_app(app, settings.trusted_proxies)
+    headers.init_app(app)
     svc = services.init_app(app, settings)
     webhook.init_app(app)
     health.init_app(app)

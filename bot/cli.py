@@ -107,10 +107,12 @@ def menu_sync():
 @click.option("--openid", default=demo.DEMO_RESIDENT, show_default=True)
 @click.option("--event", help="send an event instead of text: subscribe, SCAN, CLICK, ...")
 @click.option("--key", help="EventKey, e.g. qrscene_grid:330199001001001 or grid:<code>")
-@click.option("--plain", is_flag=True, help="plain mode instead of safe (AES) mode")
 @click.option("--url", default=None, help="defaults to http://127.0.0.1:$PORT/wechat")
-def sign_request(text, openid, event, key, plain, url):
-    """Print a curl command that sends a correctly signed WeChat message to /wechat."""
+def sign_request(text, openid, event, key, url):
+    """Print a curl command that sends a correctly signed WeChat message to /wechat.
+
+    In the account's configured mode: safe (AES) mode with an EncodingAESKey, else plain.
+    """
     from bot.wechat import event_xml, signed_request, text_message_xml
     if not text and not event:
         raise click.UsageError("give a TEXT or --event")
@@ -118,7 +120,7 @@ def sign_request(text, openid, event, key, plain, url):
     xml = (event_xml(openid, event, key, create_time=now) if event else
            text_message_xml(openid, text, msg_id=secrets.randbits(62), create_time=now))
     protocol = current_app.extensions["wechat_protocol"]
-    args, body = signed_request(protocol, xml, encrypted=not plain, openid=openid,
+    args, body = signed_request(protocol, xml, encrypted=protocol.safe_mode, openid=openid,
                                 timestamp=str(now), nonce=str(secrets.randbelow(10**9)))
     url = url or f"http://127.0.0.1:{services().settings.port}/wechat"
     click.echo(f"curl -s -X POST {shlex.quote(url + '?' + urlencode(args))} "

@@ -13,6 +13,11 @@ from store.sla import Clock, SlaPolicy
 DEMO_TOKEN = "griddesk"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
+# Settings where an empty value means "none" rather than "the default": an account set up
+# without an EncodingAESKey runs in plain mode (WECHAT_ENCODING_AES_KEY=).
+EMPTY_IS_A_VALUE = {"wechat_encoding_aes_key"}
+
+
 def embedded_redis_port() -> int:
     """The port `griddesk redis` serves on when REDIS_URL is unset (EMBEDDED_REDIS_PORT)."""
     return int(os.environ.get("EMBEDDED_REDIS_PORT") or 6479)
@@ -22,21 +27,36 @@ def instance_dir() -> Path:
     return Path(os.environ.get("GRIDDESK_INSTANCE", Path.cwd() / "instance")).resolve()
 
 
+def private_instance_dir() -> Path:
+    """instance/ holds the secret key, the SQLite file and Redis's: its owner's only (0700)."""
+    folder = instance_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def _secret_key() -> str:
-    """A stable key for local runs: kept in instance/ so sessions survive a restart."""
-    path = instance_dir() / "secret_key"
+    """A stable key for local runs: kept in instance/ so sessions survive a restart.
+
+    Created 0600 (and an older, looser file tightened): whoever reads it can forge any
+    console session, an admin's included.
+    """
+    path = private_instance_dir() / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    path.chmod(0o600)
     return path.read_text().strip()
 
 
 @dataclass(frozen=True)
 class Settings:
     wechat_token: str = DEMO_TOKEN
-    wechat_encoding_aes_key: str = DEMO_AES_KEY
+    wechat_encoding_aes_key: str = DEMO_AES_KEY  # set to empty: plain mode (no key)
     wechat_app_id: str = DEMO_APP_ID
     wechat_app_secret: str = ""
+    wechat_timestamp_tolerance_seconds: int = 300  # 0: not checked (replaying traffic)
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
     wechat_template_progress: str = ""
@@ -47,7 +67,7 @@ class Settings:
     queue_name: str = "griddesk"
     poster_font: str = ""  # a CJK font file for grid posters; empty: an installed one
     locate_nearest_meters: int = 3000  # a point outside every grid: nearest centre within
-    open311_read_needs_key: int = 0  # 1: Open311 GETs need an api_key too
+    open311_read_needs_key: int = 1  # 0: Open311 GETs without an api_key, masked
     sla_accept_minutes: int = 15
     sla_reply_minutes: int = 30
     sla_resolve_hours: int = 24
@@ -62,6 +82,7 @@ class Settings:
     secure_cookies: int = 0  # 1 behind HTTPS: console cookies are sent over HTTPS only
     log_format: str = "text"  # json: one JSON object a line (LOG_FORMAT)
     metrics_token: str = ""  # bearer token for /metrics; empty: only this machine may read it
+    trusted_proxies: str = ""  # addresses/networks whose X-Forwarded-For is believed
     simulator: str = "auto"  # auto: on with the local transport (the demo), off with WeChat
     extra: dict = field(default_factory=dict)  # Flask config overrides (tests)
 
@@ -70,13 +91,14 @@ class Settings:
         values = {}
         for f in fields(cls):
             raw = os.environ.get(f.name.upper())
-            if raw is not None and raw != "" and f.name != "extra":
+            if raw is not None and (raw != "" or f.name in EMPTY_IS_A_VALUE) and \
+                    f.name != "extra":
                 values[f.name] = int(raw) if f.type == "int" else raw
         values.update(overrides)
         settings = cls(**values)
         defaults = {}
         if not settings.database_url:
-            defaults["database_url"] = f"sqlite:///{instance_dir() / 'griddesk.db'}"
+            defaults["database_url"] = f"sqlite:///{private_instance_dir() / 'griddesk.db'}"
         if not settings.redis_url:
             defaults["redis_url"] = f"redis://127.0.0.1:{embedded_redis_port()}/0"
         if not settings.secret_key:

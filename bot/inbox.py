@@ -15,12 +15,13 @@ from bot.metrics import count_message, instruments
 from bot.services import Services
 from bot.wechat import Callback
 from handlers import replies
-from store import inbound, outbox
+from store import inbound, outbox, photos
 from store.models import InboundMessage
 
 log = logging.getLogger(__name__)
 DUPLICATE_WAIT_SECONDS = 3.0
 REPROCESS_RETRY = Retry(max=3, interval=[30, 120, 600])
+PHOTO_RETRY = Retry(max=5, interval=[10, 60, 300, 1800, 7200])  # a MediaId lives 3 days
 
 
 def receive(svc: Services, callback: Callback) -> str | None:
@@ -61,6 +62,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
            raise_errors: bool = False) -> str | None:
     later: list[tuple] = []
     started = time.perf_counter()
+    photo_ids: list[int] = []
     try:
         with svc.db.transaction() as session:
             if not _take(session, inbound_id):
@@ -70,6 +72,10 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
                                    nearest_within_m=svc.settings.locate_nearest_meters,
                                    enqueue=lambda func, *args: later.append((func, args)))
             answer = handlers.dispatch(msg, ctx)
+            if msg.type == "image":  # kept whatever the answer; downloaded by the worker
+                photo_ids.append(photos.add(
+                    session, inbound_id=inbound_id, ticket_id=answer.ticket_id,
+                    media_id=msg.media_id, pic_url=msg.image, now=ctx.now).id)
             if answer.text and not passive:
                 outbox.add(session, to_openid=msg.source, channel="customer_service",
                            purpose="reply", payload={"text": answer.text}, now=ctx.now,
@@ -99,6 +105,10 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     svc.deliver_later(outbox.take_new_ids(session))
     for func, args in later:
         svc.enqueue(func, *args)
+    if photo_ids:
+        from bot.jobs import fetch_photo
+        for photo_id in photo_ids:
+            svc.enqueue(fetch_photo, photo_id, retry=PHOTO_RETRY)
     return answer.text
 
 

@@ -113,3 +113,39 @@ def close_and_revisit() -> dict:
         visited = tickets.return_visits(
             session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
     return {"closed": closed, "visited": visited}
+
+
+def fetch_photo(photo_id: int) -> str:
+    """Download a resident's picture into the database (in the worker, never in the 5-second
+    webhook path). Raises while WeChat cannot be reached, so RQ retries; a picture that is
+    gone or not a picture is marked failed."""
+    from bot.transport import MediaUnavailable
+    from store import photos
+    from store.models import Photo
+    svc = services()
+    with svc.db.sessions() as session:
+        photo = session.get(Photo, photo_id)
+        if photo is None or photo.status == "stored":
+            return "nothing to do"
+        media_id, pic_url = photo.media_id, photo.pic_url
+    try:
+        data = svc.transport.download_media(media_id, pic_url)
+    except MediaUnavailable as error:
+        with svc.db.transaction() as session:
+            photos.fail(session, photo_id, str(error))
+        log.warning("photo %s not kept: %s", photo_id, error)
+        return "failed"
+    with svc.db.transaction() as session:
+        return photos.keep(session, photo_id, data, svc.now())
+
+
+def fetch_pending_photos() -> int:
+    """Queue the download of pictures whose job was lost (Redis down when they arrived)."""
+    from bot.inbox import PHOTO_RETRY
+    from store import photos
+    svc = services()
+    with svc.db.sessions() as session:
+        ids = photos.pending_ids(session, svc.now(), timedelta(minutes=15), timedelta(days=3))
+    for photo_id in ids:
+        svc.enqueue(fetch_photo, photo_id, retry=PHOTO_RETRY)
+    return len(ids)

@@ -9,6 +9,9 @@
     GET  /open311/v2/servicerequestupdates.{json,xml}    start_date, end_date
     GET  /open311/v2/openapi.json                        the OpenAPI document of all of these
 
+Reads need an api_key unless OPEN311_READ_NEEDS_KEY=0; without one they are masked
+(bot.masking). Lists are paged (page, page_size).
+
 A service request is a ticket; its id is the ticket number. A POST opens the ticket through
 store.tickets.open_ticket, located by address_id (a grid, building or unit code), lat/long
 or address_string (store.locate), in one transaction with its timeline and outbox rows.
@@ -17,15 +20,17 @@ Errors are the spec's list: [{"code": 400, "description": "..."}] with 400, 403 
 from __future__ import annotations
 
 import functools
-import math
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from bot.masking import mask_text, round_coordinate, xml_safe
+from bot.open311_params import (MAX_DESCRIPTION, ApiError, coordinate, date, listed, page,
+                                 values_of)
 from bot.services import services
 from store import apikeys
 from store.locate import Located, locate
@@ -38,19 +43,11 @@ CLOSED = ("resolved", "closed", "cancelled")
 CLOSING_ACTIONS = {"resolved", "closed", "cancelled", "rated"}
 KIND_ORDER = ("complaint", "consultation", "help", "suggestion", "praise", "other")
 DEFAULT_WINDOW = timedelta(days=90)
-MAX_RESULTS = 1000
-MAX_DESCRIPTION = 4000
+MAX_RESULTS = 1000  # ticket numbers asked for at once
 ACTION_NAMES = {"created": "已受理", "assigned": "已分派网格员", "accepted": "已接单",
                 "replied": "已回复", "resolved": "已办结", "closed": "已关闭",
                 "reopened": "重新办理", "cancelled": "已取消", "escalated": "已上报",
                 "rated": "已评价"}
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str):
-        super().__init__(description)
-        self.code = code
-        self.description = description
 
 
 # --- the service list ----------------------------------------------------------------------
@@ -100,7 +97,9 @@ def w3c(moment: datetime | None) -> str | None:
     return moment.astimezone(CHINA).isoformat(timespec="seconds") if moment else None
 
 
-def as_request(ticket: Ticket) -> dict:
+def as_request(ticket: Ticket, full: bool = False) -> dict:
+    """A ticket as a service request; without a key (`full` false) personal data is masked."""
+    show = (lambda text: text) if full else mask_text
     events = [e for e in ticket.events if e.public]
     notes = next((e.body for e in reversed(events) if e.actor == "staff" and e.body), None)
     if ticket.building is not None:
@@ -115,20 +114,20 @@ def as_request(ticket: Ticket) -> dict:
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in CLOSED else "open",
         "status_notes": STATUS_NAMES.get(ticket.status, ticket.status)
-        + (f"：{notes}" if notes else ""),
+        + (f"：{show(notes)}" if notes else ""),
         "service_name": f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}",
         "service_code": service_code(ticket.kind, ticket.category),
-        "description": ticket.description,
+        "description": show(ticket.description),
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),
         "updated_datetime": w3c(max([ticket.created_at, *(e.at for e in ticket.events)])),
         "expected_datetime": w3c(ticket.resolve_by),
-        "address": ticket.address or (ticket.grid.name if ticket.grid else None),
+        "address": show(ticket.address) or (ticket.grid.name if ticket.grid else None),
         "address_id": address_id,
         "zipcode": None,
-        "lat": ticket.lat,
-        "long": ticket.lng,
+        "lat": ticket.lat if full else round_coordinate(ticket.lat),
+        "long": ticket.lng if full else round_coordinate(ticket.lng),
         "media_url": None,
     }
 
@@ -144,7 +143,7 @@ def _xml(value, tag: str) -> str:
         return f"<{tag}/>"
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{tag}>{escape(str(value))}</{tag}>"
+    return f"<{tag}>{escape(xml_safe(str(value)))}</{tag}>"
 
 
 def render(data, fmt: str, root: str, status: int = 200) -> Response:
@@ -171,47 +170,14 @@ def api_error(error: ApiError):
 
 # --- reading -------------------------------------------------------------------------------
 
-def _args():
-    """Query parameters, and for a POST the form or JSON body on top."""
-    values = dict(request.args.items())
-    if request.method == "POST":
-        body = request.get_json(silent=True) if request.is_json else None
-        if isinstance(body, dict):
-            values.update({k: "" if v is None else str(v) for k, v in body.items()})
-        else:
-            values.update(request.form.items())
-    return values
-
-
-def _date(values: dict, name: str) -> datetime | None:
-    text = values.get(name, "").strip()
-    if not text:
-        return None
-    # An unencoded "+08:00" in a query string arrives as " 08:00"; RFC 3339 allows t and z.
-    normal = text.upper().replace("Z", "+00:00")
-    if normal.count(" ") == 1 and len(normal) > 10:
-        normal = normal.replace(" ", "+")
-    try:
-        moment = datetime.fromisoformat(normal)
-    except ValueError:
-        raise ApiError(400, f"{name} {text!r} is not a W3C date-time such as "
-                            "2026-11-23T08:00:00+08:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA)
-    try:
-        return moment.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        raise ApiError(400, f"{name} {text!r} is out of range") from None
-
-
-def _list(values: dict, name: str) -> list[str]:
-    return [item.strip() for item in values.get(name, "").split(",") if item.strip()]
-
-
-def _needs_key_for_reading(session, values) -> None:
-    if services().settings.open311_read_needs_key and apikeys.check(
-            session, values.get("api_key"), services().now()) is None:
+def _reader_has_key(session, values) -> bool:
+    """A valid api_key reads everything; without one, reads are refused (the default,
+    OPEN311_READ_NEEDS_KEY=1) or, when an operator opened them, masked."""
+    keyed = bool(values.get("api_key")) and apikeys.check(
+        session, values.get("api_key"), services().now()) is not None
+    if not keyed and services().settings.open311_read_needs_key:
         raise ApiError(403, "api_key missing or not valid")
+    return keyed
 
 
 def _with_everything(query):
@@ -238,20 +204,21 @@ def services_list(fmt: str):
 
 @bp.get("/requests.<fmt>")
 def requests_list(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
+        full = _reader_has_key(session, values)
+        limit, offset = page(values)
         query = _with_everything(select(Ticket))
-        numbers = _list(values, "service_request_id")
+        numbers = listed(values, "service_request_id")
         if numbers:
             query = query.where(Ticket.number.in_(numbers[:MAX_RESULTS]))
         else:
-            codes = _list(values, "service_code")
+            codes = listed(values, "service_code")
             if codes:
                 pairs = [code.partition(":") for code in codes]
                 query = query.where(or_(*(and_(Ticket.kind == kind, Ticket.category == cat)
                                           for kind, _, cat in pairs)))
-            start, end = _date(values, "start_date"), _date(values, "end_date")
+            start, end = date(values, "start_date"), date(values, "end_date")
             if start and end and start > end:
                 raise ApiError(400, "start_date is after end_date")
             if start is None and end is None:
@@ -260,7 +227,7 @@ def requests_list(fmt: str):
                 query = query.where(Ticket.created_at >= start)
             if end:
                 query = query.where(Ticket.created_at <= end)
-            statuses = _list(values, "status")
+            statuses = listed(values, "status")
             wrong = [s for s in statuses if s not in ("open", "closed")]
             if wrong:
                 raise ApiError(400, f"status {wrong[0]!r} is not open or closed")
@@ -269,44 +236,48 @@ def requests_list(fmt: str):
             elif set(statuses) == {"closed"}:
                 query = query.where(Ticket.status.in_(CLOSED))
         tickets = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-                                  .limit(MAX_RESULTS)).all()
-        data = [as_request(ticket) for ticket in tickets]
+                                  .limit(limit).offset(offset)).all()
+        data = [as_request(ticket, full) for ticket in tickets]
     return render(data, fmt, "service_requests")
 
 
 @bp.get("/requests/<number>.<fmt>")
 def request_one(number: str, fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
+        full = _reader_has_key(session, values)
         ticket = session.scalar(_with_everything(select(Ticket))
                                 .where(Ticket.number == number))
         if ticket is None:
             raise ApiError(404, f"service request {number} not found")
-        data = [as_request(ticket)]
+        data = [as_request(ticket, full)]
     return render(data, fmt, "service_requests")
 
 
 @bp.get("/servicerequestupdates.<fmt>")
 def updates(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        _needs_key_for_reading(session, values)
-        start, end = _date(values, "start_date"), _date(values, "end_date")
+        full = _reader_has_key(session, values)
+        limit, offset = page(values)
+        start, end = date(values, "start_date"), date(values, "end_date")
         if start and end and start > end:
             raise ApiError(400, "start_date is after end_date")
         if start is None:
             start = (end or services().now()) - timedelta(days=1)
+        # Residents' own words are never an update: only staff and system steps are.
         query = (select(TicketEvent, Ticket.number).join(Ticket)
-                 .where(TicketEvent.public.is_(True), TicketEvent.at >= start))
+                 .where(TicketEvent.public.is_(True), TicketEvent.actor != "resident",
+                        TicketEvent.at >= start))
         if end:
             query = query.where(TicketEvent.at <= end)
         rows = session.execute(query.order_by(TicketEvent.at, TicketEvent.id)
-                               .limit(MAX_RESULTS)).all()
+                               .limit(limit).offset(offset)).all()
+        show = (lambda text: text) if full else mask_text
         data = [{"update_id": str(event.id), "service_request_id": number,
                  "status": "closed" if event.action in CLOSING_ACTIONS else "open",
                  "updated_datetime": w3c(event.at),
-                 "description": event.body if event.actor == "staff" and event.body
+                 "description": show(event.body) if event.actor == "staff" and event.body
                  else ACTION_NAMES.get(event.action, event.action),
                  "media_url": None}
                 for event, number in rows]
@@ -314,19 +285,6 @@ def updates(fmt: str):
 
 
 # --- filing --------------------------------------------------------------------------------
-
-def _float(values: dict, name: str, limit: float) -> float | None:
-    text = values.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ApiError(400, f"{name} {text!r} is not a number") from None
-    if not math.isfinite(value) or abs(value) > limit:
-        raise ApiError(400, f"{name} {text!r} is out of range") from None
-    return value
-
 
 def _by_address_id(session, address_id: str) -> Located:
     """A grid (15 digits), building (18) or unit (20) code."""
@@ -343,7 +301,7 @@ def _by_address_id(session, address_id: str) -> Located:
 
 @bp.post("/requests.<fmt>")
 def file_request(fmt: str):
-    fmt, values = _format(fmt), _args()
+    fmt, values = _format(fmt), values_of()
     svc = services()
     now = svc.now()
     with svc.changing() as session:
@@ -354,7 +312,7 @@ def file_request(fmt: str):
         if not code:
             raise ApiError(400, "service_code is required")
         triage = triage_for(code)
-        lat, lng = _float(values, "lat", 90), _float(values, "long", 180)
+        lat, lng = coordinate(values, "lat", 90), coordinate(values, "long", 180)
         if (lat is None) != (lng is None):
             raise ApiError(400, "give both lat and long, or neither")
         address_id = values.get("address_id", "").strip()

@@ -107,7 +107,13 @@ def _query(name: str, description: str, **schema) -> dict:
             "schema": {"type": "string", **schema}}
 
 
-READ_KEY = _query("api_key", "needed only when OPEN311_READ_NEEDS_KEY=1")
+READ_KEY = _query("api_key", "needed unless OPEN311_READ_NEEDS_KEY=0; without one, "
+                              "personal data is masked and points rounded to ~100 m")
+PAGING = [{"name": "page", "in": "query", "required": False, "description": "from 1",
+           "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+          {"name": "page_size", "in": "query", "required": False,
+           "description": "results per page, 50 unless given",
+           "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
 JURISDICTION = _query("jurisdiction_id", "accepted and ignored: one jurisdiction")
 
 
@@ -127,7 +133,8 @@ def document(server_url: str) -> dict:
                     "$ref": "#/components/schemas/Service"}}, "the services")}}},
             "/requests.json": {
                 "get": {"operationId": "listRequests",
-                        "summary": "requests of the last 90 days unless dated; at most 1000",
+                        "summary": "requests of the last 90 days unless dated, newest first, "
+                                   "paged",
                         "parameters": [
                             _query("service_request_id", "comma-separated ticket numbers; "
                                    "the other filters are then ignored"),
@@ -136,7 +143,7 @@ def document(server_url: str) -> dict:
                             _query("end_date", "W3C date-time", format="date-time"),
                             _query("status", "open, closed or both comma-separated",
                                    enum=["open", "closed", "open,closed"]),
-                            READ_KEY, JURISDICTION],
+                            READ_KEY, JURISDICTION, *PAGING],
                         "responses": {"200": _json(requests_list, "matching requests"),
                                       **_errors(400, 403)}},
                 "post": {"operationId": "createRequest",
@@ -156,10 +163,11 @@ def document(server_url: str) -> dict:
                               **_errors(403, 404)}}},
             "/servicerequestupdates.json": {"get": {
                 "operationId": "listRequestUpdates",
-                "summary": "public timeline entries of all requests (the last day by default)",
+                "summary": "public staff and system steps of all requests (the last day by "
+                           "default), paged; residents' own messages are never here",
                 "parameters": [_query("start_date", "W3C date-time", format="date-time"),
                                _query("end_date", "W3C date-time", format="date-time"),
-                               READ_KEY, JURISDICTION],
+                               READ_KEY, JURISDICTION, *PAGING],
                 "responses": {"200": _json({"type": "array", "items": {
                     "$ref": "#/components/schemas/Update"}}, "updates"),
                     **_errors(400, 403)}}},

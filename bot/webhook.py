@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot import inbox
 from bot.services import services
-from bot.wechat import BadRequest, Forbidden, Protocol
+from bot.wechat import MAX_OPENID, BadRequest, Forbidden, Protocol
 from store import inbound
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def receive():
         log.info("unreadable callback: %s", error)
         if error.signed_body is not None:  # from WeChat: keep it, so nothing is lost
             inbound.record(services().db, raw=error.signed_body, dedupe_key=None,
-                           openid=request.args.get("openid"), msg_type="unreadable",
+                           openid=request.args.get("openid", "")[:MAX_OPENID] or None, msg_type="unreadable",
                            now=services().now(), status="rejected", error=str(error))
         return _plain(f"bad request: {error}", 400)
     try:
@@ -67,5 +67,6 @@ def receive():
 def init_app(app: Flask) -> None:
     settings = services(app).settings
     app.extensions["wechat_protocol"] = Protocol(
-        settings.wechat_token, settings.wechat_encoding_aes_key, settings.wechat_app_id)
+        settings.wechat_token, settings.wechat_encoding_aes_key, settings.wechat_app_id,
+        settings.wechat_timestamp_tolerance_seconds)
     app.register_blueprint(bp)

@@ -63,13 +63,43 @@ class Callback:
         return f"ev:{raw.get('FromUserName')}:{raw.get('CreateTime')}:{raw.get('Event')}"[:128]
 
 
-class Protocol:
-    """The server side of one official account's callback URL."""
+# Bounds on what a signed message may carry. WeChat's own openids are 28 characters and a
+# resident's text is at most about 2,000; anything beyond is not a message a person typed.
+MAX_OPENID = 64
+MAX_FIELD = 4000
 
-    def __init__(self, token: str, encoding_aes_key: str | None, app_id: str | None):
+
+class Protocol:
+    """The server side of one official account's callback URL.
+
+    With an EncodingAESKey (safe mode) only encrypted POSTs with a valid `msg_signature` are
+    WeChat's: a plain-mode signature covers token+timestamp+nonce, not the body, so one such
+    signature seen anywhere would let anyone post any body. Plain mode is for accounts set up
+    without a key. Timestamps further than `timestamp_tolerance` seconds from now are refused
+    (0: not checked, for replaying recorded traffic).
+    """
+
+    def __init__(self, token: str, encoding_aes_key: str | None, app_id: str | None,
+                 timestamp_tolerance: int = 300):
         self.token = token
+        self.timestamp_tolerance = timestamp_tolerance
         self.crypto = (WeChatCrypto(token, encoding_aes_key, app_id)
                        if encoding_aes_key and app_id else None)
+
+    @property
+    def safe_mode(self) -> bool:
+        return self.crypto is not None
+
+    def check_fresh(self, args) -> None:
+        """A signed request is only as good as its timestamp: a replay later is refused."""
+        if not self.timestamp_tolerance:
+            return
+        try:
+            timestamp = int(args.get("timestamp", ""))
+        except ValueError:
+            raise Forbidden("timestamp missing or not a number") from None
+        if abs(time.time() - timestamp) > self.timestamp_tolerance:
+            raise Forbidden(f"timestamp more than {self.timestamp_tolerance} s from now")
 
     def verify_url(self, args) -> str:
         """GET /wechat: the 公众号 echoes echostr verbatim when the plain signature matches.
@@ -77,6 +107,7 @@ class Protocol:
         The 企业微信 flavour sends an encrypted echostr signed by `msg_signature` instead;
         with safe mode configured, that signature is checked and the plaintext is echoed.
         """
+        self.check_fresh(args)
         if args.get("msg_signature") is not None and self.crypto is not None:
             return self._decrypt_echostr(args)
         self.check_plain(args)
@@ -102,6 +133,9 @@ class Protocol:
     def open(self, args, body: bytes) -> Callback:
         """Verify, decrypt (safe and compatible mode) and parse a POSTed message."""
         encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        if self.safe_mode and not encrypted:
+            raise Forbidden("plain mode refused: this account has an EncodingAESKey")
+        self.check_fresh(args)
         if encrypted:
             xml = self._decrypt(args, body)
         else:
@@ -115,6 +149,7 @@ class Protocol:
             raise BadRequest(f"malformed XML: {error}", xml) from error
         if message is None:
             raise BadRequest("empty body", xml)
+        _check_bounds(message._data, xml)
         if not message._data.get("FromUserName"):
             raise BadRequest("message without FromUserName", xml)
         if message.type == "text" and message._data.get("Content") is None:
@@ -148,6 +183,16 @@ class Protocol:
         if callback.encrypted:
             return self.crypto.encrypt_message(xml, nonce, str(int(time.time())))
         return xml
+
+
+def _check_bounds(data: dict, xml: str) -> None:
+    """One value per element, and no value longer than any person or WeChat would send."""
+    for name, value in data.items():
+        if isinstance(value, list):
+            raise BadRequest(f"element <{name}> appears more than once", xml)
+        limit = MAX_OPENID if name in ("FromUserName", "ToUserName") else MAX_FIELD
+        if isinstance(value, str) and len(value) > limit:
+            raise BadRequest(f"element <{name}> is longer than {limit} characters", xml)
 
 
 def _text(body: bytes) -> str:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, scope, tickets
-from store.models import Staff, Ticket, TicketEvent
+from store import ladder, registry, scope, tickets
+from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
@@ -34,14 +34,12 @@ class Bind(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         _, number, rest = parse(msg)
-        code = (number or rest).strip()
-        staff = ctx.session.scalar(select(Staff).where(Staff.bind_code == code)) if code else None
-        if staff is None or staff.bind_code_expires_at is None or staff.bind_code_expires_at < ctx.now:
+        staff = registry.redeem_bind_code(ctx.session, (number or rest).strip(), ctx.openid,
+                                          ctx.now)
+        if staff == registry.TOO_MANY_TRIES:
+            return Reply(replies.BIND_TOO_MANY)
+        if staff is None:
             return Reply(replies.BIND_FAILED)
-        for other in ctx.session.scalars(select(Staff).where(Staff.openid == ctx.openid)):
-            other.openid = None  # one WeChat, one account
-        ctx.session.flush()
-        staff.openid, staff.bind_code, staff.bind_code_expires_at = ctx.openid, None, None
         return Reply(replies.bound_staff(staff, staff.area.name, ROLE_NAMES[staff.role]))
 
 

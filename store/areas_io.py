@@ -14,7 +14,6 @@ and bulk statements, not one per row.
 """
 from __future__ import annotations
 
-import csv
 import json
 from typing import IO
 
@@ -36,6 +35,7 @@ from store.import_rows import (
     parse_int,
     parse_point,
 )
+from store import csvfile
 from store.models import Area
 from store.people_io import (
     export_buildings,
@@ -141,7 +141,7 @@ def import_areas(session: Session, stream: IO[str], source: str = "areas.csv") -
 
 def export_areas(session: Session, stream: IO[str], under: str | None = None) -> int:
     """Write the areas (all, or those under a code) as CSV that import_areas reads back."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(AREA_COLUMNS)
     query = select(Area).order_by(Area.code)
     if under:

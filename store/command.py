@@ -30,12 +30,21 @@ def _grids(session: Session, grid_ids: list[int]) -> list[Area]:
     return grids
 
 
+MAX_TITLE, MAX_BODY = 100, 600  # a WeChat text carries about 600 Chinese characters
+
+
+def _bounded(title: str, body: str) -> None:
+    if len(title) > MAX_TITLE or len(body) > MAX_BODY:
+        raise TicketError(f"标题不超过 {MAX_TITLE} 字，内容不超过 {MAX_BODY} 字")
+
+
 def send_broadcast(session: Session, *, by: Staff, topic: str, title: str, body: str,
                    grid_ids: list[int], now: datetime) -> Broadcast:
     """Queue a notice to every subscribed resident bound to the chosen grids."""
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise TicketError("请填写通知标题和内容")
+    _bounded(title, body)
     if topic not in TOPICS:
         raise TicketError("请选择通知类别")
     grids = _grids(session, grid_ids)
@@ -80,6 +89,7 @@ def dispatch(session: Session, *, by: Staff, title: str, body: str, grid_ids: li
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise TicketError("请填写任务标题和内容")
+    _bounded(title, body)
     grids = _grids(session, grid_ids)
     workers = list(session.scalars(
         select(Staff).where(Staff.area_id.in_([g.id for g in grids]),

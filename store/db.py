@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from alembic import command
@@ -21,6 +22,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def _owner_only(database: str | None) -> None:
+    """The SQLite file holds residents' messages and password hashes: created 0600 (its WAL
+    and shared-memory files take the same mode), an older looser file tightened."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say so itself
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
 class Database:
     """One engine and its session factory for one database URL."""
 
@@ -34,6 +47,7 @@ class Database:
             engine_options.setdefault("pool_pre_ping", True)
         self.engine = create_engine(url, **engine_options)
         if url.startswith("sqlite"):
+            _owner_only(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

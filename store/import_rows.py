@@ -11,6 +11,8 @@ from typing import IO, Iterable, Iterator
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from store.csvfile import restore
+
 LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
 LEVEL_ORDER = ("district", "street", "community", "grid")
 GRID_KINDS = {"base": "base", "基础": "base", "基础网格": "base",
@@ -110,7 +112,8 @@ class Rows:
                     self.errors.append(RowError(
                         line, f"{len(cells)} cells where the header has {width}"))
                     continue
-                yield line, {name: cell.strip() for name, cell in zip(self.header, cells)}
+                yield line, {name: restore(cell.strip())
+                             for name, cell in zip(self.header, cells)}
         except csv.Error as error:
             self.errors.append(RowError(self.reader.line_num, f"unreadable CSV: {error}"))
 

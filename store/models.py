@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 AREA_LEVELS = ("district", "street", "community", "grid")
@@ -93,6 +93,11 @@ class Staff(Base):
     # One-time code from the console; the staff member sends "绑定 <code>" from WeChat.
     bind_code: Mapped[str | None] = mapped_column(String(16))
     bind_code_expires_at: Mapped[datetime | None]
+    bind_code_failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong tries so far
+    # Raised by logout, a password change or reset and deactivation: every console session
+    # carries the version it was made under and dies when it no longer matches.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -409,3 +414,29 @@ class HeldMessage(Base):
     ticket: Mapped[Ticket | None] = relationship()
 
     __table_args__ = (Index("ix_held_message_status_area", "status", "area_id", "id"),)
+
+
+class Photo(Base):
+    """A resident's picture, downloaded by the server the day it arrives (a MediaId lives
+    3 days; a PicUrl is not ours) and kept in the database, so every web machine serves it."""
+    __tablename__ = "photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"),
+                                                   index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    pic_url: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # stored, failed
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stored_at: Mapped[datetime | None]
+
+
+class BindFailure(Base):
+    """A wrong 绑定 code from a WeChat user: a few an hour per sender, then no more tries."""
+    __tablename__ = "bind_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

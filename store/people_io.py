@@ -3,7 +3,6 @@
 See store/areas_io.py for the rules every import follows."""
 from __future__ import annotations
 
-import csv
 import re
 from typing import IO
 
@@ -26,6 +25,7 @@ from store.import_rows import (
     parse_int,
     parse_point,
 )
+from store import csvfile
 from store.models import STAFF_ROLES, Area, Building, BuildingUnit, Staff
 
 # --- buildings and units -------------------------------------------------------------------
@@ -93,6 +93,8 @@ def import_buildings(session: Session, stream: IO[str],
         ids[code] = old.id
         changes = {key: value for key, value in values.items()
                    if key != "code" and getattr(old, key) != value}
+        if changes.get("active") is False:  # deactivated: every session of theirs ends
+            changes["session_version"] = (old.session_version or 0) + 1
         if changes:
             updates.append({"id": old.id, **changes})
     for chunk in chunks(creates, 5000):
@@ -130,7 +132,7 @@ def import_buildings(session: Session, stream: IO[str],
 
 
 def export_buildings(session: Session, stream: IO[str], under: str | None = None) -> int:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(BUILDING_COLUMNS)
     counts = dict(session.execute(select(BuildingUnit.building_id, func.count())
                                   .group_by(BuildingUnit.building_id)).all())
@@ -161,7 +163,7 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
     areas = {row.code: row for row in session.execute(select(Area.id, Area.code, Area.level))}
     existing = {s.username: s for s in session.execute(
         select(Staff.id, Staff.username, Staff.name, Staff.role, Staff.area_id, Staff.phone,
-               Staff.department, Staff.active)).all()}
+               Staff.department, Staff.active, Staff.session_version)).all()}
     parsed, first_line, errors = {}, {}, []
     for line, row in rows:
         try:
@@ -217,6 +219,8 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
             continue
         changes = {key: value for key, value in values.items()
                    if key != "username" and getattr(old, key) != value}
+        if changes.get("active") is False:  # deactivated: every session of theirs ends
+            changes["session_version"] = (old.session_version or 0) + 1
         if changes:
             updates.append({"id": old.id, **changes})
         else:
@@ -230,7 +234,7 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
 
 
 def export_staff(session: Session, stream: IO[str], under: str | None = None) -> int:
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(STAFF_COLUMNS)
     query = (select(Staff.username, Staff.name, Staff.role, Area.code, Staff.phone,
                     Staff.department, Staff.active)

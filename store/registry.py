@@ -1,13 +1,14 @@
 """The area tree, staff and residents: who is where."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Area, Resident, Staff, Ticket
+from store.models import Area, BindFailure, Resident, Staff, Ticket
 
 OPEN_STATES = ("new", "assigned", "accepted", "reopened")
 
@@ -86,11 +87,56 @@ def pick_assignee(session: Session, grid: Area) -> Staff | None:
 BIND_CODE_LIFETIME = timedelta(minutes=30)
 
 
+# A binding code is a 4-digit selector, unique among the codes in force, and a 6-digit
+# secret. A wrong secret for a selector counts against that code (a few tries, then it is
+# void), and every wrong code counts against its sender (a few an hour): guessing one takes
+# a million tries, and it gets a handful.
+BIND_SELECTOR_DIGITS, BIND_SECRET_DIGITS = 4, 6
+BIND_TRIES_PER_CODE = 5
+BIND_TRIES_PER_SENDER = 5
+BIND_SENDER_WINDOW = timedelta(hours=1)
+TOO_MANY_TRIES = "too many tries"
+
+
 def issue_bind_code(session: Session, staff: Staff, now: datetime) -> str:
     """A fresh one-time code the staff member sends as "绑定 <code>" from WeChat."""
-    while True:
-        code = f"{secrets.randbelow(10**6):06d}"
-        if session.scalar(select(Staff.id).where(Staff.bind_code == code)) is None:
+    for _ in range(1000):
+        selector = f"{secrets.randbelow(10 ** BIND_SELECTOR_DIGITS):0{BIND_SELECTOR_DIGITS}d}"
+        if _code_in_force(session, selector, now) in (None, staff):
             break
+    else:
+        raise RuntimeError("no free binding-code selector: too many codes in force")
+    code = selector + f"{secrets.randbelow(10 ** BIND_SECRET_DIGITS):0{BIND_SECRET_DIGITS}d}"
     staff.bind_code, staff.bind_code_expires_at = code, now + BIND_CODE_LIFETIME
+    staff.bind_code_failures = 0
     return code
+
+
+def _code_in_force(session: Session, selector: str, now: datetime) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.bind_code.startswith(selector),
+                                              Staff.bind_code_expires_at > now))
+
+
+def redeem_bind_code(session: Session, code: str, openid: str, now: datetime):
+    """The staff member now bound to this WeChat user, None for a wrong or spent code, or
+    TOO_MANY_TRIES when this sender has used up their tries."""
+    recent = session.scalar(select(func.count()).select_from(BindFailure).where(
+        BindFailure.openid == openid, BindFailure.at > now - BIND_SENDER_WINDOW))
+    if recent >= BIND_TRIES_PER_SENDER:
+        return TOO_MANY_TRIES
+    length = BIND_SELECTOR_DIGITS + BIND_SECRET_DIGITS
+    staff = (_code_in_force(session, code[:BIND_SELECTOR_DIGITS], now)
+             if len(code) == length and code.isdigit() else None)
+    if staff is None or not hmac.compare_digest(staff.bind_code, code):
+        session.add(BindFailure(openid=openid[:64], at=now))
+        if staff is not None:
+            staff.bind_code_failures = (staff.bind_code_failures or 0) + 1
+            if staff.bind_code_failures >= BIND_TRIES_PER_CODE:
+                staff.bind_code, staff.bind_code_expires_at = None, None  # void: a new one
+        return None
+    for other in session.scalars(select(Staff).where(Staff.openid == openid)):
+        other.openid = None  # one WeChat, one account
+    session.flush()
+    staff.openid, staff.bind_code, staff.bind_code_expires_at = openid, None, None
+    staff.bind_code_failures = 0
+    return staff

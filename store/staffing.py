@@ -30,7 +30,7 @@ def check_role(role: str, area: Area) -> None:
 
 def create_staff(session: Session, *, username: str, name: str, role: str, area: Area,
                  password_hash: str, phone: str | None, department: str | None,
-                 now: datetime) -> Staff:
+                 now: datetime, must_change_password: bool = False) -> Staff:
     username = username.strip()
     if not username or not name.strip():
         raise TicketError("请填写用户名和姓名")
@@ -41,7 +41,8 @@ def create_staff(session: Session, *, username: str, name: str, role: str, area:
         raise TicketError("职能部门账号需要填写部门名称")
     staff = Staff(username=username, name=name.strip(), role=role, area=area,
                   password_hash=password_hash, phone=(phone or "").strip() or None,
-                  department=(department or "").strip() or None, created_at=now)
+                  department=(department or "").strip() or None, created_at=now,
+                  must_change_password=must_change_password)
     session.add(staff)
     session.flush()
     return staff
@@ -50,12 +51,22 @@ def create_staff(session: Session, *, username: str, name: str, role: str, area:
 def update_staff(session: Session, staff: Staff, *, role: str, area: Area, on_duty: bool,
                  active: bool, phone: str | None) -> None:
     check_role(role, area)
+    if staff.active and not active:
+        end_sessions(staff)  # a deactivated person is logged out everywhere at once
     staff.role, staff.area, staff.on_duty, staff.active = role, area, on_duty, active
     staff.phone = (phone or "").strip() or None
 
 
-def set_password(staff: Staff, password_hash: str) -> None:
+def end_sessions(staff: Staff) -> None:
+    """Every console session of this person ends (each carries the version it began under)."""
+    staff.session_version = (staff.session_version or 0) + 1
+
+
+def set_password(staff: Staff, password_hash: str, *, must_change: bool = False) -> None:
+    """A new password ends every session; a reset one must be changed at the next login."""
     staff.password_hash = password_hash
+    staff.must_change_password = must_change
+    end_sessions(staff)
 
 
 def add_canned_reply(session: Session, *, area: Area, title: str, body: str, by: Staff,

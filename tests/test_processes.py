@@ -89,13 +89,20 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
                             settings.wechat_app_id)
         xml = text_message_xml(demo.DEMO_RESIDENT, "楼道灯坏了三天了", msg_id=424242,
                                create_time=int(time.time()))
+        nonce = "5927782489314159"
         args, body = signed_request(protocol, xml, encrypted=True, openid=demo.DEMO_RESIDENT,
-                                    timestamp=str(int(time.time())), nonce="7")
+                                    timestamp=str(int(time.time())), nonce=nonce)
         request = urllib.request.Request(f"{base}/wechat?{urlencode(args)}",
                                          data=body.encode(), method="POST")
         reply = open_reply(protocol, urllib.request.urlopen(request, timeout=10).read().decode())
         [ticket] = rows(svc, Ticket)
         assert reply.startswith(f"已受理，工单号 {ticket.number}")
+
+        # The access log has the request, but not what would let anyone replay it.
+        assert wait_for(lambda: any("POST /wechat?" in line for line in output), 10)
+        logged = "".join(output)
+        for secret in (args["signature"], args["msg_signature"], nonce):
+            assert secret not in logged
 
         assert wait_for(lambda: count(svc, LocalDelivery) == 1, seconds=30)
         [notice] = rows(svc, LocalDelivery)

@@ -42,9 +42,12 @@ def scoped_ticket(session, number: str, staff: Staff) -> Ticket:
 
 
 def area_ids_in_scope(session, staff: Staff) -> list[int] | None:
-    """The areas a staff member sees; None means all of them."""
-    if staff.role in scope.SEES_EVERYTHING or staff.role == "department":
+    """The areas a staff member sees; None means all of them. A department sees no area:
+    only the tickets transferred to it (no grids, staff lists, QR codes or posters)."""
+    if staff.role in scope.SEES_EVERYTHING:
         return None
+    if staff.role == "department":
+        return []
     return scope.area_ids_under(session, staff.area_id)
 
 
@@ -86,7 +89,7 @@ def simulator_enabled() -> bool:
 
 def init_app(app: Flask) -> None:
     from bot.console import (auth, command, dashboard, deliveries, held, inbox,  # noqa: F401
-                             simulator, staff, ticket)
+                             photos, simulator, staff, ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS
     # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;

@@ -40,8 +40,10 @@ def command():
             .order_by(Broadcast.id.desc()).limit(20)))
         visible = set(grid_ids)
         broadcasts = [b for b in broadcasts if set(b.grid_ids) & visible]
+        # Delivery counts of one's own grids only: other areas' residents are not ours to count.
         counts = {b.id: session.scalar(select(func.count()).select_from(BroadcastRecipient)
-                                       .where(BroadcastRecipient.broadcast_id == b.id))
+                                       .where(BroadcastRecipient.broadcast_id == b.id,
+                                              BroadcastRecipient.grid_id.in_(visible)))
                   for b in broadcasts}
         tasks = list(session.scalars(select(DispatchTask).options(
             selectinload(DispatchTask.created_by)).order_by(DispatchTask.id.desc()).limit(20)))
@@ -83,8 +85,7 @@ def broadcast(broadcast_id: int):
             abort(404)
         _ = notice.created_by
         delivery = orders.broadcast_delivery(session, broadcast_id)
-        grids = [(visible.get(g) or session.get(Area, g), delivery.get(g, {}))
-                 for g in notice.grid_ids]
+        grids = [(visible[g], delivery.get(g, {})) for g in notice.grid_ids if g in visible]
     return render_template("console/broadcast.html", notice=notice, grids=grids,
                            status_names=STATUS, topics=orders.TOPICS)
 

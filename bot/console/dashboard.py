@@ -2,7 +2,6 @@
 per-grid and per-worker assessment table, and their CSV exports."""
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, time as dtime, timedelta
 
@@ -14,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.console import areas_in_scope, bp, me
 from bot.console import charts, metrics
 from bot.services import services
-from store import scope
+from store import csvfile, scope
 from store.models import Area, Staff, Ticket
 from store.vocab import CHINA, KIND_NAMES, ROLE_NAMES
 
@@ -123,7 +122,7 @@ def export_assessment():
         per_grid, per_staff = assessment(session, by_grid, by_staff)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     head = ["受理量", "办结量", "在办", "办结率", "按期办结率", "满意率", "平均评分", "评价数",
             "返工率", "接单用时中位数(分钟)", "接单用时P95(分钟)", "办结用时中位数(小时)",
             "办结用时P95(小时)"]

@@ -1,7 +1,6 @@
 """The inbox: filters, search, counts, keyset pagination, live refresh, CSV export."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
@@ -13,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.console import area_ids_in_scope, areas_in_scope, bp, me
 from bot.services import services
-from store import scope
+from store import csvfile, scope
 from store.models import Staff, Ticket, UTCDateTime
 from store.registry import OPEN_STATES
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES, URGENCY_NAMES
@@ -272,7 +271,7 @@ def export_tickets():
                  .limit(EXPORT_LIMIT))
         out = io.StringIO()
         out.write("\ufeff")
-        writer = csv.writer(out)
+        writer = csvfile.writer(out)
         writer.writerow(["工单号", "类型", "领域", "类别", "紧急程度", "状态", "网格", "处理人",
                          "层级", "主管部门", "内容", "受理时间", "接单时间", "办结时间",
                          "办结时限", "按期办结", "评分", "返工次数", "督办次数"])

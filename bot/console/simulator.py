@@ -97,7 +97,8 @@ def simulator():
     if DEMO_RESIDENT not in residents:
         residents.insert(0, DEMO_RESIDENT)
     return render_template("console/simulator.html", workers=workers, grids=grids,
-                           residents=residents, transport=services().transport.name)
+                           residents=residents, transport=services().transport.name,
+                           safe_mode=current_app.extensions["wechat_protocol"].safe_mode)
 
 
 @bp.post("/simulator/send")
@@ -111,7 +112,7 @@ def simulator_send():
         abort(400, "openid required")
     xml = build_xml(payload, openid)
     protocol = current_app.extensions["wechat_protocol"]
-    encrypted = bool(payload.get("encrypted", True))
+    encrypted = protocol.safe_mode  # the account's configured mode: WeChat uses nothing else
     args, body = signed_request(protocol, xml, encrypted=encrypted, openid=openid,
                                 timestamp=str(int(time.time())), nonce=str(next(_nonces)))
     started = time.monotonic()

@@ -85,7 +85,8 @@ def staff_list():
                     session, username=form.get("username", ""), name=form.get("name", ""),
                     role=role, area=scoped_area(session, manager, form.get("area", type=int)),
                     password_hash=generate_password_hash(password), phone=form.get("phone"),
-                    department=form.get("department"), now=services().now())
+                    department=form.get("department"), now=services().now(),
+                    must_change_password=True)  # the manager knows it: changed at login
                 staff_id = created.id
         except TicketError as refusal:
             flash(str(refusal), "error")
@@ -121,7 +122,8 @@ def staff_edit(staff_id: int):
                     message = "已保存"
                 elif what == "password":
                     password = secrets.token_urlsafe(6)
-                    staffing.set_password(staff, generate_password_hash(password))
+                    staffing.set_password(staff, generate_password_hash(password),
+                                          must_change=True)
                     message = f"已重置密码，新密码：{password}（只显示这一次）"
                 elif what == "bind":
                     code = registry.issue_bind_code(session, staff, services().now())

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from bot.console import bp, changing, me, scoped_ticket
 from bot.console.inbox import clocks, humanize
 from bot.services import services
-from store import ladder, scope, tickets
+from store import ladder, photos, scope, tickets
 from store.models import Area, Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, open_load
 from store.staffing import canned_replies_for
@@ -67,7 +67,7 @@ def ticket(number: str):
         context = dict(
             ticket=found, events=events, clocks=clocks(found, now), humanize=humanize,
             candidates=candidates(session, found), departments=departments(session),
-            canned=canned, me=staff,
+            canned=canned, me=staff, photos=photos.of_ticket(session, found.id),
             supervisor=staff.role in ladder.SUPERVISORS, open_states=OPEN_STATES,
             action_names=ACTION_NAMES, tier_names=TIER_NAMES,
             keywords=list(dict.fromkeys(w for words in (found.keywords or {}).values()

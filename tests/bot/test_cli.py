@@ -18,8 +18,8 @@ def griddesk(app, settings, tmp_path):
            "SECRET_KEY": "test", "GRIDDESK_INSTANCE": str(tmp_path)}
     runner = CliRunner(env=env)
 
-    def run(*args, input=None):
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+    def run(*args, input=None, env=None):
+        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
     return run
 
 
@@ -55,14 +55,21 @@ def test_create_user_explains_what_is_wrong(griddesk):
     assert taken.exit_code == 2 and "already exists" in taken.output
 
 
-@pytest.mark.parametrize("mode", [[], ["--plain"]])
-def test_sign_prints_a_request_the_webhook_accepts(griddesk, client, svc, mode):
+@pytest.mark.parametrize("aes_key", [None, ""], ids=["safe-mode-account", "plain-mode-account"])
+def test_sign_prints_a_request_the_webhook_accepts_in_the_configured_mode(
+        griddesk, make_app, client, svc, aes_key):
+    """The demo account has an EncodingAESKey, so `sign` encrypts; an account configured
+    without one (WECHAT_ENCODING_AES_KEY=) is signed in plain mode."""
     griddesk("demo-data")
-    result = griddesk("sign", "楼道灯坏了三天了", *mode)
+    env = None if aes_key is None else {"WECHAT_ENCODING_AES_KEY": aes_key}
+    if aes_key is not None:
+        client = make_app(wechat_encoding_aes_key=aes_key).test_client()
+    result = griddesk("sign", "楼道灯坏了三天了", env=env)
     words = shlex.split(result.output)
     assert words[:4] == ["curl", "-s", "-X", "POST"]
     url, body = urlsplit(words[4]), words[words.index("--data-binary") + 1]
     assert url.path == "/wechat" and url.port == 8000
+    assert ("msg_signature=" in url.query) == (aes_key is None)
     response = client.post(f"/wechat?{url.query}", data=body.encode())
     reply = open_reply(client.application.extensions["wechat_protocol"],
                        response.get_data(as_text=True))

@@ -86,7 +86,7 @@ def test_staff_are_created_and_bound_to_wechat(client, demo, svc, app):
     [staff] = rows(svc, Staff, Staff.username == "worker99")
     page = client.post(f"/console/staff/{staff.id}", data={"do": "bind"},
                        follow_redirects=True).get_data(as_text=True)
-    code = re.search(r"绑定码：(\d{6})", page).group(1)
+    code = re.search(r"绑定码：(\d{10})", page).group(1)
     assert "钱多" in Chat(client, "o_new_worker").send(f"绑定 {code}")
     assert rows(svc, Staff, Staff.username == "worker99")[0].openid == "o_new_worker"
     tree = client.get("/console/areas").get_data(as_text=True)
@@ -102,11 +102,10 @@ def test_the_simulator_signs_messages_for_admins_only(client, demo, svc, app, ma
     client.post("/console/logout")
     login(client, "admin")
     assert "一键求助" in client.get("/console/simulator").get_data(as_text=True)
-    for encrypted in (True, False):
-        answer = client.post("/console/simulator/send", json={
-            "openid": "o_demo_resident", "type": "text", "text": "小区路灯坏了",
-            "encrypted": encrypted}).get_json()
-        assert answer["status"] == 200 and re.search(r"\d{10}", answer["reply"])
+    answer = client.post("/console/simulator/send", json={
+        "openid": "o_demo_resident", "type": "text", "text": "小区路灯坏了"}).get_json()
+    assert answer["status"] == 200 and re.search(r"\d{10}", answer["reply"])
+    assert answer["mode"] == "安全模式"  # the account's mode: it has an EncodingAESKey
     answer = client.post("/console/simulator/send", json={
         "openid": "o_demo_resident", "type": "event", "event": "CLICK", "key": "MY_TICKETS"}
     ).get_json()
@@ -126,6 +125,11 @@ def test_the_simulator_signs_messages_for_admins_only(client, demo, svc, app, ma
     assert svc.settings.wechat_encoding_aes_key not in page
     assert f'"{svc.settings.wechat_token}"' not in page
     assert len(rows(svc, Ticket)) == 1
+    plain = make_app(wechat_encoding_aes_key="").test_client()  # an account without a key
+    login(plain, "admin")
+    answer = plain.post("/console/simulator/send", json={
+        "openid": "o_demo_resident", "type": "text", "text": "新问题 小区垃圾没人清运"}).get_json()
+    assert answer["status"] == 200 and answer["mode"] == "明文模式"
     off = make_app(simulator="off").test_client()
     login(off, "admin")
     assert off.get("/console/simulator").status_code == 404

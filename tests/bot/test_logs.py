@@ -1,29 +1,34 @@
-"""Logs never hold a resident's full phone number, nor SQL parameters."""
+"""Logs never hold a resident's full phone number, SQL parameters, signatures or keys."""
 import io
 import logging
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import init_logging
 
 
-def test_phone_numbers_are_masked_in_messages_and_tracebacks():
+@pytest.fixture
+def written():
+    """What the root logger writes, as the app's logging set-up filters it."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     root = logging.getLogger()
     root.addHandler(handler)
+    init_logging()
+    yield stream.getvalue
+    root.removeHandler(handler)
+
+
+def test_phone_numbers_are_masked_in_messages_and_tracebacks(written):
+    log = logging.getLogger("griddesk.test")
+    log.warning("resident wrote: 我的电话 %s，楼道灯坏了", "13812345678")
     try:
-        init_logging()
-        log = logging.getLogger("griddesk.test")
-        log.warning("resident wrote: 我的电话 %s，楼道灯坏了", "13812345678")
-        try:
-            raise ValueError("cannot handle 联系 13987654321")
-        except ValueError:
-            log.exception("inbound failed")
-    finally:
-        root.removeHandler(handler)
-    written = stream.getvalue()
+        raise ValueError("cannot handle 联系 13987654321")
+    except ValueError:
+        log.exception("inbound failed")
+    written = written()
     assert "138****5678" in written and "139****4321" in written
     assert "13812345678" not in written and "13987654321" not in written
     assert "楼道灯坏了" in written  # the rest of the line stays readable
@@ -66,3 +71,15 @@ def test_json_logs_give_a_line_per_message_and_per_ticket_change(chat, svc):
     for line in [handled, *changes]:  # ids and timings only: none of the resident's words
         assert "楼道灯" not in json.dumps(line, ensure_ascii=False)
         assert "1381234" not in json.dumps(line)
+def test_signatures_nonces_and_api_keys_never_reach_a_log_line(written):
+    from bot.logs import redact
+    log = logging.getLogger("griddesk.test")
+    log.warning("GET %s", "/wechat?signature=0123abcd&timestamp=1700000000&nonce=98765"
+                          "&msg_signature=fedc4321&encrypt_type=aes")
+    log.warning("GET /open311/v2/requests.json?api_key=k-S3CR3T")
+    written = written()
+    for secret in ("0123abcd", "98765", "fedc4321", "k-S3CR3T", "1700000000"):
+        assert secret not in written
+    assert "encrypt_type=aes" in written and "/open311/v2/requests.json" in written
+    assert redact('"POST /wechat?nonce=1&signature=ab HTTP/1.1"') == (
+        '"POST /wechat?nonce=[redacted]&signature=[redacted] HTTP/1.1"')

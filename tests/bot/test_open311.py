@@ -1,6 +1,7 @@
 """Open311 GeoReport v2: a ticket filed by POST and read back by GET; the OpenAPI document
 checked by schemathesis against the app."""
 import io
+import json
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -62,7 +63,8 @@ def test_a_request_filed_by_post_is_a_ticket_read_back_by_get(client, svc, api_k
     worker()  # the grid worker's notification is delivered like any other
     assert rows(svc, Outbox)[0].status == "sent"
 
-    [read] = client.get(f"/open311/v2/requests/{number}.json").get_json()
+    keyed = {"api_key": api_key}  # a partner system with a key reads the whole request
+    [read] = client.get(f"/open311/v2/requests/{number}.json", query_string=keyed).get_json()
     assert (read["service_request_id"], read["status"], read["service_code"],
             read["description"], read["address_id"], read["lat"], read["long"]) == (
         number, "open", "complaint:路灯/井盖/道路", "楼道灯坏了三天了", f"{GRID}003",
@@ -70,16 +72,18 @@ def test_a_request_filed_by_post_is_a_ticket_read_back_by_get(client, svc, api_k
     assert read["agency_responsible"] == "幸福里第1网格"
     assert read["expected_datetime"].endswith("+08:00")
     listed = client.get("/open311/v2/requests.json", query_string={
-        "service_code": "complaint:路灯/井盖/道路", "status": "open"}).get_json()
+        **keyed, "service_code": "complaint:路灯/井盖/道路", "status": "open"}).get_json()
     assert [r["service_request_id"] for r in listed] == [number]
     assert client.get("/open311/v2/requests.json",
-                      query_string={"status": "closed"}).get_json() == []
+                      query_string={**keyed, "status": "closed"}).get_json() == []
     assert client.get("/open311/v2/requests.json", query_string={
-        "start_date": "2000-01-01T00:00:00+08:00",
+        **keyed, "start_date": "2000-01-01T00:00:00+08:00",
         "end_date": "2000-01-02T00:00:00Z"}).get_json() == []
-    xml = ElementTree.fromstring(client.get(f"/open311/v2/requests/{number}.xml").data)
+    xml = ElementTree.fromstring(client.get(f"/open311/v2/requests/{number}.xml",
+                                            query_string=keyed).data)
     assert xml.find("request/service_request_id").text == number
-    updates = client.get("/open311/v2/servicerequestupdates.json").get_json()
+    updates = client.get("/open311/v2/servicerequestupdates.json",
+                         query_string=keyed).get_json()
     assert [(u["description"], u["status"]) for u in updates
             if u["service_request_id"] == number] == [("已受理", "open")]  # assignment is
     # internal
@@ -122,11 +126,11 @@ def test_bad_requests_get_the_spec_error_list(client, svc, api_key, form, status
 
 
 def test_errors_in_xml_and_unknown_requests(client, api_key):
-    missing = client.get("/open311/v2/requests/123.json")
+    missing = client.get(f"/open311/v2/requests/123.json?api_key={api_key}")
     assert missing.status_code == 404
     assert missing.get_json() == [{"code": 404,
                                    "description": "service request 123 not found"}]
-    bad_date = client.get("/open311/v2/requests.xml?start_date=yesterday")
+    bad_date = client.get(f"/open311/v2/requests.xml?api_key={api_key}&start_date=yesterday")
     assert bad_date.status_code == 400
     assert ElementTree.fromstring(bad_date.data).find("error/code").text == "400"
     assert client.get("/open311/v2/services.csv").status_code == 404
@@ -137,8 +141,9 @@ def test_a_revoked_key_is_refused_and_reads_can_need_a_key(client, svc, api_key,
         apikeys.revoke(session, "city-hotline", svc.now())
     assert post(client, api_key=api_key, service_code="help:其他",
                 address_id=GRID).status_code == 403
-    closed = make_app(open311_read_needs_key=1).test_client()
+    closed = client  # reads need a key by default (OPEN311_READ_NEEDS_KEY=1)
     assert closed.get("/open311/v2/requests.json").status_code == 403
+    assert closed.get(f"/open311/v2/requests.json?api_key={api_key}").status_code == 403
     with svc.db.transaction() as session:
         _, fresh = apikeys.create(session, "reader", svc.now())
     assert closed.get(f"/open311/v2/requests.json?api_key={fresh}").status_code == 200
@@ -177,3 +182,77 @@ def test_the_api_keeps_its_openapi_document(app, svc, api_key):
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
         check()
     assert count(svc, Ticket) > 0  # some generated filings did open tickets
+
+
+PRIVATE = ("我叫王小明，电话13812345678，身份证330102199001011234，"
+           "住幸福小区3栋2单元501室，楼道灯坏了三天了")
+
+
+@pytest.fixture
+def private_ticket(client, svc, api_key):
+    """A ticket whose words and point identify a person, with a staff reply and a resident's
+    follow-up in its public timeline."""
+    from store import tickets
+    from store.models import Staff
+    response = post(client, api_key=api_key, service_code="complaint:路灯/井盖/道路",
+                    address_string="幸福小区3栋2单元501室", description=PRIVATE,
+                    lat="30.274567", long="120.155432")
+    number = response.get_json()[0]["service_request_id"]
+    with svc.db.transaction() as session:
+        ticket = tickets.by_number(session, number)
+        worker = session.query(Staff).filter_by(username="worker01").one()
+        tickets.reply(session, ticket, worker, "网格员张伟已联系王先生（13900001111），明天上门",
+                      svc.now())
+        tickets.add_resident_message(session, ticket, svc.now(), text="我家门牌是501，电话"
+                                                                       "13812345678")
+    return number
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_public_reads_are_refused_by_default_and_carry_no_personal_data_when_opened(
+        client, make_app, private_ticket, fmt):
+    number = private_ticket
+    for path in (f"requests/{number}", "requests", "servicerequestupdates"):
+        assert client.get(f"/open311/v2/{path}.{fmt}").status_code == 403
+
+    public = make_app(open311_read_needs_key=0).test_client()
+    responses = [public.get(f"/open311/v2/{path}.{fmt}")
+                 for path in (f"requests/{number}", "requests", "servicerequestupdates")]
+    bodies = [json.dumps(r.get_json(), ensure_ascii=False) if fmt == "json"
+              else r.get_data(as_text=True) for r in responses]
+    everything = "".join(bodies)
+    for private in ("13812345678", "13900001111", "330102199001011234", "王小明", "张伟",
+                    "王先生", "501", "30.274567", "120.155432", "我家门牌"):
+        assert private not in everything, private
+    assert "楼道灯坏了三天了" in everything and "明天上门" in everything  # still useful
+    if fmt == "json":
+        [request] = public.get(f"/open311/v2/requests/{number}.json").get_json()
+        assert (request["lat"], request["long"]) == (30.275, 120.155)  # about 100 m
+
+
+def test_open311_lists_are_paged_and_dates_out_of_range_are_a_400(client, svc, api_key):
+    for n in range(7):
+        post(client, api_key=api_key, service_code="help:其他", address_id=GRID,
+             description=f"第{n}件")
+    keyed = {"api_key": api_key}
+    first = client.get("/open311/v2/requests.json",
+                       query_string={**keyed, "page_size": 5}).get_json()
+    second = client.get("/open311/v2/requests.json",
+                        query_string={**keyed, "page_size": 5, "page": 2}).get_json()
+    assert len(first) == 5 and len(second) == 2
+    assert not {r["service_request_id"] for r in first} & {r["service_request_id"]
+                                                             for r in second}
+    for query in ({"page_size": "100000"}, {"page": "0"}, {"page": "x"},
+                  {"end_date": "0001-01-01T00:00:00Z"}, {"start_date": "9999-12-31T23:59:59Z"}):
+        for path in ("requests.json", "servicerequestupdates.json", "requests.xml"):
+            response = client.get(f"/open311/v2/{path}", query_string={**keyed, **query})
+            assert response.status_code == 400, (path, query)
+
+
+def test_xml_stays_well_formed_whatever_a_description_holds(client, svc, api_key):
+    response = post(client, api_key=api_key, service_code="help:其他", address_id=GRID,
+                    description="灯坏了\x01\x08\x0b\x1f<&>\ufffe")
+    number = response.get_json()[0]["service_request_id"]
+    for path in (f"requests/{number}.xml", "requests.xml"):
+        xml = ElementTree.fromstring(client.get(f"/open311/v2/{path}?api_key={api_key}").data)
+        assert "灯坏了<&>" in xml.find("request/description").text

@@ -1,7 +1,11 @@
 """The callback URL as WeChat uses it: signatures, modes, retries, failures."""
 import threading
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlencode
+
+import pytest
+import time_machine
 
 from bot.wechat import open_reply, sign, signed_request, text_message_xml
 from handlers import replies
@@ -10,27 +14,80 @@ from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
 from tests.support import Chat, count, rows
 
 
-def test_url_verification_echoes_echostr_only_when_signed(client):
-    args = {"timestamp": "1700000000", "nonce": "42", "echostr": "hello-wechat"}
-    good = client.get("/wechat?" + urlencode({**args, "signature": sign("griddesk", "1700000000",
-                                                                         "42")}))
+def test_url_verification_echoes_echostr_only_when_signed_and_recent(client):
+    now = str(int(time.time()))
+    args = {"timestamp": now, "nonce": "42", "echostr": "hello-wechat"}
+    good = client.get("/wechat?" + urlencode({**args, "signature": sign("griddesk", now, "42")}))
     assert good.status_code == 200 and good.get_data(as_text=True) == "hello-wechat"
     assert client.get("/wechat?" + urlencode({**args, "signature": "0" * 40})).status_code == 403
     assert client.get("/wechat?" + urlencode(args)).status_code == 403
+    old = {**args, "timestamp": "1700000000", "signature": sign("griddesk", "1700000000", "42")}
+    assert client.get("/wechat?" + urlencode(old)).status_code == 403
 
 
-def _request(chat, text, *, encrypted, msg_id=7001):
-    xml = text_message_xml(chat.openid, text, msg_id=msg_id, create_time=int(time.time()))
+@pytest.fixture
+def plain_client(make_app, demo):
+    """An account configured without an EncodingAESKey (WECHAT_ENCODING_AES_KEY=): plain mode."""
+    return make_app(wechat_encoding_aes_key="").test_client()
+
+
+@pytest.fixture
+def plain_chat(plain_client, demo):
+    return Chat(plain_client, demo.DEMO_RESIDENT, encrypted=False)
+
+
+def _request(chat, text, *, encrypted, msg_id=7001, timestamp=None):
+    timestamp = timestamp or int(time.time())
+    xml = text_message_xml(chat.openid, text, msg_id=msg_id, create_time=timestamp)
     return signed_request(chat.protocol, xml, encrypted=encrypted, openid=chat.openid,
-                          timestamp=str(int(time.time())), nonce="12345")
+                          timestamp=str(timestamp), nonce="12345")
 
 
-def test_a_forged_plain_message_is_refused_and_not_stored(client, chat, svc):
-    args, body = _request(chat, "楼道灯坏了", encrypted=False)
+def test_a_forged_plain_message_is_refused_and_not_stored(plain_client, plain_chat, svc):
+    args, body = _request(plain_chat, "楼道灯坏了", encrypted=False)
     args["signature"] = "f" * 40
-    response = client.post("/wechat?" + urlencode(args), data=body)
+    response = plain_client.post("/wechat?" + urlencode(args), data=body)
     assert response.status_code == 403
     assert count(svc, InboundMessage) == 0 and count(svc, Ticket) == 0
+
+
+def test_a_plain_mode_message_to_an_account_with_a_key_is_refused(client, chat, svc):
+    """A plain signature covers token+timestamp+nonce, not the body: one seen in a log would
+    let anyone post `办结` as a grid worker. With an EncodingAESKey only safe mode counts."""
+    args, body = _request(chat, "楼道灯坏了", encrypted=False)
+    response = client.post("/wechat?" + urlencode(args), data=body)
+    assert response.status_code == 403
+    # Nor does a valid plain signature help an encrypted-looking request without msg_signature.
+    safe_args, safe_body = _request(chat, "楼道灯坏了", encrypted=True)
+    del safe_args["msg_signature"]
+    assert client.post("/wechat?" + urlencode(safe_args), data=safe_body).status_code == 403
+    assert count(svc, InboundMessage) == 0 and count(svc, Ticket) == 0
+
+
+def test_a_replayed_callback_is_answered_once_and_refused_once_it_is_stale(client, chat, svc):
+    moment = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+    with time_machine.travel(moment, tick=False):
+        args, body = _request(chat, "楼道灯坏了", encrypted=True,
+                              timestamp=int(moment.timestamp()))
+        first = client.post("/wechat?" + urlencode(args), data=body)
+        again = client.post("/wechat?" + urlencode(args), data=body)  # WeChat's own retry
+    assert open_reply(chat.protocol, first.get_data(as_text=True)).startswith("已受理")
+    assert open_reply(chat.protocol, again.get_data(as_text=True)) == open_reply(
+        chat.protocol, first.get_data(as_text=True))
+    with time_machine.travel(moment.timestamp() + 301, tick=False):
+        late = client.post("/wechat?" + urlencode(args), data=body)
+    assert late.status_code == 403
+    assert count(svc, Ticket) == 1 and count(svc, InboundMessage) == 1
+
+
+def test_a_request_signed_with_a_timestamp_from_2001_is_refused_unless_checks_are_off(
+        make_app, chat, svc, demo):
+    args, body = _request(chat, "楼道灯坏了", encrypted=True, timestamp=1000000000)
+    assert chat.client.post("/wechat?" + urlencode(args), data=body).status_code == 403
+    assert count(svc, InboundMessage) == 0
+    replaying = make_app(wechat_timestamp_tolerance_seconds=0).test_client()
+    assert replaying.post("/wechat?" + urlencode(args), data=body).status_code == 200
+    assert count(svc, Ticket) == 1
 
 
 def test_a_safe_mode_message_with_a_wrong_msg_signature_is_refused(client, chat, svc):
@@ -40,9 +97,10 @@ def test_a_safe_mode_message_with_a_wrong_msg_signature_is_refused(client, chat,
     assert count(svc, Ticket) == 0
 
 
-def test_plain_mode_gets_a_plain_reply_and_safe_mode_an_encrypted_one(client, chat):
-    plain_args, plain_body = _request(chat, "垃圾桶满了没人清运", encrypted=False, msg_id=1)
-    plain = client.post("/wechat?" + urlencode(plain_args), data=plain_body)
+def test_plain_mode_gets_a_plain_reply_and_safe_mode_an_encrypted_one(client, chat,
+                                                                     plain_client, plain_chat):
+    plain_args, plain_body = _request(plain_chat, "垃圾桶满了没人清运", encrypted=False, msg_id=1)
+    plain = plain_client.post("/wechat?" + urlencode(plain_args), data=plain_body)
     assert "<Content><![CDATA[已受理" in plain.get_data(as_text=True)
 
     safe_args, safe_body = _request(chat, "路灯不亮", encrypted=True, msg_id=2)
@@ -64,14 +122,15 @@ def test_compatible_mode_body_is_decrypted(client, chat, svc):
 
 
 def test_a_curl_form_post_is_read_from_the_raw_body(client, chat, svc):
-    args, body = _request(chat, "电梯困人了", encrypted=False)
+    args, body = _request(chat, "电梯困人了", encrypted=True)
     response = client.post("/wechat?" + urlencode(args), data=body,
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and count(svc, Ticket) == 1
 
 
-def test_unreadable_bodies_get_a_4xx_with_a_reason_and_are_kept(client, chat, svc):
-    args, _ = _request(chat, "x", encrypted=False)
+def test_unreadable_bodies_get_a_4xx_with_a_reason_and_are_kept(plain_client, plain_chat, svc):
+    client = plain_client
+    args, _ = _request(plain_chat, "x", encrypted=False)
     url = "/wechat?" + urlencode(args)
     bodies = (b"<xml><Content>unclosed", b"\xff\xfe not utf-8", b"",
               b'<!DOCTYPE x [<!ENTITY a "b">]><xml><MsgType>text</MsgType></xml>')
@@ -136,9 +195,8 @@ def test_a_message_that_fails_to_be_handled_is_kept_and_answered_later(chat, svc
 def test_a_message_arriving_with_the_database_down_is_left_for_wechat_to_retry(
         make_app, demo, chat, svc):
     down = make_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    response = Chat(down.test_client(), chat.openid).client.post(
-        "/wechat?" + urlencode(_request(chat, "路灯坏了", encrypted=False)[0]),
-        data=_request(chat, "路灯坏了", encrypted=False)[1])
+    args, body = _request(chat, "路灯坏了", encrypted=True)
+    response = down.test_client().post("/wechat?" + urlencode(args), data=body)
     assert response.status_code == 503
     assert "工单" not in response.get_data(as_text=True)
     assert count(svc, Ticket) == 0
@@ -152,8 +210,8 @@ def test_an_empty_text_gets_guidance_and_a_message_without_sender_is_refused(cha
     assert count(svc, Ticket) == 0 and rows(svc, InboundMessage)[0].status == "processed"
 
     nobody = empty.replace("<FromUserName><![CDATA[o_demo_resident]]></FromUserName>", "")
-    args, body = signed_request(chat.protocol, nobody, encrypted=False, openid="",
-                                timestamp="1700000000", nonce="1")
+    args, body = signed_request(chat.protocol, nobody, encrypted=True, openid="",
+                                timestamp=str(int(time.time())), nonce="1")
     response = client.post("/wechat?" + urlencode(args), data=body)
     assert response.status_code == 400 and "FromUserName" in response.get_data(as_text=True)
     assert rows(svc, InboundMessage)[-1].status == "rejected"  # kept, as it came signed
@@ -177,3 +235,29 @@ def test_a_message_whose_handling_died_unanswered_is_picked_up_by_the_clock(
     assert told[0].payload["text"].startswith(f"已受理，工单号 {ticket.number}")
     with app.app_context():
         assert reprocess_stuck_inbound() == 0
+
+
+def _signed(chat, xml):
+    args, body = signed_request(chat.protocol, xml, encrypted=True, openid=chat.openid,
+                                timestamp=str(int(time.time())), nonce="777")
+    return chat.client.post("/wechat?" + urlencode(args), data=body)
+
+
+@pytest.mark.parametrize("field,reason", [
+    ("<FromUserName><![CDATA[o_demo_resident]]></FromUserName>"
+     "<FromUserName><![CDATA[o_worker_01]]></FromUserName>", "more than once"),
+    ("<FromUserName><![CDATA[" + "o" * 100_000 + "]]></FromUserName>", "longer than 64"),
+    ("<FromUserName><![CDATA[o_demo_resident]]></FromUserName>"
+     "<Content><![CDATA[" + "楼道灯坏了" * 1000 + "]]></Content>", "longer than"),
+], ids=["two-senders", "100-KB-openid", "5000-character-text"])
+def test_duplicate_or_oversized_fields_are_a_400_and_kept_raw(chat, svc, field, reason):
+    xml = ("<xml><ToUserName><![CDATA[gh]]></ToUserName>" + field +
+           "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           + ("" if "<Content>" in field else "<Content><![CDATA[办结 2611230001]]></Content>")
+           + "<MsgId>4242</MsgId></xml>")
+    response = _signed(chat, xml)
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
+    [kept] = rows(svc, InboundMessage)
+    assert kept.status == "rejected" and kept.raw == xml and kept.ticket_id is None
+    assert count(svc, Ticket) == 0

@@ -89,6 +89,7 @@ def browser():
 @pytest.fixture
 def new_page(browser, live):
     contexts = []
+    refused = []  # what the content security policy blocked: nothing the console needs
 
     def make(username: str | None = "admin", password: str = "griddesk"):
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
@@ -96,6 +97,8 @@ def new_page(browser, live):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
         if username:
             page.goto("/console/login")
             page.fill("input[name=username]", username)
@@ -107,6 +110,7 @@ def new_page(browser, live):
     yield make
     for context in contexts:
         context.close()
+    assert not refused, refused
 
 
 def shot(page, name: str) -> Path:

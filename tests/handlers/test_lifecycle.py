@@ -192,12 +192,12 @@ def test_staff_bind_their_wechat_with_a_one_time_code(client, demo, svc, clock):
     with svc.db.transaction() as session:
         from sqlalchemy import select
         staff = session.scalar(select(Staff).where(Staff.username == "worker03"))
-        staff.openid, staff.bind_code = None, "482913"
+        staff.openid, staff.bind_code = None, "4829130517"
         staff.bind_code_expires_at = START + timedelta(minutes=10)
     phone = Chat(client, "o_new_phone")
-    assert phone.send("绑定 000000").startswith("绑定码无效")
-    assert phone.send("绑定 482913").startswith("绑定成功：李娜（网格员，幸福里第3网格）")
-    assert phone.send("绑定 482913").startswith("绑定码无效")  # one time only
+    assert phone.send("绑定 0000000000").startswith("绑定码无效")
+    assert phone.send("绑定 4829130517").startswith("绑定成功：李娜（网格员，幸福里第3网格）")
+    assert phone.send("绑定 4829130517").startswith("绑定码无效")  # one time only
     assert phone.send("你好").startswith("工作人员指令")
     assert phone.send("待办") == "您目前没有待办工单。"
 
@@ -244,3 +244,32 @@ def test_supervisors_urge_and_extend_once(chat, client, svc, app, clock):
 
 def leader_id(svc) -> int:
     return rows(svc, Staff, Staff.username == "leader01")[0].id
+
+
+def issue_code(svc, username: str) -> str:
+    from sqlalchemy import select
+
+    from store import registry
+    with svc.db.transaction() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        return registry.issue_bind_code(session, staff, svc.now())
+
+
+def test_a_binding_code_is_void_after_a_few_wrong_tries(client, demo, svc):
+    code = issue_code(svc, "worker03")
+    assert len(code) >= 10 and code.isdigit()
+    for n in range(5):  # each from another WeChat user, all aimed at this one code
+        wrong = code[:4] + f"{(int(code[4:]) + n + 1) % 10**6:06d}"
+        assert Chat(client, f"o_guesser_{n}").send(f"绑定 {wrong}").startswith("绑定码无效")
+    assert Chat(client, "o_real_phone").send(f"绑定 {code}").startswith("绑定码无效")
+    fresh = issue_code(svc, "worker03")  # the console issues a new one
+    assert Chat(client, "o_real_phone").send(f"绑定 {fresh}").startswith("绑定成功：李娜")
+
+
+def test_one_sender_gets_a_few_tries_an_hour(client, demo, svc):
+    code = issue_code(svc, "worker04")
+    guesser = Chat(client, "o_guesser")
+    for n in range(5):
+        assert guesser.send(f"绑定 {n:010d}").startswith("绑定码无效")
+    assert guesser.send(f"绑定 {code}").startswith("绑定码输错次数过多")  # even a right one
+    assert Chat(client, "o_worker04_phone").send(f"绑定 {code}").startswith("绑定成功")
