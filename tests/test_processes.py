@@ -99,8 +99,8 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         assert reply.startswith(f"已受理，工单号 {ticket.number}")
 
         # The access log has the request, but not what would let anyone replay it.
-        assert wait_for(lambda: any("POST /wechat?" in line for line in output), 10)
-        logged = "".join(output)
+        assert wait_for(lambda: any("POST /wechat?" in line for line in stack.output), 10)
+        logged = "".join(stack.output)
         for secret in (args["signature"], args["msg_signature"], nonce):
             assert secret not in logged
 
@@ -108,9 +108,12 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         [notice] = rows(svc, LocalDelivery)
         assert notice.to_openid == "o_worker_01" and ticket.number in notice.payload["text"]
         # /metrics adds up the web's and the delivery worker's counters (as make run runs).
-        scraped = urllib.request.urlopen(f"{base}/metrics").read().decode()
-        assert 'griddesk_messages_total{outcome="handled",type="text"} 1.0' in scraped
-        assert 'griddesk_deliveries_total{channel="template",result="sent"} 1.0' in scraped
+        def scraped():
+            return urllib.request.urlopen(f"{base}/metrics").read().decode()
+        assert 'griddesk_messages_total{outcome="handled",type="text"} 1.0' in scraped()
+        # (counted just after the delivery is marked sent, in the worker process)
+        assert wait_for(lambda: 'griddesk_deliveries_total{channel="template",result="sent"} '
+                                '1.0' in scraped(), 10), scraped()
         # The clock loads its cron schedule on its own time (slowly on a busy machine).
         assert wait_for(lambda: stack.said("clock", "Registered"), 60), "".join(stack.output)
     finally:
