@@ -14,6 +14,10 @@ DEMO_TOKEN = "griddesk"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
 EMBEDDED_REDIS_PORT = 6479
+# A category-library work-order template (工单编号 / 工单类型 / 所在网格 / 处理时限 / 办理提示)
+# and a progress template (工单编号 / 处理进度 / 进度说明 / 温馨提示); see the README.
+TICKET_KEYS = "character_string1:工单号,thing2:类型,thing3:网格,time4:时限,thing5:下一步"
+PROGRESS_KEYS = "character_string1:工单号,phrase2:进度,thing3:说明,thing4:下一步"
 
 
 def instance_dir() -> Path:
@@ -38,6 +42,10 @@ class Settings:
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
     wechat_template_progress: str = ""
+    # Which key of each template shows which value, in the template's order (bot/templates.py).
+    wechat_template_ticket_keys: str = TICKET_KEYS
+    wechat_template_progress_keys: str = PROGRESS_KEYS
+    public_base_url: str = ""  # https://griddesk.example.gov.cn: absolute links in templates
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""

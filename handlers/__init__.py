@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers import commands, dispatch, events, followup, menu, replies, resident
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from store import outbox
 
 
 class Fallback(Handler):
@@ -16,8 +17,10 @@ class Fallback(Handler):
         return Reply(None if is_event else replies.UNSUPPORTED)
 
 
-# What a resident does that opens WeChat's 48-hour window for customer-service messages.
-OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click")
+# What a user does that lets the account send customer-service messages (since 2023-06-12):
+# a message, 5 within 48 hours; a click, follow or scan, 3 within 1 minute.
+OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click", "scancode_push",
+                      "scancode_waitmsg")
 
 HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.Silent(),
@@ -31,8 +34,11 @@ HANDLERS: tuple[Handler, ...] = (
 
 def dispatch(msg, ctx: Context, handlers: tuple[Handler, ...] = HANDLERS) -> Reply:
     """The first handler that matches answers."""
-    if msg.type != "event" or msg.event in OPENS_REPLY_WINDOW:
+    if msg.type != "event":
+        outbox.user_acted(ctx.session, ctx.openid, "message", ctx.now)
         ctx.resident_wrote()
+    elif msg.event in OPENS_REPLY_WINDOW:
+        outbox.user_acted(ctx.session, ctx.openid, "event", ctx.now)
     for handler in handlers:
         if handler.matches(msg, ctx):
             return handler.handle(msg, ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import MessageType
 from handlers.context import Context, Reply
+from store import outbox
 from store.registry import area_by_code, pick_assignee
 
 GRID_SCENE = "grid:"
@@ -42,6 +43,7 @@ class Unsubscribe(MessageType):
 
     def handle(self, msg, ctx: Context) -> Reply:
         ctx.resident.subscribed = False
+        outbox.mark_unreachable(ctx.session, ctx.openid, "unsubscribed")
         return Reply(None)
 
 
