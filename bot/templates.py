@@ -48,22 +48,37 @@ def key_type(key: str) -> str:
     return re.sub(r"\d+$", "", key)
 
 
+def _kept(pattern: str, text: str, empty: str) -> str:
+    return "".join(re.findall(pattern, text)) or empty
+
+
+# What each type keeps of a value (the rest WeChat would refuse), and what stands for nothing.
+KEEP = {"character_string": (r"[^\u4e00-\u9fff\s]", "-"),
+        "phrase": (r"[\u4e00-\u9fff]", "处理中"),
+        "letter": (r"[A-Za-z]", "NA"),
+        "symbol": (r"[^\u4e00-\u9fffA-Za-z0-9\s]", "-"),
+        "phone_number": (r"[\d+\-() ]", "-"),
+        "name": (r"[\u4e00-\u9fff·]", "")}
+
+
 def fit(key: str, value: str, now: datetime) -> str:
     """The value as WeChat will take and show it for this key, cut by WeChat's counting."""
     kind = key_type(key)
     text = " ".join(str(value or "").split())  # a line break ends what WeChat shows
-    if kind == "character_string":
-        text = HAN.sub("", text).replace(" ", "") or "-"
-    elif kind == "phrase":
-        text = "".join(HAN.findall(text)) or "处理中"
+    if kind in KEEP:
+        pattern, empty = KEEP[kind]
+        text = _kept(pattern, text, empty).strip() or empty
+        if kind == "name" and not text:
+            text = _kept(r"[A-Za-z]", str(value or ""), "")[:20] or "居民"
     elif kind in ("time", "date"):
         match = MOMENT.search(text)
         text = match.group(0) if match else now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    elif kind == "number":
-        text = re.sub(r"[^\d.]", "", text) or "0"
+    elif kind in ("number", "amount"):
+        match = re.search(r"\d{1,12}(\.\d+)?", text)
+        text = match.group(0) if match else "0"
     elif not text:
         text = "-"
-    limit = LIMITS.get(kind)
+    limit = 20 if kind == "name" and not HAN.search(text) else LIMITS.get(kind)
     if limit and len(text) > limit:
         stripped = text.rstrip(TRAILING)
         if len(stripped) <= limit:
@@ -71,7 +86,7 @@ def fit(key: str, value: str, now: datetime) -> str:
         elif kind in ("thing", "const", "keyword"):
             text = stripped[:limit - 1] + "…"
         else:
-            text = stripped[:limit]
+            text = stripped[:limit].strip() or text[:limit]
     return text
 
 

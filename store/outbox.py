@@ -41,11 +41,9 @@ def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload
 
 
 def resident_channel(resident, now: datetime) -> str:
-    """The channel a resident's message is written for: customer-service text inside the
-    48-hour window since the resident last wrote, the template form outside it. Delivery
-    decides finally (choose_channel), by what WeChat still allows when it goes."""
-    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
-    return "customer_service" if inside else "template"
+    """A resident's messages are written as customer-service text; delivery sends each as
+    text while WeChat still allows it (choose_channel), as the template form otherwise."""
+    return "customer_service"
 
 
 class Written(NamedTuple):
