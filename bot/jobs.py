@@ -134,6 +134,46 @@ def server_address(error: WeChatClientException) -> str:
     return found.group(1) if found else "（未知）"
 
 
+def deliver_mass_send(mass_id: int) -> str:
+    """One message/mass/send call of a notice; WeChat reports its outcome later
+    (MASSSENDJOBFINISH, handlers.events.MassSendFinished). Idempotent by clientmsgid."""
+    from store import command
+    svc = services()
+    if deferred(svc):
+        return "deferred"
+    with svc.db.transaction() as session:
+        mass = command.claim_mass(session, mass_id)
+        if mass is None:
+            return "skipped"
+        openids, text, client_msg_id = mass.openids, mass.text, mass.client_msg_id
+    try:
+        msg_id = svc.transport.send_mass_text(openids, text, client_msg_id)
+    except WeChatClientException as error:
+        final = error.errcode in GIVE_UP or error.errcode == 40130
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=final)
+        if error.errcode == NOT_AUTHORISED:
+            raise_alert(svc, error.errcode, "公众号没有群发接口的权限（48001），通知未发出。"
+                                            "请确认账号为已认证的服务号。")
+        if final:
+            return "failed"
+        raise
+    except Exception as error:
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=False)
+        raise
+    with svc.db.transaction() as session:
+        command.mass_submitted(session, mass_id, msg_id, svc.now())
+    if svc.transport.name == "local":  # no WeChat to report back: every one received it
+        with svc.db.transaction() as session:
+            command.mass_finished(session, msg_id, result="send success", total=len(openids),
+                                  kept=len(openids), sent=len(openids), errors=0,
+                                  now=svc.now())
+    return "submitted"
+
+
 def requeue_stale_outbox() -> int:
     """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
     svc = services()
@@ -145,6 +185,11 @@ def requeue_stale_outbox() -> int:
     svc.deliver_later(ids)
     if ids:
         log.info("re-enqueued %d stale outbox rows", len(ids))
+    from store import command
+    with svc.db.sessions() as session:
+        masses = command.stale_mass_ids(session)
+    for mass_id in masses:
+        svc.enqueue(deliver_mass_send, mass_id)
     return len(ids)
 
 
