@@ -69,3 +69,14 @@ def retry_delivery(outbox_id: int):
     else:
         flash("这条消息已发出，无需重发")
     return redirect(url_for("console.deliveries"))
+
+
+@bp.get("/wechat-check")
+@roles_required("admin")
+def wechat_check():
+    """上线检查: the same check as `griddesk wechat-check`, against the real account."""
+    from bot import wechat_check as account
+    svc = services()
+    findings = account.check(svc.settings, svc.transport)
+    return render_template("console/wechat_check.html", findings=findings,
+                           ready=all(f.ok for f in findings), alerts=current_alerts(svc))
