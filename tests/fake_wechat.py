@@ -84,6 +84,9 @@ class FakeWeChat:
         self.mass_received: dict[tuple[str, str], int] = {}  # (openid, month) → count
         self._serial = counter(1)
         self._run = uuid.uuid4().hex[:8]  # tokens of another fake never look valid here
+        # the template ids the real_wechat fixture configures
+        self.add_template("TPL", TICKET_TEMPLATE)
+        self.add_template("TPL_PROGRESS", PROGRESS_TEMPLATE)
 
     # --- what a test arranges ---
     def answer_next(self, *answers: dict) -> None:
@@ -122,23 +125,25 @@ class FakeWeChat:
     # --- the API ---
     def __call__(self, environ, start_response):
         request = Request(environ)
+        with self.lock:
+            answer, delay = self.answer(request)
+        time.sleep(delay)
+        return Response(json.dumps(answer), mimetype="application/json")(environ,
+                                                                          start_response)
+
+    def answer(self, request) -> tuple[dict, float]:
+        """WeChat's answer to one request, and how long it takes to give it (under lock)."""
         routes = {"/cgi-bin/message/custom/send": self._custom,
                   "/cgi-bin/message/template/send": self._template,
                   "/cgi-bin/message/mass/send": self._mass,
                   "/cgi-bin/template/get_all_private_template": self._template_list,
                   "/cgi-bin/get_current_selfmenu_info": self._menu}
-        delay = 0
-        with self.lock:
-            if request.method == "GET" and request.path == "/cgi-bin/token":
-                answer, delay = self._token(request), self.token_delay
-            elif request.path in routes:
-                answer = self._api(request, routes[request.path])
-                delay = answer.pop("delay", 0)
-            else:
-                answer = {"errcode": 404, "errmsg": "unknown api"}
-        time.sleep(delay)
-        return Response(json.dumps(answer), mimetype="application/json")(environ,
-                                                                          start_response)
+        if request.method == "GET" and request.path == "/cgi-bin/token":
+            return self._token(request), self.token_delay
+        if request.path in routes:
+            answer = self._api(request, routes[request.path])
+            return answer, answer.pop("delay", 0)
+        return {"errcode": 404, "errmsg": "unknown api"}, 0
 
     def _not_whitelisted(self) -> dict:
         return {"errcode": 40164, "errmsg": f"invalid ip {self.client_ip} ipv6 ::ffff:"
@@ -280,8 +285,6 @@ class QuietHandler(WSGIRequestHandler):
 @pytest.fixture
 def wechat(monkeypatch):
     fake = FakeWeChat()
-    fake.add_template("TPL", TICKET_TEMPLATE)
-    fake.add_template("TPL_PROGRESS", PROGRESS_TEMPLATE)
     server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)

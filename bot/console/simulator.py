@@ -30,6 +30,9 @@ _nonces = itertools.count(secrets.randbelow(10**6))
 SAMPLE_LOCATION = {"lat": "30.274085", "lng": "120.155070", "label": "示范区幸福里小区3栋"}
 
 
+CHANNEL_NAMES = {"template": "模板消息", "customer_service": "客服消息", "mass": "群发消息"}
+
+
 def _create_time() -> int:
     """A distinct CreateTime per simulated event: WeChat's events dedupe on sender + time."""
     with _clock_lock:
@@ -140,7 +143,7 @@ def simulator_feed():
             Outbox.to_openid == openid, Outbox.status.in_(("pending", "sending"))))
     return jsonify(pending=pending, messages=[
         {"id": r.id, "text": r.payload.get("text", ""), "at": r.at.isoformat(),
-         "channel": "模板消息" if r.channel == "template" else "客服消息"} for r in rows])
+         "channel": CHANNEL_NAMES.get(r.channel, "客服消息")} for r in rows])
 
 
 @bp.get("/simulator/history")
@@ -169,7 +172,7 @@ def simulator_history():
             last = max(last, row.id)
             items.append({"at": row.at.isoformat(), "who": "them",
                           "text": row.payload.get("text", ""),
-                          "channel": "模板消息" if row.channel == "template" else "客服消息"})
+                          "channel": CHANNEL_NAMES.get(row.channel, "客服消息")})
     items.sort(key=lambda item: item["at"])
     return jsonify(items=items[-40:], last=last)
 

@@ -64,14 +64,16 @@ def test_a_menu_click_allows_three_messages_for_one_minute_not_48_hours(real_wec
     with time_machine.travel(later, tick=False):
         resident.event("CLICK", "MY_TICKETS")
         worker.send(f"接单 {ticket.number}")
+        for n in range(1, 4):
+            worker.send(f"回复 {ticket.number} 第{n}条：明天上午来修")
         run_worker(web)
     with time_machine.travel(later + timedelta(minutes=2), tick=False):
-        worker.send(f"回复 {ticket.number} 明天上午来修")
+        worker.send(f"回复 {ticket.number} 师傅已出发")
         run_worker(web)
     kinds = [shown.kind for shown in wechat.phone(resident.openid)]
-    assert kinds == ["custom", "template"]
-    assert [call.path for call in wechat.messages() if call.body["touser"] == resident.openid
-            ] == ["/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"]
+    assert kinds == ["custom"] * 3 + ["template"] * 2  # three in the minute, none after
+    assert [call.path.rsplit("/", 2)[1] for call in wechat.messages()
+            if call.body["touser"] == resident.openid] == ["custom"] * 3 + ["template"] * 2
 
 
 def test_45047_from_wechat_sends_a_template_and_the_next_message_goes_straight_as_one(

@@ -37,7 +37,7 @@ class StallingWeChat(FakeWeChat):
         if not request.path.endswith("/send"):
             return super().__call__(environ, start_response)
         with self.lock:
-            answer = self._message(request)
+            answer, _ = self.answer(request)
             stall = len(self.calls) == self.stall_on
         if stall:
             self.stalled.set()
