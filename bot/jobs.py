@@ -1,60 +1,17 @@
 """RQ jobs. They take ids, never objects, and run inside the app context of a worker."""
 from __future__ import annotations
 
-import json
 import logging
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.services import services
+from bot.wechat_errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
+                               account_problem, deferred, quota_key, seconds_to_china_midnight)
 from store import outbox
-from store.vocab import CHINA
 
 log = logging.getLogger(__name__)
-# What WeChat's answers mean for the message (公众号 全局返回码说明).
-UNREACHABLE_REASONS = {43004: "unsubscribed", 40003: "invalid_openid"}  # mark, stop
-UNREACHABLE_CODES = {reason: code for code, reason in UNREACHABLE_REASONS.items()}
-NOT_AUTHORISED = 48001  # this account may not call the API: alert, stop retrying
-NOT_WHITELISTED = 40164  # this server's IP is not in the whitelist: alert, pause
-GIVE_UP = frozenset({*UNREACHABLE_REASONS, NOT_AUTHORISED, 47003, 40037})
-WHITELIST_PAUSE_SECONDS = 600
-
-
-def quota_key(svc) -> str:
-    return f"griddesk:wechat:{svc.settings.wechat_app_id}:quota_exhausted"
-
-
-def pause_key(svc) -> str:
-    return f"griddesk:wechat:{svc.settings.wechat_app_id}:paused"
-
-
-def alerts_key(svc) -> str:
-    return f"griddesk:wechat:{svc.settings.wechat_app_id}:alerts"
-
-
-def seconds_to_china_midnight(now: datetime) -> int:
-    """WeChat's daily API quotas start again at midnight, China time."""
-    local = now.astimezone(CHINA)
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
-    return max(60, int((midnight - local).total_seconds()))
-
-
-def raise_alert(svc, code: int, text: str) -> None:
-    """Tell the admins (the 发送异常 page and 上线检查 show it) and the log."""
-    log.error("WeChat %s: %s", code, text)
-    svc.redis.hset(alerts_key(svc), str(code), json.dumps(
-        {"text": text, "at": svc.now().isoformat()}, ensure_ascii=False))
-
-
-def current_alerts(svc) -> list[dict]:
-    return [{"code": int(code), **json.loads(value)}
-            for code, value in sorted(svc.redis.hgetall(alerts_key(svc)).items())]
-
-
-def deferred(svc) -> bool:
-    return bool(svc.redis.exists(quota_key(svc), pause_key(svc)))
 
 
 def deliver_outbox(outbox_id: int) -> str:
@@ -116,22 +73,8 @@ def _refused(svc, row, error: WeChatClientException) -> str:
             outbox.give_up(session, row.id, text)
         if code in UNREACHABLE_REASONS:
             outbox.mark_unreachable(session, row.to_openid, UNREACHABLE_REASONS[code])
-    if code == NOT_WHITELISTED:
-        svc.redis.set(pause_key(svc), 1, ex=WHITELIST_PAUSE_SECONDS)
-        raise_alert(svc, code, f"本服务器 IP {server_address(error)} 不在公众号的 IP 白名单中，"
-                               f"请在公众平台“设置与开发 → 基本配置 → IP白名单”中加入；"
-                               f"消息暂停发送，加入后自动继续。")
-        return "deferred"
-    if code == NOT_AUTHORISED:
-        raise_alert(svc, code, "公众号没有该接口的权限（48001），消息不再重试。"
-                               "请确认账号为已认证的服务号，并已开通模板消息/客服消息/群发接口。")
-    return "failed"
-
-
-def server_address(error: WeChatClientException) -> str:
-    """The address WeChat saw this server call from: its 40164 answer names it."""
-    found = re.search(r"invalid ip ([0-9A-Fa-f.:]+)", error.errmsg or "")
-    return found.group(1) if found else "（未知）"
+    account_problem(svc, error)
+    return "deferred" if code == NOT_WHITELISTED else "failed"
 
 
 def deliver_mass_send(mass_id: int) -> str:
@@ -149,15 +92,12 @@ def deliver_mass_send(mass_id: int) -> str:
     try:
         msg_id = svc.transport.send_mass_text(openids, text, client_msg_id)
     except WeChatClientException as error:
-        final = error.errcode in GIVE_UP or error.errcode == 40130
+        final = error.errcode in GIVE_UP
         with svc.db.transaction() as session:
             command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
                                 final=final)
-        if error.errcode == NOT_AUTHORISED:
-            raise_alert(svc, error.errcode, "公众号没有群发接口的权限（48001），通知未发出。"
-                                            "请确认账号为已认证的服务号。")
-        if final:
-            return "failed"
+        if account_problem(svc, error) or final:
+            return "failed" if final else "deferred"  # 40164: the clock's requeue retries
         raise
     except Exception as error:
         with svc.db.transaction() as session:

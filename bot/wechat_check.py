@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from bot.jobs import server_address
+from bot.wechat_errors import server_address
 from bot.templates import KeysError, parse_keys
 from bot.wechat import BadRequest, Forbidden, Protocol, sign, signed_request, text_message_xml
 

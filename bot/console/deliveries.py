@@ -6,7 +6,7 @@ import re
 from flask import flash, redirect, render_template, url_for
 
 from bot.console import bp, roles_required
-from bot.jobs import current_alerts
+from bot.wechat_errors import current_alerts, dismiss_alert
 from bot.services import services
 from store import outbox, scope
 from store.models import Ticket
@@ -68,6 +68,15 @@ def retry_delivery(outbox_id: int):
         flash("已重新发送")
     else:
         flash("这条消息已发出，无需重发")
+    return redirect(url_for("console.deliveries"))
+
+
+@bp.post("/deliveries/alerts/<int:code>/dismiss")
+@roles_required("admin")
+def dismiss_delivery_alert(code: int):
+    """The admin fixed it (whitelisted the address, got the API authorised)."""
+    dismiss_alert(services(), code)
+    flash("已标记为处理完毕")
     return redirect(url_for("console.deliveries"))
 
 

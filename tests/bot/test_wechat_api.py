@@ -197,7 +197,7 @@ def test_outside_the_48_hour_window_a_reply_goes_as_a_progress_template(real_wec
 
 
 def test_over_the_daily_quota_nothing_calls_wechat_until_it_resets(web, demo, wechat):
-    from bot.jobs import quota_key
+    from bot.wechat_errors import quota_key
     svc = web.extensions["griddesk"]
     wechat.answer_next({"errcode": 45009, "errmsg": "reach max api daily quota limit"})
     complain(web, demo, "小区垃圾堆放没人清运")
