@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from store.notices import template_values
 from store.vocab import CHINA
 
 # Characters WeChat allows per parameter type (thing 20; character_string 32; phrase 5 Chinese
@@ -90,7 +91,18 @@ def fit(key: str, value: str, now: datetime) -> str:
     return text
 
 
-def template_data(keys: list[tuple[str, str]], values: dict[str, str],
-                  now: datetime) -> dict:
-    """The `data` of template/send: each configured key with its fitted value."""
-    return {key: {"value": fit(key, values.get(name, ""), now)} for key, name in keys}
+def template_name(payload: dict) -> str:
+    """ticket (staff) or progress (residents; a plain reply too)."""
+    return payload.get("template", "progress" if "fields" not in payload else "ticket")
+
+
+def template_id(settings, payload: dict) -> str:
+    """The template configured for this kind of notice (WECHAT_TEMPLATE_<KIND>), or ''."""
+    return getattr(settings, f"wechat_template_{template_name(payload)}", "")
+
+
+def template_fields(settings, payload: dict, now: datetime) -> list[tuple[str, str, str]]:
+    """(key, value name, fitted value) for each key configured for the notice's template."""
+    keys = parse_keys(getattr(settings, f"wechat_template_{template_name(payload)}_keys"))
+    values = template_values(payload)
+    return [(key, name, fit(key, values.get(name, ""), now)) for key, name in keys]

@@ -13,10 +13,9 @@ from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.templates import parse_keys, template_data
+from bot.templates import template_fields, template_id, template_name
 from store import Database
 from store.models import LocalDelivery, Outbox
-from store.notices import template_values
 
 log = logging.getLogger(__name__)
 # The answers that mean "this access_token is no good": fetch a new one and try once more.
@@ -139,9 +138,8 @@ class WeChatTransport:
         return "template"
 
     def _send_template(self, row: Outbox, payload: dict) -> None:
-        name = template_name(payload)
-        keys = parse_keys(getattr(self.settings, f"wechat_template_{name}_keys"))
-        data = template_data(keys, template_values(payload), datetime.now(timezone.utc))
+        data = {key: {"value": value} for key, _, value
+                in template_fields(self.settings, payload, datetime.now(timezone.utc))}
         self._call(self.client.message.send_template, row.to_openid,
                    template_id(self.settings, payload), data, self.link(row, payload))
 
@@ -176,15 +174,6 @@ class WeChatTransport:
             log.info("WeChat refused the access token (%s); fetching a new one", error.errcode)
         self.client.fetch_access_token(refused=used)
         return api(*args)
-
-
-def template_name(payload: dict) -> str:
-    return payload.get("template", "progress" if "fields" not in payload else "ticket")
-
-
-def template_id(settings, payload: dict) -> str:
-    """The template configured for this kind of notice (WECHAT_TEMPLATE_<KIND>), or ''."""
-    return getattr(settings, f"wechat_template_{template_name(payload)}", "")
 
 
 def as_template(payload: dict) -> dict:

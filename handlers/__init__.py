@@ -23,8 +23,8 @@ OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click", "scancode_
                       "scancode_waitmsg")
 
 HANDLERS: tuple[Handler, ...] = (
-    events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.MassSendFinished(),
-    events.Silent(),
+    events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
+    events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), commands.ResidentCommand(),
     followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),

@@ -13,7 +13,7 @@ from store.models import Ticket
 
 # WeChat's answers (公众号 全局返回码) and our own, as the people fixing them read them.
 CAUSES = {
-    45015: "超出客服消息时间窗口（居民 48 小时内未发消息），且未配置模板消息",
+    45015: "超出客服消息时间窗口（收件人 48 小时内未发消息），且未配置模板消息",
     45047: "客服消息超出条数限制，且未配置模板消息",
     43004: "用户已取消关注公众号，不再发送",
     40003: "openid 无效（不是本公众号的用户），不再发送",

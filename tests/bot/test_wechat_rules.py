@@ -207,7 +207,7 @@ def test_failures_are_grouped_by_cause_in_chinese(web, demo, wechat):
         run_worker(web)
     page = admin_page(web, "/console/deliveries")
     assert "用户已取消关注公众号，不再发送（1 条）" in page
-    assert "超出客服消息时间窗口（居民 48 小时内未发消息），且未配置模板消息（1 条）" in page
+    assert "超出客服消息时间窗口（收件人 48 小时内未发消息），且未配置模板消息（1 条）" in page
 
 
 def admin_page(app, path: str) -> str:
@@ -215,3 +215,16 @@ def admin_page(app, path: str) -> str:
     client.post("/console/login", data={"username": "admin", "password": "griddesk"})
     return client.get(path).get_data(as_text=True)
 
+
+
+def test_the_simulator_shows_a_template_as_the_phone_would(chat, client, svc, worker):
+    reply = chat.send("楼道灯坏了三天了")
+    number = reply.split("工单号 ")[1][:10]
+    worker()
+    client.post("/console/login", data={"username": "admin", "password": "griddesk"})
+    [message] = client.get(f"/console/simulator/feed?openid={WORKER}&after=0").get_json()[
+        "messages"]
+    lines = message["text"].split("\n")
+    assert message["channel"] == "模板消息" and lines[0] == f"工单号：{number}"
+    assert lines[2:] and lines[-1] == f"下一步：请回复「接单 {number}」接单"
+    assert all(len(line.split("：", 1)[1]) <= 20 for line in lines)
