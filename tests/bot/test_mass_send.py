@@ -86,3 +86,19 @@ def test_a_notice_to_one_resident_goes_through_the_outbox(web, demo, wechat):
     assert rows(svc, MassSend) == []  # a mass send needs two openids
     [row] = rows(svc, Outbox, Outbox.purpose == "broadcast")
     assert row.to_openid == demo.DEMO_RESIDENT
+
+
+def test_an_account_without_mass_send_rights_alerts_the_admins(web, demo, wechat):
+    web.config["WTF_CSRF_ENABLED"] = False
+    svc = web.extensions["griddesk"]
+    grid = rows(svc, Area, Area.code == demo.FIRST_GRID)[0]
+    Chat(web.test_client(), "o_neighbour").event("subscribe", f"qrscene_grid:{grid.code}")
+    wechat.unauthorised.add("/cgi-bin/message/mass/send")
+    admin = web.test_client()
+    admin.post("/console/login", data={"username": "admin", "password": "griddesk"})
+    path = notice(admin, [grid], "明日停水")
+    run_worker(web)
+    [mass] = rows(svc, MassSend)
+    assert mass.status == "failed" and "48001" in mass.last_error
+    assert "失败" in admin.get(path).get_data(as_text=True)
+    assert "公众号没有该接口的权限" in admin.get("/console/deliveries").get_data(as_text=True)

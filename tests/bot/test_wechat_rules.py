@@ -228,3 +228,12 @@ def test_the_simulator_shows_a_template_as_the_phone_would(chat, client, svc, wo
     assert message["channel"] == "模板消息" and lines[0] == f"工单号：{number}"
     assert lines[2:] and lines[-1] == f"下一步：请回复「接单 {number}」接单"
     assert all(len(line.split("：", 1)[1]) <= 20 for line in lines)
+
+
+def test_an_expired_token_is_renewed_once_and_the_message_still_goes(web, demo, wechat):
+    complain(web, demo, "小区路面塌陷")
+    wechat.answer_next({"errcode": 42001, "errmsg": "access_token expired"})
+    run_worker(web)
+    [notice] = rows(web.extensions["griddesk"], Outbox, Outbox.to_openid == WORKER)
+    assert notice.status == "sent" and len(wechat.token_fetches) == 2
+    assert [shown.kind for shown in wechat.phone(WORKER)] == ["template"]
