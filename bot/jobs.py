@@ -24,9 +24,10 @@ def deliver_outbox(outbox_id: int) -> str:
         row = outbox.claim(session, outbox_id, svc.now())
         if row is None:
             return "skipped"  # already sent, given up, or being sent by another worker
-        reason = outbox.unreachable(session, row.to_openid)
+        allowance = outbox.allowance_for(session, row.to_openid)
+        reason = allowance.unreachable if allowance else None
         channel = None if reason else outbox.choose_channel(
-            session, row, svc.now(), template_ready=svc.transport.template_ready(row.payload))
+            row, allowance, svc.now(), template_ready=svc.transport.template_ready(row.payload))
         if channel is None:
             outbox.give_up(session, outbox_id, (
                 f"{UNREACHABLE_CODES[reason]} {reason}: not sent" if reason else

@@ -151,16 +151,16 @@ def mark_unreachable(session: Session, openid: str, reason: str) -> None:
                                            set_={"unreachable": reason}))
 
 
-def unreachable(session: Session, openid: str) -> str | None:
-    return session.scalar(select(SendAllowance.unreachable)
-                          .where(SendAllowance.openid == openid))
+def allowance_for(session: Session, openid: str) -> SendAllowance | None:
+    """What WeChat still allows this openid, locked until the delivery's claim commits (two
+    workers never both spend its last customer-service message)."""
+    return session.scalar(select(SendAllowance).where(SendAllowance.openid == openid)
+                          .with_for_update())
 
 
-def take_customer_service(session: Session, openid: str, now: datetime) -> bool:
+def take_customer_service(allowance: SendAllowance | None, now: datetime) -> bool:
     """Count one customer-service message against the open window with room left (the
     1-minute one first: it runs out first); False when none has room."""
-    allowance = session.scalar(select(SendAllowance).where(SendAllowance.openid == openid)
-                               .with_for_update())
     if allowance is None:
         return False
     if (allowance.event_at and now - allowance.event_at < EVENT_WINDOW
@@ -181,14 +181,14 @@ def window_used_up(session: Session, openid: str) -> None:
                     .values(message_sends=MESSAGE_QUOTA, event_sends=EVENT_QUOTA))
 
 
-def choose_channel(session: Session, row: Outbox, now: datetime, *,
+def choose_channel(row: Outbox, allowance: SendAllowance | None, now: datetime, *,
                    template_ready: bool) -> str | None:
     """The channel a claimed row goes by now: a template when one is configured for it and
     the row was written as one (staff) or WeChat allows no more customer-service messages to
     this user; None when neither can reach them (no window left and no template)."""
     if row.channel == "template" and template_ready:
         return "template"
-    if take_customer_service(session, row.to_openid, now):
+    if take_customer_service(allowance, now):
         row.channel = "customer_service"
     elif template_ready:
         row.channel = "template"

@@ -8,7 +8,7 @@ import time_machine
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from bot.templates import fit
-from store.models import Outbox, Resident
+from store.models import Outbox, Resident, SendAllowance
 from tests import wechat_rules as rules
 from tests.bot.test_wechat_api import WORKER, complain
 from tests.fake_wechat import LEGACY_TEMPLATE, no_blank_lines
@@ -159,11 +159,9 @@ def test_wechat_saying_43004_or_40003_marks_the_user_and_stops(web, demo, wechat
         assert [m.status for m in messages_to(web, openid)] == ["failed", "failed"]
         assert len([c for c in wechat.messages() if c.body["touser"] == openid]) == 1
         assert code in messages_to(web, openid)[0].last_error
-    svc = web.extensions["griddesk"]
-    with svc.db.sessions() as session:
-        from store.outbox import unreachable
-        assert unreachable(session, gone) == "unsubscribed"
-        assert unreachable(session, wrong) == "invalid_openid"
+    marked = {a.openid: a.unreachable for a in rows(web.extensions["griddesk"], SendAllowance,
+                                                     order_by=SendAllowance.openid)}
+    assert (marked[gone], marked[wrong]) == ("unsubscribed", "invalid_openid")
 
 
 def test_an_api_this_account_may_not_call_alerts_the_admins_and_is_not_retried(web, demo,
