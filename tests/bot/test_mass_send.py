@@ -102,3 +102,24 @@ def test_an_account_without_mass_send_rights_alerts_the_admins(web, demo, wechat
     assert mass.status == "failed" and "48001" in mass.last_error
     assert "失败" in admin.get(path).get_data(as_text=True)
     assert "公众号没有该接口的权限" in admin.get("/console/deliveries").get_data(as_text=True)
+
+
+def test_a_notice_to_more_than_ten_thousand_residents_is_split_as_wechat_allows(web, demo,
+                                                                                 wechat):
+    from sqlalchemy import insert
+
+    from store.models import Resident
+    web.config["WTF_CSRF_ENABLED"] = False
+    svc = web.extensions["griddesk"]
+    grid = rows(svc, Area, Area.code == demo.FIRST_GRID)[0]
+    with svc.db.transaction() as session:  # a large grid: 10,001 residents with the demo one
+        session.execute(insert(Resident), [
+            {"openid": f"o_many_{n}", "grid_id": grid.id, "subscribed": True, "state": {},
+             "created_at": svc.now()} for n in range(10_000)])
+    admin = web.test_client()
+    admin.post("/console/login", data={"username": "admin", "password": "griddesk"})
+    notice(admin, [grid], "明日停水")
+    run_worker(web)
+    calls = wechat.messages("mass")
+    assert [len(call.body["touser"]) for call in calls] == [5001, 5000]
+    assert [job["sent"] for job in wechat.mass_jobs] == [5001, 5000]  # none refused (40130)
