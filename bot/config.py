@@ -85,7 +85,19 @@ class Settings:
             defaults["redis_url"] = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
         if not settings.secret_key:
             defaults["secret_key"] = _secret_key()
-        return cls(**{**settings.__dict__, **defaults})
+        settings = cls(**{**settings.__dict__, **defaults})
+        settings.check_template_keys()
+        return settings
+
+    def check_template_keys(self) -> None:
+        """A template key setting that cannot be read stops the start, naming the setting
+        (else every template message would fail later)."""
+        from bot.templates import KeysError, parse_keys
+        for name in ("ticket", "progress"):
+            try:
+                parse_keys(getattr(self, f"wechat_template_{name}_keys"))
+            except KeysError as error:
+                raise ValueError(f"WECHAT_TEMPLATE_{name.upper()}_KEYS: {error}") from None
 
     @property
     def uses_real_wechat(self) -> bool:

@@ -74,3 +74,13 @@ def test_an_unpublished_menu_and_the_page_for_admins(web, demo, wechat):
     worker = web.test_client()
     worker.post("/console/login", data={"username": "worker01", "password": "griddesk"})
     assert worker.get("/console/wechat-check").status_code == 403
+
+
+def test_a_template_keys_setting_that_cannot_be_read_stops_the_start(monkeypatch):
+    from bot.config import Settings
+    for name, value in (("SECRET_KEY", "t"), ("DATABASE_URL", "sqlite://"),
+                        ("REDIS_URL", "redis://127.0.0.1:1/0"),
+                        ("WECHAT_TEMPLATE_TICKET_KEYS", "character_string1:工单号,thing2类型")):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match="WECHAT_TEMPLATE_TICKET_KEYS: cannot read 'thing2类型'"):
+        Settings.from_env()
