@@ -36,13 +36,17 @@ class Notice:
         return payload
 
 
+# A progress template's status is a phrase: at most 5 Chinese characters on WeChat.
+SHORT_STATUS = {"办理时限延长": "时限延长"}
+
+
 def template_values(payload: dict) -> dict[str, str]:
     """Every value a template key may name: the notice's own fields by their names, and the
     short names a template is configured with (工单号 类型 网格 时限 进度 说明 下一步 标题)."""
     fields = {name: str(value) for name, value in payload.get("fields") or []}
-    title = payload.get("title", "")
+    title, status = payload.get("title", ""), fields.get("处理进度", "新消息")
     return {"标题": title, "类型": title, "网格": "—", "说明": payload.get("text", ""),
-            "进度": fields.get("处理进度", "新消息"), "时限": payload.get("due", ""),
+            "进度": SHORT_STATUS.get(status, status), "时限": payload.get("due", ""),
             "下一步": payload.get("remark") or "回复公众号即可联系我们", **fields}
 
 

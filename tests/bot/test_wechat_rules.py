@@ -235,3 +235,30 @@ def test_an_expired_token_is_renewed_once_and_the_message_still_goes(web, demo, 
     [notice] = rows(web.extensions["griddesk"], Outbox, Outbox.to_openid == WORKER)
     assert notice.status == "sent" and len(wechat.token_fetches) == 2
     assert [shown.kind for shown in wechat.phone(WORKER)] == ["template"]
+
+
+def test_every_notice_of_a_tickets_life_shows_whole_lines_on_both_phones(real_wechat, demo,
+                                                                          wechat):
+    """Outside every window all of it goes as templates: WeChat takes each one (no 47003)
+    and no phone shows a blank or cut line."""
+    web = real_wechat(wechat_template_progress="TPL_PROGRESS")
+    svc = web.extensions["griddesk"]
+    ticket = complain(web, demo, "小区东门口的路灯坏了好几盏，晚上特别黑，老人出门很不安全")
+    resident = resident_of(web, ticket)
+    worker = Chat(web.test_client(), WORKER)
+    with time_machine.travel(svc.now() + timedelta(days=3), tick=False):
+        for command in (f"接单 {ticket.number}", f"回复 {ticket.number} 已经联系电工，"
+                        f"预计明天下午三点前修好，请您耐心等待", f"上报 {ticket.number} 需要更换线路",
+                        f"办结 {ticket.number} 已更换灯具和线路，今晚起恢复照明"):
+            worker.send(command)
+        run_worker(web)
+    assert all(m.status == "sent" for m in rows(svc, Outbox)), [
+        (m.purpose, m.last_error) for m in rows(svc, Outbox) if m.status != "sent"]
+    progress = wechat.phone(resident)
+    assert [shown.lines[1][1] for shown in progress] == ["已接单", "有新回复", "已升级督办",
+                                                          "已办结"]
+    everyone = [shown for phone in wechat.phones.values() for shown in phone]
+    assert len(everyone) > len(progress) + 1  # the worker, and the leader it went up to
+    for shown in everyone:
+        assert shown.kind == "template" and no_blank_lines(shown)
+        assert shown.lines[0] == ("工单编号", ticket.number)
