@@ -325,11 +325,6 @@ def web(real_wechat):
     return real_wechat()
 
 
-def shown_text(shown: Shown) -> str:
-    """A template's lines as the phone shows them, one "label value" per line."""
-    return shown.text or "\n".join(f"{label} {value}" for label, value in shown.lines)
-
-
 def no_blank_lines(shown: Shown) -> bool:
     return all(value.strip() for _, value in shown.lines)
 

@@ -24,20 +24,25 @@ def messages_to(app, openid: str) -> list[Outbox]:
     return rows(app.extensions["griddesk"], Outbox, Outbox.to_openid == openid)
 
 
+def worker_later(app, after: timedelta, *commands: str) -> list[str]:
+    """The grid worker sends these commands some time on; the deliveries run then too."""
+    worker = Chat(app.test_client(), WORKER)
+    with time_machine.travel(app.extensions["griddesk"].now() + after, tick=False):
+        replies = [worker.send(command) for command in commands]
+        run_worker(app)
+    return replies
+
+
 def test_a_tickets_sixth_progress_message_arrives_as_a_template(real_wechat, demo, wechat):
     web = real_wechat(wechat_template_progress="TPL_PROGRESS")
-    svc = web.extensions["griddesk"]
     ticket = complain(web, demo, "楼道灯坏了三天了，晚上太黑")
     resident = resident_of(web, ticket)
-    worker = Chat(web.test_client(), WORKER)
     # Two minutes on, the minute after the QR scan is over; the 48 hours after the
     # resident's message allow five customer-service messages.
-    with time_machine.travel(svc.now() + timedelta(minutes=2), tick=False):
-        assert worker.send(f"接单 {ticket.number}").startswith("已接单")
-        for n in range(1, 5):
-            worker.send(f"回复 {ticket.number} 第{n}次进展：师傅正在路上")
-        worker.send(f"办结 {ticket.number} 已更换灯泡")
-        run_worker(web)
+    replies = worker_later(web, timedelta(minutes=2), f"接单 {ticket.number}",
+                           *(f"回复 {ticket.number} 第{n}次进展：师傅正在路上" for n in range(1, 5)),
+                           f"办结 {ticket.number} 已更换灯泡")
+    assert replies[0].startswith("已接单")
 
     phone = wechat.phone(resident)
     assert [shown.kind for shown in phone] == ["custom"] * 5 + ["template"]
@@ -95,12 +100,9 @@ def test_45047_from_wechat_sends_a_template_and_the_next_message_goes_straight_a
 
 
 def test_without_a_progress_template_a_closed_window_is_said_plainly(web, demo, wechat):
-    svc = web.extensions["griddesk"]
     ticket = complain(web, demo, "楼下餐馆油烟太大")
     resident = resident_of(web, ticket)
-    with time_machine.travel(svc.now() + timedelta(days=3), tick=False):
-        Chat(web.test_client(), WORKER).send(f"接单 {ticket.number}")
-        run_worker(web)
+    worker_later(web, timedelta(days=3), f"接单 {ticket.number}")
     [row] = [m for m in messages_to(web, resident) if m.purpose == "accepted"]
     assert row.status == "failed" and "WECHAT_TEMPLATE_PROGRESS" in row.last_error
     assert wechat.phone(resident) == []
@@ -245,13 +247,10 @@ def test_every_notice_of_a_tickets_life_shows_whole_lines_on_both_phones(real_we
     svc = web.extensions["griddesk"]
     ticket = complain(web, demo, "小区东门口的路灯坏了好几盏，晚上特别黑，老人出门很不安全")
     resident = resident_of(web, ticket)
-    worker = Chat(web.test_client(), WORKER)
-    with time_machine.travel(svc.now() + timedelta(days=3), tick=False):
-        for command in (f"接单 {ticket.number}", f"回复 {ticket.number} 已经联系电工，"
-                        f"预计明天下午三点前修好，请您耐心等待", f"上报 {ticket.number} 需要更换线路",
-                        f"办结 {ticket.number} 已更换灯具和线路，今晚起恢复照明"):
-            worker.send(command)
-        run_worker(web)
+    worker_later(web, timedelta(days=3), f"接单 {ticket.number}",
+                 f"回复 {ticket.number} 已经联系电工，预计明天下午三点前修好，请您耐心等待",
+                 f"上报 {ticket.number} 需要更换线路",
+                 f"办结 {ticket.number} 已更换灯具和线路，今晚起恢复照明")
     assert all(m.status == "sent" for m in rows(svc, Outbox)), [
         (m.purpose, m.last_error) for m in rows(svc, Outbox) if m.status != "sent"]
     progress = wechat.phone(resident)
