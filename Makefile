@@ -37,6 +37,15 @@ run: demo fonts
 	      "AppID=$${WECHAT_APP_ID:-wx5a3c0d9b1e2f4a68}"
 	@echo '  try:  eval "$$($(BIN)/griddesk sign 楼道灯坏了三天了)" | $(BIN)/griddesk open-reply'
 	@echo '        $(BIN)/griddesk messages'
+	@[ -n "$${WECHAT_TEMPLATE_TICKET}" ] || { \
+	  echo "  WECHAT_TEMPLATE_TICKET is not set: on a real account staff then get customer-service"; \
+	  echo "    texts, which WeChat delivers only to someone who wrote to the account in the last"; \
+	  echo "    48 hours; new-ticket notices to everyone else are lost (README: Going live)."; }
+	@[ -n "$${WECHAT_TEMPLATE_PROGRESS}" ] || { \
+	  echo "  WECHAT_TEMPLATE_PROGRESS is not set: on a real account a resident's progress"; \
+	  echo "    messages then fail once WeChat allows no more customer-service messages"; \
+	  echo "    (5 in 48 h after they wrote, 3 in 1 min after a click). griddesk wechat-check"; \
+	  echo "    says what is missing."; }
 	@echo ""
 	@# /metrics adds up every process's counters from files in one fresh folder per run
 	@rm -rf "$(GRIDDESK_INSTANCE)/metrics" && mkdir -p "$(GRIDDESK_INSTANCE)/metrics"

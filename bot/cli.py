@@ -88,6 +88,17 @@ def bind_code(username):
     click.echo(f"{staff.name}: send 绑定 {code} to the official account within {minutes} minutes")
 
 
+@main.command("wechat-check")
+def wechat_check():
+    """Check the real account before go-live: token, templates, menu, callback (Chinese)."""
+    from bot import wechat_check as account
+    svc = services()
+    findings = account.check(svc.settings, svc.transport)
+    click.echo(account.report(findings))
+    if not all(f.ok for f in findings):
+        sys.exit(1)
+
+
 @main.command("menu-sync")
 def menu_sync():
     """Publish the account's menu (报事件 / 一键求助 / 我的) through WeChat's API."""

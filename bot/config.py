@@ -16,6 +16,10 @@ DEMO_APP_ID = "wx5a3c0d9b1e2f4a68"
 # Settings where an empty value means "none" rather than "the default": an account set up
 # without an EncodingAESKey runs in plain mode (WECHAT_ENCODING_AES_KEY=).
 EMPTY_IS_A_VALUE = {"wechat_encoding_aes_key"}
+# A category-library work-order template (工单编号 / 工单类型 / 所在网格 / 处理时限 / 办理提示)
+# and a progress template (工单编号 / 处理进度 / 进度说明 / 温馨提示); see the README.
+TICKET_KEYS = "character_string1:工单号,thing2:类型,thing3:网格,time4:时限,thing5:下一步"
+PROGRESS_KEYS = "character_string1:工单号,phrase2:进度,thing3:说明,thing4:下一步"
 
 
 def embedded_redis_port() -> int:
@@ -60,6 +64,10 @@ class Settings:
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
     wechat_template_progress: str = ""
+    # Which key of each template shows which value, in the template's order (bot/templates.py).
+    wechat_template_ticket_keys: str = TICKET_KEYS
+    wechat_template_progress_keys: str = PROGRESS_KEYS
+    public_base_url: str = ""  # https://griddesk.example.gov.cn: absolute links in templates
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
@@ -103,7 +111,19 @@ class Settings:
             defaults["redis_url"] = f"redis://127.0.0.1:{embedded_redis_port()}/0"
         if not settings.secret_key:
             defaults["secret_key"] = _secret_key()
-        return cls(**{**settings.__dict__, **defaults})
+        settings = cls(**{**settings.__dict__, **defaults})
+        settings.check_template_keys()
+        return settings
+
+    def check_template_keys(self) -> None:
+        """A template key setting that cannot be read stops the start, naming the setting
+        (else every template message would fail later)."""
+        from bot.templates import KeysError, parse_keys
+        for name in ("ticket", "progress"):
+            try:
+                parse_keys(getattr(self, f"wechat_template_{name}_keys"))
+            except KeysError as error:
+                raise ValueError(f"WECHAT_TEMPLATE_{name.upper()}_KEYS: {error}") from None
 
     @property
     def uses_real_wechat(self) -> bool:

@@ -2,42 +2,44 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from wechatpy.exceptions import APILimitedException
+from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.metrics import count_delivery, instruments
 from bot.services import services
+from bot.wechat_errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
+                               account_problem, deferred, quota_key, seconds_to_china_midnight)
 from store import outbox
-from store.vocab import CHINA
 
 log = logging.getLogger(__name__)
 
 
-def quota_key(svc) -> str:
-    return f"griddesk:wechat:{svc.settings.wechat_app_id}:quota_exhausted"
-
-
-def seconds_to_china_midnight(now: datetime) -> int:
-    """WeChat's daily API quotas start again at midnight, China time."""
-    local = now.astimezone(CHINA)
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
-    return max(60, int((midnight - local).total_seconds()))
-
-
 def deliver_outbox(outbox_id: int) -> str:
-    """Hand one outbox row to the transport; raise on failure so RQ retries it."""
+    """Hand one outbox row to the transport; raise on failure so RQ retries it (only where
+    another try can succeed: every WeChat error code has its own behaviour here)."""
     svc = services()
-    if svc.redis.exists(quota_key(svc)):
-        return "deferred"  # over WeChat's daily quota: the clock re-queues it tomorrow
+    if deferred(svc):
+        return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
     with svc.db.transaction() as session:
         row = outbox.claim(session, outbox_id, svc.now())
-    if row is None:
-        return "skipped"  # already sent, given up, or being sent by another worker
-    channel, owed_at = row.channel, row.created_at
+        if row is None:
+            return "skipped"  # already sent, given up, or being sent by another worker
+        owed_at = row.created_at
+        allowance = outbox.allowance_for(session, row.to_openid)
+        reason = allowance.unreachable if allowance else None
+        channel = None if reason else outbox.choose_channel(
+            row, allowance, svc.now(), template_ready=svc.transport.template_ready(row.payload))
+        if channel is None:
+            outbox.give_up(session, outbox_id, (
+                f"{UNREACHABLE_CODES[reason]} {reason}: not sent" if reason else
+                "45015 no customer-service window left and no template configured "
+                "(WECHAT_TEMPLATE_PROGRESS / WECHAT_TEMPLATE_TICKET)"))
+            count_delivery(row.channel, "failed")
+            return "failed"
     try:
-        svc.transport.send(row)
-    except APILimitedException as error:
+        used = svc.transport.send(row)
+    except APILimitedException as error:  # 45009
         with svc.db.transaction() as session:
             outbox.release(session, outbox_id, f"45009 quota reached, waiting for midnight: "
                                                 f"{error}")
@@ -45,22 +47,86 @@ def deliver_outbox(outbox_id: int) -> str:
         log.warning("WeChat quota reached; deliveries wait until midnight China time")
         count_delivery(channel, "deferred")
         return "deferred"
+    except WeChatClientException as error:
+        if error.errcode not in GIVE_UP and error.errcode != NOT_WHITELISTED:
+            _failed_try(svc, outbox_id, error, channel)
+            raise  # -1 (busy) and the rest: RQ tries again later
+        outcome = _refused(svc, row, error)
+        count_delivery(channel, outcome)
+        return outcome
     except Exception as error:
-        with svc.db.transaction() as session:
-            state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
-        log.warning("delivery of outbox %s failed (%s): %s", outbox_id, state, error)
-        count_delivery(channel, "failed" if state == "failed" else "retrying")
+        _failed_try(svc, outbox_id, error, channel)
         raise
     with svc.db.transaction() as session:
-        outbox.mark_sent(session, outbox_id, svc.now())
-    count_delivery(channel, "sent", (svc.now() - owed_at).total_seconds())
+        if channel == "customer_service" and used != channel:
+            outbox.window_used_up(session, row.to_openid)  # WeChat said 45015 / 45047
+        outbox.mark_sent(session, outbox_id, svc.now(), channel=used)
+    count_delivery(used, "sent", (svc.now() - owed_at).total_seconds())
     return "sent"
+
+
+def _failed_try(svc, outbox_id: int, error: Exception, channel: str) -> None:
+    with svc.db.transaction() as session:
+        state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
+    log.warning("delivery of outbox %s failed (%s): %s", outbox_id, state, error)
+    count_delivery(channel, "failed" if state == "failed" else "retrying")
+
+
+def _refused(svc, row, error: WeChatClientException) -> str:
+    """An answer no retry can change: the user is gone, or the account must be fixed."""
+    code, text = error.errcode, f"{type(error).__name__}: {error}"
+    with svc.db.transaction() as session:
+        if code == NOT_WHITELISTED:  # every call fails until an admin adds this server
+            outbox.release(session, row.id, text)
+        else:
+            outbox.give_up(session, row.id, text)
+        if code in UNREACHABLE_REASONS:
+            outbox.mark_unreachable(session, row.to_openid, UNREACHABLE_REASONS[code])
+    account_problem(svc, error)
+    return "deferred" if code == NOT_WHITELISTED else "failed"
+
+
+def deliver_mass_send(mass_id: int) -> str:
+    """One message/mass/send call of a notice; WeChat reports its outcome later
+    (MASSSENDJOBFINISH, handlers.events.MassSendFinished). Idempotent by clientmsgid."""
+    from store import command
+    svc = services()
+    if deferred(svc):
+        return "deferred"
+    with svc.db.transaction() as session:
+        mass = command.claim_mass(session, mass_id)
+        if mass is None:
+            return "skipped"
+        openids, text, client_msg_id = mass.openids, mass.text, mass.client_msg_id
+    try:
+        msg_id = svc.transport.send_mass_text(openids, text, client_msg_id)
+    except WeChatClientException as error:
+        final = error.errcode in GIVE_UP
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=final)
+        if account_problem(svc, error) or final:
+            return "failed" if final else "deferred"  # 40164: the clock's requeue retries
+        raise
+    except Exception as error:
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=False)
+        raise
+    with svc.db.transaction() as session:
+        command.mass_submitted(session, mass_id, msg_id, svc.now())
+    if svc.transport.name == "local":  # no WeChat to report back: every one received it
+        with svc.db.transaction() as session:
+            command.mass_finished(session, msg_id, result="send success", total=len(openids),
+                                  kept=len(openids), sent=len(openids), errors=0,
+                                  now=svc.now())
+    return "submitted"
 
 
 def requeue_stale_outbox() -> int:
     """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
     svc = services()
-    if svc.redis.exists(quota_key(svc)):
+    if deferred(svc):
         return 0
     older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
     with svc.db.sessions() as session:
@@ -68,6 +134,11 @@ def requeue_stale_outbox() -> int:
     svc.deliver_later(ids)
     if ids:
         log.info("re-enqueued %d stale outbox rows", len(ids))
+    from store import command
+    with svc.db.sessions() as session:
+        masses = command.stale_mass_ids(session)
+    for mass_id in masses:
+        svc.enqueue(deliver_mass_send, mass_id)
     return len(ids)
 
 

@@ -72,7 +72,7 @@ def init_app(app: Flask, settings: Settings) -> Services:
     db = Database(settings.database_url)
     connection = connect_redis(settings.redis_url)
     transport = (WeChatTransport(settings, connection) if settings.uses_real_wechat
-                 else LocalTransport(db))
+                 else LocalTransport(db, settings))
     services = Services(settings=settings, db=db, redis=connection,
                         queue=Queue(settings.queue_name, connection=connection),
                         transport=transport, classify=nlp.classify)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
@@ -14,6 +16,7 @@ from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from bot.templates import template_fields, template_id, template_name
 from store import Database
 from store.models import LocalDelivery, Outbox
 from store.photos import MAX_BYTES
@@ -23,8 +26,10 @@ log = logging.getLogger(__name__)
 TOKEN_ERRORS = frozenset({WeChatErrorCode.INVALID_CREDENTIAL.value,      # 40001
                           WeChatErrorCode.INVALID_ACCESS_TOKEN.value,    # 40014
                           WeChatErrorCode.EXPIRED_ACCESS_TOKEN.value})   # 42001
-OUTSIDE_WINDOW = 45015  # customer-service messages only within 48 h of the resident's last
+# Customer-service text refused: outside every window (45015) or over its count (45047).
+WINDOW_CLOSED = frozenset({45015, 45047})
 QUOTA_REACHED = 45009   # the day's quota of this API is used up
+MASS_REPEATED = 45065   # a mass send with this clientmsgid was made already
 # A PicUrl is fetched only from WeChat's own image hosts: never a URL anyone else chose.
 WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn", "mmsns.qpic.cn")
 
@@ -66,16 +71,28 @@ class LocalTransport:
 
     name = "local"
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, settings=None):
         self.db = db
+        self.settings = settings
 
-    def send(self, row: Outbox) -> None:
+    def send(self, row: Outbox) -> str:
         try:
             with self.db.transaction() as session:
                 session.add(LocalDelivery(outbox_id=row.id, to_openid=row.to_openid,
                                           channel=row.channel, payload=row.payload))
         except IntegrityError:
             pass  # recorded by an earlier try whose acknowledgement was lost
+        return row.channel
+
+    def template_ready(self, payload: dict) -> bool:
+        return True  # the simulator shows any notice in its template form
+
+    def send_mass_text(self, openids: list[str], text: str, client_msg_id: str) -> str:
+        """Record a mass send per recipient for the simulator; its job id is the client's."""
+        with self.db.transaction() as session:
+            session.add_all(LocalDelivery(to_openid=openid, channel="mass",
+                                          payload={"text": text}) for openid in openids)
+        return client_msg_id
 
     def download_media(self, media_id: str, pic_url: str | None) -> bytes:
         """The simulator's pictures: its sample, stored like any resident's picture."""
@@ -140,32 +157,54 @@ class WeChatTransport:
             f"griddesk:wechatpy:{settings.wechat_app_id}_token_lock", timeout=30,
             blocking_timeout=30)
 
-    def template_id(self, payload: dict) -> str:
-        """The template configured for this kind of notice (WECHAT_TEMPLATE_<KIND>), or ''."""
-        return getattr(self.settings, f"wechat_template_{payload.get('template', 'ticket')}", "")
+    def template_ready(self, payload: dict) -> bool:
+        return bool(template_id(self.settings, payload))
 
-    def send(self, row: Outbox) -> None:
+    def send(self, row: Outbox) -> str:
+        """Send one row by its channel; the channel it went by (a template when WeChat
+        refused the customer-service text: outside the window, 45015, or over its count,
+        45047)."""
         payload = row.payload
-        template_id = self.template_id(payload) if row.channel == "template" else ""
-        if template_id:
-            self._send_template(row.to_openid, template_id, payload)
-            return
+        if row.channel == "template" and template_id(self.settings, payload):
+            self._send_template(row, payload)
+            return "template"
         try:
             self._call(self.client.message.send_text, row.to_openid, payload["text"])
+            return "customer_service"
         except WeChatClientException as error:
-            # Outside the 48-hour window only a template message still reaches the resident.
-            fallback = self.template_id({"template": payload.get("template", "progress")})
-            if error.errcode != OUTSIDE_WINDOW or not fallback:
+            if error.errcode not in WINDOW_CLOSED or not template_id(self.settings, payload):
                 raise
-            log.info("outbox %s: outside the 48-hour window, sent as a template", row.id)
-            self._send_template(row.to_openid, fallback, as_template(payload))
+            log.info("outbox %s: WeChat allows no more text (%s), sent as a template",
+                     row.id, error.errcode)
+        self._send_template(row, as_template(payload))
+        return "template"
 
-    def _send_template(self, openid: str, template_id: str, payload: dict) -> None:
-        data = {"first": {"value": payload["title"]},
-                **{f"keyword{n}": {"value": value}
-                   for n, (_, value) in enumerate(payload["fields"], start=1)},
-                "remark": {"value": payload["remark"]}}
-        self._call(self.client.message.send_template, openid, template_id, data)
+    def _send_template(self, row: Outbox, payload: dict) -> None:
+        data = {key: {"value": value} for key, _, value
+                in template_fields(self.settings, payload, datetime.now(timezone.utc))}
+        self._call(self.client.message.send_template, row.to_openid,
+                   template_id(self.settings, payload), data, self.link(row, payload))
+
+    def link(self, row: Outbox, payload: dict) -> str | None:
+        """Where the template opens: the ticket's console page for staff (until the phone
+        pages exist), so what the fields cannot hold is one tap away."""
+        base = self.settings.public_base_url.rstrip("/")
+        number = dict(payload.get("fields") or []).get("工单号")
+        if not base or template_name(payload) != "ticket" or not row.ticket_id or not number:
+            return None
+        return f"{base}/console/tickets/{number}"
+
+    def send_mass_text(self, openids: list[str], text: str, client_msg_id: str) -> str:
+        """message/mass/send to up to 10,000 openids; WeChat's msg_id of the job. The same
+        clientmsgid again is refused with 45065 and the first job's msg_id: sent already."""
+        try:
+            result = self._call(self.client.message.send_mass_text, text, openids, False,
+                                False, 0, client_msg_id)
+        except WeChatClientException as error:
+            if error.errcode != MASS_REPEATED:
+                raise
+            result = json.loads(error.response.text) if error.response is not None else {}
+        return str(result.get("msg_id", ""))
 
     def download_media(self, media_id: str, pic_url: str | None) -> bytes:
         """A resident's picture: by MediaId through media/get, else from its PicUrl when that
@@ -204,4 +243,5 @@ def as_template(payload: dict) -> dict:
         return payload
     return {"title": "您有一条新消息", "fields": [["工单号", "—"], ["处理进度", "回复"],
                                                 ["说明", payload["text"][:200]]],
-            "remark": "回复“我的工单”查看进度。"}
+            "remark": "回复“我的工单”查看进度。", "template": "progress",
+            "text": payload["text"]}

@@ -60,6 +60,8 @@ class Callback:
         raw = self.message._data
         if raw.get("MsgId"):
             return f"msg:{raw['MsgId']}"[:128]
+        if raw.get("MsgID"):  # job reports (MASSSENDJOBFINISH): two may share a second
+            return f"job:{raw.get('Event')}:{raw['MsgID']}"[:128]
         return f"ev:{raw.get('FromUserName')}:{raw.get('CreateTime')}:{raw.get('Event')}"[:128]
 
 

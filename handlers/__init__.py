@@ -5,6 +5,7 @@ from handlers import commands, dispatch, events, followup, menu, replies, reside
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
+from store import outbox
 
 
 class Fallback(Handler):
@@ -18,11 +19,14 @@ class Fallback(Handler):
         return Reply(None) if is_event else keep_for_person(ctx, msg, reply=replies.UNSUPPORTED)
 
 
-# What a resident does that opens WeChat's 48-hour window for customer-service messages.
-OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click")
+# What a user does that lets the account send customer-service messages (since 2023-06-12):
+# a message, 5 within 48 hours; a click, follow or scan, 3 within 1 minute.
+OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click", "scancode_push",
+                      "scancode_waitmsg")
 
 HANDLERS: tuple[Handler, ...] = (
-    events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(), events.Silent(),
+    events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
+    events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), commands.ResidentCommand(),
     followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
@@ -33,8 +37,11 @@ HANDLERS: tuple[Handler, ...] = (
 
 def dispatch(msg, ctx: Context, handlers: tuple[Handler, ...] = HANDLERS) -> Reply:
     """The first handler that matches answers."""
-    if msg.type != "event" or msg.event in OPENS_REPLY_WINDOW:
+    if msg.type != "event":
+        outbox.user_acted(ctx.session, ctx.openid, "message", ctx.now)
         ctx.resident_wrote()
+    elif msg.event in OPENS_REPLY_WINDOW:
+        outbox.user_acted(ctx.session, ctx.openid, "event", ctx.now)
     for handler in handlers:
         if handler.matches(msg, ctx):
             return handler.handle(msg, ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import MessageType
 from handlers.context import Context, Reply
+from store import command, outbox
 from store.registry import area_by_code, pick_assignee
 
 GRID_SCENE = "grid:"
@@ -42,13 +43,26 @@ class Unsubscribe(MessageType):
 
     def handle(self, msg, ctx: Context) -> Reply:
         ctx.resident.subscribed = False
+        outbox.mark_unreachable(ctx.session, ctx.openid, "unsubscribed")
+        return Reply(None)
+
+
+class MassSendFinished(MessageType):
+    """WeChat's report of a notice's mass send: how many it sent, filtered and failed."""
+
+    events = ("masssendjobfinish",)
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        command.mass_finished(ctx.session, str(msg.id), result=msg.status or "",
+                              total=msg.total_count, kept=msg.filter_count,
+                              sent=msg.sent_count, errors=msg.error_count, now=ctx.now)
         return Reply(None)
 
 
 class Silent(MessageType):
     """Receipts and background reports that need no answer."""
 
-    events = ("templatesendjobfinish", "masssendjobfinish", "view",
+    events = ("templatesendjobfinish", "view",
               "subscribe_msg_popup_event", "subscribe_msg_change_event",
               "subscribe_msg_sent_event", "kf_create_session", "kf_close_session",
               "kf_switch_session")

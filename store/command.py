@@ -1,25 +1,31 @@
 """指挥调度: notices to the residents of chosen grids, and emergency dispatch to their workers.
 
-Both go through the outbox like every other message. A notice goes as customer-service text to
-residents inside WeChat's 48-hour window and as a template message to the others (the only
-two ways an official account may write to one person); a dispatch goes as a template message
-to each bound worker, who answers 收到 <code> from WeChat.
+A notice goes by WeChat's mass send to an openid list (message/mass/send): templates are for a
+person's own service, not announcements. One call takes 2 to 10,000 openids and WeChat
+dedupes a repeated call by its clientmsgid; a service account's follower receives at most 4
+mass messages a natural month (the rest are filtered), and WeChat reports each job later in a
+MASSSENDJOBFINISH event. A notice to one resident goes through the outbox (a mass send needs
+two). A dispatch goes as a template message to each bound worker, who answers 收到 <code>.
 """
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store import outbox
 from store.models import (Area, Broadcast, BroadcastRecipient, DispatchAck, DispatchTask,
-                          Outbox, Resident, Staff)
+                          MassSend, Outbox, Resident, SendAllowance, Staff)
 from store.tickets import TicketError
+from store.vocab import CHINA
 
 TOPICS = {"policy": "政策宣传", "outage": "停水停电", "safety": "安全提示", "other": "其他通知"}
-MAX_RECIPIENTS = 50_000  # one notice; more should go by WeChat's mass send (群发)
+MAX_RECIPIENTS = 50_000  # one notice: five mass sends
+MASS_MIN, MASS_MAX = 2, 10_000  # openids in one message/mass/send call
+MASS_PER_MONTH = 4  # mass messages a service account's follower receives a natural month
+NEW_MASS = "new_mass_send_ids"  # session.info key: mass sends to queue once committed
 
 
 def _grids(session: Session, grid_ids: list[int]) -> list[Area]:
@@ -58,16 +64,109 @@ def send_broadcast(session: Session, *, by: Staff, topic: str, title: str, body:
     session.add(notice)
     session.flush()
     text = f"【{TOPICS[topic]}】{title}\n{body}"
-    payload = {"title": f"【{TOPICS[topic]}】{title}", "fields": [["通知内容", body[:200]]],
-               "remark": "", "template": "progress", "text": text}
-    for resident in residents:
-        row = outbox.add(session, to_openid=resident.openid,
-                         channel=outbox.resident_channel(resident, now),
-                         purpose="broadcast", payload=payload, now=now)
-        session.flush()  # the recipient row names its message
-        session.add(BroadcastRecipient(broadcast_id=notice.id, resident_id=resident.id,
-                                       grid_id=resident.grid_id, outbox_id=row.id))
+    if len(residents) < MASS_MIN:
+        for resident in residents:
+            row = outbox.add(session, to_openid=resident.openid,
+                             channel=outbox.resident_channel(resident, now), purpose="broadcast",
+                             payload={"title": f"【{TOPICS[topic]}】{title}",
+                                      "fields": [["通知内容", body[:200]]], "remark": "",
+                                      "template": "progress", "text": text}, now=now)
+            session.flush()  # the recipient row names its message
+            session.add(BroadcastRecipient(broadcast_id=notice.id, resident_id=resident.id,
+                                           grid_id=resident.grid_id, outbox_id=row.id))
+        return notice
+    session.add_all(BroadcastRecipient(broadcast_id=notice.id, resident_id=r.id,
+                                       grid_id=r.grid_id) for r in residents)
+    for n, chunk in enumerate(mass_chunks([r.openid for r in residents]), start=1):
+        mass = MassSend(broadcast_id=notice.id, client_msg_id=f"griddesk-notice-{notice.id}-{n}",
+                        openids=chunk, text=text, created_at=now)
+        session.add(mass)
+        session.info.setdefault(NEW_MASS, []).append(mass)
     return notice
+
+
+def mass_chunks(openids: list[str]) -> list[list[str]]:
+    """As few calls as WeChat allows, as even as can be (so none falls under two openids)."""
+    calls = -(-len(openids) // MASS_MAX)
+    size, extra = divmod(len(openids), calls)
+    chunks, start = [], 0
+    for n in range(calls):
+        end = start + size + (1 if n < extra else 0)
+        chunks.append(openids[start:end])
+        start = end
+    return chunks
+
+
+def take_new_mass_ids(session: Session) -> list[int]:
+    return [mass.id for mass in session.info.pop(NEW_MASS, [])]
+
+
+def china_month(now: datetime) -> str:
+    return now.astimezone(CHINA).strftime("%Y%m")
+
+
+def mass_allowance_left(session: Session, grid_ids: list[int], now: datetime) -> dict[int, int]:
+    """grid id → subscribed residents who may still receive a mass message this month."""
+    month = china_month(now)
+    used_up = (select(SendAllowance.openid)
+               .where(SendAllowance.mass_month == month,
+                      SendAllowance.mass_sends >= MASS_PER_MONTH))
+    return dict(session.execute(
+        select(Resident.grid_id, func.count())
+        .where(Resident.grid_id.in_(grid_ids), Resident.subscribed.is_(True),
+               Resident.openid.not_in(used_up))
+        .group_by(Resident.grid_id)).all())
+
+
+def claim_mass(session: Session, mass_id: int) -> MassSend | None:
+    result = session.execute(update(MassSend).where(MassSend.id == mass_id,
+                                                    MassSend.status == "pending")
+                             .values(status="sending", attempts=MassSend.attempts + 1))
+    return session.get(MassSend, mass_id, populate_existing=True) if result.rowcount else None
+
+
+def mass_submitted(session: Session, mass_id: int, msg_id: str, now: datetime) -> None:
+    """WeChat took the job: count it against each recipient's month (WeChat filters the
+    fifth), and wait for its MASSSENDJOBFINISH."""
+    mass = session.get(MassSend, mass_id)
+    mass.status, mass.msg_id, mass.submitted_at, mass.last_error = ("submitted", msg_id, now,
+                                                                    None)
+    month = china_month(now)
+    known = {a.openid: a for a in session.scalars(
+        select(SendAllowance).where(SendAllowance.openid.in_(mass.openids)))}
+    for openid in mass.openids:
+        allowance = known.get(openid) or SendAllowance(openid=openid, message_sends=0,
+                                                       event_sends=0, mass_sends=0)
+        session.add(allowance)
+        if allowance.mass_month != month:
+            allowance.mass_month, allowance.mass_sends = month, 0
+        allowance.mass_sends += 1
+
+
+def mass_failed(session: Session, mass_id: int, error: str, *, final: bool) -> None:
+    session.execute(update(MassSend).where(MassSend.id == mass_id)
+                    .values(status="failed" if final else "pending", last_error=error[:2000]))
+
+
+def mass_finished(session: Session, msg_id: str, *, result: str, total: int, kept: int,
+                  sent: int, errors: int, now: datetime) -> bool:
+    """Record WeChat's MASSSENDJOBFINISH counts; False when no notice of ours sent it."""
+    mass = session.scalar(select(MassSend).where(MassSend.msg_id == msg_id))
+    if mass is None:
+        return False
+    mass.status, mass.result, mass.finished_at = "finished", result, now
+    mass.total_count, mass.filter_count, mass.sent_count, mass.error_count = (total, kept,
+                                                                              sent, errors)
+    return True
+
+
+def stale_mass_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(MassSend.id).where(MassSend.status == "pending")))
+
+
+def mass_results(session: Session, broadcast_id: int) -> list[MassSend]:
+    return list(session.scalars(select(MassSend).where(MassSend.broadcast_id == broadcast_id)
+                                .order_by(MassSend.id)))
 
 
 def broadcast_delivery(session: Session, broadcast_id: int) -> dict[int, dict[str, int]]:
@@ -105,8 +204,11 @@ def dispatch(session: Session, *, by: Staff, title: str, body: str, grid_ids: li
                         created_by=by, created_at=now)
     session.add(task)
     session.flush()
-    payload = {"title": f"【紧急调度】{title}", "fields": [["任务", body[:200]],
-                                                      ["调度人", by.name]],
+    payload = {"title": f"【紧急调度】{title}",
+               "fields": [["工单号", code], ["类型", f"紧急调度：{title}"],
+                          ["网格", "、".join(g.name for g in grids)], ["任务", body[:200]],
+                          ["调度人", by.name]],
+               "due": now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
                "remark": f"请立即执行，并回复「收到 {code}」确认。", "template": "ticket",
                "text": f"【紧急调度】{title}\n{body}\n调度人：{by.name}\n"
                        f"请立即执行，并回复「收到 {code}」确认。"}

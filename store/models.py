@@ -440,3 +440,49 @@ class BindFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- How WeChat lets us write to each openid (issue 14): reply windows, quotas, mass sends.
+
+class SendAllowance(Base):
+    """What WeChat still allows us to send one openid (resident or staff member).
+
+    Customer-service messages since 2023-06-12: 5 within 48 h after the user's message, 3
+    within 1 min after a menu click, a follow or a QR scan; each new action renews its own
+    allowance (they do not add up). Mass sends: 4 per user a natural month (service account).
+    """
+
+    __tablename__ = "send_allowance"
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_at: Mapped[datetime | None]  # the user's last message
+    message_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    event_at: Mapped[datetime | None]  # the user's last click / follow / scan
+    event_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    mass_month: Mapped[str | None] = mapped_column(String(6))  # 202611, China time
+    mass_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Why nothing more should be sent: unsubscribed (43004) / invalid_openid (40003).
+    unreachable: Mapped[str | None] = mapped_column(String(32))
+
+
+class MassSend(Base):
+    """One message/mass/send call of a notice (up to 10,000 openids), and what WeChat
+    reported for it in the MASSSENDJOBFINISH event."""
+
+    __tablename__ = "mass_send"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcast.id"), index=True)
+    client_msg_id: Mapped[str] = mapped_column(String(64), unique=True)  # WeChat dedupes on it
+    openids: Mapped[list] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # → submitted → finished
+    msg_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(String(64))  # the event's Status
+    total_count: Mapped[int | None] = mapped_column(Integer)
+    filter_count: Mapped[int | None] = mapped_column(Integer)  # left after WeChat's filters
+    sent_count: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

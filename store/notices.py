@@ -1,14 +1,15 @@
 """What people are told when a ticket changes, as data: a template message with a text twin.
 
-Staff get template messages; residents get customer-service text inside WeChat's 48-hour
-window and the template form outside it (see tickets.notify_resident).
+Staff get template messages; residents get customer-service text while WeChat allows it and
+the template form otherwise (see store.outbox.choose_channel). Which template key shows which
+value is configured per template (bot/templates.py); template_values names the values.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.vocab import KIND_NAMES, URGENCY_NAMES, china_time, mask_phone, minutes_between
+from store.vocab import CHINA, KIND_NAMES, URGENCY_NAMES, china_time, mask_phone, minutes_between
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Notice:
     remark: str
     template: str = "ticket"  # which template id carries it: ticket (staff) / progress
     plain: str | None = None  # the customer-service text, when it should read differently
+    due: datetime | None = None  # the deadline a template's time field shows
 
     @property
     def text(self) -> str:
@@ -27,8 +29,25 @@ class Notice:
         return "\n".join(line for line in lines if line)
 
     def as_payload(self) -> dict:
-        return {"title": self.title, "fields": [list(f) for f in self.fields],
-                "remark": self.remark, "template": self.template, "text": self.text}
+        payload = {"title": self.title, "fields": [list(f) for f in self.fields],
+                   "remark": self.remark, "template": self.template, "text": self.text}
+        if self.due is not None:
+            payload["due"] = self.due.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return payload
+
+
+# A progress template's status is a phrase: at most 5 Chinese characters on WeChat.
+SHORT_STATUS = {"办理时限延长": "时限延长"}
+
+
+def template_values(payload: dict) -> dict[str, str]:
+    """Every value a template key may name: the notice's own fields by their names, and the
+    short names a template is configured with (工单号 类型 网格 时限 进度 说明 下一步 标题)."""
+    fields = {name: str(value) for name, value in payload.get("fields") or []}
+    title, status = payload.get("title", ""), fields.get("处理进度", "新消息")
+    return {"标题": title, "类型": title, "网格": "—", "说明": payload.get("text", ""),
+            "进度": SHORT_STATUS.get(status, status), "时限": payload.get("due", ""),
+            "下一步": payload.get("remark") or "回复公众号即可联系我们", **fields}
 
 
 def _who(staff) -> str:
@@ -51,13 +70,14 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
                 ("内容", ticket.description[:100]), ("网格", where),
                 ("接单时限", f"{china_time(ticket.accept_by)} 前"
                               f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
-        remark=f"请回复「接单 {ticket.number}」接单。")
+        remark=f"请回复「接单 {ticket.number}」接单。", due=ticket.accept_by)
 
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
     return Notice(title=f"{title} {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200])),
-                  remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。")
+                  remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。",
+                  due=ticket.resolve_by)
 
 
 def progress(ticket, status: str, detail: str, plain: str) -> Notice:

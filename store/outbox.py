@@ -10,11 +10,18 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.models import Outbox
+from store.models import Outbox, SendAllowance
 
-REPLY_WINDOW = timedelta(hours=48)  # WeChat's limit for customer-service messages
+# Customer-service messages since 2023-06-12 (公众号 客服消息下发规则): 5 within 48 hours after a
+# user's message; 3 within 1 minute after a menu click, a follow or a QR scan. Each new action
+# renews its own allowance; the two do not add up. Beyond them only a template reaches.
+REPLY_WINDOW = timedelta(hours=48)
+MESSAGE_QUOTA = 5
+EVENT_WINDOW = timedelta(minutes=1)
+EVENT_QUOTA = 3
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 NEW_IDS = "new_outbox_ids"  # session.info key: rows to enqueue once the transaction commits
@@ -34,10 +41,9 @@ def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload
 
 
 def resident_channel(resident, now: datetime) -> str:
-    """Customer-service text inside WeChat's 48-hour window since the resident last wrote,
-    the template form outside it."""
-    inside = resident.last_inbound_at is not None and now - resident.last_inbound_at < REPLY_WINDOW
-    return "customer_service" if inside else "template"
+    """A resident's messages are written as customer-service text; delivery sends each as
+    text while WeChat still allows it (choose_channel), as the template form otherwise."""
+    return "customer_service"
 
 
 class Written(NamedTuple):
@@ -75,9 +81,12 @@ def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:
     return session.get(Outbox, outbox_id, populate_existing=True)
 
 
-def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
+def mark_sent(session: Session, outbox_id: int, now: datetime,
+              channel: str | None = None) -> None:
+    """Sent; `channel` is the one it finally went by (a template after WeChat refused text)."""
+    values = {"channel": channel} if channel else {}
     session.execute(update(Outbox).where(Outbox.id == outbox_id)
-                    .values(status="sent", sent_at=now, last_error=None))
+                    .values(status="sent", sent_at=now, last_error=None, **values))
 
 
 def mark_failed_try(session: Session, outbox_id: int, error: str) -> str:
@@ -119,3 +128,76 @@ def retry(session: Session, outbox_id: int) -> bool:
                                                   Outbox.status.in_(("failed", "pending")))
                              .values(status="pending", attempts=0, claimed_at=None))
     return result.rowcount == 1
+
+
+def user_acted(session: Session, openid: str, kind: str, now: datetime) -> None:
+    """The user wrote (kind message) or clicked, followed or scanned (kind event): WeChat
+    renews that allowance, and a user who acts is reachable again."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    at, sends = ((SendAllowance.message_at, SendAllowance.message_sends) if kind == "message"
+                 else (SendAllowance.event_at, SendAllowance.event_sends))
+    session.execute(dialect.insert(SendAllowance)
+                    .values(openid=openid, **{at.key: now, sends.key: 0})
+                    .on_conflict_do_update(index_elements=["openid"],
+                                           set_={at.key: now, sends.key: 0,
+                                                 "unreachable": None}))
+
+
+def mark_unreachable(session: Session, openid: str, reason: str) -> None:
+    """WeChat said nothing can reach this openid (unsubscribed / invalid_openid)."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(SendAllowance).values(openid=openid, unreachable=reason)
+                    .on_conflict_do_update(index_elements=["openid"],
+                                           set_={"unreachable": reason}))
+
+
+def allowance_for(session: Session, openid: str) -> SendAllowance | None:
+    """What WeChat still allows this openid, locked until the delivery's claim commits (two
+    workers never both spend its last customer-service message)."""
+    return session.scalar(select(SendAllowance).where(SendAllowance.openid == openid)
+                          .with_for_update())
+
+
+def take_customer_service(allowance: SendAllowance | None, now: datetime) -> bool:
+    """Count one customer-service message against the open window with room left (the
+    1-minute one first: it runs out first); False when none has room."""
+    if allowance is None:
+        return False
+    if (allowance.event_at and now - allowance.event_at < EVENT_WINDOW
+            and allowance.event_sends < EVENT_QUOTA):
+        allowance.event_sends += 1
+        return True
+    if (allowance.message_at and now - allowance.message_at < REPLY_WINDOW
+            and allowance.message_sends < MESSAGE_QUOTA):
+        allowance.message_sends += 1
+        return True
+    return False
+
+
+def window_used_up(session: Session, openid: str) -> None:
+    """WeChat refused a customer-service message (45015 / 45047): believe it until the user
+    acts again, so the next messages go as templates without asking."""
+    session.execute(update(SendAllowance).where(SendAllowance.openid == openid)
+                    .values(message_sends=MESSAGE_QUOTA, event_sends=EVENT_QUOTA))
+
+
+def choose_channel(row: Outbox, allowance: SendAllowance | None, now: datetime, *,
+                   template_ready: bool) -> str | None:
+    """The channel a claimed row goes by now: a template when one is configured for it and
+    the row was written as one (staff) or WeChat allows no more customer-service messages to
+    this user; None when neither can reach them (no window left and no template)."""
+    if row.channel == "template" and template_ready:
+        return "template"
+    if take_customer_service(allowance, now):
+        row.channel = "customer_service"
+    elif template_ready:
+        row.channel = "template"
+    else:
+        return None
+    return row.channel
+
+
+def give_up(session: Session, outbox_id: int, error: str) -> None:
+    """No try can succeed (the user left, WeChat forbids the API): failed, not retried."""
+    session.execute(update(Outbox).where(Outbox.id == outbox_id)
+                    .values(status="failed", last_error=error[:2000]))

@@ -8,13 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bot.console import COMMANDERS, MANAGERS, areas_in_scope, bp, changing, me, roles_required
-from bot.services import services
+from bot.jobs import deliver_mass_send
+from bot.services import DELIVERY_RETRY, services
 from store import command as orders
 from store.models import (Area, Broadcast, BroadcastRecipient, DispatchAck, DispatchTask,
                           Resident)
 from store.tickets import TicketError
 
 STATUS = {"pending": "排队中", "sending": "发送中", "sent": "已送达", "failed": "失败"}
+MASS_STATUS = {"pending": "排队中", "sending": "提交中", "submitted": "已提交，等待微信报告",
+               "finished": "微信已报告", "failed": "失败"}
 
 
 def chosen_grids(session, staff) -> list[int]:
@@ -35,6 +38,7 @@ def command():
             .join_from(Area, Resident, Resident.grid_id == Area.id)
             .where(Area.id.in_(grid_ids), Resident.subscribed.is_(True))
             .group_by(Area.id)).all())
+        mass_left = orders.mass_allowance_left(session, grid_ids, services().now())
         broadcasts = list(session.scalars(
             select(Broadcast).options(selectinload(Broadcast.created_by))
             .order_by(Broadcast.id.desc()).limit(20)))
@@ -53,23 +57,27 @@ def command():
             .where(DispatchAck.task_id == t.id)).one() for t in tasks}
     return render_template("console/command.html", areas=areas, residents=residents,
                            broadcasts=broadcasts, counts=counts, tasks=tasks, acks=acks,
-                           topics=orders.TOPICS)
+                           topics=orders.TOPICS, mass_left=mass_left,
+                           mass_per_month=orders.MASS_PER_MONTH)
 
 
 @bp.post("/command/broadcast")
 @roles_required(*MANAGERS)
 def broadcast_send():
+    svc = services()
     try:
         with changing() as session:
             staff = me(session)
             notice = orders.send_broadcast(
                 session, by=staff, topic=request.form.get("topic", ""),
                 title=request.form.get("title", ""), body=request.form.get("body", ""),
-                grid_ids=chosen_grids(session, staff), now=services().now())
+                grid_ids=chosen_grids(session, staff), now=svc.now())
             notice_id = notice.id
     except TicketError as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("console.command"))
+    for mass_id in orders.take_new_mass_ids(session):  # committed: WeChat may have them
+        svc.enqueue(deliver_mass_send, mass_id, retry=DELIVERY_RETRY)
     flash("通知已进入发送队列", "ok")
     return redirect(url_for("console.broadcast", broadcast_id=notice_id))
 
@@ -85,9 +93,17 @@ def broadcast(broadcast_id: int):
             abort(404)
         _ = notice.created_by
         delivery = orders.broadcast_delivery(session, broadcast_id)
-        grids = [(visible[g], delivery.get(g, {})) for g in notice.grid_ids if g in visible]
+        recipients = dict(session.execute(
+            select(BroadcastRecipient.grid_id, func.count())
+            .where(BroadcastRecipient.broadcast_id == broadcast_id)
+            .group_by(BroadcastRecipient.grid_id)).all())
+        # only the grids of one's own area (security: no other grid's delivery counts)
+        grids = [(visible[g], delivery.get(g, {}), recipients.get(g, 0))
+                 for g in notice.grid_ids if g in visible]
+        masses = orders.mass_results(session, broadcast_id)
     return render_template("console/broadcast.html", notice=notice, grids=grids,
-                           status_names=STATUS, topics=orders.TOPICS)
+                           status_names=STATUS, topics=orders.TOPICS, masses=masses,
+                           mass_status=MASS_STATUS)
 
 
 @bp.post("/command/dispatch")

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.console import bp, roles_required, simulator_enabled
 from bot.services import services
+from bot.templates import template_fields
 from bot.wechat import event_xml, open_reply, signed_request, text_message_xml
 from store import scope
 from store.demo import DEMO_RESIDENT
@@ -28,6 +29,18 @@ _clock_lock = threading.Lock()
 _last_second = [0]
 _nonces = itertools.count(secrets.randbelow(10**6))
 SAMPLE_LOCATION = {"lat": "30.274085", "lng": "120.155070", "label": "示范区幸福里小区3栋"}
+
+
+CHANNEL_NAMES = {"template": "模板消息", "customer_service": "客服消息", "mass": "群发消息"}
+
+
+def as_shown(row: LocalDelivery) -> str:
+    """What the phone shows: a template only its configured fields, fitted as WeChat
+    takes them (no first / remark since 2023-05-04)."""
+    if row.channel != "template" or "fields" not in row.payload:
+        return row.payload.get("text", "")
+    fields = template_fields(services().settings, row.payload, row.at)
+    return "\n".join(f"{name}：{value}" for _, name, value in fields)
 
 
 def _create_time() -> int:
@@ -140,8 +153,8 @@ def simulator_feed():
         pending = session.scalar(select(func.count()).select_from(Outbox).where(
             Outbox.to_openid == openid, Outbox.status.in_(("pending", "sending"))))
     return jsonify(pending=pending, messages=[
-        {"id": r.id, "text": r.payload.get("text", ""), "at": r.at.isoformat(),
-         "channel": "模板消息" if r.channel == "template" else "客服消息"} for r in rows])
+        {"id": r.id, "text": as_shown(r), "at": r.at.isoformat(),
+         "channel": CHANNEL_NAMES.get(r.channel, "客服消息")} for r in rows])
 
 
 @bp.get("/simulator/history")
@@ -169,8 +182,8 @@ def simulator_history():
                                    .order_by(LocalDelivery.id.desc()).limit(20)):
             last = max(last, row.id)
             items.append({"at": row.at.isoformat(), "who": "them",
-                          "text": row.payload.get("text", ""),
-                          "channel": "模板消息" if row.channel == "template" else "客服消息"})
+                          "text": as_shown(row),
+                          "channel": CHANNEL_NAMES.get(row.channel, "客服消息")})
     items.sort(key=lambda item: item["at"])
     return jsonify(items=items[-40:], last=last)
 

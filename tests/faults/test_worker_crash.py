@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 from bot.jobs import deliver_outbox, requeue_stale_outbox
 from store.models import Outbox, Ticket
 from store.outbox import CLAIM_TIMEOUT
-from tests.bot.test_wechat_api import FakeWeChat
+from tests.fake_wechat import FakeWeChat
 from tests.faults.conftest import complaint, residents_of_first_grid
 from tests.support import Chat, rows, run_worker, wait_for
 
@@ -37,7 +37,7 @@ class StallingWeChat(FakeWeChat):
         if not request.path.endswith("/send"):
             return super().__call__(environ, start_response)
         with self.lock:
-            answer = self._message(request)
+            answer, _ = self.answer(request)
             stall = len(self.calls) == self.stall_on
         if stall:
             self.stalled.set()

@@ -10,7 +10,7 @@ import time_machine
 from bot.jobs import close_and_revisit, sweep_sla
 from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
 
-from tests.support import Chat, count, rows
+from tests.support import Chat, count, rows, run_worker
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in China
 
@@ -131,6 +131,8 @@ def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
     assert [t.status for t in rows(svc, Ticket)] == ["closed", "closed"]
     [visit] = to(svc, unhappy.openid, "return_visit")
     assert f"未解决 {first}" in visit.payload["text"]
+    run_worker(app)  # delivery chooses the channel by what WeChat still allows
+    [visit] = to(svc, unhappy.openid, "return_visit")
     assert visit.channel == "template"  # 73 hours after the resident last wrote: outside 48 h
 
 
