@@ -26,6 +26,7 @@ class Classification:
     category: str
     department: str
     urgency: str
+    emergency: dict | None = None   # when urgency is "emergency": type, category, name, call, department
     confidence: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
@@ -55,15 +56,15 @@ def classify(text: str) -> Classification:
     category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
     kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
     # Emergencies are looked for in the whole message, wherever they are written.
-    urgency, urgency_conf, urgency_words, labels = decide_urgency(full, lex)
-    if urgency == "emergency":
-        if kind == "other":
-            kind, kind_conf, kind_words = "help", 0.9, list(urgency_words)
-        if domain == "其他":
-            route = next((lex.urgency_routes[l] for l in labels if l in lex.urgency_routes), None)
-            if route is not None:
-                category, domain, department = route.name, route.domain, route.department
-                topic_conf, topic_words = 0.6, list(urgency_words)
+    urgency, urgency_conf, urgency_words, danger = decide_urgency(full, lex)
+    emergency = None
+    if danger is not None:
+        # Fail safe: a person in danger asks for help, whatever else the message says, and the
+        # ticket goes where the danger belongs (a stroke is not a housing leak).
+        emergency = danger.as_contract()
+        kind, kind_conf, kind_words = "help", 0.95, list(urgency_words)
+        category, domain, department = danger.name, danger.domain, danger.department
+        topic_conf, topic_words = 0.95, list(urgency_words)
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)
@@ -73,6 +74,7 @@ def classify(text: str) -> Classification:
         category=category,
         department=department,
         urgency=urgency,
+        emergency=emergency,
         confidence={"kind": kind_conf, "domain": topic_conf, "category": topic_conf,
                     "urgency": urgency_conf},
         keywords={"kind": kind_words, "domain": topic_words, "category": topic_words,

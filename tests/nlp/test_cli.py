@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FIELDS = ["kind", "domain", "category", "department", "urgency", "confidence", "keywords",
-          "entities", "faq"]
+FIELDS = ["kind", "domain", "category", "department", "urgency", "emergency", "confidence",
+          "keywords", "entities", "faq"]
 
 
 def run(*args, stdin=""):

@@ -1,0 +1,233 @@
+"""Is a person in danger now? The emergency taxonomy (emergency_categories.tsv) and its signals.
+
+A signal (emergency_signals.tsv) is a danger state: a symptom (叫不醒, 口吐白沫, 半边身子动不了),
+a hazard with people in it (冒烟 + 门缝, 开裂 + 里面还住着人) or an act (拿刀砍人). Some count on their
+own; others only with a context word of a named set (emergency_context.tsv: a person at risk,
+immediacy, a dwelling, water…) in the same sentence. A hedge in the same clause (prevention,
+history, training, worry, a near miss, emergency_defuse.tsv) makes the danger only urgent, unless
+a word of immediacy stands between. Every word list is searched at once with a trie-shaped
+regular expression, so the cost does not grow with the number of words.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from dataclasses import dataclass
+
+from nlp.lexicon import LexiconError, Lexicons, lexicons, rows, trie_pattern
+
+CALLS = {"medical": "120", "fire": "119", "police": "110"}
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:~～…（）() ]")
+# A date told before a danger (5月2日, 12号, 2013年) makes it history, like 去年 does.
+_DATE = re.compile(r"\d+\s*(?:月|日|号|年)")
+# A long letter is written after the fact: past a short opening, a danger in it counts only with
+# a word of immediacy in its sentence ("……现在楼道着火了！"). WeChat reports are short.
+LETTER_CHARS, LETTER_OPENING = 120, 40
+_RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
+
+
+@dataclass(frozen=True)
+class EmergencyCategory:
+    id: str
+    type: str           # medical | fire | police
+    call: str           # 120 | 119 | 110
+    department: str
+    domain: str
+    name: str           # Chinese label for agents, also the ticket's category
+
+    def as_contract(self) -> dict:
+        """The dict Classification.emergency carries."""
+        return {"type": self.type, "category": self.id, "name": self.name, "call": self.call,
+                "department": self.department}
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    categories: tuple       # EmergencyCategory in priority order
+    signal_re: re.Pattern
+    signals: dict           # word → tuple of (category index or -1 for "none", needs)
+    context_re: re.Pattern
+    contexts: dict          # word → frozenset of set names
+    defuse_re: re.Pattern
+    defusers: dict          # word → tuple of (where, reaches the sentence, window, category ids or None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    category: EmergencyCategory | None   # the emergency, or None
+    keywords: tuple                      # signals that fired, then the context words they needed
+    hazards: tuple                       # signals found but hedged (prevention, past, worry…)
+
+
+def _words(cell: str) -> list[str]:
+    return [w.strip() for w in cell.split(",") if w.strip()]
+
+
+def _load() -> Taxonomy:
+    categories, index = [], {}
+    for number, (cid, type_, department, domain, name) in rows("emergency_categories.tsv", 5):
+        if type_ not in CALLS:
+            raise LexiconError(f"emergency_categories.tsv:{number}: type must be medical, fire "
+                               f"or police, not {type_!r}")
+        index[cid] = len(categories)
+        categories.append(EmergencyCategory(cid, type_, CALLS[type_], department, domain, name))
+    contexts: dict[str, set] = {}
+    for number, (name, words) in rows("emergency_context.tsv", 2):
+        for word in _words(words):
+            contexts.setdefault(word, set()).add(name)
+    known_sets = {name for names in contexts.values() for name in names}
+    signals: dict[str, list] = {}
+    for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
+        if cid != "none" and cid not in index:
+            raise LexiconError(f"emergency_signals.tsv:{number}: unknown category {cid!r}")
+        alternatives = () if needs in ("", "-") else tuple(
+            tuple(part.split("+")) for part in needs.split("|"))
+        for alternative in alternatives:
+            for name in alternative:
+                if name not in known_sets:
+                    raise LexiconError(f"emergency_signals.tsv:{number}: unknown context set "
+                                       f"{name!r}")
+        for word in _words(words):
+            signals.setdefault(word, []).append((index.get(cid, -1), alternatives))
+    defusers: dict[str, list] = {}
+    for number, (_, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
+        if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
+                or not window.isdigit()):
+            raise LexiconError(f"emergency_defuse.tsv:{number}: where must be before/after/"
+                               f"either, reach clause/sentence and window a number")
+        scope = None if applies in ("", "*") else frozenset(_words(applies))
+        for word in _words(words):
+            defusers.setdefault(word, []).append((where, reach == "sentence", int(window), scope))
+    return Taxonomy(tuple(categories), re.compile(trie_pattern(signals)),
+                    {w: tuple(v) for w, v in signals.items()},
+                    re.compile(trie_pattern(contexts)),
+                    {w: frozenset(v) for w, v in contexts.items()},
+                    re.compile(trie_pattern(defusers)), {w: tuple(v) for w, v in defusers.items()})
+
+
+_lock = threading.Lock()
+_cache: list = [None, None]   # (the Lexicons it was built beside, Taxonomy)
+
+
+def taxonomy(lex: Lexicons | None = None) -> Taxonomy:
+    """The taxonomy of this process; rebuilt when nlp.lexicon.reload() made new lexicons."""
+    built_beside, built = _cache
+    if built is not None and (lex is None or built_beside is lex):
+        return built   # the common case: no lock on the hot path
+    lex = lex or lexicons()
+    with _lock:
+        if _cache[1] is None or _cache[0] is not lex:
+            _cache[:] = [lex, _load()]
+        return _cache[1]
+
+
+class _Scan:
+    """The matches of one message, with its sentence and clause boundaries."""
+
+    def __init__(self, text: str, tax: Taxonomy):
+        self.text, self.tax = text, tax
+        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        self.contexts = [(m.start(), m.end(), m.group()) for m in tax.context_re.finditer(text)
+                         if "none" not in tax.contexts[m.group()]]
+        self.now = [s for s, _, w in self.contexts if "now" in tax.contexts[w]]
+        self.defuses = [(m.start(), m.end(), m.group()) for m in tax.defuse_re.finditer(text)]
+        self.dates = [m.end() for m in _DATE.finditer(text)]
+
+    def span(self, ends: list, position: int) -> tuple[int, int]:
+        """The clause or sentence (by its list of ends) around position."""
+        i = bisect.bisect_left(ends, position)
+        return ends[i - 1] + 1 if i else 0, ends[i] if i < len(ends) else len(self.text)
+
+    def _now_between(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.now, start)
+        return i < len(self.now) and self.now[i] < end
+
+    def has_now(self, start: int) -> bool:
+        """Whether a word of immediacy stands in the sentence around start."""
+        return self._now_between(*self.span(self.sentence_ends, start))
+
+    def hedge(self, start: int, end: int, category: str | None) -> str:
+        """The hedge that defuses the match text[start:end], or ''."""
+        sentence = self.span(self.sentence_ends, start)
+        for date_end in self.dates:
+            if sentence[0] < date_end <= start and not self._now_between(date_end, start):
+                return "date"
+        if not self.defuses:
+            return ""
+        clause = self.span(self.clause_ends, start)
+        for d_start, d_end, word in self.defuses:
+            if d_start < sentence[0] or d_end > sentence[1]:
+                continue
+            for where, whole_sentence, window, scope in self.tax.defusers[word]:
+                reach_start, reach_end = sentence if whole_sentence else clause
+                if d_start < reach_start or d_end > reach_end or (
+                        scope is not None and category not in scope):
+                    continue
+                # A hedge scoped to some categories names a harmless source (烟囱, 烧烤): it holds
+                # whatever the immediacy. Any other hedge yields to a word of immediacy.
+                if (where != "after" and d_end <= start and start - d_end <= window
+                        and (scope or not self._now_between(d_end, start))):
+                    return word
+                if (where != "before" and d_start >= end and d_start - end <= window
+                        and (scope or not self._now_between(end, d_end + _RIGHT_AFTER))):
+                    return word
+        return ""
+
+    def context_sets(self, start: int, end: int) -> dict:
+        """Set name → a context word standing in the sentence of text[start:end] (not inside it,
+        not itself hedged)."""
+        s_start, s_end = self.span(self.sentence_ends, start)
+        found: dict[str, str] = {}
+        for c_start, c_end, word in self.contexts:
+            if c_start < s_start or c_end > s_end or (c_start < end and c_end > start):
+                continue
+            if self.hedge(c_start, c_end, None):
+                continue
+            for name in self.tax.contexts[word]:
+                found.setdefault(name, word)
+        return found
+
+
+_NOTHING = Finding(None, (), ())
+
+
+def detect(text: str, tax: Taxonomy) -> Finding:
+    """Find whether text tells of a person in danger now, and which kind of danger."""
+    matches = [m for m in tax.signal_re.finditer(text)
+               if any(cat >= 0 for cat, _ in tax.signals[m.group()])]
+    if not matches:
+        return _NOTHING
+    scan = _Scan(text, tax)
+    letter = len(text) > LETTER_CHARS
+    best, fired, needed, hazards = None, [], [], []
+    for match in matches:
+        word, (start, end) = match.group(), match.span()
+        if letter and start >= LETTER_OPENING and not scan.has_now(start):
+            hazards.append(word)
+            continue
+        sets = None
+        for cat, alternatives in tax.signals[word]:
+            if cat < 0:
+                continue
+            used = ()
+            if alternatives:
+                if sets is None:
+                    sets = scan.context_sets(start, end)
+                met = next((alt for alt in alternatives if all(name in sets for name in alt)),
+                           None)
+                if met is None:
+                    continue
+                used = tuple(sets[name] for name in met)
+            if scan.hedge(start, end, tax.categories[cat].id):
+                hazards.append(word)
+                continue
+            fired.append(word)
+            needed.extend(used)
+            if best is None or cat < best:
+                best = cat
+    keywords = tuple(dict.fromkeys(fired + needed))
+    return Finding(None if best is None else tax.categories[best], keywords,
+                   tuple(dict.fromkeys(hazards)))
