@@ -184,9 +184,10 @@ class _Scan:
         for c_start, c_end, word in self.contexts:
             if c_start < s_start or c_end > s_end or (c_start < end and c_end > start):
                 continue
-            if self.hedge(c_start, c_end, None):
-                continue
-            for name in self.tax.contexts[word]:
+            sets = self.tax.contexts[word]
+            if "now" not in sets and self.hedge(c_start, c_end, None):
+                continue   # "没有人", "担心老人…": but immediacy itself is never hedged
+            for name in sets:
                 found.setdefault(name, word)
         return found
 
