@@ -48,6 +48,8 @@ class Taxonomy:
     categories: tuple       # EmergencyCategory in priority order
     signal_re: re.Pattern
     signals: dict           # word → tuple of (category index or -1 for "none", needs)
+    pattern_re: re.Pattern  # emergency_patterns.tsv, one named group per pattern (p0, p1…)
+    patterns: tuple         # per pattern: its (category index, needs) rules
     context_re: re.Pattern
     contexts: dict          # word → frozenset of set names
     defuse_re: re.Pattern
@@ -79,18 +81,29 @@ def _load() -> Taxonomy:
             contexts.setdefault(word, set()).add(name)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
-    for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
+
+    def rule(name: str, number: int, cid: str, needs: str) -> tuple:
         if cid != "none" and cid not in index:
-            raise LexiconError(f"emergency_signals.tsv:{number}: unknown category {cid!r}")
+            raise LexiconError(f"{name}:{number}: unknown category {cid!r}")
         alternatives = () if needs in ("", "-") else tuple(
             tuple(part.split("+")) for part in needs.split("|"))
-        for alternative in alternatives:
-            for name in alternative:
-                if name not in known_sets:
-                    raise LexiconError(f"emergency_signals.tsv:{number}: unknown context set "
-                                       f"{name!r}")
+        for name_ in (n for alternative in alternatives for n in alternative):
+            if name_ not in known_sets:
+                raise LexiconError(f"{name}:{number}: unknown context set {name_!r}")
+        return index.get(cid, -1), alternatives
+
+    for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
+        found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
-            signals.setdefault(word, []).append((index.get(cid, -1), alternatives))
+            signals.setdefault(word, []).append(found)
+    patterns, groups = [], []
+    for number, (cid, needs, pattern) in rows("emergency_patterns.tsv", 3):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise LexiconError(f"emergency_patterns.tsv:{number}: bad pattern: {error}") from None
+        groups.append(f"(?P<p{len(patterns)}>{pattern})")
+        patterns.append((rule("emergency_patterns.tsv", number, cid, needs),))
     defusers: dict[str, list] = {}
     for number, (_, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
         if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
@@ -102,6 +115,7 @@ def _load() -> Taxonomy:
             defusers.setdefault(word, []).append((where, reach == "sentence", int(window), scope))
     return Taxonomy(tuple(categories), re.compile(trie_pattern(signals)),
                     {w: tuple(v) for w, v in signals.items()},
+                    re.compile("|".join(groups) or r"(?!)"), tuple(patterns),
                     re.compile(trie_pattern(contexts)),
                     {w: frozenset(v) for w, v in contexts.items()},
                     re.compile(trie_pattern(defusers)), {w: tuple(v) for w, v in defusers.items()})
@@ -197,20 +211,21 @@ _NOTHING = Finding(None, (), ())
 
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
-    matches = [m for m in tax.signal_re.finditer(text)
-               if any(cat >= 0 for cat, _ in tax.signals[m.group()])]
+    matches = [(m, tax.signals[m.group()]) for m in tax.signal_re.finditer(text)]
+    matches = [(m, rules) for m, rules in matches if any(cat >= 0 for cat, _ in rules)]
+    matches += [(m, tax.patterns[int(m.lastgroup[1:])]) for m in tax.pattern_re.finditer(text)]
     if not matches:
         return _NOTHING
     scan = _Scan(text, tax)
     letter = len(text) > LETTER_CHARS
     best, fired, needed, hazards = None, [], [], []
-    for match in matches:
+    for match, rules in matches:
         word, (start, end) = match.group(), match.span()
         if letter and start >= LETTER_OPENING and not scan.has_now(start):
             hazards.append(word)
             continue
         sets = None
-        for cat, alternatives in tax.signals[word]:
+        for cat, alternatives in rules:
             if cat < 0:
                 continue
             used = ()
