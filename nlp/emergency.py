@@ -25,6 +25,7 @@ _DATE = re.compile(r"\d+\s*(?:月|日|号|年)")
 # A long letter is written after the fact: past a short opening, a danger in it counts only with
 # a word of immediacy in its sentence ("……现在楼道着火了！"). WeChat reports are short.
 LETTER_CHARS, LETTER_OPENING = 120, 40
+_CONTEXT_HEDGES = ("negation", "prevention")   # "没有人被困", "…容易中毒": no one is at risk now
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
 
 
@@ -53,7 +54,7 @@ class Taxonomy:
     context_re: re.Pattern
     contexts: dict          # word → frozenset of set names
     defuse_re: re.Pattern
-    defusers: dict          # word → tuple of (where, reaches the sentence, window, category ids or None)
+    defusers: dict          # word → tuples (what, where, reaches the sentence, window, category ids or None)
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,15 @@ def _load() -> Taxonomy:
         groups.append(f"(?P<p{len(patterns)}>{pattern})")
         patterns.append((rule("emergency_patterns.tsv", number, cid, needs),))
     defusers: dict[str, list] = {}
-    for number, (_, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
+    for number, (what, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
         if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
                 or not window.isdigit()):
             raise LexiconError(f"emergency_defuse.tsv:{number}: where must be before/after/"
                                f"either, reach clause/sentence and window a number")
         scope = None if applies in ("", "*") else frozenset(_words(applies))
         for word in _words(words):
-            defusers.setdefault(word, []).append((where, reach == "sentence", int(window), scope))
+            defusers.setdefault(word, []).append(
+                (what, where, reach == "sentence", int(window), scope))
     return Taxonomy(tuple(categories), re.compile(trie_pattern(signals)),
                     {w: tuple(v) for w, v in signals.items()},
                     re.compile("|".join(groups) or r"(?!)"), tuple(patterns),
@@ -164,9 +166,10 @@ class _Scan:
         return self._now_between(*self.span(self.sentence_ends, start))
 
     def hedge(self, start: int, end: int, category: str | None) -> str:
-        """The hedge that defuses the match text[start:end], or ''."""
+        """The hedge that defuses the match text[start:end], or ''. A context word (category
+        None) is hedged only by a negation or a worry: history and habit speak of the danger."""
         sentence = self.span(self.sentence_ends, start)
-        for date_end in self.dates:
+        for date_end in self.dates if category else ():
             if sentence[0] < date_end <= start and not self._now_between(date_end, start):
                 return "date"
         if not self.defuses:
@@ -175,10 +178,11 @@ class _Scan:
         for d_start, d_end, word in self.defuses:
             if d_start < sentence[0] or d_end > sentence[1]:
                 continue
-            for where, whole_sentence, window, scope in self.tax.defusers[word]:
+            for what, where, whole_sentence, window, scope in self.tax.defusers[word]:
                 reach_start, reach_end = sentence if whole_sentence else clause
                 if d_start < reach_start or d_end > reach_end or (
-                        scope is not None and category not in scope):
+                        scope is not None and category not in scope) or (
+                        category is None and what not in _CONTEXT_HEDGES):
                     continue
                 # A hedge scoped to some categories names a harmless source (烟囱, 烧烤): it holds
                 # whatever the immediacy. Any other hedge yields to a word of immediacy.
