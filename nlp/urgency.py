@@ -15,9 +15,7 @@ def decide_urgency(text: str, lex: Lexicons):
     finding = detect(text, taxonomy(lex))
     if finding.category is not None:
         return "emergency", 0.95, list(finding.keywords), finding.category
-    keywords = [m.group() for m in lex.urgency_re.finditer(text)
-                if lex.urgency_words[m.group()][0] != "normal"]
-    keywords += finding.hazards
+    keywords = list(finding.urgent + finding.hazards)
     if keywords:
         return "urgent", 0.8, list(dict.fromkeys(keywords)), None
     return "normal", 0.9 if text else 0.5, [], None

@@ -37,7 +37,7 @@ def test_calm_lookalikes_rarely_raise_an_alarm(figures):
 
 def test_the_corpus_covers_every_taxonomy_category_with_its_call():
     rows = read_tsv(CORPUS / "emergencies.tsv", 4)
-    categories = {c.id: c for c in _load().categories}
+    categories = {c.id: c for c in _load(lexicons()).categories}
     counts = {}
     for _, type_, call, category in rows:
         assert categories[category].type == type_ and CALLS[type_] == call
@@ -48,7 +48,7 @@ def test_the_corpus_covers_every_taxonomy_category_with_its_call():
 
 def test_taxonomy_routes_to_departments_that_exist():
     departments = {c.department for c in lexicons().categories}
-    for category in _load().categories:
+    for category in _load(lexicons()).categories:
         assert category.department in departments
         assert category.call == CALLS[category.type]
         assert category.domain in lexicon.DOMAINS
@@ -137,4 +137,4 @@ def test_a_bad_taxonomy_line_names_file_and_line(tmp_path, monkeypatch):
                                                     encoding="utf-8")
     monkeypatch.setattr(lexicon, "DATA", tmp_path)
     with pytest.raises(LexiconError, match="emergency_signals.tsv:2"):
-        _load()
+        _load(lexicons())
