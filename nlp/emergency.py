@@ -212,6 +212,8 @@ class _Scan:
             if d_start < sentence[0] or d_end > sentence[1]:
                 continue
             for what, where, whole_sentence, window, scope in self.tax.defusers[word]:
+                if what == "none":
+                    continue
                 reach_start, reach_end = sentence if whole_sentence else clause
                 if d_start < reach_start or d_end > reach_end or (
                         scope is not None and category not in scope) or (
