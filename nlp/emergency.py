@@ -49,8 +49,9 @@ class Taxonomy:
     categories: tuple       # EmergencyCategory in priority order
     signal_re: re.Pattern
     signals: dict           # word → tuple of (category index or -1 for "none", needs)
-    pattern_re: re.Pattern  # emergency_patterns.tsv, one named group per pattern (p0, p1…)
     pattern_starts: re.Pattern  # the first characters of the patterns' leading strings
+    pattern_by_first: dict  # that character → the patterns that may start with it, one regex
+                            # with a named group per pattern (p0, p1…)
     patterns: tuple         # per pattern: its (category index, needs) rules
     context_re: re.Pattern
     contexts: dict          # word → frozenset of set names
@@ -122,7 +123,7 @@ def _load(lex: Lexicons) -> Taxonomy:
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
             signals.setdefault(word, []).append((URGENT, ()))
-    patterns, groups, leading = [], [], set()
+    patterns, by_first = [], {}
     for number, (cid, needs, pattern) in rows("emergency_patterns.tsv", 3):
         try:
             re.compile(pattern)
@@ -132,8 +133,8 @@ def _load(lex: Lexicons) -> Taxonomy:
         if not starts:
             raise LexiconError(f"emergency_patterns.tsv:{number}: a pattern must start with "
                                f"literal text (it is only tried where that text stands)")
-        leading |= starts
-        groups.append(f"(?P<p{len(patterns)}>{pattern})")
+        for first in {s[0] for s in starts}:
+            by_first.setdefault(first, []).append(f"(?P<p{len(patterns)}>{pattern})")
         patterns.append((rule("emergency_patterns.tsv", number, cid, needs),))
     defusers: dict[str, list] = {}
     for number, (what, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
@@ -147,9 +148,9 @@ def _load(lex: Lexicons) -> Taxonomy:
                 (what, where, reach == "sentence", int(window), scope))
     return Taxonomy(tuple(categories), re.compile(grouped_trie(signals)),
                     {w: tuple(v) for w, v in signals.items()},
-                    re.compile("|".join(groups) or r"(?!)"),
-                    re.compile("[" + "".join(sorted({re.escape(w[0]) for w in leading})) + "]"
-                               if leading else r"(?!)"),
+                    re.compile("[" + "".join(re.escape(c) for c in sorted(by_first)) + "]"
+                               if by_first else r"(?!)"),
+                    {c: re.compile("|".join(groups)) for c, groups in by_first.items()},
                     tuple(patterns),
                     re.compile(trie_pattern(contexts)),
                     {w: frozenset(v) for w, v in contexts.items()},
@@ -257,9 +258,9 @@ def detect(text: str, tax: Taxonomy) -> Finding:
             matches.append((m, rules))
         if any(cat == URGENT for cat, _ in rules):
             urgent.append(m.group())
-    # Patterns are tried only where the first character of a leading string stands.
+    # A pattern is tried only where the first character of one of its leading strings stands.
     for start in tax.pattern_starts.finditer(text):
-        found = tax.pattern_re.match(text, start.start())
+        found = tax.pattern_by_first[start.group()].match(text, start.start())
         if found is not None:
             matches.append((found, tax.patterns[int(found.lastgroup[1:])]))
     if not matches:
