@@ -26,7 +26,7 @@ class Classification:
     category: str
     department: str
     urgency: str
-    emergency: dict | None = None   # when urgency is "emergency": type, category, name, call, department
+    emergency: dict | None = None   # type, category, name, call, department when an emergency
     confidence: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)

@@ -3,9 +3,10 @@
 A signal (emergency_signals.tsv) is a danger state: a symptom (叫不醒, 口吐白沫, 半边身子动不了),
 a hazard with people in it (冒烟 + 门缝, 开裂 + 里面还住着人) or an act (拿刀砍人). Some count on their
 own; others only with a context word of a named set (emergency_context.tsv: a person at risk,
-immediacy, a dwelling, water…) in the same sentence. A hedge in the same clause (prevention,
-history, training, worry, a near miss, emergency_defuse.tsv) makes the danger only urgent, unless
-a word of immediacy stands between. Every word list is searched at once with a trie-shaped
+immediacy, a dwelling, water…) in the same sentence; emergency_patterns.tsv adds the shapes of a
+danger (厥过去, 满脸是血). A hedge near it in its clause or sentence (prevention, history,
+training, worry, a near miss, emergency_defuse.tsv) makes the danger only urgent, unless a word of
+immediacy stands between. Every word list is searched at once with a trie-shaped
 regular expression, so the cost does not grow with the number of words.
 """
 from __future__ import annotations
@@ -56,7 +57,8 @@ class Taxonomy:
     context_re: re.Pattern
     contexts: dict          # word → frozenset of set names
     defuse_re: re.Pattern
-    defusers: dict          # word → tuples (what, where, reaches the sentence, window, category ids or None)
+    defusers: dict          # word → tuples of (what, where, reaches the sentence, window,
+                            # category ids or None for all)
 
 
 @dataclass(frozen=True)
