@@ -54,7 +54,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp", description="GridDesk keyword NLP")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("classify", help="JSON lines with a 'text' field on stdin → one JSON line each")
-    ev = sub.add_parser("evaluate", help="score the dev files (kind, domain, FAQ-free)")
+    ev = sub.add_parser("evaluate", help="score the dev files (kind, domain) and emergencies "
+                        "(own corpus, real letters)")
     ev.add_argument("--data", help="folder with *_dev.jsonl (default ../shared/data/nlp)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
     be = sub.add_parser("bench", help="messages per second: classify vs plain jieba.lcut")

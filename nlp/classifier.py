@@ -26,7 +26,7 @@ class Classification:
     category: str
     department: str
     urgency: str
-    emergency: dict | None = None  # who to call and where it goes, when urgency is emergency
+    emergency: dict | None = None   # type, category, name, call, department when an emergency
     confidence: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
@@ -43,24 +43,6 @@ class Classification:
         return out
 
 
-# STAND-IN for the emergency taxonomy (issue 11, nlp branch replaces it at merge): the call
-# number and department derived from urgency.tsv's labels; an emergency is always help.
-_CALLS = {"119": ("fire", "应急管理/消防"), "120": ("medical", "卫健"), "110": ("police", "公安")}
-_EMERGENCIES = {"fire": ("119", "火情"), "gas": ("119", "燃气泄漏"), "collapse": ("119", "房屋倒塌"),
-                "electrocution": ("119", "触电"), "trapped": ("119", "人员被困"),
-                "medical": ("120", "急病受伤"), "drowning": ("120", "溺水"),
-                "violence": ("110", "暴力伤害"), "threat": ("110", "人身威胁"),
-                "missing child": ("110", "儿童走失"), "missing person": ("110", "人员走失")}
-
-
-def _emergency_of(labels: list[str]) -> dict:
-    label = next((l for l in labels if l in _EMERGENCIES), "medical")
-    call, name = _EMERGENCIES[label]
-    kind, department = _CALLS[call]
-    return {"type": kind, "category": label, "name": name, "call": call,
-            "department": department}
-
-
 def load() -> None:
     """Load jieba's dictionary and the lexicons now, not on the first resident's message."""
     lexicons()
@@ -74,16 +56,15 @@ def classify(text: str) -> Classification:
     category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
     kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
     # Emergencies are looked for in the whole message, wherever they are written.
-    urgency, urgency_conf, urgency_words, labels = decide_urgency(full, lex)
-    emergency = _emergency_of(labels) if urgency == "emergency" else None
-    if urgency == "emergency":
-        if kind != "help":
-            kind, kind_conf, kind_words = "help", 0.9, list(urgency_words)
-        if domain == "其他":
-            route = next((lex.urgency_routes[l] for l in labels if l in lex.urgency_routes), None)
-            if route is not None:
-                category, domain, department = route.name, route.domain, route.department
-                topic_conf, topic_words = 0.6, list(urgency_words)
+    urgency, urgency_conf, urgency_words, danger = decide_urgency(full, lex)
+    emergency = None
+    if danger is not None:
+        # Fail safe: a person in danger asks for help, whatever else the message says, and the
+        # ticket goes where the danger belongs (a stroke is not a housing leak).
+        emergency = danger.as_contract()
+        kind, kind_conf, kind_words = "help", 0.95, list(urgency_words)
+        category, domain, department = danger.name, danger.domain, danger.department
+        topic_conf, topic_words = 0.95, list(urgency_words)
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)

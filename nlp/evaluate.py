@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from nlp.classifier import classify
+from nlp.corpus import evaluate_emergencies, format_emergencies
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nlp"
 TARGETS = {"teddy_domain_accuracy": 0.80, "liuyan_kind_macro_f1": 0.75,
@@ -116,6 +117,7 @@ def evaluate(data: Path = DEFAULT_DATA) -> dict:
     }
     misses.sort(key=lambda m: -m["confidence"])
     report["worst_misses"] = misses[:20]
+    report["emergency"] = evaluate_emergencies(data)   # nlp/corpus.py: own corpus, letters
     report["targets"] = TARGETS
     return report
 
@@ -145,4 +147,6 @@ def format_report(report: dict) -> str:
     for m in report["worst_misses"]:
         lines.append(f"[{m['task']}] gold {m['gold']} / pred {m['pred']} ({m['confidence']:.2f}) "
                      f"{','.join(m['keywords'][:5])} | {m['text']}")
+    if "emergency" in report:
+        lines += format_emergencies(report["emergency"])
     return "\n".join(lines)

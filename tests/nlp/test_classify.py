@@ -149,6 +149,7 @@ EMERGENCIES = [
     "快救命😭😭楼上冒烟了",
     "着火啦🔥🔥🔥",
     "隔壁家暴，女的一直在喊救命",
+    "被困在电梯里了",               # people trapped are a 119 emergency (issue #11), not merely urgent
 ]
 
 
@@ -164,7 +165,6 @@ URGENCY = [
     ("楼道堆放杂物，有火灾隐患", "urgent"),
     ("电线裸露在外面，很危险", "urgent"),
     ("紧急！水管爆了，家里到处是水", "urgent"),
-    ("被困在电梯里了", "urgent"),
     ("小区门口路灯坏了", "normal"),
     ("请问社保怎么交", "normal"),
     ("消防演练什么时候开始", "normal"),

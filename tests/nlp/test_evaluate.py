@@ -19,7 +19,9 @@ def report():
 
 # What the classifier reached on 2026-11-23, fourth pass (nlp/README.md): 0.843, 0.771, 0.854
 # and 0.816, every issue target met. This guards what is reached, and rises as the classifier improves.
-REACHED = {"teddy_domain_accuracy": 0.84, "liuyan_kind_macro_f1": 0.77,
+# Issue #11 routes an emergency by its own category: one teddy letter that says "现在搞得我…不想活了"
+# is now a suicide risk for 卫健 (a person must read it), no longer a labour matter: 0.843 → 0.838.
+REACHED = {"teddy_domain_accuracy": 0.838, "liuyan_kind_macro_f1": 0.77,
            "jiamusi_consultation_f1": 0.853, "jiamusi_domain_accuracy": 0.81}
 
 
