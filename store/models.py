@@ -89,6 +89,8 @@ class Staff(Base):
     department: Mapped[str | None] = mapped_column(String(32))  # for role=department
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 值班 hours, China time, "08:00-20:00" (overnight "20:00-08:00"); None: all day.
+    duty_hours: Mapped[str | None] = mapped_column(String(11))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # One-time code from the console; the staff member sends "绑定 <code>" from WeChat.
     bind_code: Mapped[str | None] = mapped_column(String(16))

@@ -67,16 +67,22 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
     return leaders[0] if leaders else None
 
 
-def pick_assignee(session: Session, grid: Area) -> Staff | None:
-    """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
-    community station (小事不出网格、大事不出社区)."""
+def pick_worker(session: Session, grid: Area) -> Staff | None:
+    """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
+    WeChat only when nobody else is there: then the ladder is told, see store.owners)."""
     load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
                                        Ticket.status.in_(OPEN_STATES))
             .correlate(Staff).scalar_subquery())
-    worker = session.scalar(
+    return session.scalar(
         select(Staff).where(Staff.area_id == grid.id, Staff.role == "grid_worker",
                             Staff.active.is_(True), Staff.on_duty.is_(True))
-        .order_by(load, Staff.id).limit(1))
+        .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
+
+
+def pick_assignee(session: Session, grid: Area) -> Staff | None:
+    """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
+    community station (小事不出网格、大事不出社区)."""
+    worker = pick_worker(session, grid)
     if worker is not None:
         return worker
     community = on_duty(session, grid.parent, ("community",))
