@@ -8,7 +8,7 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, scope, tickets
+from store import ladder, scope, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
@@ -38,10 +38,14 @@ class Bind(Handler):
         staff = ctx.session.scalar(select(Staff).where(Staff.bind_code == code)) if code else None
         if staff is None or staff.bind_code_expires_at is None or staff.bind_code_expires_at < ctx.now:
             return Reply(replies.BIND_FAILED)
-        for other in ctx.session.scalars(select(Staff).where(Staff.openid == ctx.openid)):
-            other.openid = None  # one WeChat, one account
+        others = list(ctx.session.scalars(select(Staff).where(Staff.openid == ctx.openid,
+                                                              Staff.id != staff.id)))
+        for other in others:  # one WeChat, one account
+            other.openid = None
         ctx.session.flush()
         staff.openid, staff.bind_code, staff.bind_code_expires_at = ctx.openid, None, None
+        for other in others:  # their open tickets go to someone a push still reaches
+            staffing.unbind(ctx.session, other, ctx.now)
         return Reply(replies.bound_staff(staff, staff.area.name, ROLE_NAMES[staff.role]))
 
 

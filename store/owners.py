@@ -73,8 +73,9 @@ def covers(staff: Staff, ticket: Ticket) -> bool:
 
 
 def who(staff: Staff) -> str:
-    """网格长周建国, for a timeline line."""
-    return f"{ROLE_NAMES.get(staff.role, '')}{staff.name}"
+    """网格长周建国 / 幸福里社区工作站 / 区城管, for a timeline line."""
+    role = ROLE_NAMES.get(staff.role, "") if staff.role != "department" else ""
+    return staff.name if role in staff.name else f"{role}{staff.name}"
 
 
 def why_not(staff: Staff) -> str:

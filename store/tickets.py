@@ -189,14 +189,17 @@ def owner_reachable(ticket: Ticket) -> bool:
 
 
 def rehome(session: Session, ticket: Ticket, now: datetime) -> Staff | None:
-    """Find the ticket a new owner because its owner cannot be reached; the timeline says so."""
-    gone = ticket.assignee
+    """Find the ticket a new owner because its owner cannot be reached; the timeline says so
+    (once: a ticket that reaches nobody is not re-noted on every check)."""
+    owner, gone = owners.find_owner(session, ticket, now), ticket.assignee
+    if owner.staff is None and any(e.action == "passed_over" and not e.data.get("told")
+                                   for e in ticket.events[-2:]):
+        return None
     if gone is not None:
-        why = owners.why_not(gone) if not owners.reachable(gone) else "已调离该网格"
+        why = owners.why_not(gone) if not owners.reachable(gone) else "已调离"
         record_event(session, ticket, "owner_unreachable", now, public=False,
                      body=f"原处理人{owners.who(gone)}{why}")
-    return hand_to(session, ticket, owners.find_owner(session, ticket, now), now,
-                   reason="【改派】原处理人无法接收")
+    return hand_to(session, ticket, owner, now, reason="【改派】原处理人无法接收")
 
 
 def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> None:
