@@ -92,6 +92,24 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
     notify_resident(session, ticket, "transferred", notices.transferred(ticket, department), now)
 
 
+def place(session: Session, ticket: Ticket, grid: Area, now: datetime, *,
+          by: Staff | None = None, how: str = "agent") -> Staff | None:
+    """Put a ticket waiting in the pool (or not yet taken) into a grid: its worker, or the
+    first reachable person up from there, owns it and is told; so is the resident."""
+    require(ticket, "派往网格", "new", "assigned", "reopened")
+    if grid.level != "grid":
+        raise TicketError("请选择一个网格")
+    if ticket.grid_id == grid.id and ticket.tier == "grid":
+        raise TicketError(f"工单 {ticket.number} 已在{grid.name}")
+    ticket.grid, ticket.area, ticket.tier, ticket.escalation_level = grid, grid, "grid", 0
+    record_event(session, ticket, "placed", now, actor="staff" if by else "resident", staff=by,
+                 body=grid.name, how=how)
+    owner = hand_to(session, ticket, owners.find_owner(session, ticket, now), now, by=by,
+                    reason="【派往网格】" if by else "新工单")
+    notify_resident(session, ticket, "placed", notices.placed(ticket, grid), now)
+    return owner
+
+
 def urge(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
          note: str = "") -> None:
     """督办: the handler is pushed again."""

@@ -84,6 +84,12 @@ def escalated(ticket, area_name: str) -> Notice:
                     f"您的工单 {ticket.number} 已提交{area_name}督办，我们会加快处理。")
 
 
+def placed(ticket, grid) -> Notice:
+    who = f"，由{_who(ticket.assignee)}负责" if ticket.assignee is not None else ""
+    return progress(ticket, "已派往网格", f"已派往{grid.name}{who}",
+                    f"您的工单 {ticket.number} 已派往“{grid.name}”{who}，请留意进度。")
+
+
 def transferred(ticket, department: str) -> Notice:
     return progress(ticket, "已转交部门", f"已转交{department}办理",
                     f"您的工单 {ticket.number} 涉及{department}职责，已转交其办理。")

@@ -39,6 +39,21 @@ def resident_for(session: Session, openid: str, now: datetime, *,
     return resident
 
 
+def find_grids(session: Session, words: str, within: list[int] | None = None,
+               limit: int = 10) -> list[Area]:
+    """Grids whose name or code contains the words (an agent placing a ticket searches so);
+    `within`: only these area ids (the agent's scope)."""
+    words = words.strip()
+    if not words:
+        return []
+    query = select(Area).where(Area.level == "grid",
+                               (Area.name.contains(words, autoescape=True))
+                               | Area.code.startswith(words, autoescape=True))
+    if within is not None:
+        query = query.where(Area.id.in_(within))
+    return list(session.scalars(query.order_by(Area.code).limit(limit)))
+
+
 def staff_by_openid(session: Session, openid: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.openid == openid, Staff.active.is_(True)))
 
