@@ -139,9 +139,7 @@ class ResidentCommand(Handler):
                 tickets.cancel(ctx.session, ticket, ctx.now)
                 return Reply(f"已取消工单 {ticket.number}。", ticket_id=ticket.id)
             tickets.reopen(ctx.session, ticket, ctx.now, rest.strip() or None, ctx.policy)
-            who = ticket.assignee.name if ticket.assignee else "工作人员"
-            return Reply(f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。",
-                         ticket_id=ticket.id)
+            return Reply(replies.reopened(ticket), ticket_id=ticket.id)
         except tickets.TicketError as refusal:
             return Reply(str(refusal))
 

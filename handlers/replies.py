@@ -1,6 +1,7 @@
 """Every text a resident reads, in one place."""
 from __future__ import annotations
 
+from store.owners import who
 from store.vocab import minutes_between
 
 DANGER = "如遇危险，请立即拨打 110（报警）、119（火警）或 120（急救）！"
@@ -25,8 +26,7 @@ def bound(grid_name: str, worker: str | None) -> str:
 def ticket_opened(ticket, now) -> str:
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
-        role = "网格员" if ticket.assignee.role == "grid_worker" else ""
-        text = (f"已受理，工单号 {ticket.number}，{role}{ticket.assignee.name} "
+        text = (f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} "
                 f"将在 {minutes} 分钟内响应。")
     else:
         text = f"已受理，工单号 {ticket.number}，工作人员将在 {minutes} 分钟内分派处理。"
@@ -77,6 +77,20 @@ EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已
 def appended(ticket, what: str) -> str:
     who = ticket.assignee.name if ticket.assignee else "工作人员"
     return f"已将{what}加入工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
+
+
+def small_talk(ticket) -> str:
+    return f"收到。您的工单 {ticket.number} 正在处理中，有进展会第一时间告诉您。"
+
+
+def placed(ticket, grid_name: str) -> str:
+    who = f"，{ticket.assignee.name}负责" if ticket.assignee else ""
+    return f"谢谢！已按您说的地点把工单 {ticket.number} 派往“{grid_name}”{who}，请留意进度。"
+
+
+def reopened(ticket) -> str:
+    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    return f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。"
 
 
 def rated(score: int) -> str:

@@ -106,7 +106,8 @@ def place(session: Session, ticket: Ticket, grid: Area, now: datetime, *,
                  body=grid.name, how=how)
     owner = hand_to(session, ticket, owners.find_owner(session, ticket, now), now, by=by,
                     reason="【派往网格】" if by else "新工单")
-    notify_resident(session, ticket, "placed", notices.placed(ticket, grid), now)
+    if by is not None:  # placed by the resident's own words: the passive reply says where
+        notify_resident(session, ticket, "placed", notices.placed(ticket, grid), now)
     return owner
 
 

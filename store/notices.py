@@ -44,11 +44,12 @@ def _kind(ticket) -> str:
 
 def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
     urgency = "" if ticket.urgency == "normal" else f"【{URGENCY_NAMES[ticket.urgency]}】"
-    where = ticket.grid.name if ticket.grid else ticket.area.name
+    where = ticket.grid.name if ticket.grid else f"{ticket.area.name}（待定位）"
+    place = (("地点", ticket.address[:60]),) if ticket.address else ()
     return Notice(
         title=f"{urgency}{reason} {ticket.number}",
         fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
-                ("内容", ticket.description[:100]), ("网格", where),
+                ("内容", ticket.description[:100]), ("网格", where), *place,
                 ("接单时限", f"{china_time(ticket.accept_by)} 前"
                               f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
         remark=f"请回复「接单 {ticket.number}」接单。")

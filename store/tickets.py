@@ -230,11 +230,14 @@ def add_note(session: Session, ticket: Ticket, staff: Staff, text: str, now: dat
 
 
 def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
-                         text: str | None = None, **attachment) -> None:
-    """A resident's follow-up (text, picture, location) joins the ticket's timeline."""
+                         text: str | None = None, tell: bool = True, **attachment) -> None:
+    """A resident's follow-up (text, picture, location) joins the ticket's timeline and is
+    pushed to its owner; small talk (`tell=False`: 谢谢, 好的) only joins the timeline."""
     require(ticket, "补充", *OPEN_STATES)
     record_event(session, ticket, "resident_message", now, actor="resident", body=text,
-                 **attachment)
+                 **attachment, **({} if tell else {"small_talk": True}))
+    if not tell:
+        return
     what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
     tell_owner(session, ticket, "resident_message",
                  notices.staff_update(ticket, "居民补充", what), now)
@@ -285,6 +288,9 @@ def return_visits(session: Session, now: datetime, after: timedelta,
     for ticket in due:
         ticket.return_visit_at = now
         record_event(session, ticket, "return_visit", now)
+        if ticket.resident is not None and not ticket.resident.state:
+            # the answer may come in words (还是没解决 / 解决了): see handlers.followup
+            ticket.resident.state = {"awaiting": "return_visit", "ticket": ticket.number}
         notify_resident(session, ticket, "return_visit", notices.return_visit(ticket), now)
     return len(due)
 
@@ -315,6 +321,19 @@ def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None =
                                       f"请回复「接单 {ticket.number}」重新办理。"), now)
     if ticket.resident is not None and ticket.resident.state.get("ticket") == ticket.number:
         ticket.resident.state = {}
+
+
+def answer_return_visit(session: Session, ticket: Ticket, now: datetime, *, fixed: bool,
+                        words: str, policy: SlaPolicy = SlaPolicy()) -> None:
+    """The resident's words answering a 回访: fixed closes the visit, not fixed reopens."""
+    resident = ticket.resident
+    if resident is not None and resident.state.get("ticket") == ticket.number:
+        resident.state = {}
+    if not fixed:
+        reopen(session, ticket, now, words, policy)
+        return
+    record_event(session, ticket, "return_visit_answer", now, actor="resident", body=words,
+                 fixed=True)
 
 
 def cancel(session: Session, ticket: Ticket, now: datetime) -> None:
