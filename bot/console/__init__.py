@@ -85,7 +85,7 @@ def simulator_enabled() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from bot.console import (auth, command, dashboard, deliveries, inbox,  # noqa: F401
+    from bot.console import (auth, command, dashboard, deliveries, duty, inbox,  # noqa: F401
                              simulator, staff, ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS

@@ -1,0 +1,60 @@
+"""值班 in the console: who is on duty now, a warning where nobody is, hours and unbinding
+from the staff page (an unbound person's open tickets go to someone a push reaches)."""
+from sqlalchemy import select
+
+from store.models import Outbox, Staff, Ticket
+
+from tests.bot.test_console import login
+from tests.support import rows
+
+
+def staff_id(svc, username) -> int:
+    with svc.db.sessions() as session:
+        return session.scalar(select(Staff.id).where(Staff.username == username))
+
+
+def save(client, svc, username, **form):
+    [person] = rows(svc, Staff, Staff.username == username)
+    data = {"do": "save", "role": person.role, "area": person.area_id, "phone": person.phone,
+            "on_duty": "1" if person.on_duty else "", "active": "1", **form}
+    return client.post(f"/console/staff/{person.id}", data=data, follow_redirects=True)
+
+
+def test_the_duty_page_shows_who_is_on_duty_and_warns_where_nobody_is(client, demo, svc):
+    login(client, "admin")
+    page = client.get("/console/duty").get_data(as_text=True)
+    assert "区中心值班员" in page and "duty-warning" not in page
+    save(client, svc, "community001002", on_duty="")
+    page = client.get("/console/duty").get_data(as_text=True)
+    assert "现在无人值班（或值班人员未绑定微信）：和平社区" in page
+
+
+def test_duty_hours_are_checked_and_kept(client, demo, svc):
+    login(client, "admin")
+    page = save(client, svc, "district", duty_hours="8:00-20:00").get_data(as_text=True)
+    assert "已保存" in page
+    assert rows(svc, Staff, Staff.username == "district")[0].duty_hours == "08:00-20:00"
+    page = save(client, svc, "district", duty_hours="早上八点").get_data(as_text=True)
+    assert "值班时间格式应为 08:00-20:00" in page
+    assert rows(svc, Staff, Staff.username == "district")[0].duty_hours == "08:00-20:00"
+
+
+def test_unbinding_a_worker_hands_their_open_tickets_to_the_grid_leader(client, chat, svc):
+    chat.send("三单元楼道灯坏了")
+    login(client, "admin")
+    page = client.post(f"/console/staff/{staff_id(svc, 'worker01')}", data={"do": "unbind"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已解除微信绑定；其 1 张在办工单已改派" in page
+    [ticket] = rows(svc, Ticket)
+    assert ticket.assignee.username == "leader01"
+    told = [o.to_openid for o in rows(svc, Outbox, Outbox.ticket_id == ticket.id)]
+    assert told == ["o_worker_01", "o_leader_01"]
+
+
+def test_deactivating_a_worker_hands_their_tickets_on(client, chat, svc):
+    chat.send("三单元楼道灯坏了")
+    login(client, "admin")
+    page = save(client, svc, "worker01", active="").get_data(as_text=True)
+    assert "其 1 张在办工单已改派给可接收推送的人员" in page
+    [ticket] = rows(svc, Ticket)
+    assert ticket.assignee.username == "leader01"
