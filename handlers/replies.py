@@ -26,10 +26,10 @@ def bound(grid_name: str, worker: str | None) -> str:
 def ticket_opened(ticket, now) -> str:
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
-        text = (f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} "
-                f"将在 {minutes} 分钟内响应。")
+        soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
+        text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
-        text = f"已受理，工单号 {ticket.number}，工作人员将在 {minutes} 分钟内分派处理。"
+        text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
     if ticket.kind == "praise":
         text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
     if ticket.grid is None:
@@ -63,7 +63,7 @@ def listing(tickets, names) -> str:
 
 def timeline(ticket, events, names, when) -> str:
     lines = [f"工单 {ticket.number}（{names[ticket.status]}）：{ticket.description[:60]}"]
-    lines += [f"{when(e.at)} {EVENT_NAMES.get(e.action, e.action)}"
+    lines += [f"{when(e.at)} {EVENT_NAMES.get(e.action, '处理')}"
               f"{'：' + e.body[:60] if e.body and e.action != 'created' else ''}" for e in events]
     return "\n".join(lines)
 
@@ -71,7 +71,9 @@ def timeline(ticket, events, names, when) -> str:
 EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已接单", "replied": "回复",
                "resident_message": "您补充", "escalated": "升级督办", "transferred": "转交部门",
                "extended": "延期", "resolved": "已办结", "rated": "已评价",
-               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消"}
+               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消",
+               "placed": "已派往网格", "return_visit": "回访", "return_visit_answer": "您答复回访",
+               "urged": "督办", "overdue": "超时", "note": "备注"}
 
 
 def appended(ticket, what: str) -> str:

@@ -43,6 +43,8 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
         require(ticket, "上报", *OPEN_STATES)
         if ticket.escalation_level >= TOP or ticket.tier == "department":
             raise TicketError(f"工单 {ticket.number} 已在最高层级，请直接督办")
+        if ticket.kind == "praise":
+            raise TicketError(f"工单 {ticket.number} 是表扬，无需上报")
     if not tickets:
         return
     events, messages = [], []
@@ -70,7 +72,7 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
                     messages += bulk.to_staff(ticket, other, "escalated", notices.assigned(
                         ticket, now, reason=f"【上报】{reason}"), now)
             messages += bulk.to_resident(ticket, "escalated",
-                                         notices.escalated(ticket, area.name), now)
+                                         notices.escalated(ticket), now)
     bulk.write(session, events, messages)
     for ticket in tickets:  # a timeline read later in this session must show the new event
         session.expire(ticket, ["events"])
@@ -154,7 +156,7 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> int:
     for marker, due, states, name in CLOCKS:
         marker_col, due_col = getattr(Ticket, marker), getattr(Ticket, due)
         candidates = (select(Ticket.id).where(Ticket.status.in_(states), due_col < now,
-                                              marker_col.is_(None))
+                                              marker_col.is_(None), Ticket.kind != "praise")
                       .order_by(due_col).limit(batch))
         if marker == "reply_breached_at":  # a reply, however late, stops this clock
             candidates = candidates.where(Ticket.first_reply_at.is_(None))

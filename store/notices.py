@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.vocab import KIND_NAMES, URGENCY_NAMES, china_time, mask_phone, minutes_between
+from store.vocab import (KIND_NAMES, URGENCY_NAMES, china_time, holder_name, mask_phone,
+                         minutes_between)
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,19 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
         title=f"{urgency}{reason} {ticket.number}",
         fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
                 ("内容", ticket.description[:100]), ("网格", where), *place,
-                ("接单时限", f"{china_time(ticket.accept_by)} 前"
-                              f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
+                *deadline(ticket, now)),
         remark=f"请回复「接单 {ticket.number}」接单。")
+
+
+def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
+    """The accept-by line: minutes left while there are some, never "0 分钟内"; praise has
+    no clocks."""
+    if ticket.kind == "praise":
+        return (("接单时限", "表扬类工单不计时"),)
+    left = minutes_between(now, ticket.accept_by)
+    when = f"{china_time(ticket.accept_by)} 前（{left} 分钟内）" if left > 0 else \
+        f"已超过 {china_time(ticket.accept_by)}，请尽快接单"
+    return (("接单时限", when),)
 
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
@@ -80,9 +91,10 @@ def replied(ticket, staff, text: str) -> Notice:
                     f"【工单 {ticket.number}】{staff.name}回复：{text}")
 
 
-def escalated(ticket, area_name: str) -> Notice:
-    return progress(ticket, "已升级督办", f"已提交{area_name}督办",
-                    f"您的工单 {ticket.number} 已提交{area_name}督办，我们会加快处理。")
+def escalated(ticket) -> Notice:
+    holder = holder_name(ticket)
+    return progress(ticket, "已升级督办", f"已提交{holder}督办",
+                    f"您的工单 {ticket.number} 已提交{holder}督办，我们会加快处理。")
 
 
 def placed(ticket, grid) -> Notice:

@@ -11,6 +11,9 @@ URGENCY_NAMES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道分中心",
               "community": "社区工作站", "grid_leader": "网格长", "grid_worker": "网格员",
               "department": "职能部门"}
+# Who holds a ticket at each tier, as residents and staff read it (never a grid's name).
+TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区工作站",
+              "street": "街道分中心", "district": "区中心"}
 LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 
 
@@ -26,3 +29,13 @@ def mask_phone(phone: str | None) -> str:
 
 def minutes_between(start: datetime, end: datetime) -> int:
     return max(0, round((end - start).total_seconds() / 60))
+
+
+def holder_name(ticket) -> str:
+    """网格长 / 和平社区工作站 / 东湖街道分中心 / 区中心 / 城管: the tier that holds it now."""
+    if ticket.tier == "department":
+        return ticket.department or "职能部门"
+    name = TIER_NAMES.get(ticket.tier, "工作人员")
+    if ticket.tier in ("community", "street") and ticket.area is not None:
+        return ticket.area.name + name.removeprefix("社区").removeprefix("街道")
+    return name

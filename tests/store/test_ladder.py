@@ -117,7 +117,7 @@ def test_a_batch_climbs_tier_by_tier_skipping_nobody_on_duty(svc, demo):
     assert told["street"] == [("o_district", "template")]  # the duty officer, not the admin
     leader_notice = seen["leader"]["messages"][0][3]
     assert leader_notice["title"].startswith("【上报】超过接单时限")
-    assert "已提交幸福里第1网格督办" in seen["leader"]["messages"][1][3]["text"]
+    assert "已提交网格长督办" in seen["leader"]["messages"][1][3]["text"]
     assert all(m[4:] == ("pending", 0) for s in seen.values() for m in s["messages"])
 
     with svc.db.transaction() as session:  # each clock escalates once
@@ -256,4 +256,4 @@ def _escalate(session, ticket, now, *, reason):
 
     notify_staff(session, ticket, handler, "escalated",
                  notices.assigned(ticket, now, reason=f"【上报】{reason}"), now)
-    notify_resident(session, ticket, "escalated", notices.escalated(ticket, area.name), now)
+    notify_resident(session, ticket, "escalated", notices.escalated(ticket), now)
