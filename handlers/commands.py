@@ -13,7 +13,7 @@ from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查询|我的工单|取消|未解决|新问题|绑定)"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
 
@@ -60,7 +60,7 @@ class StaffCommand(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
-        if command is None or command[0] not in (*self.ACTIONS, "待办"):
+        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看"):
             return Reply(replies.STAFF_HELP)
         name, number, rest = command
         if name == "待办":
@@ -70,6 +70,8 @@ class StaffCommand(Handler):
         ticket = tickets.by_number(ctx.session, number)
         if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
             return Reply(replies.NOT_IN_SCOPE.format(number=number))
+        if name == "查看":
+            return Reply(replies.ticket_card(ticket, ctx.now), ticket_id=ticket.id)
         try:
             self.act(name, ticket, rest.strip(), ctx)
         except tickets.TicketError as refusal:

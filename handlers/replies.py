@@ -41,7 +41,7 @@ def ticket_opened(ticket, now) -> str:
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
-STAFF_HELP = ("工作人员指令：\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
+STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
               "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）")
 RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工单”查看进度；“查询 工单号”看处理过程；"
                  "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
@@ -112,3 +112,30 @@ def bound_staff(staff, area_name: str, role: str) -> str:
 def location_received(grid_name: str | None) -> str:
     where = f"（属于“{grid_name}”）" if grid_name else ""
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
+
+
+def ticket_card(ticket, now) -> str:
+    """查看 <号>: the whole ticket for the staff member who acts on it, without the console."""
+    from store.notices import deadline
+    from store.vocab import (KIND_NAMES, STATUS_NAMES, URGENCY_NAMES, china_time,
+                             holder_name)
+    urgency = "" if ticket.urgency == "normal" else f"·{URGENCY_NAMES[ticket.urgency]}"
+    photos = sum(1 for e in ticket.events if (e.data or {}).get("type") == "image")
+    lines = [f"工单 {ticket.number}（{STATUS_NAMES[ticket.status]}{urgency}）",
+             f"类型：{KIND_NAMES.get(ticket.kind, '其他')}·{ticket.category}",
+             f"内容：{ticket.description}",
+             f"网格：{ticket.grid.name if ticket.grid else '待定位'}（当前：{holder_name(ticket)}）"]
+    if ticket.address:
+        lines.append(f"地点：{ticket.address}")
+    if ticket.lat is not None and ticket.lng is not None:
+        lines.append(f"位置：纬度 {ticket.lat:.5f}，经度 {ticket.lng:.5f}")
+    if photos:
+        lines.append(f"照片：{photos} 张（工作台查看）")
+    lines.append(f"处理人：{who(ticket.assignee) if ticket.assignee else '待分派'}")
+    if ticket.status in ("new", "assigned", "reopened"):
+        lines.append(f"接单时限：{deadline(ticket, now)[0][1]}")
+    if ticket.kind != "praise" and ticket.status not in ("closed", "cancelled"):
+        lines.append(f"办结时限：{china_time(ticket.resolve_by)} 前")
+    said = [e for e in ticket.events if e.action == "resident_message" and e.body]
+    lines += [f"居民补充：{e.body[:40]}" for e in said[-3:]]
+    return "\n".join(lines)

@@ -43,10 +43,14 @@ def _kind(ticket) -> str:
     return f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}"
 
 
-def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
+def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 0) -> Notice:
     urgency = "" if ticket.urgency == "normal" else f"【{URGENCY_NAMES[ticket.urgency]}】"
     where = ticket.grid.name if ticket.grid else f"{ticket.area.name}（待定位）"
     place = (("地点", ticket.address[:60]),) if ticket.address else ()
+    if ticket.lat is not None and ticket.lng is not None:
+        place += (("位置", f"纬度 {ticket.lat:.5f}，经度 {ticket.lng:.5f}"),)
+    if photos:
+        place += (("照片", f"{photos} 张，请在工作台查看"),)
     return Notice(
         title=f"{urgency}{reason} {ticket.number}",
         fields=(("工单号", ticket.number), ("类型", _kind(ticket)),

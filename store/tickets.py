@@ -170,8 +170,16 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
-    notify_staff(session, ticket, staff, purpose, notices.assigned(ticket, now, reason=reason),
-                 now)
+    notify_staff(session, ticket, staff, purpose,
+                 notices.assigned(ticket, now, reason=reason, photos=photo_count(ticket)), now)
+
+
+def photo_count(ticket: Ticket) -> int:
+    """Pictures the resident sent (none yet on a ticket being opened: no query then)."""
+    if ticket.id is None:
+        return 0
+    return sum(1 for e in ticket.events if e.action == "resident_message"
+               and (e.data or {}).get("type") == "image")
 
 
 def tell_owner(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,

@@ -182,3 +182,23 @@ def test_menu_words_typed_as_text_act_like_the_buttons(chat, svc, worker):
     got = received(svc, worker)
     assert got["o_worker_01"] == [f"【特急】新工单 {ticket.number}"]
     assert got["o_leader_01"] == [f"【特急】【一键求助】 {ticket.number}"]
+
+
+def test_a_worker_reads_the_whole_ticket_with_view_and_pushes_carry_the_place(
+        client, demo, svc, worker):
+    stranger = Chat(client, "o_stranger")
+    stranger.send("路边井盖丢了")
+    stranger.send_xml(location_xml(stranger.openid, 30.2785, 120.1025, 93))
+    number = only_ticket(svc).number
+    stranger.send("井盖旁边还有个坑")
+    card = Chat(client, "o_worker_07").send(f"查看 {number}")
+    assert card.startswith(f"工单 {number}（待接单）")
+    assert "网格：翠苑第1网格（当前：网格员）" in card and "处理人：网格员赵磊" in card
+    assert "地点：翠苑路" in card and "位置：纬度 30.27850，经度 120.10250" in card
+    assert "居民补充：井盖旁边还有个坑" in card and "办结时限" in card
+    got = received(svc, worker)
+    assert got["o_worker_07"] == [f"新工单 {number}", f"居民补充 {number}"]
+    [push] = [r for r in rows(svc, LocalDelivery) if r.to_openid == "o_worker_07"][:1]
+    assert ["位置", "纬度 30.27850，经度 120.10250"] in push.payload["fields"]
+    assert Chat(client, "o_worker_01").send(f"查看 {number}").startswith("工单 " + number +
+                                                                        " 不在您的管辖范围内")
