@@ -58,8 +58,10 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> Filters:
-        tab = args.get("tab", "open")
-        return cls(tab=tab if tab in TABS else "open", kind=args.get("kind", ""),
+        # A search covers every tab unless one is chosen (a closed ticket is found too).
+        default = "all" if args.get("q", "").strip() else "open"
+        tab = args.get("tab") or default
+        return cls(tab=tab if tab in TABS else default, kind=args.get("kind", ""),
                    category=args.get("category", ""), urgency=args.get("urgency", ""),
                    area=args.get("area", type=int), assignee=args.get("assignee", ""),
                    overdue=args.get("overdue") == "1", since=_day(args.get("since")),

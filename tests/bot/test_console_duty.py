@@ -1,11 +1,12 @@
 """值班 in the console: who is on duty now, a warning where nobody is, hours and unbinding
-from the staff page (an unbound person's open tickets go to someone a push reaches)."""
+from the staff page (an unbound person's open tickets go to someone a push reaches); the
+inbox's accept deadline and a search over every tab."""
 from sqlalchemy import select
 
 from store.models import Outbox, Staff, Ticket
 
 from tests.bot.test_console import login
-from tests.support import rows
+from tests.support import Chat, rows
 
 
 def staff_id(svc, username) -> int:
@@ -58,3 +59,16 @@ def test_deactivating_a_worker_hands_their_tickets_on(client, chat, svc):
     assert "其 1 张在办工单已改派给可接收推送的人员" in page
     [ticket] = rows(svc, Ticket)
     assert ticket.assignee.username == "leader01"
+
+
+def test_a_search_covers_every_tab_and_the_inbox_shows_the_accept_deadline(
+        client, chat, svc):
+    chat.send("三单元楼道灯坏了")
+    chat.send("新问题 小区门口垃圾没人清运")
+    done, still_open = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {done.number} 已更换灯泡")
+    login(client, "admin")
+    found = client.get("/console/?q=楼道灯").get_data(as_text=True)
+    assert done.number in found  # resolved, yet found from the inbox's search box
+    inbox = client.get("/console/").get_data(as_text=True)
+    assert "接单时限" in inbox and still_open.number in inbox and done.number not in inbox
