@@ -142,7 +142,7 @@ class Ticket(Base):
     area: Mapped[Area] = relationship(foreign_keys=[area_id])
     tier: Mapped[str] = mapped_column(String(16), default="grid")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    assignee: Mapped[Staff | None] = relationship()
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id])
     department: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
     domain: Mapped[str] = mapped_column(String(16))
@@ -159,6 +159,11 @@ class Ticket(Base):
     accepted_at: Mapped[datetime | None]
     first_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Who did each step (the assessment credits them, not whoever holds the ticket now).
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", name="fk_ticket_accepted_by_id"))
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", name="fk_ticket_resolved_by_id"))
     closed_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)

@@ -215,7 +215,8 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> Non
     require(ticket, "接单", "new", "assigned", "reopened")
     ticket.assignee = staff
     ticket.status = "accepted"
-    ticket.accepted_at = ticket.accepted_at or now
+    if ticket.accepted_at is None:
+        ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     record_event(session, ticket, "accepted", now, actor="staff", staff=staff)
     notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
 
@@ -256,10 +257,11 @@ def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: date
     require(ticket, "办结", "assigned", "accepted", "reopened")
     if not note.strip():
         raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
-    ticket.accepted_at = ticket.accepted_at or now
+    if ticket.accepted_at is None:
+        ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     ticket.first_reply_at = ticket.first_reply_at or now
     ticket.status = "resolved"
-    ticket.resolved_at = now
+    ticket.resolved_at, ticket.resolved_by_id = now, staff.id
     ticket.assignee = ticket.assignee or staff
     record_event(session, ticket, "resolved", now, actor="staff", staff=staff, body=note)
     notify_resident(session, ticket, "resolved", notices.resolved(ticket, staff, note), now)

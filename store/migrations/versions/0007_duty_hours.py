@@ -1,4 +1,5 @@
-"""duty officers (值班): optional daily hours on a staff member's duty, e.g. 08:00-20:00
+"""duty officers (值班): optional daily hours on a staff member's duty, e.g. 08:00-20:00;
+who accepted and who resolved a ticket (the assessment credits them)
 
 Revision ID: 0007
 Revises: 0005
@@ -17,8 +18,16 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('staff') as batch:
         batch.add_column(sa.Column('duty_hours', sa.String(length=11), nullable=True))
+    with op.batch_alter_table('ticket') as batch:
+        for column in ('accepted_by_id', 'resolved_by_id'):
+            batch.add_column(sa.Column(column, sa.Integer(), nullable=True))
+            batch.create_foreign_key(f'fk_ticket_{column}', 'staff', [column], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('ticket') as batch:
+        for column in ('accepted_by_id', 'resolved_by_id'):
+            batch.drop_constraint(f'fk_ticket_{column}', type_='foreignkey')
+            batch.drop_column(column)
     with op.batch_alter_table('staff') as batch:
         batch.drop_column('duty_hours')
