@@ -46,7 +46,7 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
                                  triage=triage_of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
-                                     "point", "nearest") else None)
+                                     "point", "nearest", "none") else None)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
 
 

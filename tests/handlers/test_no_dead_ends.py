@@ -2,27 +2,12 @@
 thread. Each case goes through the real webhook and the real delivery worker, and asserts who
 received which push (what the local transport delivered)."""
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
-
-import pytest
-import time_machine
 from sqlalchemy import update
 
 from bot.jobs import close_and_revisit, sweep_sla
 from store.models import LocalDelivery, Staff, Ticket, TicketEvent
 from tests.handlers.test_locating import location_xml
 from tests.support import Chat, rows
-
-START = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in China
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        class Clock:
-            def at(self, **delta):
-                traveller.move_to(START + timedelta(**delta))
-        yield Clock()
 
 
 def received(svc, worker) -> dict[str, list[str]]:
@@ -202,3 +187,16 @@ def test_a_worker_reads_the_whole_ticket_with_view_and_pushes_carry_the_place(
     assert ["位置", "纬度 30.27850，经度 120.10250"] in push.payload["fields"]
     assert Chat(client, "o_worker_01").send(f"查看 {number}").startswith("工单 " + number +
                                                                         " 不在您的管辖范围内")
+
+
+def test_a_typed_emergency_from_outside_every_grid_reaches_the_nearest_worker(
+        client, demo, svc, worker):
+    stranger = Chat(client, "o_far_away")
+    stranger.send_xml(location_xml(stranger.openid, 30.35, 120.10, 94))
+    stranger.send("有人晕倒了，快来人")
+    ticket = only_ticket(svc)
+    assert ticket.grid is None and ticket.urgency == "emergency"
+    assert (ticket.lat, ticket.lng) == (30.35, 120.10)  # the place is kept for the officer
+    got = received(svc, worker)
+    assert got["o_district"] == [f"【特急】新工单 {ticket.number}"]
+    assert got["o_worker_07"] == [f"【特急】【附近紧急求助】 {ticket.number}"]
