@@ -107,6 +107,12 @@ def placed(ticket, grid) -> Notice:
                     f"您的工单 {ticket.number} 已派往“{grid.name}”{who}，请留意进度。")
 
 
+def handed(ticket, staff) -> Notice:
+    who = _who(staff)
+    return progress(ticket, "已分派", f"已交由{who}办理",
+                    f"您的工单 {ticket.number} 已交由{who}办理，请留意进度。")
+
+
 def transferred(ticket, department: str) -> Notice:
     return progress(ticket, "已转交部门", f"已转交{department}办理",
                     f"您的工单 {ticket.number} 涉及{department}职责，已转交其办理。")

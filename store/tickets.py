@@ -154,11 +154,15 @@ def hand_to(session: Session, ticket: Ticket, owner: owners.Owner, now: datetime
 
 def assign(session: Session, ticket: Ticket, staff: Staff, now: datetime,
            by: Staff | None = None) -> Staff | None:
-    """Give the ticket to a person an agent chose; one without WeChat is passed over for the
-    first reachable person up the ladder. Returns who holds it now."""
+    """Give the ticket to a person an agent chose (the resident is told who has it); one
+    without WeChat is passed over for the first reachable person up the ladder. Returns who
+    holds it now."""
     require(ticket, "分派", "new", "assigned", "accepted", "reopened")
-    return hand_to(session, ticket, owners.find_owner(session, ticket, now, first=staff), now,
-                   by=by)
+    holder = hand_to(session, ticket, owners.find_owner(session, ticket, now, first=staff), now,
+                     by=by)
+    if holder is not None and by is not None:
+        notify_resident(session, ticket, "assigned_to", notices.handed(ticket, holder), now)
+    return holder
 
 
 def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,

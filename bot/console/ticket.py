@@ -28,11 +28,18 @@ TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区
 
 def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
     """Who the ticket can be (re)assigned to: the staff along its grid's chain and the grids
-    of its community, with their open load."""
+    of its community, with their open load; for a ticket in the pool, the duty staff of every
+    district, street and community and the grid leaders (a worker: 派往网格 first)."""
     if ticket.grid is None:
-        chain = [ticket.area]
-    else:
-        chain = ticket.grid.ancestors()
+        pool = set(session.scalars(select(Area.id).where(Area.level != "grid")))
+        staff = list(session.scalars(
+            select(Staff).where(Staff.area_id.in_(pool), Staff.active.is_(True),
+                                Staff.role.in_(("district", "street", "community",
+                                                "grid_leader")))
+            .options(selectinload(Staff.area)).order_by(Staff.role, Staff.id).limit(200)))
+        load = open_load(session, [s.id for s in staff])
+        return [(s, load.get(s.id, 0)) for s in staff]
+    chain = ticket.grid.ancestors()
     area_ids = {a.id for a in chain}
     if ticket.grid is not None and ticket.grid.parent is not None:
         area_ids.update(session.scalars(select(Area.id).where(
@@ -132,7 +139,9 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) 
         allowed = {s.id: s for s, _ in candidates(session, ticket)}
         if target_id not in allowed:
             raise tickets.TicketError("请选择本网格链上的工作人员")
-        tickets.assign(session, ticket, allowed[target_id], now, by=staff)
+        holder = tickets.assign(session, ticket, allowed[target_id], now, by=staff)
+        if holder is not None and holder.id != target_id:
+            return f"{allowed[target_id].name}无法接收微信推送，已顺延分派给 {holder.name}"
         return f"已分派给 {allowed[target_id].name}"
     if action == "place":
         words = request.form.get("grid", "").strip()

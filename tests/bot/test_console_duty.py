@@ -72,3 +72,17 @@ def test_a_search_covers_every_tab_and_the_inbox_shows_the_accept_deadline(
     assert done.number in found  # resolved, yet found from the inbox's search box
     inbox = client.get("/console/").get_data(as_text=True)
     assert "接单时限" in inbox and still_open.number in inbox and done.number not in inbox
+
+
+def test_an_agent_gives_a_pool_ticket_to_a_person_and_the_resident_is_told(client, demo, svc):
+    Chat(client, "o_stranger").send("路边井盖丢了")
+    [ticket] = rows(svc, Ticket)
+    login(client, "admin")
+    page = client.post(f"/console/tickets/{ticket.number}/act",
+                       data={"action": "assign", "staff_id": staff_id(svc, "street002")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已分派给 西溪街道分中心" in page
+    assert rows(svc, Ticket)[0].assignee.username == "street002"
+    pushed = [(o.to_openid, o.purpose) for o in rows(svc, Outbox)]
+    assert ("o_street_002", "ticket_assigned") in pushed
+    assert ("o_stranger", "assigned_to") in pushed
