@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store import tickets
@@ -24,15 +24,20 @@ class Checked(NamedTuple):
 
 
 def suspects(session: Session, limit: int) -> list[Ticket]:
-    """Open tickets whose owner may be unreachable: none, inactive, unbound, or placed in an
-    area that is not the ticket's (moved; covers() decides)."""
-    owner = aliased(Staff)
+    """Open tickets whose owner may be unreachable: none, inactive, unbound, or sitting in an
+    area that does not hold the ticket (moved; covers() decides the rest)."""
+    owner, grid = aliased(Staff), aliased(Area)
+    # Where an owner may sit: the ticket's tier area, its grid or the grid's community (a
+    # community's grid leader); a department's account holds its department's tickets.
+    placed_well = or_(owner.role.in_(("district", "admin")), owner.area_id == Ticket.area_id,
+                      owner.area_id == Ticket.grid_id, owner.area_id == grid.parent_id,
+                      (owner.role == "department") & (Ticket.tier == "department")
+                      & (owner.department == Ticket.department))
     query = (select(Ticket).outerjoin(owner, Ticket.assignee_id == owner.id)
+             .outerjoin(grid, Ticket.grid_id == grid.id)
              .where(Ticket.status.in_(OPEN_STATES),
                     or_(owner.id.is_(None), owner.active.is_(False), owner.openid.is_(None),
-                        (owner.role.notin_(("district", "admin")))
-                        & (owner.area_id != Ticket.area_id)
-                        & or_(Ticket.grid_id.is_(None), owner.area_id != Ticket.grid_id)))
+                        ~func.coalesce(placed_well, False)))
              .options(selectinload(Ticket.assignee),
                       selectinload(Ticket.grid).selectinload(Area.parent)
                       .selectinload(Area.parent), selectinload(Ticket.resident))

@@ -155,3 +155,32 @@ def test_duty_hours_choose_who_is_on_duty_now(svc, demo):
         assert day.duty_hours == "08:00-20:00"
         session.rollback()
     assert held == ("区中心值班员", "夜班值班员")
+
+
+def test_the_clock_hands_on_a_moved_workers_ticket_and_leaves_well_held_ones(app, svc, demo):
+    """worker01 moved to another grid behind the console's back: the check hands their
+    ticket on; tickets held by a community's grid leader or a department are left alone."""
+    from bot.checks import repair_unreachable_owners
+    with svc.db.transaction() as session:
+        grid = session.scalar(select(Area).where(Area.code == demo.FIRST_GRID))
+        moved = tickets.open_ticket(session, resident=None, description="路灯坏了",
+                                    triage=COMPLAINT, now=T0, grid=grid)
+        held = tickets.open_ticket(session, resident=None, description="垃圾没人清运",
+                                   triage=COMPLAINT, now=T0, grid=grid)
+        ladder.escalate(session, held, T0, reason="需要网格长协调")
+        sent = tickets.open_ticket(session, resident=None, description="占道经营",
+                                   triage=COMPLAINT, now=T0, grid=grid)
+        ladder.transfer(session, sent, "城管", T0, by=person(session, "district"))
+        numbers = moved.number, held.number, sent.number
+    with svc.db.transaction() as session:
+        elsewhere = session.scalar(select(Area.id).where(Area.code == "330199002002003"))
+        session.execute(update(Staff).where(Staff.username == "worker01")
+                        .values(area_id=elsewhere))
+    with app.app_context():
+        assert repair_unreachable_owners() == {"repaired": 1, "unreachable": 0}
+    with svc.db.sessions() as session:
+        holders = [tickets.by_number(session, n).assignee.username for n in numbers]
+        [why] = session.scalars(select(TicketEvent.body).where(
+            TicketEvent.action == "owner_unreachable")).all()
+    assert holders == ["leader01", "leader01", "dept01"]  # grid 1 has no worker left
+    assert why == "原处理人网格员张伟已调离"
