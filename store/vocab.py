@@ -11,6 +11,14 @@ URGENCY_NAMES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道分中心",
               "community": "社区工作站", "grid_leader": "网格长", "grid_worker": "网格员",
               "department": "职能部门"}
+# What an outbound message was for, as the console shows it.
+PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "transferred": "转办",
+                 "urged": "督办", "reopened": "返工", "cancelled": "居民撤回",
+                 "resident_message": "居民补充", "emergency": "紧急求助", "sos": "一键求助",
+                 "emergency_nearby": "附近紧急求助", "accepted": "已接单", "replied": "回复居民",
+                 "reply": "回复", "resolved": "办结通知", "extended": "延期通知",
+                 "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
+                 "broadcast": "通知公告", "dispatch": "紧急调度"}
 # Who holds a ticket at each tier, as residents and staff read it (never a grid's name).
 TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区工作站",
               "street": "街道分中心", "district": "区中心"}
