@@ -64,9 +64,8 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
             if owner.why:
                 events.append(bulk.event(ticket, "passed_over", now, body=owner.why,
                                          public=False, told=handler.name if handler else None))
-            messages += bulk.to_staff(ticket, handler, "escalated",
-                                      notices.assigned(ticket, now, reason=f"【上报】{reason}"),
-                                      now)
+            messages += bulk.to_staff(ticket, handler, "escalated", notices.assigned(
+                ticket, now, reason=f"【上报】{reason}", owner=True), now)
             if ticket.urgency == "emergency":
                 for other in owner.others:
                     messages += bulk.to_staff(ticket, other, "escalated", notices.assigned(

@@ -150,6 +150,8 @@ class Ticket(Base):
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
     keywords: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text)
+    # A phone number the resident gave in their words: shown to the ticket's owner only.
+    resident_phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="new")
     channel: Mapped[str] = mapped_column(String(16), default="wechat")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

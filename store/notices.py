@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.vocab import (KIND_NAMES, URGENCY_NAMES, china_time, holder_name, mask_phone,
-                         minutes_between)
+                         mask_phones, minutes_between)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,10 @@ def _kind(ticket) -> str:
     return f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}"
 
 
-def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 0) -> Notice:
+def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 0,
+             owner: bool = False) -> Notice:
+    """A ticket pushed to staff: to its owner with the resident's phone, to anyone else
+    (emergency copies, a nearby worker) with phone numbers masked."""
     urgency = "" if ticket.urgency == "normal" else f"【{URGENCY_NAMES[ticket.urgency]}】"
     where = ticket.grid.name if ticket.grid else f"{ticket.area.name}（待定位）"
     place = (("地点", ticket.address[:60]),) if ticket.address else ()
@@ -51,10 +54,14 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 
         place += (("位置", f"纬度 {ticket.lat:.5f}，经度 {ticket.lng:.5f}"),)
     if photos:
         place += (("照片", f"{photos} 张，请在工作台查看"),)
+    if owner and ticket.resident_phone:
+        place += (("居民电话", ticket.resident_phone),)
     return Notice(
         title=f"{urgency}{reason} {ticket.number}",
         fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
-                ("内容", ticket.description[:100]), ("网格", where), *place,
+                ("内容", (ticket.description if owner else
+                          mask_phones(ticket.description))[:100]),
+                ("网格", where), *place,
                 *deadline(ticket, now)),
         remark=f"请回复「接单 {ticket.number}」接单。")
 

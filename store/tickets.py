@@ -91,7 +91,7 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                 triage: Triage, now: datetime, policy: SlaPolicy = SlaPolicy(),
                 channel: str = "wechat", grid: Area | None = None,
                 located: Located | None = None, point: tuple[float, float] | None = None,
-                address: str | None = None) -> Ticket:
+                address: str | None = None, resident_phone: str | None = None) -> Ticket:
     """Open a ticket in its grid (given, located, or the resident's) and hand it to that
     grid's worker; with no grid it goes to the district pool's duty officer (值班). Either
     way someone with WeChat bound is told (see hand_to)."""
@@ -105,6 +105,7 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     domain=triage.domain, category=triage.category,
                     department=triage.department, urgency=triage.urgency,
                     keywords=triage.keywords, description=description, status="new",
+                    resident_phone=resident_phone,
                     channel=channel, created_at=now, escalation_level=0 if grid else 4,
                     **policy.due_times(triage.urgency, now))
     session.add(ticket)
@@ -174,8 +175,8 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
-    notify_staff(session, ticket, staff, purpose,
-                 notices.assigned(ticket, now, reason=reason, photos=photo_count(ticket)), now)
+    notify_staff(session, ticket, staff, purpose, notices.assigned(
+        ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
 
 
 def photo_count(ticket: Ticket) -> int:

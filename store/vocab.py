@@ -1,4 +1,5 @@
 """Chinese names shown to people for the codes stored in the database."""
+import re
 from datetime import datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "CST")  # China has one zone and no daylight saving
@@ -33,6 +34,14 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """Mobile numbers in a resident's words, masked for everyone but the ticket's owner."""
+    return PHONE.sub(r"\1****\3", text)
 
 
 def minutes_between(start: datetime, end: datetime) -> int:

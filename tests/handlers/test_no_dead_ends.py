@@ -200,3 +200,19 @@ def test_a_typed_emergency_from_outside_every_grid_reaches_the_nearest_worker(
     got = received(svc, worker)
     assert got["o_district"] == [f"【特急】新工单 {ticket.number}"]
     assert got["o_worker_07"] == [f"【特急】【附近紧急求助】 {ticket.number}"]
+
+
+def test_the_residents_phone_reaches_the_owner_only(client, demo, svc, worker):
+    """The owner can call back; the second duty officer told of the same emergency reads the
+    number masked."""
+    with svc.db.transaction() as session:
+        district = session.get(Staff, 2)
+        session.add(Staff(username="night", name="夜班值班员", role="district",
+                          area=district.area, openid="o_night"))
+    Chat(client, "o_passer_by").send("路边有人晕倒了，叫不醒，我电话13912345678")
+    received(svc, worker)
+    pushes = {r.to_openid: dict(r.payload["fields"]) for r in rows(svc, LocalDelivery)}
+    owner, copy = pushes["o_district"], pushes["o_night"]
+    assert owner["居民电话"] == "13912345678" and "13912345678" in owner["内容"]
+    assert "居民电话" not in copy and "139****5678" in copy["内容"]
+    assert "13912345678" not in str(copy)
