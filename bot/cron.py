@@ -3,6 +3,7 @@ import os
 
 from rq import cron
 
+from bot.checks import repair_unreachable_owners
 from bot.jobs import (close_and_revisit, fetch_pending_photos, reprocess_stuck_inbound,
                       requeue_stale_outbox, sweep_sla)
 
@@ -13,3 +14,4 @@ cron.register(requeue_stale_outbox, queue_name=QUEUE, interval=60)
 cron.register(reprocess_stuck_inbound, queue_name=QUEUE, interval=60)
 cron.register(close_and_revisit, queue_name=QUEUE, interval=600)
 cron.register(fetch_pending_photos, queue_name=QUEUE, interval=600)
+cron.register(repair_unreachable_owners, queue_name=QUEUE, interval=300)

@@ -27,8 +27,9 @@ OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click", "scancode_
 HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
     events.MassSendFinished(), events.Silent(),
-    commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), commands.ResidentCommand(),
-    followup.Rating(), resident.AskForPerson(), followup.FollowUp(),
+    commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), menu.TypedMenu(),
+    commands.ResidentCommand(), followup.Rating(), followup.ReturnVisitAnswer(),
+    resident.AskForPerson(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),
     Fallback(),

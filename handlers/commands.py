@@ -8,12 +8,12 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, registry, scope, tickets
-from store.models import Ticket, TicketEvent
+from store import ladder, registry, scope, staffing, tickets
+from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查询|我的工单|取消|未解决|新问题|绑定)"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
 
@@ -34,12 +34,16 @@ class Bind(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         _, number, rest = parse(msg)
+        others = list(ctx.session.scalars(select(Staff).where(Staff.openid == ctx.openid)))
         staff = registry.redeem_bind_code(ctx.session, (number or rest).strip(), ctx.openid,
                                           ctx.now)
         if staff == registry.TOO_MANY_TRIES:
             return Reply(replies.BIND_TOO_MANY)
         if staff is None:
             return Reply(replies.BIND_FAILED)
+        for other in others:  # one WeChat, one account: their open tickets go to someone
+            if other.id != staff.id:  # a push still reaches
+                staffing.unbind(ctx.session, other, ctx.now)
         return Reply(replies.bound_staff(staff, staff.area.name, ROLE_NAMES[staff.role]))
 
 
@@ -54,7 +58,7 @@ class StaffCommand(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
-        if command is None or command[0] not in (*self.ACTIONS, "待办"):
+        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看"):
             return Reply(replies.STAFF_HELP)
         name, number, rest = command
         if name == "待办":
@@ -64,6 +68,8 @@ class StaffCommand(Handler):
         ticket = tickets.by_number(ctx.session, number)
         if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
             return Reply(replies.NOT_IN_SCOPE.format(number=number))
+        if name == "查看":
+            return Reply(replies.ticket_card(ticket, ctx.now), ticket_id=ticket.id)
         try:
             self.act(name, ticket, rest.strip(), ctx)
         except tickets.TicketError as refusal:
@@ -133,9 +139,7 @@ class ResidentCommand(Handler):
                 tickets.cancel(ctx.session, ticket, ctx.now)
                 return Reply(f"已取消工单 {ticket.number}。", ticket_id=ticket.id)
             tickets.reopen(ctx.session, ticket, ctx.now, rest.strip() or None, ctx.policy)
-            who = ticket.assignee.name if ticket.assignee else "工作人员"
-            return Reply(f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。",
-                         ticket_id=ticket.id)
+            return Reply(replies.reopened(ticket), ticket_id=ticket.id)
         except tickets.TicketError as refusal:
             return Reply(str(refusal))
 

@@ -9,13 +9,26 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import tickets
+from store import ladder, tickets
+from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
 from store.registry import OPEN_STATES
 
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
 NEW_MATTER = "新问题"
+# Words that carry no matter: they stay on the timeline but are not pushed to anyone.
+SMALL_TALK = re.compile(
+    r"^(?:你好|您好|在吗|谢谢[你您]?|多谢|感谢|辛苦了?|好的?|好滴|嗯+|哦+|噢|行|ok|OK|Ok|收到|知道了|"
+    r"明白了?|\d|[１-９０]|\[[^\]]{1,4}\]|/:[^\s]{1,6}|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])+"
+    r"[\s!！。.,，~～啦呀哈]*$")
+NOT_FIXED = ("没解决", "未解决", "没有解决", "还没", "还是", "仍然", "依然", "没修", "没好",
+             "不行", "没人")
+FIXED = ("解决了", "已解决", "好了", "修好", "没问题", "可以了", "满意")
+
+
+def is_small_talk(text: str) -> bool:
+    return SMALL_TALK.match(text.strip()) is not None
 
 
 def message_text(msg) -> str | None:
@@ -43,6 +56,34 @@ class Rating(Handler):
             ctx.resident.state = {}
             return Reply("这张工单已评价或已重新办理，无需再评分。感谢您的反馈！")
         return Reply(replies.rated(score), ticket_id=ticket.id)
+
+
+class ReturnVisitAnswer(Handler):
+    """Words answering a 回访 (还是没解决 / 解决了) answer it: reopened, or closed for good."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return (ctx.resident.state.get("awaiting") == "return_visit" and bool(text)
+                and self.verdict(text) is not None)
+
+    @staticmethod
+    def verdict(text: str) -> bool | None:
+        if any(word in text for word in NOT_FIXED):
+            return False
+        return True if any(word in text for word in FIXED) else None
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = message_text(msg)
+        ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
+        try:
+            tickets.answer_return_visit(ctx.session, ticket, ctx.now,
+                                        fixed=self.verdict(text), words=text, policy=ctx.policy)
+        except (tickets.TicketError, AttributeError):
+            ctx.resident.state = {}
+            return Reply("这张工单已在重新办理中，请留意进度。")
+        if ticket.status == "reopened":
+            return Reply(replies.reopened(ticket), ticket_id=ticket.id)
+        return Reply("感谢您的回复，很高兴问题已经解决！", ticket_id=ticket.id)
 
 
 def recent_open_ticket(ctx: Context) -> Ticket | None:
@@ -73,7 +114,7 @@ class FollowUp(Handler):
             if result.urgency == "emergency":
                 return False
             if result.category not in ("其他", ticket.category) and result.kind != "other":
-                return False
+                return answers_where(ctx, ticket, text)  # 翠苑小区5栋门口 reads as 物业服务
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
@@ -83,9 +124,46 @@ class FollowUp(Handler):
                                          pic_url=msg.image, media_id=msg.media_id)
             return Reply(replies.appended(ticket, "图片"), ticket_id=ticket.id)
         if msg.type == "location":
-            tickets.add_resident_message(ctx.session, ticket, ctx.now, type="location",
-                                         lat=msg.location_x, lng=msg.location_y,
-                                         label=msg.label)
-            return Reply(replies.appended(ticket, "位置"), ticket_id=ticket.id)
-        tickets.add_resident_message(ctx.session, ticket, ctx.now, text=message_text(msg))
-        return Reply(replies.appended(ticket, "您的补充"), ticket_id=ticket.id)
+            lat, lng = float(msg.location_x), float(msg.location_y)
+            found = locate_point(ctx.session, LatLng(lat, lng), ctx.nearest_within_m) \
+                if ticket.grid is None else None
+            if placeable(ticket, found):
+                ticket.lat, ticket.lng = lat, lng
+                ticket.address = ticket.address or (msg.label or None)
+            return place_or_append(ctx, ticket, found, "位置", type="location", lat=lat,
+                                   lng=lng, label=msg.label)
+        text = message_text(msg)
+        if is_small_talk(text):
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
+            return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
+        found = locate(ctx.session, text=text) if ticket.grid is None else None
+        if placeable(ticket, found):
+            ticket.address = ticket.address or (found.place_name or text)[:255]
+            ticket.building = ticket.building or found.building
+        return place_or_append(ctx, ticket, found, "您的补充", text=text)
+
+
+PLACE_ANSWER_MAX = 20  # an answer to "where is it?" is short: longer words are a new matter
+
+
+def answers_where(ctx: Context, ticket: Ticket, text: str) -> bool:
+    """Short words naming a known place, while the ticket waits in the pool for one."""
+    return (ticket.grid is None and len(text) <= PLACE_ANSWER_MAX
+            and locate(ctx.session, text=text).found)
+
+
+def placeable(ticket: Ticket, found) -> bool:
+    return (found is not None and found.found
+            and ticket.status in ("new", "assigned", "reopened"))
+
+
+def place_or_append(ctx: Context, ticket: Ticket, found, what: str, **message) -> Reply:
+    """The answer to "where is it?" puts a ticket waiting in the pool into its grid (one
+    thread per matter: no second ticket), and its new owner is pushed the whole ticket, place
+    included; anything else joins the ticket and is pushed to its owner."""
+    if not placeable(ticket, found):
+        tickets.add_resident_message(ctx.session, ticket, ctx.now, **message)
+        return Reply(replies.appended(ticket, what), ticket_id=ticket.id)
+    tickets.add_resident_message(ctx.session, ticket, ctx.now, tell=False, **message)
+    ladder.place(ctx.session, ticket, found.grid, ctx.now, how=found.how)
+    return Reply(replies.placed(ticket, found.grid.name), ticket_id=ticket.id)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from handlers import replies
-from handlers.base import MessageType
+from handlers.base import Handler, MessageType
 from handlers.commands import my_tickets
 from handlers.context import Context, Reply
+from handlers.resident import recent_point
 from store import tickets
+from store.locate import locate
 
 REPORT, SOS, MY_TICKETS, GUIDE = "REPORT", "SOS", "MY_TICKETS", "GUIDE"
 MENU = {"button": [
@@ -22,20 +24,42 @@ class MenuClick(MessageType):
     events = ("click",)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        key = (msg.key or "").upper()
-        if key == SOS:
-            return sos(ctx)
-        if key == MY_TICKETS:
-            return Reply(my_tickets(ctx))
-        if key == REPORT:
-            return Reply(replies.REPORT_GUIDE)
-        return Reply(replies.RESIDENT_HELP)
+        return press(ctx, (msg.key or "").upper())
+
+
+class TypedMenu(Handler):
+    """The menu's words typed as text (办事指南, 我的工单, 报事件, 一键求助) act like the buttons."""
+
+    WORDS = {"报事件": REPORT, "一键求助": SOS, "我的工单": MY_TICKETS, "办事指南": GUIDE}
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return msg.type == "text" and msg.content.strip(" 。！!？?") in self.WORDS
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        return press(ctx, self.WORDS[msg.content.strip(" 。！!？?")])
+
+
+def press(ctx: Context, key: str) -> Reply:
+    """What a menu button does."""
+    if key == SOS:
+        return sos(ctx)
+    if key == MY_TICKETS:
+        return Reply(my_tickets(ctx))
+    if key == REPORT:
+        return Reply(replies.REPORT_GUIDE)
+    return Reply(replies.RESIDENT_HELP)
 
 
 def sos(ctx: Context) -> Reply:
     """一键求助: an emergency ticket, pushed at once to the grid worker and the grid leader
-    (as every emergency is: tickets.open_ticket)."""
+    (as every emergency is: tickets.open_ticket);
+    from a resident bound to no grid, to every duty officer (and, when a recent location
+    is known, to the grid there or the nearest grid's worker)."""
+    point = recent_point(ctx)
+    found = locate(ctx.session, resident=ctx.resident, point=point,
+                   nearest_within_m=ctx.nearest_within_m)
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident,
                                  description="【一键求助】居民通过菜单发起紧急求助，请立即联系核实。",
-                                 triage=SOS_TRIAGE, now=ctx.now, policy=ctx.policy)
+                                 triage=SOS_TRIAGE, now=ctx.now, policy=ctx.policy,
+                                 located=found, point=point)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)

@@ -1,6 +1,7 @@
 """Every text a resident reads, in one place."""
 from __future__ import annotations
 
+from store.owners import who
 from store.vocab import minutes_between
 
 DANGER = "如遇危险，请立即拨打 110（报警）、119（火警）或 120（急救）！"
@@ -47,11 +48,10 @@ def ticket_opened(ticket, now) -> str:
         return emergency_opened(ticket)
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
-        role = "网格员" if ticket.assignee.role == "grid_worker" else ""
-        text = (f"已受理，工单号 {ticket.number}，{role}{ticket.assignee.name} "
-                f"将在 {minutes} 分钟内响应。")
+        soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
+        text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
-        text = f"已受理，工单号 {ticket.number}，工作人员将在 {minutes} 分钟内分派处理。"
+        text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
     if ticket.kind == "praise":
         text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
     if ticket.grid is None:
@@ -61,7 +61,7 @@ def ticket_opened(ticket, now) -> str:
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
-STAFF_HELP = ("工作人员指令：\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
+STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
               "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）")
 RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工单”查看进度；“查询 工单号”看处理过程；"
                  "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
@@ -84,7 +84,7 @@ def listing(tickets, names) -> str:
 
 def timeline(ticket, events, names, when) -> str:
     lines = [f"工单 {ticket.number}（{names[ticket.status]}）：{ticket.description[:60]}"]
-    lines += [f"{when(e.at)} {EVENT_NAMES.get(e.action, e.action)}"
+    lines += [f"{when(e.at)} {EVENT_NAMES.get(e.action, '处理')}"
               f"{'：' + e.body[:60] if e.body and e.action != 'created' else ''}" for e in events]
     return "\n".join(lines)
 
@@ -92,12 +92,28 @@ def timeline(ticket, events, names, when) -> str:
 EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已接单", "replied": "回复",
                "resident_message": "您补充", "escalated": "升级督办", "transferred": "转交部门",
                "extended": "延期", "resolved": "已办结", "rated": "已评价",
-               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消"}
+               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消",
+               "placed": "已派往网格", "return_visit": "回访", "return_visit_answer": "您答复回访",
+               "urged": "督办", "overdue": "超时", "note": "备注"}
 
 
 def appended(ticket, what: str) -> str:
     who = ticket.assignee.name if ticket.assignee else "工作人员"
     return f"已将{what}加入工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
+
+
+def small_talk(ticket) -> str:
+    return f"收到。您的工单 {ticket.number} 正在处理中，有进展会第一时间告诉您。"
+
+
+def placed(ticket, grid_name: str) -> str:
+    who = f"，{ticket.assignee.name}负责" if ticket.assignee else ""
+    return f"谢谢！已按您说的地点把工单 {ticket.number} 派往“{grid_name}”{who}，请留意进度。"
+
+
+def reopened(ticket) -> str:
+    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    return f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。"
 
 
 def rated(score: int) -> str:
@@ -117,3 +133,30 @@ def bound_staff(staff, area_name: str, role: str) -> str:
 def location_received(grid_name: str | None) -> str:
     where = f"（属于“{grid_name}”）" if grid_name else ""
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
+
+
+def ticket_card(ticket, now) -> str:
+    """查看 <号>: the whole ticket for the staff member who acts on it, without the console."""
+    from store.notices import deadline
+    from store.vocab import (KIND_NAMES, STATUS_NAMES, URGENCY_NAMES, china_time,
+                             holder_name)
+    urgency = "" if ticket.urgency == "normal" else f"·{URGENCY_NAMES[ticket.urgency]}"
+    photos = sum(1 for e in ticket.events if (e.data or {}).get("type") == "image")
+    lines = [f"工单 {ticket.number}（{STATUS_NAMES[ticket.status]}{urgency}）",
+             f"类型：{KIND_NAMES.get(ticket.kind, '其他')}·{ticket.category}",
+             f"内容：{ticket.description}",
+             f"网格：{ticket.grid.name if ticket.grid else '待定位'}（当前：{holder_name(ticket)}）"]
+    if ticket.address:
+        lines.append(f"地点：{ticket.address}")
+    if ticket.lat is not None and ticket.lng is not None:
+        lines.append(f"位置：纬度 {ticket.lat:.5f}，经度 {ticket.lng:.5f}")
+    if photos:
+        lines.append(f"照片：{photos} 张（工作台查看）")
+    lines.append(f"处理人：{who(ticket.assignee) if ticket.assignee else '待分派'}")
+    if ticket.status in ("new", "assigned", "reopened"):
+        lines.append(f"接单时限：{deadline(ticket, now)[0][1]}")
+    if ticket.kind != "praise" and ticket.status not in ("closed", "cancelled"):
+        lines.append(f"办结时限：{china_time(ticket.resolve_by)} 前")
+    said = [e for e in ticket.events if e.action == "resident_message" and e.body]
+    lines += [f"居民补充：{e.body[:40]}" for e in said[-3:]]
+    return "\n".join(lines)

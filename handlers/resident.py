@@ -51,10 +51,17 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
                                  triage=triage_of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
-                                     "point", "nearest") else None)
+                                     "point", "nearest", "none") else None,
+                                 resident_phone=phone_in(result))
     # What the resident sent just before the words (a photo, a location) belongs to them.
     held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+
+
+def phone_in(result) -> str | None:
+    """The first phone number the resident wrote, for the ticket's owner to call back."""
+    phones = (getattr(result, "entities", None) or {}).get("phones") or []
+    return phones[0][:20] if phones else None
 
 
 POINT_FRESH_FOR = timedelta(hours=2)

@@ -6,74 +6,28 @@ once per clock; staff can escalate by hand (上报), transfer to a functional de
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from store import bulk, notices
+from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, root_area
-from store.tickets import TicketError, notify_resident, notify_staff, record_event, require
+from store.tickets import (TicketError, hand_to, notify_resident, record_event, require,
+                           tell_owner)
 
-# level → (tier name, how many steps up from the grid, roles that handle it there)
-TIERS = {0: ("grid", 0, ("grid_worker",)), 1: ("grid_leader", 0, ("grid_leader",)),
-         2: ("community", 1, ("community",)), 3: ("street", 2, ("street",)),
-         4: ("district", 3, ("district", "admin"))}
-TOP = max(TIERS)
-ROLES = tuple(sorted({role for _, _, roles in TIERS.values() for role in roles}))
+TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
 # A batch's grids up to their street (the tiers' areas) and residents, a query each.
 WHAT_ESCALATION_READS = (
     selectinload(Ticket.grid).selectinload(Area.parent).selectinload(Area.parent),
-    selectinload(Ticket.resident))
+    selectinload(Ticket.resident), selectinload(Ticket.assignee))
 SUPERVISORS = ("grid_leader", "community", "street", "district", "admin")
 CLOCKS = (  # (breach marker, due column, states in which the clock runs, Chinese name)
     ("accept_breached_at", "accept_by", ("new", "assigned", "reopened"), "接单"),
     ("reply_breached_at", "first_reply_by", OPEN_STATES, "首次回复"),
     ("resolve_breached_at", "resolve_by", OPEN_STATES, "办结"),
 )
-
-
-class Tiers:
-    """Who holds each tier above a batch of tickets: the areas are walked from the tickets'
-    grids and everyone on duty in them is read in one query, instead of one or two queries
-    per ticket and tier (registry.on_duty / leader_for, whose rules this repeats)."""
-
-    def __init__(self, session: Session, tickets: list[Ticket]):
-        self.root = root_area(session)
-        areas = {self.root.id} if self.root is not None else set()
-        for grid in {ticket.grid for ticket in tickets if ticket.grid is not None}:
-            node = grid
-            while node is not None and node.id not in areas:
-                areas.add(node.id)
-                node = node.parent
-        self.staff: dict[int, list[Staff]] = defaultdict(list)
-        for staff in session.scalars(
-                select(Staff).where(Staff.area_id.in_(areas), Staff.role.in_(ROLES),
-                                    Staff.active.is_(True), Staff.on_duty.is_(True))
-                .order_by(Staff.id)):
-            self.staff[staff.area_id].append(staff)
-        self.known: dict[tuple[int | None, int], tuple[Area, Staff | None]] = {}
-
-    def on_duty(self, area: Area | None, roles: tuple[str, ...]) -> list[Staff]:
-        return [s for s in self.staff.get(area.id, ()) if s.role in roles] if area else []
-
-    def at(self, grid: Area | None, level: int) -> tuple[Area, Staff | None]:
-        """The area that holds a grid's ticket at a level (the grid or an ancestor of it),
-        and the first one on duty there (for the grid leader: of the grid, or its community)."""
-        key = (grid.id if grid is not None else None, level)
-        if key not in self.known:
-            area = self.root
-            if grid is not None and level != TOP:
-                area = grid
-                for _ in range(TIERS[level][1]):
-                    area = area.parent or area
-            staff = (self.on_duty(grid, ("grid_leader",)) or
-                     self.on_duty(grid.parent, ("grid_leader",))
-                     ) if level == 1 and grid is not None else self.on_duty(area, TIERS[level][2])
-            self.known[key] = area, staff[0] if staff else None
-        return self.known[key]
 
 
 def escalate(session: Session, ticket: Ticket, now: datetime, *, reason: str,
@@ -89,17 +43,17 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
         require(ticket, "上报", *OPEN_STATES)
         if ticket.escalation_level >= TOP or ticket.tier == "department":
             raise TicketError(f"工单 {ticket.number} 已在最高层级，请直接督办")
+        if ticket.kind == "praise":
+            raise TicketError(f"工单 {ticket.number} 是表扬，无需上报")
     if not tickets:
         return
     events, messages = [], []
     with session.no_autoflush:  # one flush for the batch, in bulk.write
-        tiers = Tiers(session, tickets)
+        tiers = owners.Ladder(session, tickets, now)
         for ticket in tickets:
-            level, handler = ticket.escalation_level, None
-            while handler is None and level < TOP:
-                level += 1
-                area, handler = tiers.at(ticket.grid, level)
-            ticket.escalation_level, ticket.tier, ticket.area = level, TIERS[level][0], area
+            owner = tiers.owner(ticket.grid, ticket.escalation_level + 1)
+            handler, area = owner.staff, owner.area
+            ticket.escalation_level, ticket.tier, ticket.area = owner.level, owner.tier, area
             if handler is not None:
                 ticket.assignee = handler
             if ticket.status == "new" and handler is not None:
@@ -107,11 +61,17 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
             events.append(bulk.event(ticket, "escalated", now, actor="staff" if by else "system",
                                      staff=by, body=reason, tier=ticket.tier, area=area.name,
                                      assignee=handler.name if handler else None))
-            messages += bulk.to_staff(ticket, handler, "escalated",
-                                      notices.assigned(ticket, now, reason=f"【上报】{reason}"),
-                                      now)
+            if owner.why:
+                events.append(bulk.event(ticket, "passed_over", now, body=owner.why,
+                                         public=False, told=handler.name if handler else None))
+            messages += bulk.to_staff(ticket, handler, "escalated", notices.assigned(
+                ticket, now, reason=f"【上报】{reason}", owner=True), now)
+            if ticket.urgency == "emergency":
+                for other in owner.others:
+                    messages += bulk.to_staff(ticket, other, "escalated", notices.assigned(
+                        ticket, now, reason=f"【上报】{reason}"), now)
             messages += bulk.to_resident(ticket, "escalated",
-                                         notices.escalated(ticket, area.name), now)
+                                         notices.escalated(ticket), now)
     bulk.write(session, events, messages)
     for ticket in tickets:  # a timeline read later in this session must show the new event
         session.expire(ticket, ["events"])
@@ -122,17 +82,34 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
     """分流移交: hand the ticket to a functional department, which accepts it (部门接单)."""
     require(ticket, "转办", *OPEN_STATES)
     department = department.strip()
-    handler = session.scalar(select(Staff).where(Staff.role == "department",
-                                                 Staff.department == department,
-                                                 Staff.active.is_(True)).order_by(Staff.id))
+    handler = owners.department_handler(session, department)
     if handler is None:
         raise TicketError(f"没有找到部门“{department}”，请核对部门名称")
-    ticket.tier, ticket.department, ticket.assignee = "department", department, handler
+    ticket.tier, ticket.department = "department", department
     ticket.status = "assigned"
     record_event(session, ticket, "transferred", now, actor="staff", staff=by, body=department)
-    notify_staff(session, ticket, handler, "transferred",
-                 notices.assigned(ticket, now, reason=f"【转办】{by.name}移交"), now)
+    hand_to(session, ticket, owners.find_owner(session, ticket, now, first=handler), now, by=by,
+            reason=f"【转办】{by.name}移交", purpose="transferred")
     notify_resident(session, ticket, "transferred", notices.transferred(ticket, department), now)
+
+
+def place(session: Session, ticket: Ticket, grid: Area, now: datetime, *,
+          by: Staff | None = None, how: str = "agent") -> Staff | None:
+    """Put a ticket waiting in the pool (or not yet taken) into a grid: its worker, or the
+    first reachable person up from there, owns it and is told; so is the resident."""
+    require(ticket, "派往网格", "new", "assigned", "reopened")
+    if grid.level != "grid":
+        raise TicketError("请选择一个网格")
+    if ticket.grid_id == grid.id and ticket.tier == "grid":
+        raise TicketError(f"工单 {ticket.number} 已在{grid.name}")
+    ticket.grid, ticket.area, ticket.tier, ticket.escalation_level = grid, grid, "grid", 0
+    record_event(session, ticket, "placed", now, actor="staff" if by else "resident", staff=by,
+                 body=grid.name, how=how)
+    owner = hand_to(session, ticket, owners.find_owner(session, ticket, now), now, by=by,
+                    reason="【派往网格】" if by else "新工单")
+    if by is not None:  # placed by the resident's own words: the passive reply says where
+        notify_resident(session, ticket, "placed", notices.placed(ticket, grid), now)
+    return owner
 
 
 def urge(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
@@ -144,7 +121,7 @@ def urge(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
     ticket.urge_count += 1
     record_event(session, ticket, "urged", now, actor="staff", staff=by, body=note,
                  public=False)
-    notify_staff(session, ticket, ticket.assignee, "urged",
+    tell_owner(session, ticket, "urged",
                  notices.staff_update(ticket, f"【督办】{by.name}", note or ticket.description),
                  now)
 
@@ -178,7 +155,7 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> int:
     for marker, due, states, name in CLOCKS:
         marker_col, due_col = getattr(Ticket, marker), getattr(Ticket, due)
         candidates = (select(Ticket.id).where(Ticket.status.in_(states), due_col < now,
-                                              marker_col.is_(None))
+                                              marker_col.is_(None), Ticket.kind != "praise")
                       .order_by(due_col).limit(batch))
         if marker == "reply_breached_at":  # a reply, however late, stops this clock
             candidates = candidates.where(Ticket.first_reply_at.is_(None))

@@ -89,6 +89,8 @@ class Staff(Base):
     department: Mapped[str | None] = mapped_column(String(32))  # for role=department
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 值班 hours, China time, "08:00-20:00" (overnight "20:00-08:00"); None: all day.
+    duty_hours: Mapped[str | None] = mapped_column(String(11))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # One-time code from the console; the staff member sends "绑定 <code>" from WeChat.
     bind_code: Mapped[str | None] = mapped_column(String(16))
@@ -145,7 +147,7 @@ class Ticket(Base):
     area: Mapped[Area] = relationship(foreign_keys=[area_id])
     tier: Mapped[str] = mapped_column(String(16), default="grid")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    assignee: Mapped[Staff | None] = relationship()
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id])
     department: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
     domain: Mapped[str] = mapped_column(String(16))
@@ -156,6 +158,8 @@ class Ticket(Base):
     emergency_name: Mapped[str | None] = mapped_column(String(32))
     keywords: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text)
+    # A phone number the resident gave in their words: shown to the ticket's owner only.
+    resident_phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="new")
     channel: Mapped[str] = mapped_column(String(16), default="wechat")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -165,6 +169,11 @@ class Ticket(Base):
     accepted_at: Mapped[datetime | None]
     first_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # Who did each step (the assessment credits them, not whoever holds the ticket now).
+    accepted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", name="fk_ticket_accepted_by_id"))
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", name="fk_ticket_resolved_by_id"))
     closed_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.vocab import CHINA, KIND_NAMES, URGENCY_NAMES, china_time, mask_phone, minutes_between
+from store.vocab import (CHINA, KIND_NAMES, URGENCY_NAMES, china_time, holder_name,
+                         mask_phone, mask_phones, minutes_between)
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,39 @@ def _kind(ticket) -> str:
     return f"{KIND_NAMES.get(ticket.kind, ticket.kind)}·{ticket.category}"
 
 
-def assigned(ticket, now: datetime, *, reason: str = "新工单") -> Notice:
+def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 0,
+             owner: bool = False) -> Notice:
+    """A ticket pushed to staff: to its owner with the resident's phone, to anyone else
+    (emergency copies, a nearby worker) with phone numbers masked."""
     urgency = "" if ticket.urgency == "normal" else f"【{URGENCY_NAMES[ticket.urgency]}】"
-    where = ticket.grid.name if ticket.grid else ticket.area.name
+    where = ticket.grid.name if ticket.grid else f"{ticket.area.name}（待定位）"
+    place = (("地点", ticket.address[:60]),) if ticket.address else ()
+    if ticket.lat is not None and ticket.lng is not None:
+        place += (("位置", f"纬度 {ticket.lat:.5f}，经度 {ticket.lng:.5f}"),)
+    if photos:
+        place += (("照片", f"{photos} 张，请在工作台查看"),)
+    if owner and ticket.resident_phone:
+        place += (("居民电话", ticket.resident_phone),)
     return Notice(
         title=f"{urgency}{reason} {ticket.number}",
         fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
-                ("内容", ticket.description[:100]), ("网格", where),
-                ("接单时限", f"{china_time(ticket.accept_by)} 前"
-                              f"（{minutes_between(now, ticket.accept_by)} 分钟内）")),
-        remark=f"请回复「接单 {ticket.number}」接单。", due=ticket.accept_by)
+                ("内容", (ticket.description if owner else
+                          mask_phones(ticket.description))[:100]),
+                ("网格", where), *place,
+                *deadline(ticket, now)),
+        remark=f"请回复「接单 {ticket.number}」接单。",
+        due=ticket.accept_by if ticket.kind != "praise" else None)
+
+
+def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
+    """The accept-by line: minutes left while there are some, never "0 分钟内"; praise has
+    no clocks."""
+    if ticket.kind == "praise":
+        return (("接单时限", "表扬类工单不计时"),)
+    left = minutes_between(now, ticket.accept_by)
+    when = f"{china_time(ticket.accept_by)} 前（{left} 分钟内）" if left > 0 else \
+        f"已超过 {china_time(ticket.accept_by)}，请尽快接单"
+    return (("接单时限", when),)
 
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
@@ -99,9 +123,22 @@ def replied(ticket, staff, text: str) -> Notice:
                     f"【工单 {ticket.number}】{staff.name}回复：{text}")
 
 
-def escalated(ticket, area_name: str) -> Notice:
-    return progress(ticket, "已升级督办", f"已提交{area_name}督办",
-                    f"您的工单 {ticket.number} 已提交{area_name}督办，我们会加快处理。")
+def escalated(ticket) -> Notice:
+    holder = holder_name(ticket)
+    return progress(ticket, "已升级督办", f"已提交{holder}督办",
+                    f"您的工单 {ticket.number} 已提交{holder}督办，我们会加快处理。")
+
+
+def placed(ticket, grid) -> Notice:
+    who = f"，由{_who(ticket.assignee)}负责" if ticket.assignee is not None else ""
+    return progress(ticket, "已派往网格", f"已派往{grid.name}{who}",
+                    f"您的工单 {ticket.number} 已派往“{grid.name}”{who}，请留意进度。")
+
+
+def handed(ticket, staff) -> Notice:
+    who = _who(staff)
+    return progress(ticket, "已分派", f"已交由{who}办理",
+                    f"您的工单 {ticket.number} 已交由{who}办理，请留意进度。")
 
 
 def transferred(ticket, department: str) -> Notice:

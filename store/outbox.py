@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.models import Outbox, SendAllowance
 
@@ -69,12 +69,18 @@ def take_new_ids(session: Session) -> list[int]:
 
 
 def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:
-    """Mark a row as being delivered by us; None if it is sent, failed or in someone's hands."""
+    """Mark a row as being delivered by us; None if it is sent, failed or in someone's hands,
+    or if an earlier message about the same ticket to the same person is not out yet (a
+    居民补充 never overtakes its 新工单; the clock's requeue tries it again)."""
+    earlier = aliased(Outbox)
     result = session.execute(
         update(Outbox)
         .where(Outbox.id == outbox_id,
                or_(Outbox.status == "pending",
-                   (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)))
+                   (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)),
+               ~exists().where(earlier.ticket_id == Outbox.ticket_id,
+                               earlier.to_openid == Outbox.to_openid, earlier.id < Outbox.id,
+                               earlier.status.in_(("pending", "sending"))))
         .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1))
     if result.rowcount != 1:
         return None

@@ -40,6 +40,21 @@ def resident_for(session: Session, openid: str, now: datetime, *,
     return resident
 
 
+def find_grids(session: Session, words: str, within: list[int] | None = None,
+               limit: int = 10) -> list[Area]:
+    """Grids whose name or code contains the words (an agent placing a ticket searches so);
+    `within`: only these area ids (the agent's scope)."""
+    words = words.strip()
+    if not words:
+        return []
+    query = select(Area).where(Area.level == "grid",
+                               (Area.name.contains(words, autoescape=True))
+                               | Area.code.startswith(words, autoescape=True))
+    if within is not None:
+        query = query.where(Area.id.in_(within))
+    return list(session.scalars(query.order_by(Area.code).limit(limit)))
+
+
 def staff_by_openid(session: Session, openid: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.openid == openid, Staff.active.is_(True)))
 
@@ -68,16 +83,22 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
     return leaders[0] if leaders else None
 
 
-def pick_assignee(session: Session, grid: Area) -> Staff | None:
-    """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
-    community station (小事不出网格、大事不出社区)."""
+def pick_worker(session: Session, grid: Area) -> Staff | None:
+    """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
+    WeChat only when nobody else is there: then the ladder is told, see store.owners)."""
     load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
                                        Ticket.status.in_(OPEN_STATES))
             .correlate(Staff).scalar_subquery())
-    worker = session.scalar(
+    return session.scalar(
         select(Staff).where(Staff.area_id == grid.id, Staff.role == "grid_worker",
                             Staff.active.is_(True), Staff.on_duty.is_(True))
-        .order_by(load, Staff.id).limit(1))
+        .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
+
+
+def pick_assignee(session: Session, grid: Area) -> Staff | None:
+    """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
+    community station (小事不出网格、大事不出社区)."""
+    worker = pick_worker(session, grid)
     if worker is not None:
         return worker
     community = on_duty(session, grid.parent, ("community",))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import STAFF_ROLES, Area, CannedReply, Staff
+from store import orphans, owners
 from store.tickets import TicketError
 
 # Who may create whom: a manager creates roles below their own, inside their area.
@@ -49,12 +50,27 @@ def create_staff(session: Session, *, username: str, name: str, role: str, area:
 
 
 def update_staff(session: Session, staff: Staff, *, role: str, area: Area, on_duty: bool,
-                 active: bool, phone: str | None) -> None:
+                 active: bool, phone: str | None, now: datetime,
+                 duty_hours: str | None = None) -> list[str]:
+    """Change a person; the open tickets they can no longer receive (deactivated, moved) go
+    to the next reachable owner. Returns those tickets' numbers."""
     check_role(role, area)
     if staff.active and not active:
         end_sessions(staff)  # a deactivated person is logged out everywhere at once
+    try:
+        hours = owners.parse_duty_hours(duty_hours)
+    except ValueError as error:
+        raise TicketError(str(error)) from None
     staff.role, staff.area, staff.on_duty, staff.active = role, area, on_duty, active
     staff.phone = (phone or "").strip() or None
+    staff.duty_hours = hours
+    return orphans.rehome_tickets_of(session, staff, now)
+
+
+def unbind(session: Session, staff: Staff, now: datetime) -> list[str]:
+    """Unlink a person's WeChat; their open tickets go to the next reachable owner."""
+    staff.openid = None
+    return orphans.rehome_tickets_of(session, staff, now)
 
 
 def end_sessions(staff: Staff) -> None:

@@ -7,6 +7,7 @@ vanish together. A change that is not allowed raises TicketError before touching
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,14 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import notices, outbox
-from store.locate import NOWHERE, Located, record_place
+from store import notices, outbox, owners
+from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
-from store.registry import OPEN_STATES, leader_for, pick_assignee, root_area
+from store.registry import OPEN_STATES, leader_for, pick_worker, root_area
 from store.sla import SlaPolicy
 from store.vocab import CHINA, STATUS_NAMES
 
 AUTO_CLOSE_AFTER = timedelta(hours=72)
+EMERGENCY_REACH_M = 20_000.0  # an emergency outside every grid: the nearest grid this close
+log = logging.getLogger(__name__)
 
 
 class TicketError(Exception):
@@ -89,15 +92,15 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                 triage: Triage, now: datetime, policy: SlaPolicy = SlaPolicy(),
                 channel: str = "wechat", grid: Area | None = None,
                 located: Located | None = None, point: tuple[float, float] | None = None,
-                address: str | None = None) -> Ticket:
+                address: str | None = None, resident_phone: str | None = None) -> Ticket:
     """Open a ticket in its grid (given, located, or the resident's) and hand it to that
-    grid's worker; with no grid it waits in the district's pool."""
+    grid's worker; with no grid it goes to the district pool's duty officer (值班). Either
+    way someone with WeChat bound is told (see hand_to)."""
     grid = grid or (located.grid if located else None) or (
         resident.grid if resident is not None else None)
     pool = grid or root_area(session)
     if pool is None:
         raise TicketError("尚未配置网格，暂时无法受理")
-    assignee = pick_assignee(session, grid) if grid else None
     ticket = Ticket(number=next_number(session, now), resident=resident, grid=grid, area=pool,
                     tier="grid" if grid else pool.level, kind=triage.kind,
                     domain=triage.domain, category=triage.category,
@@ -105,6 +108,7 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     keywords=triage.keywords, description=description, status="new",
                     emergency_call=(triage.emergency or {}).get("call"),
                     emergency_name=(triage.emergency or {}).get("name"),
+                    resident_phone=resident_phone,
                     channel=channel, created_at=now, escalation_level=0 if grid else 4,
                     **policy.due_times(triage.urgency, now))
     session.add(ticket)
@@ -113,10 +117,17 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     record_event(session, ticket, "created", now, actor="resident" if resident else "system",
                  body=description, kind=triage.kind, category=triage.category,
                  urgency=triage.urgency)
-    if assignee is not None:
-        assign(session, ticket, assignee, now)
+    hand_to(session, ticket, owners.find_owner(session, ticket, now), now)
     if triage.urgency == "emergency":
         alert_leader(session, ticket, now)
+    if grid is None and triage.urgency == "emergency" and point is not None:
+        near = nearest_centre(session, point[0], point[1], EMERGENCY_REACH_M)
+        worker = pick_worker(session, near.grid) if near.found else None
+        if owners.reachable(worker) and worker is not ticket.assignee:
+            record_event(session, ticket, "told", now, public=False, told=worker.name,
+                         body=f"事发地点附近：{near.grid.name}网格员{worker.name}")
+            notify_staff(session, ticket, worker, "emergency_nearby",
+                         notices.assigned(ticket, now, reason="【附近紧急求助】"), now)
     session.flush()  # one flush writes the ticket, its events and its messages
     return ticket
 
@@ -124,21 +135,100 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
 def alert_leader(session: Session, ticket: Ticket, now: datetime) -> None:
     """An emergency reaches the grid leader at once as well as the grid worker."""
     leader = leader_for(session, ticket.grid) if ticket.grid else None
-    if leader is not None and leader.id != ticket.assignee_id:
+    if owners.reachable(leader) and leader is not ticket.assignee:
         reason = f"【{ticket.emergency_name or ticket.category}】"
+        record_event(session, ticket, "told", now, public=False, told=leader.name,
+                     body=f"紧急求助同时推送给{owners.who(leader)}")
         notify_staff(session, ticket, leader, "emergency",
                      notices.assigned(ticket, now, reason=reason), now)
 
 
+def hand_to(session: Session, ticket: Ticket, owner: owners.Owner, now: datetime, *,
+            by: Staff | None = None, reason: str = "新工单",
+            purpose: str = "ticket_assigned") -> Staff | None:
+    """Make `owner` the ticket's handler and push it to them: the owner is always someone a
+    push reaches. When someone was passed over (no WeChat, nobody on duty) the ticket moves
+    to the tier that holds it now and the timeline says who was told and why. An emergency
+    at the district tier goes to every duty officer at once."""
+    if owner.why:
+        if owner.area is not None and owner.level > ticket.escalation_level \
+                and ticket.tier != "department":
+            ticket.escalation_level, ticket.tier, ticket.area = owner.level, owner.tier, owner.area
+        record_event(session, ticket, "passed_over", now, body=owner.why, public=False,
+                     told=owner.staff.name if owner.staff else None)
+    if owner.staff is None:
+        log.error("ticket %s reaches nobody: %s", ticket.number, owner.why)
+        return None
+    assign_to(session, ticket, owner.staff, now, by=by, reason=reason, purpose=purpose)
+    if ticket.urgency == "emergency":
+        for other in owner.others:
+            record_event(session, ticket, "told", now, public=False, told=other.name,
+                         body=f"紧急求助同时推送给{owners.who(other)}")
+            notify_staff(session, ticket, other, purpose,
+                         notices.assigned(ticket, now, reason=reason), now)
+    return owner.staff
+
+
 def assign(session: Session, ticket: Ticket, staff: Staff, now: datetime,
-           by: Staff | None = None) -> None:
+           by: Staff | None = None) -> Staff | None:
+    """Give the ticket to a person an agent chose (the resident is told who has it); one
+    without WeChat is passed over for the first reachable person up the ladder. Returns who
+    holds it now."""
+    require(ticket, "分派", "new", "assigned", "accepted", "reopened")
+    holder = hand_to(session, ticket, owners.find_owner(session, ticket, now, first=staff), now,
+                     by=by)
+    if holder is not None and by is not None:
+        notify_resident(session, ticket, "assigned_to", notices.handed(ticket, holder), now)
+    return holder
+
+
+def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
+              by: Staff | None = None, reason: str = "新工单",
+              purpose: str = "ticket_assigned") -> None:
     require(ticket, "分派", "new", "assigned", "accepted", "reopened")
     ticket.assignee = staff
     if ticket.status == "new":
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
-    notify_staff(session, ticket, staff, "ticket_assigned", notices.assigned(ticket, now), now)
+    notify_staff(session, ticket, staff, purpose, notices.assigned(
+        ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
+
+
+def photo_count(ticket: Ticket) -> int:
+    """Pictures the resident sent (none yet on a ticket being opened: no query then)."""
+    if ticket.id is None:
+        return 0
+    return sum(1 for e in ticket.events if e.action == "resident_message"
+               and (e.data or {}).get("type") == "image")
+
+
+def tell_owner(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,
+               now: datetime) -> None:
+    """notify_staff to the ticket's owner; an owner no push reaches any more (unbound,
+    deactivated, moved) is replaced first, up the ladder."""
+    if ticket.status in OPEN_STATES and not owner_reachable(ticket):
+        rehome(session, ticket, now)
+    notify_staff(session, ticket, ticket.assignee, purpose, notice, now)
+
+
+def owner_reachable(ticket: Ticket) -> bool:
+    staff = ticket.assignee
+    return owners.reachable(staff) and owners.covers(staff, ticket)
+
+
+def rehome(session: Session, ticket: Ticket, now: datetime) -> Staff | None:
+    """Find the ticket a new owner because its owner cannot be reached; the timeline says so
+    (once: a ticket that reaches nobody is not re-noted on every check)."""
+    owner, gone = owners.find_owner(session, ticket, now), ticket.assignee
+    if owner.staff is None and any(e.action == "passed_over" and not e.data.get("told")
+                                   for e in ticket.events[-2:]):
+        return None
+    if gone is not None:
+        why = owners.why_not(gone) if not owners.reachable(gone) else "已调离"
+        record_event(session, ticket, "owner_unreachable", now, public=False,
+                     body=f"原处理人{owners.who(gone)}{why}")
+    return hand_to(session, ticket, owner, now, reason="【改派】原处理人无法接收")
 
 
 def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> None:
@@ -146,7 +236,8 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> Non
     require(ticket, "接单", "new", "assigned", "reopened")
     ticket.assignee = staff
     ticket.status = "accepted"
-    ticket.accepted_at = ticket.accepted_at or now
+    if ticket.accepted_at is None:
+        ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     record_event(session, ticket, "accepted", now, actor="staff", staff=staff)
     notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
 
@@ -169,13 +260,16 @@ def add_note(session: Session, ticket: Ticket, staff: Staff, text: str, now: dat
 
 
 def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
-                         text: str | None = None, **attachment) -> None:
-    """A resident's follow-up (text, picture, location) joins the ticket's timeline."""
+                         text: str | None = None, tell: bool = True, **attachment) -> None:
+    """A resident's follow-up (text, picture, location) joins the ticket's timeline and is
+    pushed to its owner; small talk (`tell=False`: 谢谢, 好的) only joins the timeline."""
     require(ticket, "补充", *OPEN_STATES)
     record_event(session, ticket, "resident_message", now, actor="resident", body=text,
-                 **attachment)
+                 **attachment, **({} if tell else {"small_talk": True}))
+    if not tell:
+        return
     what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
-    notify_staff(session, ticket, ticket.assignee, "resident_message",
+    tell_owner(session, ticket, "resident_message",
                  notices.staff_update(ticket, "居民补充", what), now)
 
 
@@ -184,10 +278,11 @@ def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: date
     require(ticket, "办结", "assigned", "accepted", "reopened")
     if not note.strip():
         raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
-    ticket.accepted_at = ticket.accepted_at or now
+    if ticket.accepted_at is None:
+        ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     ticket.first_reply_at = ticket.first_reply_at or now
     ticket.status = "resolved"
-    ticket.resolved_at = now
+    ticket.resolved_at, ticket.resolved_by_id = now, staff.id
     ticket.assignee = ticket.assignee or staff
     record_event(session, ticket, "resolved", now, actor="staff", staff=staff, body=note)
     notify_resident(session, ticket, "resolved", notices.resolved(ticket, staff, note), now)
@@ -224,6 +319,9 @@ def return_visits(session: Session, now: datetime, after: timedelta,
     for ticket in due:
         ticket.return_visit_at = now
         record_event(session, ticket, "return_visit", now)
+        if ticket.resident is not None and not ticket.resident.state:
+            # the answer may come in words (还是没解决 / 解决了): see handlers.followup
+            ticket.resident.state = {"awaiting": "return_visit", "ticket": ticket.number}
         notify_resident(session, ticket, "return_visit", notices.return_visit(ticket), now)
     return len(due)
 
@@ -249,11 +347,24 @@ def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None =
     ticket.resolve_breached_at = None
     record_event(session, ticket, "reopened", now, actor="staff" if by else "resident",
                  staff=by, body=reason)
-    notify_staff(session, ticket, ticket.assignee, "reopened",
+    tell_owner(session, ticket, "reopened",
                  notices.staff_update(ticket, "【返工】居民反映未解决", reason or "居民反映问题仍未解决",
                                       f"请回复「接单 {ticket.number}」重新办理。"), now)
     if ticket.resident is not None and ticket.resident.state.get("ticket") == ticket.number:
         ticket.resident.state = {}
+
+
+def answer_return_visit(session: Session, ticket: Ticket, now: datetime, *, fixed: bool,
+                        words: str, policy: SlaPolicy = SlaPolicy()) -> None:
+    """The resident's words answering a 回访: fixed closes the visit, not fixed reopens."""
+    resident = ticket.resident
+    if resident is not None and resident.state.get("ticket") == ticket.number:
+        resident.state = {}
+    if not fixed:
+        reopen(session, ticket, now, words, policy)
+        return
+    record_event(session, ticket, "return_visit_answer", now, actor="resident", body=words,
+                 fixed=True)
 
 
 def cancel(session: Session, ticket: Ticket, now: datetime) -> None:

@@ -1,4 +1,5 @@
 """Chinese names shown to people for the codes stored in the database."""
+import re
 from datetime import datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "CST")  # China has one zone and no daylight saving
@@ -11,6 +12,17 @@ URGENCY_NAMES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道分中心",
               "community": "社区工作站", "grid_leader": "网格长", "grid_worker": "网格员",
               "department": "职能部门"}
+# What an outbound message was for, as the console shows it.
+PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "transferred": "转办",
+                 "urged": "督办", "reopened": "返工", "cancelled": "居民撤回",
+                 "resident_message": "居民补充", "emergency": "紧急求助", "sos": "一键求助",
+                 "emergency_nearby": "附近紧急求助", "accepted": "已接单", "replied": "回复居民",
+                 "reply": "回复", "resolved": "办结通知", "extended": "延期通知",
+                 "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
+                 "broadcast": "通知公告", "dispatch": "紧急调度"}
+# Who holds a ticket at each tier, as residents and staff read it (never a grid's name).
+TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区工作站",
+              "street": "街道分中心", "district": "区中心"}
 LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 
 
@@ -24,5 +36,23 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """Mobile numbers in a resident's words, masked for everyone but the ticket's owner."""
+    return PHONE.sub(r"\1****\3", text)
+
+
 def minutes_between(start: datetime, end: datetime) -> int:
     return max(0, round((end - start).total_seconds() / 60))
+
+
+def holder_name(ticket) -> str:
+    """网格长 / 和平社区工作站 / 东湖街道分中心 / 区中心 / 城管: the tier that holds it now."""
+    if ticket.tier == "department":
+        return ticket.department or "职能部门"
+    name = TIER_NAMES.get(ticket.tier, "工作人员")
+    if ticket.tier in ("community", "street") and ticket.area is not None:
+        return ticket.area.name + name.removeprefix("社区").removeprefix("街道")
+    return name

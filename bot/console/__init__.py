@@ -16,8 +16,8 @@ from bot.services import services
 from store import scope
 from store.models import Area, Staff, Ticket
 from store.tickets import by_number
-from store.vocab import (KIND_NAMES, LEVEL_NAMES, ROLE_NAMES, STATUS_NAMES, URGENCY_NAMES,
-                         china_time, mask_phone)
+from store.vocab import (KIND_NAMES, LEVEL_NAMES, PURPOSE_NAMES, ROLE_NAMES, STATUS_NAMES,
+                         TIER_NAMES, URGENCY_NAMES, china_time, mask_phone)
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
                static_folder="../static", static_url_path="/static")
@@ -87,9 +87,30 @@ def simulator_enabled() -> bool:
     return services().transport.name == "local"  # auto: on in the demo (no WeChat secret)
 
 
+ERROR_PAGES = {403: ("无权访问", "您没有权限查看这个页面。"),
+               404: ("页面不存在", "没有找到这个页面或工单，请检查地址，或从工单列表进入。"),
+               405: ("不支持的操作", "这个页面不接受这种请求。"),
+               500: ("系统出错了", "服务器处理时出错，已记录。请稍后重试；如一直出错，请联系管理员。")}
+
+
+def error_page(error):
+    """People read Chinese error pages; the machine edges (WeChat, Open311) keep their own."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException, InternalServerError
+    if not isinstance(error, HTTPException):
+        error = InternalServerError()
+    if request.path.startswith(("/wechat", "/open311", "/healthz", "/metrics")):
+        return error
+    title, text = ERROR_PAGES.get(error.code, ERROR_PAGES[500])
+    page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{title}</title>'
+            f'<body style="font-family:sans-serif;margin:3rem"><h1>{error.code} {title}</h1>'
+            f'<p>{text}</p><p><a href="/console/">返回工作台</a></p></body></html>')
+    return page, error.code
+
+
 def init_app(app: Flask) -> None:
-    from bot.console import (auth, command, dashboard, deliveries, held, inbox,  # noqa: F401
-                             photos, simulator, staff, ticket)
+    from bot.console import (auth, command, dashboard, deliveries, duty, held,  # noqa: F401
+                             inbox, photos, simulator, staff, ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS
     # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;
@@ -104,11 +125,15 @@ def init_app(app: Flask) -> None:
     csrf.exempt("bot.webhook.receive")  # WeChat signs its callbacks instead
     app.jinja_env.globals.update(
         KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, URGENCY_NAMES=URGENCY_NAMES,
-        ROLE_NAMES=ROLE_NAMES, LEVEL_NAMES=LEVEL_NAMES, mask_phone=mask_phone,
+        ROLE_NAMES=ROLE_NAMES, LEVEL_NAMES=LEVEL_NAMES, TIER_NAMES=TIER_NAMES,
+        PURPOSE_NAMES=PURPOSE_NAMES,
+        mask_phone=mask_phone,
         MANAGERS=MANAGERS, COMMANDERS=COMMANDERS, simulator_enabled=simulator_enabled)
     app.jinja_env.filters["cst"] = china_time
     app.register_blueprint(bp)
     auth.limit_logins(app)
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, error_page)
 
     @app.get("/")
     def home():

@@ -57,8 +57,10 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> Filters:
-        tab = args.get("tab", "open")
-        return cls(tab=tab if tab in TABS else "open", kind=args.get("kind", ""),
+        # A search covers every tab unless one is chosen (a closed ticket is found too).
+        default = "all" if args.get("q", "").strip() else "open"
+        tab = args.get("tab") or default
+        return cls(tab=tab if tab in TABS else default, kind=args.get("kind", ""),
                    category=args.get("category", ""), urgency=args.get("urgency", ""),
                    area=args.get("area", type=int), assignee=args.get("assignee", ""),
                    overdue=args.get("overdue") == "1", since=_day(args.get("since")),
@@ -199,8 +201,11 @@ def assignee_choices(session, staff: Staff) -> list[Staff]:
 
 
 def clocks(ticket: Ticket, now: datetime) -> list[dict]:
-    """The three SLA clocks of a ticket: due, done at, and the minutes left (negative: late)."""
+    """The three SLA clocks of a ticket: due, done at, and the minutes left (negative: late).
+    Praise (表扬) runs none."""
     result = []
+    if ticket.kind == "praise":
+        return result
     for name, due, done in (("接单", ticket.accept_by, ticket.accepted_at),
                             ("首次回复", ticket.first_reply_by, ticket.first_reply_at),
                             ("办结", ticket.resolve_by, ticket.resolved_at)):
@@ -221,7 +226,7 @@ def humanize(minutes: int) -> str:
 
 
 def row_state(ticket: Ticket, now: datetime) -> str:
-    if ticket.status not in OPEN_STATES:
+    if ticket.status not in OPEN_STATES or ticket.kind == "praise":
         return ""
     late = ticket.resolve_by < now or (ticket.status in ACCEPT_STATES and ticket.accept_by < now)
     return "late" if late else ("soon" if ticket.resolve_by - now < timedelta(hours=2) else "")

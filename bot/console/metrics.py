@@ -6,7 +6,9 @@ Formulas (also stated on the page):
   按期办结率  = 办结时间 ≤ 办结时限 的工单 ÷ 已办结过的工单
   满意率      = 评分 ≥ 4 的工单 ÷ 已评价工单;  平均评分 = 评分之和 ÷ 已评价工单
   返工率      = 重新办理过的工单 ÷ 已办结过的工单
-  接单用时 / 办结用时 = 接单时间 / 办结时间 − 受理时间，取中位数与 95 分位（最近秩法）
+  接单用时 / 办结用时 = 接单时间 / 办结时间 − 受理时间，取中位数与 95 分位（最近秩法）;
+                 per handler, credited to whoever accepted / resolved it (not whoever holds
+                 the ticket now; the holder where that is not recorded)
 
 Every count is a SUM of per-ticket CASE flags grouped by the database, so a period of 100,000 tickets
 costs a scan, not a fetch. The percentiles: PostgreSQL's percentile_disc is the nearest-rank
@@ -30,6 +32,8 @@ SHARES = (0.5, 0.95)  # median and 95th percentile
 VALID = Ticket.status != "cancelled"
 ACCEPT = Ticket.accepted_at - Ticket.created_at
 RESOLVE = Ticket.resolved_at - Ticket.created_at
+ACCEPTED_BY = func.coalesce(Ticket.accepted_by_id, Ticket.assignee_id)
+RESOLVED_BY = func.coalesce(Ticket.resolved_by_id, Ticket.assignee_id)
 
 
 def in_period(query, since: datetime, until: datetime):
@@ -69,7 +73,9 @@ def _per_ticket(query, durations: bool):
     if durations:
         columns += [case((VALID, _micros(ACCEPT))).label("accept"),
                     case((VALID, _micros(RESOLVE))).label("resolve")]
-    return query.with_only_columns(Ticket.grid_id, Ticket.assignee_id, *columns).subquery()
+    return query.with_only_columns(Ticket.grid_id, Ticket.assignee_id,
+                                   ACCEPTED_BY.label("accepted_by"),
+                                   RESOLVED_BY.label("resolved_by"), *columns).subquery()
 
 
 def _micros(duration):
@@ -132,21 +138,40 @@ def _figures_postgresql(session, query):
     def ranked(duration):
         return type_coerce(func.percentile_disc(shares).within_group(duration),
                            ARRAY(BigInteger))
-    whole, per_grid, per_staff = None, {}, {}
-    for level, grid_id, staff_id, accept, resolve, *counts in session.execute(
-            select(func.grouping(rows.c.grid_id, rows.c.assignee_id), rows.c.grid_id,
-                   rows.c.assignee_id, ranked(rows.c.accept), ranked(rows.c.resolve),
+    whole, per_grid, per_staff, credit = None, {}, {}, {"accept": {}, "resolve": {}}
+    keys = (rows.c.grid_id, rows.c.assignee_id, rows.c.accepted_by, rows.c.resolved_by)
+    for level, grid_id, staff_id, accepted_by, resolved_by, accept, resolve, *counts in \
+            session.execute(
+            select(func.grouping(*keys), *keys, ranked(rows.c.accept), ranked(rows.c.resolve),
                    *_sums(rows))
-            .group_by(func.grouping_sets(tuple_(), tuple_(rows.c.grid_id),
-                                         tuple_(rows.c.assignee_id)))):
-        values = _figures(counts, _durations(accept), _durations(resolve))
-        if level == 3:  # neither column grouped: the whole period
-            whole = values
-        elif level == 1:  # grouped by grid only
-            per_grid[grid_id] = values
+            .group_by(func.grouping_sets(tuple_(), *(tuple_(key) for key in keys)))):
+        # grouping(): a bit per column left out, the first column highest
+        if level == 15:  # no column grouped: the whole period
+            whole = _figures(counts, _durations(accept), _durations(resolve))
+        elif level == 7:
+            per_grid[grid_id] = _figures(counts, _durations(accept), _durations(resolve))
+        elif level == 11:
+            per_staff[staff_id] = _figures(counts, None, None)
+        elif level == 13:
+            credit["accept"][accepted_by] = _durations(accept)
         else:
-            per_staff[staff_id] = values
-    return whole or _figures((0,) * (1 + len(FLAGS)), None, None), per_grid, per_staff
+            credit["resolve"][resolved_by] = _durations(resolve)
+    return (whole or _figures((0,) * (1 + len(FLAGS)), None, None), per_grid,
+            credited(per_staff, credit))
+
+
+def credited(per_staff: dict, credit: dict) -> dict:
+    """Per handler: the counts of what they hold, the accept and resolve times of what they
+    accepted and resolved (a handler who only did a step still has a row)."""
+    zero = _figures((0,) * (1 + len(FLAGS)), None, None)
+    for staff_id in (set(credit["accept"]) | set(credit["resolve"])) - {None} - set(per_staff):
+        per_staff[staff_id] = dict(zero)
+    for staff_id, values in per_staff.items():
+        minutes = _scaled(credit["accept"].get(staff_id), 60)
+        hours = _scaled(credit["resolve"].get(staff_id), 3600)
+        values.update(accept_median=minutes[0], accept_p95=minutes[1],
+                      resolve_median=hours[0], resolve_p95=hours[1])
+    return per_staff
 
 
 def _durations(micros: list | None) -> list | None:
@@ -157,14 +182,15 @@ def _durations(micros: list | None) -> list | None:
 def _figures_portable(session, query):
     # Durations of the valid tickets that have any, ranked in Python per grouping.
     durations = defaultdict(lambda: ([], []))
-    for grid_id, staff_id, created, accepted, resolved in session.execute(
-            query.with_only_columns(Ticket.grid_id, Ticket.assignee_id, Ticket.created_at,
-                                    Ticket.accepted_at, Ticket.resolved_at)
+    for grid_id, accepted_by, resolved_by, created, accepted, resolved in session.execute(
+            query.with_only_columns(Ticket.grid_id, ACCEPTED_BY, RESOLVED_BY,
+                                    Ticket.created_at, Ticket.accepted_at, Ticket.resolved_at)
             .where(VALID, or_(Ticket.accepted_at.is_not(None),
                               Ticket.resolved_at.is_not(None)))):
-        for key in (("all", None), ("grid", grid_id), ("staff", staff_id)):
+        for key in (("all", None), ("grid", grid_id), ("accept", accepted_by)):
             if accepted is not None:
                 durations[key][0].append(accepted - created)
+        for key in (("all", None), ("grid", grid_id), ("resolve", resolved_by)):
             if resolved is not None:
                 durations[key][1].append(resolved - created)
 
@@ -177,4 +203,7 @@ def _figures_portable(session, query):
     for name, column in (("grid", rows.c.grid_id), ("staff", rows.c.assignee_id)):
         groups[name] = {key: build((name, key), counts) for key, *counts in session.execute(
             select(column, *_sums(rows)).group_by(column))}
-    return build(("all", None), whole), groups["grid"], groups["staff"]
+    credit = {step: {key: percentiles(lists[index]) for (kind, key), lists in durations.items()
+                     if kind == step} for index, step in enumerate(("accept", "resolve"))}
+    return (build(("all", None), whole), groups["grid"],
+            credited(groups["staff"], credit))

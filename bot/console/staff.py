@@ -114,12 +114,18 @@ def staff_edit(staff_id: int):
                 if what == "save":
                     if form.get("role") not in allowed_roles(manager):
                         raise TicketError("无权设置该角色")
-                    staffing.update_staff(
+                    moved = staffing.update_staff(
                         session, staff, role=form["role"],
                         area=scoped_area(session, manager, form.get("area", type=int)),
                         on_duty=form.get("on_duty") == "1", active=form.get("active") == "1",
-                        phone=form.get("phone"))
-                    message = "已保存"
+                        phone=form.get("phone"), duty_hours=form.get("duty_hours"),
+                        now=services().now())
+                    message = "已保存" + (f"；其 {len(moved)} 张在办工单已改派给可接收推送的人员"
+                                         if moved else "")
+                elif what == "unbind":
+                    moved = staffing.unbind(session, staff, services().now())
+                    message = "已解除微信绑定" + (f"；其 {len(moved)} 张在办工单已改派"
+                                               if moved else "")
                 elif what == "password":
                     password = secrets.token_urlsafe(6)
                     staffing.set_password(staff, generate_password_hash(password),

@@ -1,7 +1,7 @@
 """One ticket: its timeline, SLA clocks and every action, each through store.tickets/ladder."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,7 +11,7 @@ from bot.console.inbox import clocks, humanize
 from bot.services import services
 from store import ladder, photos, scope, tickets
 from store.models import Area, Staff, Ticket, TicketEvent
-from store.registry import OPEN_STATES, open_load
+from store.registry import OPEN_STATES, find_grids, open_load
 from store.staffing import canned_replies_for
 
 ACTION_NAMES = {
@@ -19,18 +19,27 @@ ACTION_NAMES = {
     "note": "内部备注", "resident_message": "居民补充", "resolved": "办结", "rated": "居民评价",
     "auto_closed": "超时未评价，自动关闭", "reopened": "重新办理（返工）", "cancelled": "居民撤回",
     "escalated": "上报 / 升级", "transferred": "转办部门", "urged": "督办", "extended": "延期",
-    "overdue": "超时", "return_visit": "回访"}
+    "overdue": "超时", "return_visit": "回访", "placed": "派往网格",
+    "passed_over": "顺延推送", "owner_unreachable": "原处理人无法接收", "told": "同时推送",
+    "return_visit_answer": "回访答复"}
 TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区", "street": "街道",
               "district": "区中心", "department": "职能部门"}
 
 
 def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
     """Who the ticket can be (re)assigned to: the staff along its grid's chain and the grids
-    of its community, with their open load."""
+    of its community, with their open load; for a ticket in the pool, the duty staff of every
+    district, street and community and the grid leaders (a worker: 派往网格 first)."""
     if ticket.grid is None:
-        chain = [ticket.area]
-    else:
-        chain = ticket.grid.ancestors()
+        pool = set(session.scalars(select(Area.id).where(Area.level != "grid")))
+        staff = list(session.scalars(
+            select(Staff).where(Staff.area_id.in_(pool), Staff.active.is_(True),
+                                Staff.role.in_(("district", "street", "community",
+                                                "grid_leader")))
+            .options(selectinload(Staff.area)).order_by(Staff.role, Staff.id).limit(200)))
+        load = open_load(session, [s.id for s in staff])
+        return [(s, load.get(s.id, 0)) for s in staff]
+    chain = ticket.grid.ancestors()
     area_ids = {a.id for a in chain}
     if ticket.grid is not None and ticket.grid.parent is not None:
         area_ids.update(session.scalars(select(Area.id).where(
@@ -79,6 +88,22 @@ def ticket(number: str):
     return render_template("console/ticket.html", **context)
 
 
+def grids_in_scope(session, staff: Staff, words: str) -> list[Area]:
+    within = None if staff.role in scope.SEES_EVERYTHING else scope.area_ids_under(
+        session, staff.area_id)
+    return find_grids(session, words, within)
+
+
+@bp.get("/grids")
+@login_required
+def grid_search():
+    """Grids by name or code for the 派往网格 box: [{code, name, community}]."""
+    with services().db.sessions() as session:
+        found = grids_in_scope(session, me(session), request.args.get("q", ""))
+        return jsonify([{"code": g.code, "name": g.name,
+                         "community": g.parent.name if g.parent else ""} for g in found])
+
+
 @bp.post("/tickets/<number>/act")
 @login_required
 def act(number: str):
@@ -114,8 +139,21 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) 
         allowed = {s.id: s for s, _ in candidates(session, ticket)}
         if target_id not in allowed:
             raise tickets.TicketError("请选择本网格链上的工作人员")
-        tickets.assign(session, ticket, allowed[target_id], now, by=staff)
+        holder = tickets.assign(session, ticket, allowed[target_id], now, by=staff)
+        if holder is not None and holder.id != target_id:
+            return f"{allowed[target_id].name}无法接收微信推送，已顺延分派给 {holder.name}"
         return f"已分派给 {allowed[target_id].name}"
+    if action == "place":
+        words = request.form.get("grid", "").strip()
+        found = grids_in_scope(session, staff, words)
+        exact = [g for g in found if words in (g.code, g.name)]
+        if len(exact) != 1 and len(found) != 1:
+            names = "、".join(f"{g.name}（{g.code}）" for g in found[:5])
+            raise tickets.TicketError(f"找到多个网格：{names}，请选择其中一个" if found
+                                      else f"没有找到网格“{words}”，请输入网格名称或编码")
+        grid = (exact or found)[0]
+        owner = ladder.place(session, ticket, grid, now, by=staff)
+        return f"已派往{grid.name}" + (f"，由{owner.name}负责并已推送" if owner else "")
     if action == "escalate":
         ladder.escalate(session, ticket, now, reason=text or f"{staff.name}上报", by=staff)
         return f"已上报至{ticket.area.name}"

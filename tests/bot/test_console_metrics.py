@@ -220,3 +220,19 @@ def test_the_top_lists_break_ties_by_name():
     hot = charts.hot_spots(cells, {1: "甲网格", 2: "乙网格"})
     assert hot["grids"] == ["乙网格", "甲网格"] and hot["categories"][0] == "物业管理"
     assert hot["cells"][:2] == [[0, 0, 5], [1, 0, 5]] and hot["max"] == 5
+
+
+def test_each_step_is_credited_to_whoever_did_it(db):
+    """张伟 accepted in 10 minutes, then the ticket climbed and 周建国 resolved it in 5 hours:
+    the accept time is 张伟's, the resolve time 周建国's, though 周建国 holds it now."""
+    (g1, w1), _ = grids_and_workers(db)[:2]
+    with db.sessions() as session:
+        leader = session.scalar(select(Staff.id).where(Staff.username == "leader01"))
+    t0 = SINCE + timedelta(days=2)
+    add(db, [{"grid_id": g1, "assignee_id": leader, "accepted_by_id": w1,
+              "resolved_by_id": leader, "status": "resolved", "created_at": t0,
+              "accepted_at": t0 + timedelta(minutes=10), "resolved_at": t0 + timedelta(hours=5)}])
+    staff = compute(db)["staff"]
+    assert (staff[w1]["accept_median"], staff[w1]["resolve_median"]) == (10, None)
+    assert (staff[leader]["accept_median"], staff[leader]["resolve_median"]) == (None, 5)
+    assert (staff[w1]["total"], staff[leader]["total"]) == (0, 1)  # held by the leader

@@ -55,3 +55,23 @@ def test_fresh_rows_are_left_to_their_own_jobs(chat, svc, app):
     chat.send("楼下噪音太大")
     with app.app_context():
         assert requeue_stale_outbox() == 0
+
+
+def test_a_follow_up_never_overtakes_its_new_ticket(app, chat, svc, worker):
+    """Two delivery workers may take two messages at once: the 居民补充 waits until the 新工单
+    about the same ticket to the same person is out."""
+    from sqlalchemy import select
+
+    from store import outbox as rows_owed
+    chat.send("三单元楼道灯坏了")
+    chat.send("灯还一闪一闪的")
+    with svc.db.sessions() as session:
+        new, follow_up = session.scalars(
+            select(Outbox.id).where(Outbox.to_openid == "o_worker_01").order_by(Outbox.id))
+    with svc.db.transaction() as session:
+        assert rows_owed.claim(session, follow_up, svc.now()) is None  # not before its 新工单
+        assert rows_owed.claim(session, new, svc.now()) is not None
+    with svc.db.transaction() as session:
+        rows_owed.mark_sent(session, new, svc.now())
+    with svc.db.transaction() as session:
+        assert rows_owed.claim(session, follow_up, svc.now()) is not None

@@ -111,7 +111,9 @@ def test_a_resident_with_no_grid_is_still_heard_and_asked_where(client, demo, sv
     from tests.support import Chat
     reply = Chat(client, "o_stranger").send("路边井盖丢了很危险")
     [ticket] = rows(svc, Ticket)
-    assert ticket.grid_id is None and ticket.status == "new" and ticket.tier == "district"
+    assert ticket.grid_id is None and ticket.tier == "district"
+    # the pool's duty officer holds it and is told; never nobody
+    assert ticket.status == "assigned" and ticket.assignee.name == "区中心值班员"
     assert f"工单号 {ticket.number}" in reply and "网格二维码" in reply
 
 

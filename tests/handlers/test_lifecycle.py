@@ -2,27 +2,15 @@
 
 信息收集 → 任务分办 → 协同处置 → 结果反馈 → 办结回访, with a clock that moves.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from bot.jobs import close_and_revisit, sweep_sla
 from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
 
+from tests.handlers.conftest import START
 from tests.support import Chat, count, rows, run_worker
-
-START = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in China
-
-
-@pytest.fixture
-def clock():
-    """A frozen clock the test moves by hand: clock.at(minutes=16)."""
-    with time_machine.travel(START, tick=False) as traveller:
-        class Clock:
-            def at(self, **delta):
-                traveller.move_to(START + timedelta(**delta))
-        yield Clock()
 
 
 @pytest.fixture

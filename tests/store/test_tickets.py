@@ -45,7 +45,8 @@ def test_a_grid_with_nobody_on_duty_falls_to_its_leader_then_its_community(svc, 
         grid = session.scalar(select(Area).where(Area.code == demo.FIRST_GRID))
         for worker in session.scalars(select(Staff).where(Staff.area_id == grid.id)):
             worker.on_duty = False
-        leader = Staff(username="leader", name="网格长老李", role="grid_leader", area=grid)
+        leader = Staff(username="leader", name="网格长老李", role="grid_leader", area=grid,
+                       openid="o_li")
         session.add(leader)
         session.flush()
         assert open_for(session).assignee.name == "网格长老李"  # the grid's own leader
@@ -81,12 +82,16 @@ def test_the_ticket_its_timeline_and_its_messages_commit_or_vanish_together(svc,
     assert count(svc, Outbox, Outbox.ticket_id == ticket.id) == 1
 
 
-def test_a_worker_without_wechat_is_assigned_but_nothing_is_queued(svc, demo):
+def test_a_worker_without_wechat_is_passed_over_for_the_grid_leader_who_is_told(svc, demo):
     with svc.db.transaction() as session:
         worker = session.scalar(select(Staff).where(Staff.username == "worker01"))
         worker.openid = None
         ticket = open_for(session)
-    assert ticket.assignee_id == worker.id and count(svc, Outbox) == 0
+        why = [e.body for e in ticket.events if e.action == "passed_over"]
+        owner = (ticket.assignee.name, ticket.tier)
+    assert owner == ("周建国", "grid_leader")
+    assert why == ["网格员张伟未绑定微信，已推送给网格长周建国"]
+    assert count(svc, Outbox, Outbox.to_openid == "o_leader_01") == count(svc, Outbox) == 1
 
 
 def test_assigning_a_resolved_ticket_is_refused(svc, demo):

@@ -1,0 +1,66 @@
+"""Words that tell the truth: the tier that holds a ticket by its name, no stale clocks,
+praise without clocks, no English labels where people read, Chinese error pages."""
+from bot.jobs import sweep_sla
+from store.models import Outbox, Ticket
+
+from tests.bot.test_console import login
+from tests.support import rows
+
+
+def told(svc, openid, purpose) -> list[str]:
+    return [o.payload["text"] for o in rows(svc, Outbox, Outbox.to_openid == openid,
+                                            Outbox.purpose == purpose)]
+
+
+def test_the_resident_is_told_the_tier_not_a_grids_name(app, chat, svc, clock):
+    chat.send("小区门口垃圾堆放三天没人清运")
+    clock.at(minutes=16)
+    with app.app_context():
+        sweep_sla()
+    clock.at(minutes=31)
+    with app.app_context():
+        sweep_sla()
+    [to_leader, to_community] = told(svc, chat.openid, "escalated")
+    assert "已提交网格长督办" in to_leader and "幸福里第1网格" not in to_leader
+    assert "已提交幸福里社区工作站督办" in to_community
+
+
+def test_a_late_push_says_late_instead_of_0_minutes(app, chat, svc, clock):
+    chat.send("小区门口垃圾堆放三天没人清运")
+    clock.at(minutes=16)
+    with app.app_context():
+        sweep_sla()
+    [push] = told(svc, "o_leader_01", "escalated")
+    assert "0 分钟内" not in push and "已超过" in push and "请尽快接单" in push
+
+
+def test_praise_runs_no_clocks_and_never_escalates(app, chat, client, svc, clock):
+    reply = chat.send("表扬网格员张伟，帮我们解决了楼道堆物，非常负责")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.kind == "praise" and "感谢您的肯定" in reply
+    clock.at(hours=30)
+    with app.app_context():
+        assert sweep_sla() == 0
+    assert rows(svc, Ticket)[0].tier == "grid"
+    login(client, "admin")
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "接单时限" not in page
+    assert "表扬类工单不计时" in told(svc, "o_worker_01", "ticket_assigned")[0]
+
+
+def test_the_inbox_names_tiers_in_chinese(app, chat, client, svc, clock):
+    chat.send("小区门口垃圾堆放三天没人清运")
+    clock.at(minutes=16)
+    with app.app_context():
+        sweep_sla()
+    login(client, "admin")
+    page = client.get("/console/").get_data(as_text=True)
+    assert "grid_leader" not in page and "网格长" in page
+
+
+def test_error_pages_are_in_chinese(client, demo):
+    login(client, "worker01")
+    missing = client.get("/console/tickets/0000000000")
+    assert missing.status_code == 404 and "页面不存在" in missing.get_data(as_text=True)
+    forbidden = client.get("/console/staff")
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.get_data(as_text=True)
