@@ -35,11 +35,10 @@ CALL_FIRST = {"120": "如有生命危险，请立即拨打 120 急救电话！",
 def emergency_opened(ticket) -> str:
     """Short, for a frightened person on a phone: who to call, then that we are coming."""
     first = CALL_FIRST.get(ticket.emergency_call, DANGER)
-    if ticket.assignee is not None:
-        role = "网格员" if ticket.assignee.role == "grid_worker" else ""
-        told = f"已通知{role}{ticket.assignee.name}马上联系您，工单号 {ticket.number}。"
-    else:
-        told = f"已通知值班工作人员，工单号 {ticket.number}。请告诉我们具体地址。"
+    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    told = f"已通知{holder}马上联系您，工单号 {ticket.number}。"
+    if ticket.grid is None:  # the pool: the duty officer needs the place
+        told += "请告诉我们具体地址。"
     return f"{first}\n{told}"
 
 

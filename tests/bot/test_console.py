@@ -195,7 +195,8 @@ def test_deactivation_ends_the_persons_sessions(app, client, demo, svc):
     with svc.db.transaction() as session:
         staff = session.query(Staff).filter_by(username="worker02").one()
         staffing.update_staff(session, staff, role=staff.role, area=staff.area,
-                              on_duty=staff.on_duty, active=False, phone=staff.phone)
+                              on_duty=staff.on_duty, active=False, phone=staff.phone,
+                              now=svc.now())
     assert worker.get("/console/").status_code == 302
 
 

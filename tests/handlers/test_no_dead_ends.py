@@ -166,7 +166,7 @@ def test_menu_words_typed_as_text_act_like_the_buttons(chat, svc, worker):
     assert ticket.urgency == "emergency" and "110" in reply
     got = received(svc, worker)
     assert got["o_worker_01"] == [f"【特急】新工单 {ticket.number}"]
-    assert got["o_leader_01"] == [f"【特急】【一键求助】 {ticket.number}"]
+    assert got["o_leader_01"] == [f"【特急】【紧急求助】 {ticket.number}"]
 
 
 def test_a_worker_reads_the_whole_ticket_with_view_and_pushes_carry_the_place(
