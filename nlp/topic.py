@@ -24,7 +24,7 @@ PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边�
 PLACE_FACTOR = 0.3
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 HAND_DECISIVE = 6.0
-DECISIVE_HAND_WEIGHT = 3.0   # …where the hand scores count at about their full weight
+DECISIVE_HAND_WEIGHT = 2.0   # …where the hand scores count at about their full weight
 
 
 _PLACE_RE = re.compile("的?(?:" + "|".join(sorted(PLACE_AFTER, key=len, reverse=True)) + ")")
