@@ -1,10 +1,12 @@
-"""python -m nlp classify | evaluate [--data DIR] [--json] | bench [--n N]"""
+"""python -m nlp classify | evaluate [--data DIR] [--json] [--in-sample] | learn [--data DIR]
+| bench [--n N]"""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 
 def _classify(args) -> int:
@@ -34,11 +36,23 @@ def _classify(args) -> int:
 def _evaluate(args) -> int:
     from nlp.evaluate import DEFAULT_DATA, evaluate, format_report
     data = args.data or DEFAULT_DATA
-    report = evaluate(data)
+    report = evaluate(data, refit=not args.in_sample)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print(format_report(report))
+    return 0
+
+
+def _learn(args) -> int:
+    from nlp.learn import write
+    from nlp.sources import DEFAULT_DATA
+    data = args.data or DEFAULT_DATA
+    if not (Path(data) / "haikou_dev.jsonl").exists():
+        print(f"no dev files in {data} (need *_dev.jsonl)", file=sys.stderr)
+        return 2
+    path = write(Path(data))
+    print(f"wrote {path}")
     return 0
 
 
@@ -58,13 +72,19 @@ def main(argv=None) -> int:
                         "(own corpus, real letters)")
     ev.add_argument("--data", help="folder with *_dev.jsonl (default ../shared/data/nlp)")
     ev.add_argument("--json", action="store_true", help="machine-readable output")
+    ev.add_argument("--in-sample", action="store_true",
+                    help="only the shipped weights on the rows they were fitted on (quick)")
+    le = sub.add_parser("learn", help="fit the keyword weights on the dev files → "
+                                      "nlp/data/learned.tsv")
+    le.add_argument("--data", help="folder with *_dev.jsonl (default ../shared/data/nlp)")
     be = sub.add_parser("bench", help="messages per second: classify vs plain jieba.lcut")
     be.add_argument("--n", type=int, default=20000, help="messages per timed run")
     be.add_argument("--repeat", type=int, default=5,
                     help="timed rounds; the best time per slice is kept for each side")
     be.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    return {"classify": _classify, "evaluate": _evaluate, "bench": _bench}[args.command](args)
+    return {"classify": _classify, "evaluate": _evaluate, "learn": _learn,
+            "bench": _bench}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, fields
 
 from nlp.entities import extract
 from nlp.faq import match_faq
-from nlp.kind import decide_kind, head_length
-from nlp.lexicon import lexicons, normalize
-from nlp.topic import decide_topic
+from nlp.kind import decide_kind, head_length, score_kinds
+from nlp.lexicon import Lexicons, lexicons, normalize
+from nlp.topic import decide_topic, topic_evidence
 from nlp.urgency import decide_urgency
+from nlp.weights import Weights
 
 MAX_CHARS = 2000   # kind and topic read this much: the opening says what a message is about
 MAX_SCAN = 50000   # emergencies are looked for this far
@@ -51,10 +52,30 @@ def load() -> None:
 def classify(text: str) -> Classification:
     """Classify one resident message (any length, any str; None counts as empty)."""
     lex = lexicons()
+    return classify_with(text, lex, lex.learned)
+
+
+def topic_and_kind_evidence(text: str, lex: Lexicons, weights: Weights, kind: bool):
+    """The hand lexicons' evidence for a normalized text, as `nlp.learn` fits on it: (score per
+    category index, hand kind scores given the category decided with weights, or None)."""
+    head = head_length(text)
+    scores, _ = topic_evidence(text, lex, head)
+    if not kind:
+        return scores, None
+    found = weights.found(text)
+    topic = decide_topic(text, lex, head, found, weights)
+    return scores, score_kinds(text, lex, topic[0] if topic[5] > 0 else None)[0]
+
+
+def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
+    """classify with the given learned weights (nlp.evaluate scores weights fitted elsewhere)."""
     full = normalize(str(text or "")[:MAX_SCAN], lex.t2s)
     text = full[:MAX_CHARS]
-    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(text, lex, head_length(text))
-    kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None)
+    found = weights.found(text)
+    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(
+        text, lex, head_length(text), found, weights)
+    kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None,
+                                              found, weights)
     # Emergencies are looked for in the whole message, wherever they are written.
     urgency, urgency_conf, urgency_words, danger = decide_urgency(full, lex)
     emergency = None

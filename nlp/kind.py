@@ -10,12 +10,16 @@ import functools
 import re
 
 from nlp.lexicon import Lexicons, standalone
+from nlp.weights import EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, softmax_share, top_words
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
 MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
 LONG_FROM, LONG_STEP, LONG_CAP = 60, 40.0, 3.0
 _CHATTY_LENGTH = 20
 PRAISE_VETO = 2.5      # complaint evidence (before any prior) that rules out praise
+# Hand kind evidence this strong, and this far ahead of the next kind, is not overruled by the
+# learned weights (cross-fitted: liuyan kind macro-F1 +0.014 on both halves, others ±0.003).
+KIND_DECISIVE, KIND_LEAD = 3.0, 1.0
 # The opening (first line or sentence, at most HEAD_CHARS) usually states the point of a message.
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
@@ -122,28 +126,35 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
     return scores, words
 
 
-def decide_kind(text: str, lex: Lexicons, category: str | None):
-    """Return (kind, confidence, keywords) for a normalized text."""
-    scores, words = score_kinds(text, lex, category)
-    other = scores["other"]
-    best_other = max(scores["complaint"], scores["help"], scores["consultation"],
-                     scores["suggestion"], scores["praise"])
-    if other and (best_other < _OTHER_CEILING or other >= best_other):
-        kind = "other"
-    else:
-        scores["other"] = 0.0
-        kind, best = "complaint", float("-inf")
-        for name in _ORDER:  # the first of equal scores wins
-            value = scores[name] - MARGIN.get(name, 0.0)
-            if value > best:
-                kind, best = name, value
-        if scores[kind] <= 0:
-            # no cue at all: a long message reports something, a short one is chit-chat
-            kind = "complaint" if len(text) > _CHATTY_LENGTH else "other"
-    total = sum(scores.values())
-    if kind == "other" and total == 0:
-        confidence = 0.5
-    else:
-        confidence = scores[kind] / (total + 1.0)
-    keywords = list(dict.fromkeys(words[kind]))
+def decide_kind(text: str, lex: Lexicons, category: str | None, found: frozenset = frozenset(),
+                weights: Weights = EMPTY):
+    """Return (kind, confidence, keywords) for a normalized text.
+
+    category: the message's category when it names a topic (a named problem always opens a
+    ticket: such a message is never `other`); found: its learned words (see nlp.weights)."""
+    hand, words = score_kinds(text, lex, category)
+    other = hand["other"]
+    best_hand = max(hand[name] for name in _ORDER)
+    topical = category is not None
+    if not topical and other and (best_hand < _OTHER_CEILING or other >= best_hand):
+        return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
+            list(dict.fromkeys(words["other"]))
+    learned_cue = any(word in weights.kind for word in found)
+    if best_hand <= 0 and not learned_cue and not topical:
+        # no cue at all: a long message reports something, a short one is chit-chat
+        if len(text) <= _CHATTY_LENGTH:
+            return "other", 0.5, []
+        return "complaint", 0.3, []
+    scores = kind_scores(hand, found, weights, MARGIN)
+    ranked = sorted((hand[name] - MARGIN.get(name, 0.0) for name in _ORDER), reverse=True)
+    if ranked[0] >= KIND_DECISIVE and ranked[0] - ranked[1] >= KIND_LEAD:
+        # the phrase rules and words are clear: they decide, the learned words do not
+        scores = {name: hand[name] - MARGIN.get(name, 0.0) for name in _ORDER}
+    kind, best = "complaint", float("-inf")
+    for name in _ORDER:  # the first of equal scores wins
+        if scores[name] > best:
+            kind, best = name, scores[name]
+    confidence = softmax_share(scores, (kind,))
+    cls = kind if kind in KIND_CLASSES else REPORT
+    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind, (cls,))))
     return kind, round(min(max(confidence, 0.05), 0.99), 2), keywords

@@ -82,6 +82,7 @@ class Lexicons:
     urgency_routes: dict      # emergency label → Category, for messages with no other topic
     voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
+    learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
 
 
 def _float(text: str, where: str) -> float:
@@ -244,6 +245,18 @@ def _load_urgency_routes(categories):
     return routes
 
 
+def _empty_weights():
+    from nlp.weights import EMPTY
+    return EMPTY
+
+
+def _load_learned(categories):
+    from nlp.weights import EMPTY, LEARNED_FILE, parse
+    if not (DATA / LEARNED_FILE).exists():
+        return EMPTY
+    return parse(rows(LEARNED_FILE, 4), categories)
+
+
 def _load_faqs():
     faqs = []
     for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
@@ -262,7 +275,7 @@ def _load_t2s():
 
 
 @functools.cache
-def _build() -> Lexicons:
+def _build(learned: bool = True) -> Lexicons:
     kind_words, kind_patterns, negations = _load_kinds()
     categories, category_words = _load_categories()
     urgency_re, urgency_words, combos, defuse_before, defuse_after = _load_urgency()
@@ -288,7 +301,8 @@ def _build() -> Lexicons:
                     {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
-                    _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice())
+                    _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
+                    _load_learned(categories) if learned else _empty_weights())
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:
@@ -301,10 +315,11 @@ def standalone(text: str, start: int, end: int, freq: dict) -> bool:
         text[start:end + 1], 0)
 
 
-def lexicons() -> Lexicons:
-    """The lexicons and tokenizer of this process (built on first call, thread-safe)."""
+def lexicons(learned: bool = True) -> Lexicons:
+    """The lexicons and tokenizer of this process (built on first call, thread-safe).
+    learned=False leaves out learned.tsv (`python -m nlp learn` fits without reading it)."""
     with _lock:
-        return _build()
+        return _build(learned)
 
 
 def reload() -> Lexicons:

@@ -59,6 +59,19 @@ KINDS = [
     ("希望社区增加一些健身器材", "suggestion"),
     ("能否把公交末班车推迟到十点", "suggestion"),
     ("是否能取消早高峰的货车通行", "suggestion"),
+    # short questions for a phone number, an address, opening hours or a case's progress ask
+    ("社保局电话多少", "consultation"),
+    ("派出所地址在哪", "consultation"),
+    ("车管所周六上班吗", "consultation"),
+    ("我上个月申请的低保办到哪一步了", "consultation"),
+    # proposing to put something somewhere, asked as a question, is a suggestion
+    ("能不能在垃圾房边加个洗手池", "suggestion"),
+    # asking who approved what was done is a complaint, not a suggestion
+    ("小区里的绿地改成停车位了，谁批准的？", "complaint"),
+    # a message that names a problem always opens a ticket, however short
+    ("下水道堵了", "complaint"),
+    ("路灯不亮", "complaint"),
+    ("你好，楼道灯坏了", "complaint"),
     # praise
     ("谢谢网格员小王帮我们解决了停车问题👍", "praise"),
     ("表扬一下社区的李书记，办事真负责", "praise"),
@@ -107,6 +120,11 @@ DOMAIN_CASES = [
     ("景区门票乱涨价，导游强制购物", "商贸旅游", "旅游", "文旅"),
     ("电动车在楼下被偷了", "公共安全", "治安", "公安"),
     ("楼道里有人飞线充电", "公共安全", "消防隐患", "应急管理/消防"),
+    ("有人把电瓶车推到楼道里充电", "公共安全", "消防隐患", "应急管理/消防"),
+    ("电动车在楼道充电，太危险了", "公共安全", "消防隐患", "应急管理/消防"),
+    ("小区能不能装几个充电桩", "城乡建设", "物业服务", "住建"),          # charging posts are no parking
+    ("下水道堵了，污水冒到路上", "城乡建设", "排水/下水道", "城管"),     # drainage, not 路灯/井盖/道路
+    ("楼下排水管堵塞，一下雨就积水", "城乡建设", "排水/下水道", "城管"),
     ("家里困难，想申请低保", "民政服务", "低保救助", "民政"),
     ("我是残疾人，残疾证怎么办", "民政服务", "残疾人服务", "民政"),
     ("和邻居因为楼道堆东西吵架了，想找社区调解", "民政服务", "邻里纠纷", "街道/社区"),

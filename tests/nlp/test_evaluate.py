@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.evaluate import DEFAULT_DATA, TARGETS, evaluate, f1_scores, summary
+from nlp.evaluate import DEFAULT_DATA, OTHER_CEILING, evaluate, f1_scores, format_report, summary
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_DATA / "teddy_dev.jsonl").exists(),
                                 reason="../shared/data/nlp is absent")
@@ -14,20 +14,52 @@ pytestmark = pytest.mark.skipif(not (DEFAULT_DATA / "teddy_dev.jsonl").exists(),
 
 @pytest.fixture(scope="module")
 def report():
-    return evaluate(DEFAULT_DATA)
+    return evaluate(DEFAULT_DATA)   # with the cross-fitted and cross-source refits
 
 
-# What the classifier reached on 2026-11-23, fourth pass (nlp/README.md): 0.843, 0.771, 0.854
-# and 0.816, every issue target met. This guards what is reached, and rises as the classifier improves.
-# Issue #11 routes an emergency by its own category: one teddy letter that says "现在搞得我…不想活了"
-# is now a suicide risk for 卫健 (a person must read it), no longer a labour matter: 0.843 → 0.838.
-REACHED = {"teddy_domain_accuracy": 0.838, "liuyan_kind_macro_f1": 0.77,
-           "jiamusi_consultation_f1": 0.853, "jiamusi_domain_accuracy": 0.81}
+# Floors a little under what was reached on 2026-11-30 (nlp/README.md, "Latest figures"); they
+# rise as the classifier improves. The honest (cross-fitted: fitted on one half of every file,
+# scored on the other, both halves pooled) figures are held first; the in-sample ones beside.
+# Reached: cross-fitted teddy 0.817, liuyan kind 0.779, jiamusi consultation 0.852 and domain
+# 0.829, haikou department 0.692 and consultation 0.788; in-sample 0.847, 0.796, 0.854, 0.879,
+# 0.772, 0.797.
+CROSS_FITTED = {"teddy_domain_accuracy": 0.80, "liuyan_kind_macro_f1": 0.77,
+                "jiamusi_consultation_f1": 0.845, "jiamusi_domain_accuracy": 0.82,
+                "haikou_department_accuracy": 0.68, "haikou_consultation_f1": 0.78}
+IN_SAMPLE = {"teddy_domain_accuracy": 0.84, "liuyan_kind_macro_f1": 0.79,
+             "jiamusi_consultation_f1": 0.85, "jiamusi_domain_accuracy": 0.87,
+             "haikou_department_accuracy": 0.76, "haikou_consultation_f1": 0.79}
 
 
-@pytest.mark.parametrize("metric", sorted(TARGETS))
-def test_no_figure_falls_below_what_was_reached(report, metric):
-    assert report["headline"][metric] >= REACHED[metric], report["headline"]
+@pytest.mark.parametrize("metric", sorted(CROSS_FITTED))
+def test_cross_fitted_figures_hold(report, metric):
+    assert report["cross_fitted"]["headline"][metric] >= CROSS_FITTED[metric], \
+        report["cross_fitted"]["headline"]
+
+
+@pytest.mark.parametrize("metric", sorted(IN_SAMPLE))
+def test_in_sample_figures_hold(report, metric):
+    assert report["headline"][metric] >= IN_SAMPLE[metric], report["headline"]
+
+
+@pytest.mark.parametrize("column", ["in_sample", "cross_fitted", "even_to_odd", "odd_to_even"])
+def test_hardly_any_real_message_opens_no_ticket(report, column):
+    shares = {k: v for k, v in report[column]["headline"].items() if k.startswith("other_share")}
+    assert set(shares) >= {"other_share_liuyan", "other_share_teddy", "other_share_jiamusi",
+                           "other_share_haikou", "other_share_all"}
+    assert max(shares.values()) <= OTHER_CEILING, (shares, report[column].get("other_rows"))
+
+
+def test_every_figure_is_reported_cross_fitted_and_cross_source(report):
+    in_sample = report["in_sample"]["headline"]
+    for column in ("cross_fitted", "even_to_odd", "odd_to_even", "hand_only"):
+        assert set(report[column]["headline"]) == set(in_sample), column
+    assert set(report["cross_source"]["by_source"]) == {"liuyan", "teddy", "jiamusi", "haikou"}
+    assert "liuyan_kind_macro_f1" in report["cross_source"]["headline"]
+    assert "haikou_department_accuracy" in report["cross_source"]["headline"]
+    text = format_report(report)
+    for label in ("cross-fit", "even→odd", "odd→even", "x-source", "in-sample", "hand only"):
+        assert label in text
 
 
 def test_report_has_confusion_and_worst_misses(report):
@@ -37,12 +69,13 @@ def test_report_has_confusion_and_worst_misses(report):
     assert confidences == sorted(confidences, reverse=True)
 
 
-def test_cli_json_matches_library(report):
+def test_cli_json_matches_library():
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-m", "nlp", "evaluate", "--json"], cwd=root,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "nlp", "evaluate", "--json", "--in-sample"],
+                          cwd=root, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["headline"] == pytest.approx(report["headline"])
+    assert json.loads(proc.stdout)["headline"] == pytest.approx(
+        evaluate(DEFAULT_DATA, refit=False)["headline"])
 
 
 def test_scoring_helpers():

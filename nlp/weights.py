@@ -1,0 +1,198 @@
+"""Keyword weights learned from data (learned.tsv, written by `python -m nlp learn`), and how
+classify adds them to the hand lexicons' evidence.
+
+The file holds vocabulary statistics only: words that occur in several rows of at least two
+sources, each with a weight per category (topic) and per kind. A message's learned words are
+found by one trie-shaped regular expression (no segmentation at run time); a decision's score is
+
+    score(class) = gamma(class) × hand-lexicon score(class) + bias(class) + Σ weight(word, class)
+
+so the hand lexicons keep their say and the learned words add what they missed. The learned
+words that pushed the winning class go into `keywords` beside the hand-lexicon words.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+LEARNED_FILE = "learned.tsv"
+REPORT = "report"                       # complaint or help: one class on every board
+KIND_CLASSES = ("report", "consultation", "suggestion", "praise")
+MIN_EVIDENCE = 1.5   # "今天天气不错" has a little (天气), a named problem has more
+KEYWORD_WEIGHT = 0.3  # a learned word is named among a decision's keywords from this weight on   # a topic needs at least this much word evidence, or the message is 其他
+
+
+def vocabulary_index(words) -> tuple:
+    """(words, first-two-characters set, word lengths longest first) for max_match."""
+    words = frozenset(words)
+    return words, frozenset(w[:2] for w in words), tuple(sorted({len(w) for w in words},
+                                                                reverse=True))
+
+
+def max_match(text: str, index: tuple) -> frozenset:
+    """The vocabulary words in a text, leftmost-longest first (forward maximum matching: a word
+    found is skipped over), each counted once. One dictionary probe per character in the common
+    case, so a long vocabulary costs no more than a short one."""
+    words, prefixes, lengths = index
+    found = set()
+    i, end = 0, len(text) - 1
+    while i < end:
+        if text[i:i + 2] in prefixes:
+            for size in lengths:
+                if text[i:i + size] in words:
+                    found.add(text[i:i + size])
+                    i += size
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One learned model: per-word weights for topics (category indexes) and kinds."""
+    vocabulary: tuple | None   # vocabulary_index() of the learned words
+    topic: dict = field(default_factory=dict)    # word → tuple of (group id, weight)
+    groups: tuple = ()            # group id → category indexes (a department's, a domain's)
+    category_groups: tuple = ()   # category index → its group ids
+    kind: dict = field(default_factory=dict)     # word → tuple of (kind class, weight)
+    topic_gamma: float = 1.0
+    topic_bias: dict = field(default_factory=dict)   # category index → bias
+    kind_gamma: dict = field(default_factory=dict)   # kind class → gamma
+    kind_bias: dict = field(default_factory=dict)    # kind class → bias
+
+    def found(self, text: str) -> frozenset:
+        """The learned words in a text (each counted once)."""
+        return max_match(text, self.vocabulary) if self.vocabulary is not None else frozenset()
+
+
+EMPTY = Weights(None)
+
+
+def word_share(words: frozenset) -> float:
+    """What one learned word counts: 1/sqrt(number of learned words in the message), so that a
+    long letter's many words weigh no more than a short message's few (as in the fit)."""
+    return 1.0 / math.sqrt(len(words)) if words else 1.0
+
+
+def topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+    """Evidence per category index that a hand or learned word points to: gamma × hand score +
+    the learned weights of the category's department and domain (each word worth word_share);
+    the bias is added by the caller."""
+    gamma = weights.topic_gamma
+    evidence = {i: gamma * value for i, value in hand.items()}
+    if words:
+        table, totals = weights.topic, {}
+        for word in words:
+            pairs = table.get(word)
+            if pairs:
+                for group, weight in pairs:
+                    totals[group] = totals.get(group, 0.0) + weight
+        if totals:
+            share, members = word_share(words), weights.groups
+            for group, total in totals.items():
+                add = share * total
+                for index in members[group]:
+                    evidence[index] = evidence.get(index, 0.0) + add
+    return evidence
+
+
+_KIND_CLASS = (("complaint", REPORT), ("help", REPORT), ("consultation", "consultation"),
+               ("suggestion", "suggestion"), ("praise", "praise"))
+
+
+def kind_scores(hand: dict, words: frozenset, weights: Weights, margin: dict) -> dict:
+    """Learned-plus-hand score per kind (complaint and help share the report class); margin is
+    the hand-tuned handicap of a kind, used where no bias was learned."""
+    learned = dict.fromkeys(KIND_CLASSES, 0.0)
+    if words:
+        share, table = word_share(words), weights.kind
+        for word in words:
+            pairs = table.get(word)
+            if pairs:
+                for cls, weight in pairs:
+                    learned[cls] += share * weight
+    gamma, bias = weights.kind_gamma, weights.kind_bias
+    return {kind: gamma.get(cls, 1.0) * hand[kind] + bias.get(cls, -margin.get(kind, 0.0))
+            + learned[cls] for kind, cls in _KIND_CLASS}
+
+
+def top_words(words: frozenset, table: dict, targets, limit: int = 5) -> list:
+    """The learned words that pushed the target classes the most (for `keywords`): a kind
+    class, or a category's department and domain groups."""
+    pushed = []
+    for word in words:
+        pairs = table.get(word)
+        if pairs:
+            weight = sum(w for cls, w in pairs if cls in targets)
+            if weight > KEYWORD_WEIGHT:
+                pushed.append((-weight, word))
+    return [word for _, word in sorted(pushed)[:limit]]
+
+
+def softmax_share(scores: dict, members) -> float:
+    """Probability mass of the members among all scores (a softmax)."""
+    top = max(scores.values())
+    exp = {k: math.exp(v - top) for k, v in scores.items()}
+    return sum(exp[m] for m in members) / sum(exp.values())
+
+
+def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
+    """Read learned.tsv lines: `word<TAB>model<TAB>class<TAB>weight`. Model department or
+    domain: the word's weight for every category of that department or domain (summed, as
+    classify uses them); kind: for a kind class; `@gamma` and `@bias` (model topic or kind)
+    carry the scale of the hand score and the class bias; model `word` lists a vocabulary word
+    that carries no weight of its own."""
+    from nlp.lexicon import LexiconError
+    index = {c.name: i for i, c in enumerate(categories)}
+    topic, kind, topic_bias, kind_gamma, kind_bias = {}, {}, {}, {}, {}
+    topic_gamma = 1.0
+    plain = set()
+    group_ids: dict[tuple, int] = {}
+    members: list[list] = []
+    for i, category in enumerate(categories):
+        for key in (("department", category.department), ("domain", category.domain)):
+            if key not in group_ids:
+                group_ids[key] = len(members)
+                members.append([])
+            members[group_ids[key]].append(i)
+    category_groups = tuple((group_ids["department", c.department], group_ids["domain", c.domain])
+                            for c in categories)
+    for number, cells in lines:
+        word, model, cls, value = cells
+        try:
+            weight = float(value)
+        except ValueError:
+            raise LexiconError(f"{where}:{number}: {value!r} is not a number") from None
+        if model == "word":
+            plain.add(word)
+        elif model == "topic" and cls == "*" and word == "@gamma":
+            topic_gamma = weight
+        elif model == "topic" and word == "@bias":
+            if cls not in index:
+                raise LexiconError(f"{where}:{number}: unknown category {cls!r} (run "
+                                   f"`python -m nlp learn` after renaming a category)")
+            topic_bias[index[cls]] = weight
+        elif model in ("department", "domain"):
+            if (model, cls) not in group_ids:
+                raise LexiconError(f"{where}:{number}: no category has {model} {cls!r} (run "
+                                   f"`python -m nlp learn` after editing categories.tsv)")
+            topic.setdefault(word, []).append((group_ids[model, cls], weight))
+        elif model == "kind" and cls in KIND_CLASSES:
+            if word == "@gamma":
+                kind_gamma[cls] = weight
+            elif word == "@bias":
+                kind_bias[cls] = weight
+            else:
+                kind.setdefault(word, []).append((cls, weight))
+        else:
+            raise LexiconError(f"{where}:{number}: model must be word, topic, department, domain "
+                               f"or kind, class one of "
+                               f"{KIND_CLASSES} for kind: {cells!r}")
+    vocabulary = plain | set(topic) | set(kind)
+    return Weights(vocabulary_index(vocabulary) if vocabulary else None,
+                   {w: tuple(v) for w, v in topic.items()}, tuple(tuple(m) for m in members),
+                   category_groups, {w: tuple(v) for w, v in kind.items()}, topic_gamma,
+                   topic_bias, kind_gamma, kind_bias)

@@ -1,0 +1,82 @@
+"""The learned keyword weights (nlp/data/learned.tsv, `python -m nlp learn`): rebuilt exactly by
+one command, vocabulary statistics only, named in every decision, no ML library at run time."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nlp
+from nlp import learn
+from nlp.lexicon import DATA, LexiconError, lexicons
+from nlp.sources import DEFAULT_DATA, examples
+from nlp.weights import LEARNED_FILE, max_match, parse, vocabulary_index
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_data = pytest.mark.skipif(not (DEFAULT_DATA / "haikou_dev.jsonl").exists(),
+                                reason="../shared/data/nlp is absent")
+
+
+def shipped_lines():
+    return [line for line in (DATA / LEARNED_FILE).read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+
+
+@needs_data
+def test_the_shipped_file_is_what_learn_writes_from_the_dev_files(tmp_path):
+    out = tmp_path / "learned.tsv"
+    learn.write(DEFAULT_DATA, out)
+    assert out.read_text(encoding="utf-8") == (DATA / LEARNED_FILE).read_text(encoding="utf-8")
+
+
+@needs_data
+def test_every_learned_word_is_common_in_the_dev_files():
+    texts = [e.text for e in examples(DEFAULT_DATA)]
+    words = {line.split("\t")[0] for line in shipped_lines()
+             if not line.startswith("@") and line.split("\t")[1] != "word"}
+    assert len(words) > 500
+    sample = sorted(words)[::25]
+    for word in sample:
+        assert 2 <= len(word) <= 8, word
+        assert sum(word in text for text in texts) >= learn.MIN_ROWS, word
+
+
+def test_learned_words_push_decisions_and_are_named_as_keywords():
+    lex = lexicons()
+    assert lex.learned.topic and lex.learned.kind
+    # no hand-lexicon word for these, but words that the data ties to a department
+    for text in ("出租屋的租客把房子转租给别人", "公司一直不给我们交五险一金"):
+        result = nlp.classify(text)
+        assert result.domain != "其他"
+        assert result.keywords["category"], result
+        assert all(word in text for word in result.keywords["category"])
+
+
+def test_max_match_takes_the_longest_word_leftmost():
+    index = vocabulary_index(["下水", "下水道", "水道", "堵塞"])
+    assert max_match("小区下水道堵塞了", index) == {"下水道", "堵塞"}
+    assert max_match("", index) == frozenset()
+
+
+def test_a_bad_line_names_the_file_and_line():
+    categories = lexicons().categories
+    with pytest.raises(LexiconError, match="learned.tsv:3"):
+        parse([(3, ["垃圾", "topic", "没有这个类", "1.0"])], categories)
+    with pytest.raises(LexiconError, match="learned.tsv:4"):
+        parse([(4, ["垃圾", "kind", "report", "x"])], categories)
+
+
+def test_classify_needs_no_ml_library_at_run_time():
+    code = ("import sys, nlp; nlp.load(); nlp.classify('楼道灯坏了'); "
+            "print(sorted(m for m in ('numpy', 'sklearn', 'scipy') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_learn_without_data_says_so(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "nlp", "learn", "--data", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "no dev files" in proc.stderr
