@@ -20,6 +20,20 @@ def triage_of(result) -> tickets.Triage:
                           urgency=result.urgency, keywords=result.keywords, emergency=emergency)
 
 
+SHORT = 8  # Chinese characters: fewer, with no topic, and a ticket would tell a worker nothing
+
+
+def unplaced(text: str, result) -> bool:
+    """Words a person should read before anyone is sent out: the classifier found no kind,
+    or a question too short to say what it is about found no topic ("？？？", "怎么办");
+    a short report ("门禁坏了") still opens a ticket."""
+    if result.urgency != "normal":
+        return False
+    short = sum("\u4e00" <= ch <= "\u9fff" for ch in text) < SHORT
+    return result.kind == "other" or (
+        result.kind == "consultation" and result.domain == "其他" and short)
+
+
 class ReportTicket(Handler):
     """Text, or voice that WeChat transcribed (Recognition), opens a ticket."""
 
@@ -34,12 +48,12 @@ class ReportTicket(Handler):
         if not text:
             return Reply(replies.GUIDE)
         result = ctx.understand(text)
-        if result.kind == "other" and result.urgency == "normal":
-            return keep_for_person(ctx, msg, text=text, result=result)
         if result.faq and result.kind == "consultation" and result.urgency == "normal":
             # A common question is answered at once; "转人工" still brings a person.
             ctx.resident.state = {"awaiting": "faq", "question": text}
             return Reply(result.faq["answer"])
+        if unplaced(text, result):
+            return keep_for_person(ctx, msg, text=text, result=result)
         return open_for(ctx, text, result)
 
 

@@ -2,7 +2,7 @@
 console page until an agent opens them as a ticket."""
 from playwright.sync_api import expect
 
-PUZZLE = "真是的，这都什么事啊"
+PUZZLE = "这个怎么说呢"
 
 
 def test_an_agent_opens_a_held_message_as_a_ticket(new_page, screenshot):

@@ -140,3 +140,13 @@ def test_a_common_question_is_answered_at_once_and_a_person_is_one_word_away(cha
 def test_staff_command_words_from_a_resident_are_just_words(chat, svc):
     assert not chat.send("转给城管处理吧，小区门口占道摆摊").startswith("请在指令后面")
     assert count(svc, Ticket) == 1
+
+
+def test_a_bare_question_waits_for_a_person_and_a_short_report_opens_a_ticket(chat, svc):
+    from store.models import HeldMessage, Ticket
+    from tests.support import rows
+    assert "工作人员" in chat.send("？？？")
+    assert "工作人员" in chat.send("怎么办")
+    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办"]
+    assert chat.send("门禁坏了").startswith("已受理")
+    assert len(rows(svc, Ticket)) == 1
