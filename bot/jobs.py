@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from rq import Worker, get_current_job
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.metrics import count_delivery, instruments
@@ -22,7 +23,7 @@ def deliver_outbox(outbox_id: int) -> str:
     if deferred(svc):
         return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
     with svc.db.transaction() as session:
-        row = outbox.claim(session, outbox_id, svc.now())
+        row = outbox.claim(session, outbox_id, svc.now(), worker=current_worker())
         if row is None:
             return "skipped"  # already sent, given up, or being sent by another worker
         owed_at = row.created_at
@@ -123,14 +124,37 @@ def deliver_mass_send(mass_id: int) -> str:
     return "submitted"
 
 
+# A delivery takes well under a second; a claim this old whose worker has left Redis is dead.
+# (Workers beat every WORKER_TTL - 15 s and drop out WORKER_TTL s after their last beat.)
+ABANDONED_AFTER = timedelta(seconds=20)
+
+
+def current_worker() -> str | None:
+    """The name of the RQ worker running this job (None when called directly)."""
+    job = get_current_job()
+    return job.worker_name if job is not None else None
+
+
+def worker_alive(svc, name: str) -> bool:
+    return bool(svc.redis.exists(Worker.redis_worker_namespace_prefix + name))
+
+
 def requeue_stale_outbox() -> int:
     """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
     svc = services()
     if deferred(svc):
         return 0
     older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
+    with svc.db.transaction() as session:
+        dead = [(row_id, name) for row_id, name in
+                outbox.claims_older_than(session, svc.now(), ABANDONED_AFTER)
+                if not worker_alive(svc, name)]
+        handed_back = outbox.hand_back(session, dead, "the delivery worker died mid-send")
+    if handed_back:
+        log.warning("handed back %d deliveries of workers that died", len(handed_back))
     with svc.db.sessions() as session:
         ids = outbox.stale_ids(session, svc.now(), older_than)
+    ids = sorted(set(ids) | set(handed_back))
     svc.deliver_later(ids)
     if ids:
         log.info("re-enqueued %d stale outbox rows", len(ids))

@@ -23,6 +23,9 @@ from bot.lifecycle import StopFlag, die_with_parent, watch_supervisor
 from bot.services import services
 
 REDIS_LINGER_SECONDS = 3.0  # under honcho's 5 s before it kills what is left
+# A worker beats every WORKER_TTL - 15 s and is gone from Redis WORKER_TTL s after its last
+# beat (RQ's default is 420 s): the clock hands a dead worker's deliveries back within a minute.
+WORKER_TTL = 30
 
 
 def wait_for_redis(seconds: float = 30, stop: StopFlag | None = None) -> bool:
@@ -74,7 +77,7 @@ def worker(burst):
         while True:  # Redis restarting must not stop the worker (and, under honcho, everything)
             if not wait_for_redis(seconds=float("inf") if not burst else 30, stop=stop):
                 return
-            rq_worker = DeliveryWorker([svc.queue], connection=svc.redis)
+            rq_worker = DeliveryWorker([svc.queue], connection=svc.redis, worker_ttl=WORKER_TTL)
             try:
                 rq_worker.work(burst=burst, with_scheduler=True)
             except redis.ConnectionError as error:

@@ -237,6 +237,7 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the RQ worker delivering it
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)

@@ -68,7 +68,8 @@ def take_new_ids(session: Session) -> list[int]:
     return [row.id for row in session.info.pop(NEW_IDS, [])]
 
 
-def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:
+def claim(session: Session, outbox_id: int, now: datetime,
+          worker: str | None = None) -> Outbox | None:
     """Mark a row as being delivered by us; None if it is sent, failed or in someone's hands,
     or if an earlier message about the same ticket to the same person is not out yet (a
     居民补充 never overtakes its 新工单; the clock's requeue tries it again)."""
@@ -81,10 +82,33 @@ def claim(session: Session, outbox_id: int, now: datetime) -> Outbox | None:
                ~exists().where(earlier.ticket_id == Outbox.ticket_id,
                                earlier.to_openid == Outbox.to_openid, earlier.id < Outbox.id,
                                earlier.status.in_(("pending", "sending"))))
-        .values(status="sending", claimed_at=now, attempts=Outbox.attempts + 1))
+        .values(status="sending", claimed_at=now, claimed_by=worker,
+                attempts=Outbox.attempts + 1))
     if result.rowcount != 1:
         return None
     return session.get(Outbox, outbox_id, populate_existing=True)
+
+
+def claims_older_than(session: Session, now: datetime, age: timedelta) -> list[tuple[int, str]]:
+    """(row id, worker name) of deliveries a named worker has held for longer than `age`."""
+    return [tuple(row) for row in session.execute(
+        select(Outbox.id, Outbox.claimed_by)
+        .where(Outbox.status == "sending", Outbox.claimed_by.is_not(None),
+               Outbox.claimed_at < now - age).order_by(Outbox.id))]
+
+
+def hand_back(session: Session, claims: list[tuple[int, str]], why: str) -> list[int]:
+    """Return the claims of workers that are gone to pending (the try counts: WeChat may have
+    taken it before the worker died; that is the one at-least-once window, as with
+    CLAIM_TIMEOUT, only shorter). Returns the ids handed back."""
+    back = []
+    for outbox_id, worker in claims:
+        result = session.execute(update(Outbox).where(
+            Outbox.id == outbox_id, Outbox.status == "sending", Outbox.claimed_by == worker)
+            .values(status="pending", claimed_by=None, last_error=why[:2000]))
+        if result.rowcount == 1:
+            back.append(outbox_id)
+    return back
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime,

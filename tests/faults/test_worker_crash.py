@@ -94,3 +94,30 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_resends_only_the_unrecor
     numbers = [ticket.number for ticket in rows(svc, Ticket)]
     assert [first.ticket_id, second.ticket_id] == [t.id for t in rows(svc, Ticket)]
     assert [sum(number in body for body in sent) for number in numbers] == [1, 2]
+
+
+def test_a_dead_workers_claim_is_handed_back_within_a_minute(app, demo, svc, chat):
+    """An emergency's accept clock is 5 minutes: a delivery must not wait out CLAIM_TIMEOUT
+    because the worker holding it died. A live worker's claim is left alone."""
+    from rq import SimpleWorker
+    chat.send("小区门口路灯坏了")
+    chat.send("新问题 楼下垃圾好几天没人清运")
+    dead_row, live_row = rows(svc, Outbox)
+    alive = SimpleWorker([svc.queue], connection=svc.redis, name=f"alive-{uuid.uuid4().hex}")
+    alive.register_birth()  # in Redis, as a running worker is
+    try:
+        with svc.db.transaction() as session:
+            from store import outbox
+            assert outbox.claim(session, dead_row.id, svc.now(), worker="gone-worker")
+            assert outbox.claim(session, live_row.id, svc.now(), worker=alive.name)
+        with app.app_context():
+            assert requeue_stale_outbox() == 0  # a claim this fresh may be a slow send
+        with time_machine.travel(svc.now() + timedelta(seconds=40), tick=False):
+            with app.app_context():
+                assert requeue_stale_outbox() == 1
+        dead_row, live_row = rows(svc, Outbox)
+        assert (dead_row.status, dead_row.claimed_by) == ("pending", None)
+        assert "died" in dead_row.last_error
+        assert (live_row.status, live_row.claimed_by) == ("sending", alive.name)
+    finally:
+        alive.register_death()
