@@ -103,43 +103,62 @@ def run_wrk(port: int, requests_file: Path, seconds: int, threads: int, connecti
     return json.loads(output.strip().splitlines()[-1])
 
 
+class Load:
+    """Python clients posting pre-signed callbacks on keep-alive connections, with wrk's stats."""
+
+    def __init__(self, port: int, requests_file: Path):
+        self.port = port
+        self.lines = [line.rstrip("\n").split("\t", 1) for line in requests_file.open()]
+        self.lock, self.position, self.latencies = threading.Lock(), 0, []
+        self.results = {"ok": 0, "non_200": 0, "errors": 0}
+
+    def take(self) -> int:
+        with self.lock:
+            n, self.position = self.position, self.position + 1
+        return n
+
+    def connect(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def post(self, connection, n: int, since: float):
+        """Send line n; its latency counts from `since`. Returns the connection to go on with."""
+        path, body = self.lines[n % len(self.lines)]
+        try:
+            connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
+            response = connection.getresponse()
+            response.read()
+        except OSError:
+            self.results["errors"] += 1
+            return self.connect()
+        self.latencies.append(time.perf_counter() - since)
+        self.results["ok" if response.status == 200 else "non_200"] += 1
+        return connection
+
+    def run(self, clients: int, client) -> dict:
+        started = time.monotonic()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ms = sorted(x * 1000 for x in self.latencies)
+        pick = (lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]) if ms else (lambda q: 0.0)
+        return {"requests": len(ms), "duration_s": time.monotonic() - started, **self.results,
+                "wrapped": max(0, self.position - len(self.lines)), "p50_ms": pick(0.5),
+                "p90_ms": pick(0.9), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
+
+
 def run_python_load(port: int, requests_file: Path, seconds: int, threads: int,
                     connections: int) -> dict:
-    """Fallback without wrk: keep-alive connections in threads, same requests, same stats."""
-    lines = [line.rstrip("\n").split("\t", 1) for line in requests_file.open()]
-    lock, position, latencies, results = threading.Lock(), [0], [], {"ok": 0, "non_200": 0,
-                                                                     "errors": 0}
-    deadline = time.monotonic() + seconds
+    """Fallback without wrk: closed loop, each connection sends as soon as it is answered."""
+    load, deadline = Load(port, requests_file), time.monotonic() + seconds
 
     def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection = load.connect()
         while time.monotonic() < deadline:
-            with lock:
-                path, body = lines[position[0] % len(lines)]
-                position[0] += 1
-            started = time.perf_counter()
-            try:
-                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
-                response = connection.getresponse()
-                response.read()
-            except OSError:
-                results["errors"] += 1
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            latencies.append(time.perf_counter() - started)
-            results["ok" if response.status == 200 else "non_200"] += 1
+            connection = load.post(connection, load.take(), time.perf_counter())
 
-    started = time.monotonic()
-    workers = [threading.Thread(target=client) for _ in range(connections)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    ms = sorted(x * 1000 for x in latencies)
-    pick = (lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]) if ms else (lambda q: 0.0)
-    return {"requests": len(ms), "duration_s": time.monotonic() - started, **results,
-            "wrapped": max(0, position[0] - len(lines)), "p50_ms": pick(0.5),
-            "p90_ms": pick(0.9), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
+    return load.run(connections, client)
 
 
 def run_constant_rate(port: int, requests_file: Path, seconds: int, rate: float,
@@ -147,43 +166,17 @@ def run_constant_rate(port: int, requests_file: Path, seconds: int, rate: float,
     """Open loop: request n is due at start + n / rate, whatever became of the others, and
     its latency counts from when it was due (so a stall shows in full, not hidden by the
     generator waiting for it)."""
-    lines = [line.rstrip("\n").split("\t", 1) for line in requests_file.open()]
-    total = min(len(lines), int(seconds * rate))
-    lock, position, latencies, results = threading.Lock(), [0], [], {"ok": 0, "non_200": 0,
-                                                                     "errors": 0}
-    start = time.perf_counter() + 0.5
+    load = Load(port, requests_file)
+    total, start = min(len(load.lines), int(seconds * rate)), time.perf_counter() + 0.5
 
     def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while True:
-            with lock:
-                n = position[0]
-                position[0] += 1
-            if n >= total:
-                return
+        connection = load.connect()
+        while (n := load.take()) < total:
             due = start + n / rate
             time.sleep(max(0.0, due - time.perf_counter()))
-            path, body = lines[n]
-            try:
-                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
-                response = connection.getresponse()
-                response.read()
-            except OSError:
-                results["errors"] += 1
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                continue
-            latencies.append(time.perf_counter() - due)
-            results["ok" if response.status == 200 else "non_200"] += 1
+            connection = load.post(connection, n, due)
 
-    workers = [threading.Thread(target=client) for _ in range(clients)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    ms = sorted(x * 1000 for x in latencies)
-    pick = (lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]) if ms else (lambda q: 0.0)
-    return {"rate": rate, "requests": len(ms), **results, "wrapped": 0,
-            "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": ms[-1] if ms else 0.0}
+    return {"rate": rate, **load.run(clients, client), "wrapped": 0}
 
 
 def drive(port: int, requests_file: Path, args) -> dict:
