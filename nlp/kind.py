@@ -156,5 +156,5 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: frozenset
             kind, best = name, scores[name]
     confidence = softmax_share(scores, (kind,))
     cls = kind if kind in KIND_CLASSES else REPORT
-    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind, (cls,))))
+    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind_keywords, (cls,))))
     return kind, round(min(max(confidence, 0.05), 0.99), 2), keywords

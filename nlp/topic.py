@@ -13,7 +13,8 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.weights import MIN_EVIDENCE, Weights, top_words, topic_scores
+from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, top_words,
+                         topic_scores)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -55,18 +56,30 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
 
 
 def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights: Weights):
-    """Return (category, domain, department, confidence, keywords, evidence).
+    """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
+    for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
 
     head: number of characters at the start that count HEAD_BOOST times (the opening line);
     found: the learned words in the text. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
-    evidence = topic_scores(scores, found, weights)
-    best = max(evidence.values(), default=0.0)
-    if best < MIN_EVIDENCE:
-        return (*FALLBACK, 0.3, [], 0.0)
+    adds = learned_adds(found, weights)
     categories, bias = lex.categories, weights.topic_bias
-    if scores and max(scores.values()) >= HAND_DECISIVE:
+    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
+    evidence = None
+    if decisive:
+        # Only the hand-found categories compete (below), so only theirs are computed; the
+        # others can only raise `best`, which is already past the threshold when theirs are.
+        evidence = hand_topic_scores(scores, adds, weights)
+        best = max(evidence.values())
+        if best < MIN_EVIDENCE:
+            evidence = None
+    if evidence is None:
+        evidence = topic_scores(scores, adds, weights)
+        best = max(evidence.values(), default=0.0)
+        if best < MIN_EVIDENCE:
+            return (*FALLBACK, 0.3, [], 0.0)
+    if decisive:
         # words that name a topic on their own (categories.tsv weight 3, counted twice in the
         # opening line) keep the choice among the categories the hand lexicon found; the
         # learned words weigh between those (cross-fitted: teddy +0.013, jiamusi +0.014,
@@ -88,7 +101,8 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights:
     category = categories[index]
     keywords = hits.get(index, [])
     if weights.category_groups:
-        keywords = keywords + top_words(found, weights.topic, weights.category_groups[index])
+        keywords = keywords + top_words(found, weights.topic_keywords,
+                                        weights.category_groups[index])
     keywords = list(dict.fromkeys(keywords))
     return (category.name, domain, category.department, round(min(confidence, 0.99), 2),
             keywords, best)

@@ -62,6 +62,11 @@ class Weights:
     topic_bias: dict = field(default_factory=dict)   # category index → bias
     kind_gamma: dict = field(default_factory=dict)   # kind class → gamma
     kind_bias: dict = field(default_factory=dict)    # kind class → bias
+    # Precomputed for `keywords` (see keyword_table): word → {target: summed weight} for the
+    # targets where the word weighs more than KEYWORD_WEIGHT; topic targets are a category's
+    # (department, domain) group ids, kind targets a kind class.
+    topic_keywords: dict = field(default_factory=dict)
+    kind_keywords: dict = field(default_factory=dict)
 
     def found(self, text: str) -> frozenset:
         """The learned words in a text (each counted once)."""
@@ -77,25 +82,64 @@ def word_share(words: frozenset) -> float:
     return 1.0 / math.sqrt(len(words)) if words else 1.0
 
 
-def topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+def learned_adds(words: frozenset, weights: Weights) -> dict:
+    """What the learned words add to each department or domain group they weigh on: group id →
+    word_share × the sum of the words' weights, in the order the words first touch the groups
+    (the order topic_scores adds them in)."""
+    if not words:
+        return {}
+    table, totals = weights.topic, {}
+    for word in words:
+        pairs = table.get(word)
+        if pairs:
+            for group, weight in pairs:
+                totals[group] = totals.get(group, 0.0) + weight
+    if not totals:
+        return totals
+    share = word_share(words)
+    return {group: share * total for group, total in totals.items()}
+
+
+def topic_scores(hand: dict, adds: dict, weights: Weights) -> dict:
     """Evidence per category index that a hand or learned word points to: gamma × hand score +
-    the learned weights of the category's department and domain (each word worth word_share);
-    the bias is added by the caller."""
+    the learned additions (learned_adds) of the category's department and domain; the bias is
+    added by the caller."""
     gamma = weights.topic_gamma
     evidence = {i: gamma * value for i, value in hand.items()}
-    if words:
-        table, totals = weights.topic, {}
-        for word in words:
-            pairs = table.get(word)
-            if pairs:
-                for group, weight in pairs:
-                    totals[group] = totals.get(group, 0.0) + weight
-        if totals:
-            share, members = word_share(words), weights.groups
-            for group, total in totals.items():
-                add = share * total
-                for index in members[group]:
-                    evidence[index] = evidence.get(index, 0.0) + add
+    if adds:
+        members = weights.groups
+        get = evidence.get
+        for group, add in adds.items():
+            for index in members[group]:
+                evidence[index] = get(index, 0.0) + add
+    return evidence
+
+
+def hand_topic_scores(hand: dict, adds: dict, weights: Weights) -> dict:
+    """topic_scores for the categories of `hand` only, with the same arithmetic in the same
+    order (gamma × hand, then each of the two groups' additions in the order of `adds`): the
+    decision among hand-found categories needs no other category's score."""
+    gamma = weights.topic_gamma
+    if not adds:
+        return {i: gamma * value for i, value in hand.items()}
+    category_groups = weights.category_groups
+    rank = None
+    evidence = {}
+    for i, value in hand.items():
+        value = gamma * value
+        first, second = category_groups[i]
+        if first in adds:
+            if second in adds:
+                if rank is None:
+                    rank = {group: n for n, group in enumerate(adds)}
+                if rank[second] < rank[first]:
+                    first, second = second, first
+                value = value + adds[first] + adds[second]
+            else:
+                value = value + adds[first]
+        elif second in adds:
+            value = value + adds[second]
+        evidence[i] = value
     return evidence
 
 
@@ -119,15 +163,31 @@ def kind_scores(hand: dict, words: frozenset, weights: Weights, margin: dict) ->
             + learned[cls] for kind, cls in _KIND_CLASS}
 
 
-def top_words(words: frozenset, table: dict, targets, limit: int = 5) -> list:
-    """The learned words that pushed the target classes the most (for `keywords`): a kind
-    class, or a category's department and domain groups."""
+def keyword_table(table: dict, targets) -> dict:
+    """word → {target: weight} for top_words: a target is a tuple of classes (or group ids) and
+    its weight the sum of the word's weights for them, summed as top_words always did (in the
+    word's own order); only weights above KEYWORD_WEIGHT are kept."""
+    out = {}
+    for word, pairs in table.items():
+        row = {}
+        for target in targets:
+            weight = sum(w for cls, w in pairs if cls in target)
+            if weight > KEYWORD_WEIGHT:
+                row[target] = weight
+        if row:
+            out[word] = row
+    return out
+
+
+def top_words(words: frozenset, table: dict, target, limit: int = 5) -> list:
+    """The learned words that pushed the target the most (for `keywords`): table is a
+    keyword_table, target a kind class's tuple or a category's department and domain groups."""
     pushed = []
     for word in words:
-        pairs = table.get(word)
-        if pairs:
-            weight = sum(w for cls, w in pairs if cls in targets)
-            if weight > KEYWORD_WEIGHT:
+        row = table.get(word)
+        if row:
+            weight = row.get(target)
+            if weight is not None:
                 pushed.append((-weight, word))
     return [word for _, word in sorted(pushed)[:limit]]
 
@@ -192,7 +252,11 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                                f"or kind, class one of "
                                f"{KIND_CLASSES} for kind: {cells!r}")
     vocabulary = plain | set(topic) | set(kind)
+    topic = {w: tuple(v) for w, v in topic.items()}
+    kind = {w: tuple(v) for w, v in kind.items()}
     return Weights(vocabulary_index(vocabulary) if vocabulary else None,
-                   {w: tuple(v) for w, v in topic.items()}, tuple(tuple(m) for m in members),
-                   category_groups, {w: tuple(v) for w, v in kind.items()}, topic_gamma,
-                   topic_bias, kind_gamma, kind_bias)
+                   topic, tuple(tuple(m) for m in members),
+                   category_groups, kind, topic_gamma,
+                   topic_bias, kind_gamma, kind_bias,
+                   keyword_table(topic, set(category_groups)),
+                   keyword_table(kind, [(cls,) for cls in KIND_CLASSES]))
