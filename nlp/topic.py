@@ -63,19 +63,18 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights:
     found: the learned words in the text. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
-    adds = learned_adds(found, weights)
     categories, bias = lex.categories, weights.topic_bias
     decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
     evidence = None
-    if decisive:
+    if decisive and weights.topic_rows is not None:
         # Only the hand-found categories compete (below), so only theirs are computed; the
         # others can only raise `best`, which is already past the threshold when theirs are.
-        evidence = hand_topic_scores(scores, adds, weights)
+        evidence = hand_topic_scores(scores, found, weights)
         best = max(evidence.values())
         if best < MIN_EVIDENCE:
             evidence = None
     if evidence is None:
-        evidence = topic_scores(scores, adds, weights)
+        evidence = topic_scores(scores, learned_adds(found, weights), weights)
         best = max(evidence.values(), default=0.0)
         if best < MIN_EVIDENCE:
             return (*FALLBACK, 0.3, [], 0.0)

@@ -67,6 +67,9 @@ class Weights:
     # (department, domain) group ids, kind targets a kind class.
     topic_keywords: dict = field(default_factory=dict)
     kind_keywords: dict = field(default_factory=dict)
+    # word → {group id: (weight, position among the word's groups)}, or None when a word
+    # names a group twice (then only learned_adds reproduces the sums); see hand_topic_scores
+    topic_rows: dict | None = None
 
     def found(self, text: str) -> frozenset:
         """The learned words in a text (each counted once)."""
@@ -115,30 +118,61 @@ def topic_scores(hand: dict, adds: dict, weights: Weights) -> dict:
     return evidence
 
 
-def hand_topic_scores(hand: dict, adds: dict, weights: Weights) -> dict:
-    """topic_scores for the categories of `hand` only, with the same arithmetic in the same
-    order (gamma × hand, then each of the two groups' additions in the order of `adds`): the
+def topic_rows(table: dict) -> dict | None:
+    """word → {group id: (weight, position in the word's pairs)} (None if a word repeats a
+    group, whose two weights learned_adds would add one at a time)."""
+    rows = {}
+    for word, pairs in table.items():
+        row = {group: (weight, n) for n, (group, weight) in enumerate(pairs)}
+        if len(row) != len(pairs):
+            return None
+        rows[word] = row
+    return rows
+
+
+def hand_topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+    """topic_scores(hand, learned_adds(words)) for the categories of `hand` only, with the same
+    arithmetic in the same order: gamma × hand score, then the additions of the category's two
+    groups, the group the words touch first (in the order learned_adds meets them) first. The
     decision among hand-found categories needs no other category's score."""
     gamma = weights.topic_gamma
-    if not adds:
+    rows = weights.topic_rows
+    found = [row for row in map(rows.get, words) if row] if words else ()
+    if not found:
         return {i: gamma * value for i, value in hand.items()}
+    share = word_share(words)
     category_groups = weights.category_groups
-    rank = None
     evidence = {}
     for i, value in hand.items():
         value = gamma * value
-        first, second = category_groups[i]
-        if first in adds:
-            if second in adds:
-                if rank is None:
-                    rank = {group: n for n, group in enumerate(adds)}
-                if rank[second] < rank[first]:
-                    first, second = second, first
-                value = value + adds[first] + adds[second]
-            else:
-                value = value + adds[first]
-        elif second in adds:
-            value = value + adds[second]
+        a, b = category_groups[i]
+        total_a = total_b = None
+        a_first = True
+        for row in found:
+            hit_a, hit_b = row.get(a), row.get(b)
+            if hit_a is not None:
+                if total_a is None:
+                    if total_b is None:
+                        a_first = hit_b is None or hit_a[1] < hit_b[1]
+                    total_a = 0.0 + hit_a[0]
+                else:
+                    total_a += hit_a[0]
+            if hit_b is not None:
+                if total_b is None:
+                    if total_a is None:
+                        a_first = False
+                    total_b = 0.0 + hit_b[0]
+                else:
+                    total_b += hit_b[0]
+        add_a = None if total_a is None else share * total_a
+        add_b = None if total_b is None else share * total_b
+        if add_a is not None and (a_first or add_b is None):
+            value = value + add_a
+            add_a = None
+        if add_b is not None:
+            value = value + add_b
+        if add_a is not None:
+            value = value + add_a
         evidence[i] = value
     return evidence
 
@@ -259,4 +293,5 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                    category_groups, kind, topic_gamma,
                    topic_bias, kind_gamma, kind_bias,
                    keyword_table(topic, set(category_groups)),
-                   keyword_table(kind, [(cls,) for cls in KIND_CLASSES]))
+                   keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
+                   topic_rows(topic))
