@@ -55,6 +55,16 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     return scores, hits
 
 
+_DOMAINS: dict = {}   # id(categories) → (categories, the domain of each category index)
+
+
+def _domains(categories: tuple) -> tuple:
+    known = _DOMAINS.get(id(categories))
+    if known is None or known[0] is not categories:
+        known = _DOMAINS[id(categories)] = (categories, tuple(c.domain for c in categories))
+    return known[1]
+
+
 def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights: Weights):
     """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
     for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
@@ -89,10 +99,12 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights:
     top = max(final.values())
     mass: dict[str, float] = {}
     winner: dict[str, int] = {}   # the best category of each domain
+    domains, exp = _domains(categories), math.exp
     for index, value in final.items():
-        domain = categories[index].domain
-        mass[domain] = mass.get(domain, 0.0) + math.exp(value - top)
-        if domain not in winner or value > final[winner[domain]]:
+        domain = domains[index]
+        mass[domain] = mass.get(domain, 0.0) + exp(value - top)
+        best_index = winner.get(domain)
+        if best_index is None or value > final[best_index]:
             winner[domain] = index
     domain = max(mass, key=mass.get)
     index = winner[domain]
