@@ -193,6 +193,22 @@ def trie_pattern(words) -> str:
     return build(root)
 
 
+def grouped_trie(words, size: int = 64) -> str:
+    """trie_pattern, split into groups by first character, each behind a one-character-class
+    lookahead: the regex engine then tests a handful of groups at each position instead of
+    every first character in turn (a third faster for ~300 first characters)."""
+    by_first: dict[str, list] = {}
+    for word in words:
+        by_first.setdefault(word[0], []).append(word)
+    firsts = sorted(by_first)
+    parts = []
+    for i in range(0, len(firsts), size):
+        group = firsts[i:i + size]
+        parts.append("(?=[" + "".join(re.escape(c) for c in group) + "])(?:"
+                     + trie_pattern([w for c in group for w in by_first[c]]) + ")")
+    return "|".join(parts) or r"(?!)"
+
+
 def _load_urgency():
     single, combos = {}, []
     for number, (words, level, label) in rows("urgency.tsv", 3, optional=1):

@@ -13,6 +13,7 @@ words that pushed the winning class go into `keywords` beside the hand-lexicon w
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 LEARNED_FILE = "learned.tsv"
@@ -50,6 +51,14 @@ def max_match(text: str, index: tuple) -> frozenset:
     return frozenset(found)
 
 
+def word_pattern(words) -> re.Pattern | None:
+    """The compiled expression Weights.found scans with (max_match only finds words of two or
+    more characters)."""
+    from nlp.lexicon import grouped_trie
+    words = [w for w in words if len(w) >= 2]
+    return re.compile(grouped_trie(words)) if words else None
+
+
 @dataclass(frozen=True)
 class Weights:
     """One learned model: per-word weights for topics (category indexes) and kinds."""
@@ -70,9 +79,15 @@ class Weights:
     # word → {group id: (weight, position among the word's groups)}, or None when a word
     # names a group twice (then only learned_adds reproduces the sums); see hand_topic_scores
     topic_rows: dict | None = None
+    # the vocabulary's words as one grouped trie expression: a left-to-right regex scan that
+    # takes the longest word at each position and resumes after it is max_match, in C
+    word_re: re.Pattern | None = None
 
     def found(self, text: str) -> frozenset:
         """The learned words in a text (each counted once)."""
+        if self.word_re is not None:
+            # built as max_match builds it (a set, then frozen), so that it iterates alike
+            return frozenset(set(self.word_re.findall(text)))
         return max_match(text, self.vocabulary) if self.vocabulary is not None else frozenset()
 
 
@@ -294,4 +309,4 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                    topic_bias, kind_gamma, kind_bias,
                    keyword_table(topic, set(category_groups)),
                    keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
-                   topic_rows(topic))
+                   topic_rows(topic), word_pattern(vocabulary))
