@@ -29,13 +29,14 @@ DECISIVE_HAND_WEIGHT = 2.0   # …where the hand scores count at about their ful
 
 
 _PLACE_RE = re.compile("的?(?:" + "|".join(sorted(PLACE_AFTER, key=len, reverse=True)) + ")")
+_PLACE_FIRST = frozenset("的" + "".join(word[0] for word in PLACE_AFTER))  # _PLACE_RE's first
 
 
 def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     """The hand lexicon's evidence: (score per category index, words per category index)."""
     words = lex.category_words
     freq = lex.tokenizer.FREQ
-    place = _PLACE_RE.match
+    place, place_first = _PLACE_RE.match, _PLACE_FIRST
     scores: dict[int, float] = {}
     hits: dict[int, list] = {}
     for match in lex.category_re.finditer(text):
@@ -44,7 +45,7 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
             continue
         word = match.group()
         factor = HEAD_BOOST if start < head else 1.0
-        if place(text, end):
+        if text[end:end + 1] in place_first and place(text, end):
             factor *= PLACE_FACTOR
         for index, weight in words[word]:
             scores[index] = scores.get(index, 0.0) + weight * factor
