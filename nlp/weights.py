@@ -207,9 +207,23 @@ def kind_scores(hand: dict, words: frozenset, weights: Weights, margin: dict) ->
             if pairs:
                 for cls, weight in pairs:
                     learned[cls] += share * weight
-    gamma, bias = weights.kind_gamma, weights.kind_bias
-    return {kind: gamma.get(cls, 1.0) * hand[kind] + bias.get(cls, -margin.get(kind, 0.0))
-            + learned[cls] for kind, cls in _KIND_CLASS}
+    return {kind: gamma * hand[kind] + bias + learned[cls]
+            for kind, cls, gamma, bias in _kind_terms(weights, margin)}
+
+
+_KIND_TERMS = (None, None, ())   # the last (weights, margin, terms), replaced as one tuple
+
+
+def _kind_terms(weights: Weights, margin: dict) -> tuple:
+    """(kind, class, gamma, bias) per kind for kind_scores, looked up once per model."""
+    global _KIND_TERMS
+    known = _KIND_TERMS
+    if known[0] is not weights or known[1] is not margin:
+        gamma, bias = weights.kind_gamma, weights.kind_bias
+        known = _KIND_TERMS = (weights, margin, tuple(
+            (kind, cls, gamma.get(cls, 1.0), bias.get(cls, -margin.get(kind, 0.0)))
+            for kind, cls in _KIND_CLASS))
+    return known[2]
 
 
 def keyword_table(table: dict, targets) -> dict:
