@@ -5,13 +5,26 @@ the score grows with a question form and with how early the topic is named.
 """
 from __future__ import annotations
 
-from nlp.lexicon import Lexicons
+import re
+
+from nlp.lexicon import Lexicons, trie_pattern
 
 THRESHOLD = 0.7
+_TOPICS: dict = {}   # id(faqs) → (faqs, one expression finding any topic word of any entry)
+
+
+def _any_topic(faqs: tuple) -> re.Pattern:
+    known = _TOPICS.get(id(faqs))
+    if known is None or known[0] is not faqs:
+        words = {t for faq in faqs for t in faq.topics}
+        known = _TOPICS[id(faqs)] = (faqs, re.compile(trie_pattern(words) if words else r"(?!)"))
+    return known[1]
 
 
 def match_faq(text: str, lex: Lexicons, question_form: bool):
     """Return {"id", "question", "answer", "score"} for a confident match, else None."""
+    if _any_topic(lex.faqs).search(text) is None:
+        return None   # most messages name no FAQ topic: no entry needs to be looked at
     best, best_score = None, 0.0
     for faq in lex.faqs:
         topic = min((text.find(t) for t in faq.topics if t in text), default=-1)

@@ -139,22 +139,25 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: frozenset
     if not topical and other and (best_hand < _OTHER_CEILING or other >= best_hand):
         return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
             list(dict.fromkeys(words["other"]))
-    learned_cue = any(word in weights.kind for word in found)
+    learned_cue = not weights.kind.keys().isdisjoint(found)
     if best_hand <= 0 and not learned_cue and not topical:
         # no cue at all: a long message reports something, a short one is chit-chat
         if len(text) <= _CHATTY_LENGTH:
             return "other", 0.5, []
         return "complaint", 0.3, []
-    scores = kind_scores(hand, found, weights, MARGIN)
-    ranked = sorted((hand[name] - MARGIN.get(name, 0.0) for name in _ORDER), reverse=True)
+    handicapped = [hand[name] - MARGIN.get(name, 0.0) for name in _ORDER]
+    ranked = sorted(handicapped, reverse=True)
     if ranked[0] >= KIND_DECISIVE and ranked[0] - ranked[1] >= KIND_LEAD:
-        # the phrase rules and words are clear: they decide, the learned words do not
-        scores = {name: hand[name] - MARGIN.get(name, 0.0) for name in _ORDER}
+        # the phrase rules and words are clear: they decide, the learned words do not (and
+        # are not even added up)
+        scores = dict(zip(_ORDER, handicapped))
+    else:
+        scores = kind_scores(hand, found, weights, MARGIN)
     kind, best = "complaint", float("-inf")
     for name in _ORDER:  # the first of equal scores wins
         if scores[name] > best:
             kind, best = name, scores[name]
     confidence = softmax_share(scores, (kind,))
     cls = kind if kind in KIND_CLASSES else REPORT
-    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind, (cls,))))
+    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind_keywords, (cls,))))
     return kind, round(min(max(confidence, 0.05), 0.99), 2), keywords

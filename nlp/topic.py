@@ -13,7 +13,8 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.weights import MIN_EVIDENCE, Weights, top_words, topic_scores
+from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, top_words,
+                         topic_scores)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -28,13 +29,14 @@ DECISIVE_HAND_WEIGHT = 2.0   # …where the hand scores count at about their ful
 
 
 _PLACE_RE = re.compile("的?(?:" + "|".join(sorted(PLACE_AFTER, key=len, reverse=True)) + ")")
+_PLACE_FIRST = frozenset("的" + "".join(word[0] for word in PLACE_AFTER))  # _PLACE_RE's first
 
 
 def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     """The hand lexicon's evidence: (score per category index, words per category index)."""
     words = lex.category_words
     freq = lex.tokenizer.FREQ
-    place = _PLACE_RE.match
+    place, place_first = _PLACE_RE.match, _PLACE_FIRST
     scores: dict[int, float] = {}
     hits: dict[int, list] = {}
     for match in lex.category_re.finditer(text):
@@ -43,7 +45,7 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
             continue
         word = match.group()
         factor = HEAD_BOOST if start < head else 1.0
-        if place(text, end):
+        if text[end:end + 1] in place_first and place(text, end):
             factor *= PLACE_FACTOR
         for index, weight in words[word]:
             scores[index] = scores.get(index, 0.0) + weight * factor
@@ -54,19 +56,40 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     return scores, hits
 
 
+_DOMAINS: dict = {}   # id(categories) → (categories, the domain of each category index)
+
+
+def _domains(categories: tuple) -> tuple:
+    known = _DOMAINS.get(id(categories))
+    if known is None or known[0] is not categories:
+        known = _DOMAINS[id(categories)] = (categories, tuple(c.domain for c in categories))
+    return known[1]
+
+
 def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights: Weights):
-    """Return (category, domain, department, confidence, keywords, evidence).
+    """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
+    for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
 
     head: number of characters at the start that count HEAD_BOOST times (the opening line);
     found: the learned words in the text. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
-    evidence = topic_scores(scores, found, weights)
-    best = max(evidence.values(), default=0.0)
-    if best < MIN_EVIDENCE:
-        return (*FALLBACK, 0.3, [], 0.0)
     categories, bias = lex.categories, weights.topic_bias
-    if scores and max(scores.values()) >= HAND_DECISIVE:
+    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
+    evidence = None
+    if decisive and weights.topic_rows is not None:
+        # Only the hand-found categories compete (below), so only theirs are computed; the
+        # others can only raise `best`, which is already past the threshold when theirs are.
+        evidence = hand_topic_scores(scores, found, weights)
+        best = max(evidence.values())
+        if best < MIN_EVIDENCE:
+            evidence = None
+    if evidence is None:
+        evidence = topic_scores(scores, learned_adds(found, weights), weights)
+        best = max(evidence.values(), default=0.0)
+        if best < MIN_EVIDENCE:
+            return (*FALLBACK, 0.3, [], 0.0)
+    if decisive:
         # words that name a topic on their own (categories.tsv weight 3, counted twice in the
         # opening line) keep the choice among the categories the hand lexicon found; the
         # learned words weigh between those (cross-fitted: teddy +0.013, jiamusi +0.014,
@@ -77,10 +100,12 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights:
     top = max(final.values())
     mass: dict[str, float] = {}
     winner: dict[str, int] = {}   # the best category of each domain
+    domains, exp = _domains(categories), math.exp
     for index, value in final.items():
-        domain = categories[index].domain
-        mass[domain] = mass.get(domain, 0.0) + math.exp(value - top)
-        if domain not in winner or value > final[winner[domain]]:
+        domain = domains[index]
+        mass[domain] = mass.get(domain, 0.0) + exp(value - top)
+        best_index = winner.get(domain)
+        if best_index is None or value > final[best_index]:
             winner[domain] = index
     domain = max(mass, key=mass.get)
     index = winner[domain]
@@ -88,7 +113,8 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights:
     category = categories[index]
     keywords = hits.get(index, [])
     if weights.category_groups:
-        keywords = keywords + top_words(found, weights.topic, weights.category_groups[index])
+        keywords = keywords + top_words(found, weights.topic_keywords,
+                                        weights.category_groups[index])
     keywords = list(dict.fromkeys(keywords))
     return (category.name, domain, category.department, round(min(confidence, 0.99), 2),
             keywords, best)

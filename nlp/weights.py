@@ -13,6 +13,7 @@ words that pushed the winning class go into `keywords` beside the hand-lexicon w
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 LEARNED_FILE = "learned.tsv"
@@ -50,6 +51,14 @@ def max_match(text: str, index: tuple) -> frozenset:
     return frozenset(found)
 
 
+def word_pattern(words) -> re.Pattern | None:
+    """The compiled expression Weights.found scans with (max_match only finds words of two or
+    more characters)."""
+    from nlp.lexicon import grouped_trie
+    words = [w for w in words if len(w) >= 2]
+    return re.compile(grouped_trie(words)) if words else None
+
+
 @dataclass(frozen=True)
 class Weights:
     """One learned model: per-word weights for topics (category indexes) and kinds."""
@@ -62,9 +71,23 @@ class Weights:
     topic_bias: dict = field(default_factory=dict)   # category index → bias
     kind_gamma: dict = field(default_factory=dict)   # kind class → gamma
     kind_bias: dict = field(default_factory=dict)    # kind class → bias
+    # Precomputed for `keywords` (see keyword_table): word → {target: summed weight} for the
+    # targets where the word weighs more than KEYWORD_WEIGHT; topic targets are a category's
+    # (department, domain) group ids, kind targets a kind class.
+    topic_keywords: dict = field(default_factory=dict)
+    kind_keywords: dict = field(default_factory=dict)
+    # word → {group id: (weight, position among the word's groups)}, or None when a word
+    # names a group twice (then only learned_adds reproduces the sums); see hand_topic_scores
+    topic_rows: dict | None = None
+    # the vocabulary's words as one grouped trie expression: a left-to-right regex scan that
+    # takes the longest word at each position and resumes after it is max_match, in C
+    word_re: re.Pattern | None = None
 
     def found(self, text: str) -> frozenset:
         """The learned words in a text (each counted once)."""
+        if self.word_re is not None:
+            # built as max_match builds it (a set, then frozen), so that it iterates alike
+            return frozenset(set(self.word_re.findall(text)))
         return max_match(text, self.vocabulary) if self.vocabulary is not None else frozenset()
 
 
@@ -77,25 +100,95 @@ def word_share(words: frozenset) -> float:
     return 1.0 / math.sqrt(len(words)) if words else 1.0
 
 
-def topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+def learned_adds(words: frozenset, weights: Weights) -> dict:
+    """What the learned words add to each department or domain group they weigh on: group id →
+    word_share × the sum of the words' weights, in the order the words first touch the groups
+    (the order topic_scores adds them in)."""
+    if not words:
+        return {}
+    table, totals = weights.topic, {}
+    for word in words:
+        pairs = table.get(word)
+        if pairs:
+            for group, weight in pairs:
+                totals[group] = totals.get(group, 0.0) + weight
+    if not totals:
+        return totals
+    share = word_share(words)
+    return {group: share * total for group, total in totals.items()}
+
+
+def topic_scores(hand: dict, adds: dict, weights: Weights) -> dict:
     """Evidence per category index that a hand or learned word points to: gamma × hand score +
-    the learned weights of the category's department and domain (each word worth word_share);
-    the bias is added by the caller."""
+    the learned additions (learned_adds) of the category's department and domain; the bias is
+    added by the caller."""
     gamma = weights.topic_gamma
     evidence = {i: gamma * value for i, value in hand.items()}
-    if words:
-        table, totals = weights.topic, {}
-        for word in words:
-            pairs = table.get(word)
-            if pairs:
-                for group, weight in pairs:
-                    totals[group] = totals.get(group, 0.0) + weight
-        if totals:
-            share, members = word_share(words), weights.groups
-            for group, total in totals.items():
-                add = share * total
-                for index in members[group]:
-                    evidence[index] = evidence.get(index, 0.0) + add
+    if adds:
+        members = weights.groups
+        get = evidence.get
+        for group, add in adds.items():
+            for index in members[group]:
+                evidence[index] = get(index, 0.0) + add
+    return evidence
+
+
+def topic_rows(table: dict) -> dict | None:
+    """word → {group id: (weight, position in the word's pairs)} (None if a word repeats a
+    group, whose two weights learned_adds would add one at a time)."""
+    rows = {}
+    for word, pairs in table.items():
+        row = {group: (weight, n) for n, (group, weight) in enumerate(pairs)}
+        if len(row) != len(pairs):
+            return None
+        rows[word] = row
+    return rows
+
+
+def hand_topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+    """topic_scores(hand, learned_adds(words)) for the categories of `hand` only, with the same
+    arithmetic in the same order: gamma × hand score, then the additions of the category's two
+    groups, the group the words touch first (in the order learned_adds meets them) first. The
+    decision among hand-found categories needs no other category's score."""
+    gamma = weights.topic_gamma
+    rows = weights.topic_rows
+    found = [row for row in map(rows.get, words) if row] if words else ()
+    if not found:
+        return {i: gamma * value for i, value in hand.items()}
+    share = word_share(words)
+    category_groups = weights.category_groups
+    evidence = {}
+    for i, value in hand.items():
+        value = gamma * value
+        a, b = category_groups[i]
+        total_a = total_b = None
+        a_first = True
+        for row in found:
+            hit_a, hit_b = row.get(a), row.get(b)
+            if hit_a is not None:
+                if total_a is None:
+                    if total_b is None:
+                        a_first = hit_b is None or hit_a[1] < hit_b[1]
+                    total_a = 0.0 + hit_a[0]
+                else:
+                    total_a += hit_a[0]
+            if hit_b is not None:
+                if total_b is None:
+                    if total_a is None:
+                        a_first = False
+                    total_b = 0.0 + hit_b[0]
+                else:
+                    total_b += hit_b[0]
+        add_a = None if total_a is None else share * total_a
+        add_b = None if total_b is None else share * total_b
+        if add_a is not None and (a_first or add_b is None):
+            value = value + add_a
+            add_a = None
+        if add_b is not None:
+            value = value + add_b
+        if add_a is not None:
+            value = value + add_a
+        evidence[i] = value
     return evidence
 
 
@@ -114,20 +207,50 @@ def kind_scores(hand: dict, words: frozenset, weights: Weights, margin: dict) ->
             if pairs:
                 for cls, weight in pairs:
                     learned[cls] += share * weight
-    gamma, bias = weights.kind_gamma, weights.kind_bias
-    return {kind: gamma.get(cls, 1.0) * hand[kind] + bias.get(cls, -margin.get(kind, 0.0))
-            + learned[cls] for kind, cls in _KIND_CLASS}
+    return {kind: gamma * hand[kind] + bias + learned[cls]
+            for kind, cls, gamma, bias in _kind_terms(weights, margin)}
 
 
-def top_words(words: frozenset, table: dict, targets, limit: int = 5) -> list:
-    """The learned words that pushed the target classes the most (for `keywords`): a kind
-    class, or a category's department and domain groups."""
+_KIND_TERMS = (None, None, ())   # the last (weights, margin, terms), replaced as one tuple
+
+
+def _kind_terms(weights: Weights, margin: dict) -> tuple:
+    """(kind, class, gamma, bias) per kind for kind_scores, looked up once per model."""
+    global _KIND_TERMS
+    known = _KIND_TERMS
+    if known[0] is not weights or known[1] is not margin:
+        gamma, bias = weights.kind_gamma, weights.kind_bias
+        known = _KIND_TERMS = (weights, margin, tuple(
+            (kind, cls, gamma.get(cls, 1.0), bias.get(cls, -margin.get(kind, 0.0)))
+            for kind, cls in _KIND_CLASS))
+    return known[2]
+
+
+def keyword_table(table: dict, targets) -> dict:
+    """word → {target: weight} for top_words: a target is a tuple of classes (or group ids) and
+    its weight the sum of the word's weights for them, summed as top_words always did (in the
+    word's own order); only weights above KEYWORD_WEIGHT are kept."""
+    out = {}
+    for word, pairs in table.items():
+        row = {}
+        for target in targets:
+            weight = sum(w for cls, w in pairs if cls in target)
+            if weight > KEYWORD_WEIGHT:
+                row[target] = weight
+        if row:
+            out[word] = row
+    return out
+
+
+def top_words(words: frozenset, table: dict, target, limit: int = 5) -> list:
+    """The learned words that pushed the target the most (for `keywords`): table is a
+    keyword_table, target a kind class's tuple or a category's department and domain groups."""
     pushed = []
     for word in words:
-        pairs = table.get(word)
-        if pairs:
-            weight = sum(w for cls, w in pairs if cls in targets)
-            if weight > KEYWORD_WEIGHT:
+        row = table.get(word)
+        if row:
+            weight = row.get(target)
+            if weight is not None:
                 pushed.append((-weight, word))
     return [word for _, word in sorted(pushed)[:limit]]
 
@@ -192,7 +315,12 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                                f"or kind, class one of "
                                f"{KIND_CLASSES} for kind: {cells!r}")
     vocabulary = plain | set(topic) | set(kind)
+    topic = {w: tuple(v) for w, v in topic.items()}
+    kind = {w: tuple(v) for w, v in kind.items()}
     return Weights(vocabulary_index(vocabulary) if vocabulary else None,
-                   {w: tuple(v) for w, v in topic.items()}, tuple(tuple(m) for m in members),
-                   category_groups, {w: tuple(v) for w, v in kind.items()}, topic_gamma,
-                   topic_bias, kind_gamma, kind_bias)
+                   topic, tuple(tuple(m) for m in members),
+                   category_groups, kind, topic_gamma,
+                   topic_bias, kind_gamma, kind_bias,
+                   keyword_table(topic, set(category_groups)),
+                   keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
+                   topic_rows(topic), word_pattern(vocabulary))
