@@ -45,13 +45,13 @@ def _evaluate(args) -> int:
 
 
 def _learn(args) -> int:
-    from nlp.learn import write
+    from nlp.learn import write_fixed
     from nlp.sources import DEFAULT_DATA
     data = args.data or DEFAULT_DATA
     if not (Path(data) / "haikou_dev.jsonl").exists():
         print(f"no dev files in {data} (need *_dev.jsonl)", file=sys.stderr)
         return 2
-    path = write(Path(data))
+    path = write_fixed(Path(data))
     print(f"wrote {path}")
     return 0
 

@@ -250,6 +250,25 @@ HEADER = """# Keyword weights learned from the dev files by `python -m nlp learn
 """
 
 
+# The fit reads jieba's cuts and the lexicons through structures whose order follows Python's
+# string hashing; the last digit of a weight can move with it. The file is written under one
+# fixed PYTHONHASHSEED so that it is the same on every machine (write_fixed below).
+HASH_SEED = "0"
+
+
+def write_fixed(data: Path = DEFAULT_DATA, out: Path | None = None) -> Path:
+    """write() in a fresh interpreter with PYTHONHASHSEED=HASH_SEED: the same bytes anywhere."""
+    import os
+    import subprocess
+    import sys
+    out = out or DATA / LEARNED_FILE
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from nlp.learn import write; write(Path(sys.argv[1]), Path(sys.argv[2]))",
+                    str(data), str(out)], check=True,
+                   env={**os.environ, "PYTHONHASHSEED": HASH_SEED})
+    return out
+
+
 def write(data: Path = DEFAULT_DATA, out: Path | None = None) -> Path:
     out = out or DATA / LEARNED_FILE
     lines = fit(examples(data, SOURCES))

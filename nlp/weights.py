@@ -83,12 +83,13 @@ class Weights:
     # takes the longest word at each position and resumes after it is max_match, in C
     word_re: re.Pattern | None = None
 
-    def found(self, text: str) -> frozenset:
-        """The learned words in a text (each counted once)."""
+    def found(self, text: str) -> tuple:
+        """The learned words in a text, each once, in sorted order: the scores are float sums
+        over them, and a set's order changes with PYTHONHASHSEED (so would the last digit of a
+        sum, and with it learned.tsv and a rare tie)."""
         if self.word_re is not None:
-            # built as max_match builds it (a set, then frozen), so that it iterates alike
-            return frozenset(set(self.word_re.findall(text)))
-        return max_match(text, self.vocabulary) if self.vocabulary is not None else frozenset()
+            return tuple(sorted(set(self.word_re.findall(text))))
+        return tuple(sorted(max_match(text, self.vocabulary))) if self.vocabulary else ()
 
 
 EMPTY = Weights(None)
