@@ -124,10 +124,8 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
         near = nearest_centre(session, point[0], point[1], EMERGENCY_REACH_M)
         worker = pick_worker(session, near.grid) if near.found else None
         if owners.reachable(worker) and worker is not ticket.assignee:
-            record_event(session, ticket, "told", now, public=False, told=worker.name,
-                         body=f"事发地点附近：{near.grid.name}网格员{worker.name}")
-            notify_staff(session, ticket, worker, "emergency_nearby",
-                         notices.assigned(ticket, now, reason="【附近紧急求助】"), now)
+            tell_too(session, ticket, worker, now, purpose="emergency_nearby",
+                     reason="【附近紧急求助】", why=f"事发地点附近：{near.grid.name}网格员{worker.name}")
     session.flush()  # one flush writes the ticket, its events and its messages
     return ticket
 
@@ -136,11 +134,17 @@ def alert_leader(session: Session, ticket: Ticket, now: datetime) -> None:
     """An emergency reaches the grid leader at once as well as the grid worker."""
     leader = leader_for(session, ticket.grid) if ticket.grid else None
     if owners.reachable(leader) and leader is not ticket.assignee:
-        reason = f"【{ticket.emergency_name or ticket.category}】"
-        record_event(session, ticket, "told", now, public=False, told=leader.name,
-                     body=f"紧急求助同时推送给{owners.who(leader)}")
-        notify_staff(session, ticket, leader, "emergency",
-                     notices.assigned(ticket, now, reason=reason), now)
+        tell_too(session, ticket, leader, now, purpose="emergency",
+                 reason=f"【{ticket.emergency_name or ticket.category}】")
+
+
+def tell_too(session: Session, ticket: Ticket, staff: Staff, now: datetime, *, purpose: str,
+             reason: str, why: str | None = None) -> None:
+    """Push an emergency to someone besides its owner, and say so on the timeline."""
+    record_event(session, ticket, "told", now, public=False, told=staff.name,
+                 body=why or f"紧急求助同时推送给{owners.who(staff)}")
+    notify_staff(session, ticket, staff, purpose, notices.assigned(ticket, now, reason=reason),
+                 now)
 
 
 def hand_to(session: Session, ticket: Ticket, owner: owners.Owner, now: datetime, *,
@@ -162,10 +166,7 @@ def hand_to(session: Session, ticket: Ticket, owner: owners.Owner, now: datetime
     assign_to(session, ticket, owner.staff, now, by=by, reason=reason, purpose=purpose)
     if ticket.urgency == "emergency":
         for other in owner.others:
-            record_event(session, ticket, "told", now, public=False, told=other.name,
-                         body=f"紧急求助同时推送给{owners.who(other)}")
-            notify_staff(session, ticket, other, purpose,
-                         notices.assigned(ticket, now, reason=reason), now)
+            tell_too(session, ticket, other, now, purpose=purpose, reason=reason)
     return owner.staff
 
 
