@@ -126,7 +126,7 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
     return scores, words
 
 
-def decide_kind(text: str, lex: Lexicons, category: str | None, found: frozenset = frozenset(),
+def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (),
                 weights: Weights = EMPTY):
     """Return (kind, confidence, keywords) for a normalized text.
 

@@ -66,7 +66,7 @@ def _domains(categories: tuple) -> tuple:
     return known[1]
 
 
-def decide_topic(text: str, lex: Lexicons, head: int, found: frozenset, weights: Weights):
+def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights):
     """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
     for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
 

@@ -95,13 +95,13 @@ class Weights:
 EMPTY = Weights(None)
 
 
-def word_share(words: frozenset) -> float:
+def word_share(words: tuple) -> float:
     """What one learned word counts: 1/sqrt(number of learned words in the message), so that a
     long letter's many words weigh no more than a short message's few (as in the fit)."""
     return 1.0 / math.sqrt(len(words)) if words else 1.0
 
 
-def learned_adds(words: frozenset, weights: Weights) -> dict:
+def learned_adds(words: tuple, weights: Weights) -> dict:
     """What the learned words add to each department or domain group they weigh on: group id →
     word_share × the sum of the words' weights, in the order the words first touch the groups
     (the order topic_scores adds them in)."""
@@ -146,7 +146,7 @@ def topic_rows(table: dict) -> dict | None:
     return rows
 
 
-def hand_topic_scores(hand: dict, words: frozenset, weights: Weights) -> dict:
+def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
     """topic_scores(hand, learned_adds(words)) for the categories of `hand` only, with the same
     arithmetic in the same order: gamma × hand score, then the additions of the category's two
     groups, the group the words touch first (in the order learned_adds meets them) first. The
@@ -197,7 +197,7 @@ _KIND_CLASS = (("complaint", REPORT), ("help", REPORT), ("consultation", "consul
                ("suggestion", "suggestion"), ("praise", "praise"))
 
 
-def kind_scores(hand: dict, words: frozenset, weights: Weights, margin: dict) -> dict:
+def kind_scores(hand: dict, words: tuple, weights: Weights, margin: dict) -> dict:
     """Learned-plus-hand score per kind (complaint and help share the report class); margin is
     the hand-tuned handicap of a kind, used where no bias was learned."""
     learned = dict.fromkeys(KIND_CLASSES, 0.0)
@@ -243,7 +243,7 @@ def keyword_table(table: dict, targets) -> dict:
     return out
 
 
-def top_words(words: frozenset, table: dict, target, limit: int = 5) -> list:
+def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     """The learned words that pushed the target the most (for `keywords`): table is a
     keyword_table, target a kind class's tuple or a category's department and domain groups."""
     pushed = []
