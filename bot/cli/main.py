@@ -13,7 +13,8 @@ from flask.cli import FlaskGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from bot import create_app, processes, registry_cli
+from bot import create_app, processes
+from bot.cli import registry as registry_cli
 from bot.services import services
 from store import demo
 from store.models import STAFF_ROLES, LocalDelivery, Staff
@@ -91,7 +92,7 @@ def bind_code(username):
 @main.command("wechat-check")
 def wechat_check():
     """Check the real account before go-live: token, templates, menu, callback (Chinese)."""
-    from bot import wechat_check as account
+    from bot.wechat import check as account
     svc = services()
     findings = account.check(svc.settings, svc.transport)
     click.echo(account.report(findings))
@@ -124,7 +125,7 @@ def sign_request(text, openid, event, key, url):
 
     In the account's configured mode: safe (AES) mode with an EncodingAESKey, else plain.
     """
-    from bot.wechat import event_xml, signed_request, text_message_xml
+    from bot.wechat.protocol import event_xml, signed_request, text_message_xml
     if not text and not event:
         raise click.UsageError("give a TEXT or --event")
     now = int(time.time())
@@ -141,7 +142,7 @@ def sign_request(text, openid, event, key, url):
 @main.command("open-reply")
 def open_reply_command():
     """Read a passive reply on stdin and print its text (decrypting a safe-mode reply)."""
-    from bot.wechat import open_reply
+    from bot.wechat.protocol import open_reply
     click.echo(open_reply(current_app.extensions["wechat_protocol"], sys.stdin.read()) or
                "(success: no reply)")
 

@@ -66,7 +66,7 @@ def export_file(kind, path, under):
 def posters(under, folder):
     """Print each grid's QR poster (公示牌) as <code>.png. With WeChat credentials the QR code
     is WeChat's permanent parametric code (made once per grid and kept)."""
-    from bot import qr
+    from bot.console import qr
     svc = services()
     folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -5,7 +5,7 @@ from flask import Blueprint, Flask, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from bot import qr
+from bot.console import qr
 from bot.services import services
 from store.models import Area, Staff
 from store.scope import SEES_EVERYTHING
@@ -81,6 +81,4 @@ def qr_code(code: str):
 
 
 def init_app(app: Flask) -> None:
-    from bot import open311
     app.register_blueprint(bp)
-    open311.init_app(app)

@@ -10,7 +10,7 @@
     GET  /open311/v2/openapi.json                        the OpenAPI document of all of these
 
 Reads need an api_key unless OPEN311_READ_NEEDS_KEY=0; without one they are masked
-(bot.masking). Lists are paged (page, page_size).
+(bot.open311.masking). Lists are paged (page, page_size).
 
 A service request is a ticket; its id is the ticket number. A POST opens the ticket through
 store.tickets.open_ticket, located by address_id (a grid, building or unit code), lat/long
@@ -28,8 +28,8 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from bot.masking import mask_text, round_coordinate, xml_safe
-from bot.open311_params import (MAX_DESCRIPTION, ApiError, coordinate, date, listed, page,
+from bot.open311.masking import mask_text, round_coordinate, xml_safe
+from bot.open311.params import (MAX_DESCRIPTION, ApiError, coordinate, date, listed, page,
                                  values_of)
 from bot.services import services
 from store import apikeys
@@ -353,7 +353,7 @@ def file_request(fmt: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    from bot.open311_spec import document
+    from bot.open311.spec import document
     return jsonify(document(request.url_root.rstrip("/") + bp.url_prefix))
 
 

@@ -6,9 +6,9 @@ import logging
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 
-from bot import inbox
+from bot.wechat import inbox
 from bot.services import services
-from bot.wechat import MAX_OPENID, BadRequest, Forbidden, Protocol
+from bot.wechat.protocol import MAX_OPENID, BadRequest, Forbidden, Protocol
 from store import inbound
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from bot.wechat_errors import server_address
-from bot.templates import KeysError, parse_keys
-from bot.wechat import BadRequest, Forbidden, Protocol, sign, signed_request, text_message_xml
+from bot.wechat.errors import server_address
+from bot.wechat.templates import KeysError, parse_keys
+from bot.wechat.protocol import (BadRequest, Forbidden, Protocol, sign, signed_request,
+                                 text_message_xml)
 
 TEMPLATES = {"ticket": "工单通知（发给网格员等工作人员）",
              "progress": "办理进度（发给居民，客服消息额度用完时）"}

@@ -10,10 +10,10 @@ from sqlalchemy import update
 from wechatpy import parse_message
 
 import handlers
-from bot import flood
+from bot.wechat import flood
 from bot.metrics import count_message, instruments
 from bot.services import Services
-from bot.wechat import Callback
+from bot.wechat.protocol import Callback
 from handlers import replies
 from store import inbound, outbox, photos
 from store.models import InboundMessage
@@ -92,7 +92,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
                            error=traceback.format_exc(limit=5))
         if raise_errors:
             raise
-        from bot.jobs import reprocess_inbound
+        from bot.wechat.jobs import reprocess_inbound
         svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
         return replies.ACK_LATER if msg.type != "event" else None
     elapsed = time.perf_counter() - started
@@ -106,7 +106,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     for func, args in later:
         svc.enqueue(func, *args)
     if photo_ids:
-        from bot.jobs import fetch_photo
+        from bot.wechat.jobs import fetch_photo
         for photo_id in photo_ids:
             svc.enqueue(fetch_photo, photo_id, retry=PHOTO_RETRY)
     return answer.text

@@ -9,7 +9,7 @@ from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.metrics import count_delivery, instruments
 from bot.services import services
-from bot.wechat_errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
+from bot.wechat.errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
                                account_problem, deferred, quota_key, seconds_to_china_midnight)
 from store import outbox
 
@@ -169,7 +169,7 @@ def requeue_stale_outbox() -> int:
 def reprocess_stuck_inbound() -> int:
     """Hand stored-but-unhandled messages to reprocess_inbound (the row lock keeps a late
     first try and this one from both acting); the answer then goes out by the outbox."""
-    from bot.inbox import REPROCESS_RETRY
+    from bot.wechat.inbox import REPROCESS_RETRY
     from store import inbound
     svc = services()
     with svc.db.sessions() as session:
@@ -181,7 +181,7 @@ def reprocess_stuck_inbound() -> int:
 
 def reprocess_inbound(inbound_id: int) -> str:
     """Handle a stored message whose first handling failed; the reply goes out by the outbox."""
-    from bot.inbox import process_stored
+    from bot.wechat.inbox import process_stored
     return process_stored(services(), inbound_id)
 
 
@@ -214,7 +214,7 @@ def fetch_photo(photo_id: int) -> str:
     """Download a resident's picture into the database (in the worker, never in the 5-second
     webhook path). Raises while WeChat cannot be reached, so RQ retries; a picture that is
     gone or not a picture is marked failed."""
-    from bot.transport import MediaUnavailable
+    from bot.wechat.transport import MediaUnavailable
     from store import photos
     from store.models import Photo
     svc = services()
@@ -236,7 +236,7 @@ def fetch_photo(photo_id: int) -> str:
 
 def fetch_pending_photos() -> int:
     """Queue the download of pictures whose job was lost (Redis down when they arrived)."""
-    from bot.inbox import PHOTO_RETRY
+    from bot.wechat.inbox import PHOTO_RETRY
     from store import photos
     svc = services()
     with svc.db.sessions() as session:

@@ -16,7 +16,7 @@ from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.templates import template_fields, template_id, template_name
+from bot.wechat.templates import template_fields, template_id, template_name
 from store import Database
 from store.models import LocalDelivery, Outbox
 from store.photos import MAX_BYTES

@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.wechat import open_reply
+from bot.cli.main import main
+from bot.wechat.protocol import open_reply
 from store.models import Area, Staff, Ticket
 
 from tests.support import count, rows

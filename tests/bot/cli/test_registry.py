@@ -2,7 +2,7 @@
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from store.models import ApiKey, Area
 
 from tests.support import count, rows

@@ -3,8 +3,8 @@ import re
 
 from store.models import Area, BroadcastRecipient, DispatchAck, Outbox, Staff, Ticket
 
-from tests.bot.test_console import login
-from tests.bot.test_console_work import act, number_of
+from tests.bot.console.test_console import login
+from tests.bot.console.test_work import act, number_of
 from tests.support import Chat, rows
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from store.models import Outbox, Staff, Ticket
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import Chat, rows
 
 

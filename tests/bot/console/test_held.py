@@ -4,7 +4,7 @@ import re
 
 from store.models import HeldMessage, LocalDelivery, Ticket
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import Chat, count, rows
 
 PUZZLE = "这个怎么说呢"  # no topic, too short to name a matter: nobody can place it

@@ -11,8 +11,8 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image, ImageFont
 
-from bot import qr
-from bot.cli import main
+from bot.console import qr
+from bot.cli.main import main
 from store.models import Area, Resident
 
 from tests.support import Chat, rows

@@ -5,7 +5,7 @@ import re
 from store import ladder, tickets
 from store.models import Area, Staff
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import Chat, rows
 
 GRID_1, FAR_GRID = "330199001001001", "330199002002003"

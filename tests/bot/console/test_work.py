@@ -4,7 +4,7 @@ import re
 from store.models import CannedReply, Outbox, Ticket, TicketEvent
 from store.models import Area
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import Chat, count, rows
 
 

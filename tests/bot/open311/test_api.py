@@ -9,7 +9,7 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
-from bot.open311 import categories, service_list
+from bot.open311.api import categories, service_list
 from store import apikeys, areas_io
 from store.models import Outbox, Ticket, TicketEvent
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from bot.wechat import open_reply, sign, signed_request, text_message_xml
+from bot.wechat.protocol import open_reply, sign, signed_request, text_message_xml
 from handlers import replies
 from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
 
@@ -221,7 +221,7 @@ def test_a_message_whose_handling_died_unanswered_is_picked_up_by_the_clock(
         app, chat, svc, worker):
     from datetime import timedelta
 
-    from bot.jobs import reprocess_stuck_inbound
+    from bot.wechat.jobs import reprocess_stuck_inbound
     from store import inbound
     xml = text_message_xml(chat.openid, "小区路灯坏了好几天", msg_id=9911, create_time=1700000000)
     inbound.record(svc.db, raw=xml, dedupe_key="msg:9911", openid=chat.openid, msg_type="text",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.fake_wechat import real_wechat, web, wechat  # noqa: F401 (fixtures)
 
 MENU = {"button": [{"type": "click", "name": "报事件", "key": "REPORT"},

@@ -4,7 +4,7 @@ from datetime import timedelta
 import redis
 import time_machine
 
-from bot.jobs import requeue_stale_outbox
+from bot.wechat.jobs import requeue_stale_outbox
 from store.models import LocalDelivery, Outbox, Ticket
 
 from tests.support import count, rows

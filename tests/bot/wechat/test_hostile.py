@@ -17,8 +17,8 @@ import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot import flood
-from bot.wechat import event_xml, open_reply, sign, signed_request, text_message_xml
+from bot.wechat import flood
+from bot.wechat.protocol import event_xml, open_reply, sign, signed_request, text_message_xml
 from store.models import InboundMessage, Ticket
 
 from tests.support import Chat, count, rows

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import update
 
-from bot.jobs import requeue_stale_outbox
+from bot.wechat.jobs import requeue_stale_outbox
 from store import command
 from store.models import Area, MassSend, Outbox
 from tests.fake_wechat import real_wechat, web, wechat  # noqa: F401 (fixtures)

@@ -10,10 +10,10 @@ from PIL import Image
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.transport import wechat_image_url
+from bot.wechat.transport import wechat_image_url
 from store.models import Photo, Ticket
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import Chat, rows, run_worker
 
 EVIL = "http://127.0.0.1:9/tracker.png?who=agent"
@@ -122,7 +122,7 @@ def test_a_picture_whose_job_was_lost_is_fetched_by_the_clock(app, chat, svc, wo
 
     from sqlalchemy import update
 
-    from bot.jobs import fetch_pending_photos
+    from bot.wechat.jobs import fetch_pending_photos
     chat.send("3栋楼道灯坏了")
     chat.send_xml(image_xml(chat.openid, "sim-media-2", EVIL, 9201))
     svc.queue.empty()  # as if Redis had lost the job

@@ -7,10 +7,10 @@ from datetime import timedelta
 import time_machine
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from bot.templates import fit
+from bot.wechat.templates import fit
 from store.models import Outbox, Resident, SendAllowance
 from tests import wechat_rules as rules
-from tests.bot.test_wechat_api import WORKER, complain
+from tests.bot.wechat.test_transport import WORKER, complain
 from tests.fake_wechat import LEGACY_TEMPLATE, no_blank_lines
 from tests.fake_wechat import real_wechat, web, wechat  # noqa: F401 (fixtures)
 from tests.support import Chat, rows, run_worker

@@ -13,8 +13,8 @@ from itertools import count as counter
 import pytest
 import time_machine
 
-from bot.jobs import requeue_stale_outbox
-from bot.transport import WeChatTransport
+from bot.wechat.jobs import requeue_stale_outbox
+from bot.wechat.transport import WeChatTransport
 from store.models import LocalDelivery, Outbox, Ticket
 from store.vocab import CHINA
 
@@ -197,7 +197,7 @@ def test_outside_the_48_hour_window_a_reply_goes_as_a_progress_template(real_wec
 
 
 def test_over_the_daily_quota_nothing_calls_wechat_until_it_resets(web, demo, wechat):
-    from bot.wechat_errors import quota_key
+    from bot.wechat.errors import quota_key
     svc = web.extensions["griddesk"]
     wechat.answer_next({"errcode": 45009, "errmsg": "reach max api daily quota limit"})
     complain(web, demo, "小区垃圾堆放没人清运")

@@ -26,12 +26,12 @@ from wechatpy.crypto import PrpCrypto
 
 from bot import create_app
 from bot.config import Settings
-from bot.wechat import signed_request
+from bot.wechat.protocol import signed_request
 from store.models import Base, InboundMessage
 
 from tests.support import count, rows
 
-VECTORS_PATH = Path(__file__).parents[3] / "shared/vectors/wechat/vectors.json"
+VECTORS_PATH = Path(__file__).parents[4] / "shared/vectors/wechat/vectors.json"
 if not VECTORS_PATH.exists():
     pytest.skip(f"WeChat test vectors not found at {VECTORS_PATH}", allow_module_level=True)
 VECTORS = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
