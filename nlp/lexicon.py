@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -193,20 +194,36 @@ def trie_pattern(words) -> str:
     return build(root)
 
 
-def grouped_trie(words, size: int = 64) -> str:
+def grouped_trie(words, size: int | None = None) -> str:
     """trie_pattern, split into groups by first character, each behind a one-character-class
-    lookahead: the regex engine then tests a handful of groups at each position instead of
-    every first character in turn (a third faster for ~300 first characters)."""
+    lookahead, and the whole behind one lookahead of every first character: the regex engine
+    then passes over a position no word starts at in one test, and tests a handful of groups
+    at the others instead of every first character in turn. The groups hold about
+    3.5 × sqrt(number of first characters) first characters each (at least 48): fewer, larger
+    groups cost more character tests in a group, more, smaller ones more lookaheads (counted
+    with valgrind over the bench messages: about a third fewer instructions than groups of 64
+    without the outer lookahead, for 190 to 1,250 first characters)."""
     by_first: dict[str, list] = {}
     for word in words:
         by_first.setdefault(word[0], []).append(word)
     firsts = sorted(by_first)
+    if not firsts:
+        return r"(?!)"
+    if size is None:
+        size = max(48, round(3.5 * math.sqrt(len(firsts))))
+    if len(firsts) <= size:
+        return _char_class(firsts) + "(?:" + trie_pattern([w for c in firsts for w in by_first[c]]) + ")"
     parts = []
     for i in range(0, len(firsts), size):
         group = firsts[i:i + size]
-        parts.append("(?=[" + "".join(re.escape(c) for c in group) + "])(?:"
+        parts.append(_char_class(group) + "(?:"
                      + trie_pattern([w for c in group for w in by_first[c]]) + ")")
-    return "|".join(parts) or r"(?!)"
+    return f"{_char_class(firsts)}(?:{'|'.join(parts)})"
+
+
+def _char_class(chars) -> str:
+    """A lookahead for one of the characters."""
+    return "(?=[" + "".join(re.escape(c) for c in chars) + "])"
 
 
 def _load_urgency():
