@@ -68,8 +68,11 @@ class Lexicons:
     kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
     kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
     kind_by_leading: dict     # leading string → indexes of the kind_patterns it (or a prefix) starts
-    kind_always: tuple        # indexes of kind_patterns without known leading strings
+    kind_always: tuple        # (index, gate) of the kind_patterns without known leading strings:
+                              # the pattern runs where gate (None: always) finds something
+    kind_anchored: frozenset  # indexes of the kind_patterns that only match at the start (^…)
     negations: frozenset
+    negation_ends: frozenset  # the last characters of the negation words
     categories: tuple         # Category, in file order
     category_words: dict      # word → tuple of (category index, weight)
     category_re: re.Pattern   # trie-shaped alternation of the multi-character category words
@@ -93,10 +96,12 @@ def _float(text: str, where: str) -> float:
         raise LexiconError(f"{where}: {text!r} is not a number") from None
 
 
-def first_literals(pattern: str):
+def first_literals(pattern: str, limit: int = 64, optional: bool = False):
     """The literal strings one of which every match of the pattern starts with ("是否", "能否",
     …), or None when that cannot be told. classify only runs a pattern when one of its leading
-    strings occurs in the message, which keeps dozens of phrase rules cheap."""
+    strings occurs in the message, which keeps dozens of phrase rules cheap. limit: at most this
+    many strings; optional: also look through an optional part ("(关于|对)?加强" starts with
+    关于加强, 对加强 or 加强)."""
     from re import _constants as c, _parser as parser  # standard library, parser internals
 
     def walk(items):
@@ -120,9 +125,12 @@ def first_literals(pattern: str):
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
                 sub, _ = walk(arg[2])
                 complete = False
+            elif optional and op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[:2] == (0, 1):
+                sub, complete = walk(arg[2])
+                sub = sub | {""}   # present or not, what follows comes next
             else:
                 return results, False
-            if "" in sub or len(results) * len(sub) > 64:
+            if ("" in sub and not optional) or len(results) * len(sub) > limit:
                 return results, False
             results = {r + s for r in results for s in sub}
             if not complete:
@@ -134,6 +142,27 @@ def first_literals(pattern: str):
     except Exception:  # an unusual pattern: always run it
         return None
     return None if "" in found else frozenset(found)
+
+
+def anchored(pattern: str) -> bool:
+    """Whether every match of the pattern starts at the beginning of the text (it opens with ^
+    or \\A outside any alternative): then one `match` finds what `finditer` would."""
+    from re import _constants as c, _parser as parser  # standard library, parser internals
+    try:
+        items = parser.parse(pattern)
+    except Exception:
+        return False
+    return len(items) > 0 and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING,
+                                                                      c.AT_BEGINNING_STRING)
+
+
+def _gate(pattern: str) -> re.Pattern | None:
+    """For a phrase rule without leading strings (kind_triggers cannot start it, so it would run
+    on every message): an expression finding the first two characters of any string a match can
+    start with, looked for before the rule runs (a text without any holds no match). None when
+    those strings cannot be told."""
+    starts = first_literals(pattern, limit=4096, optional=True)
+    return re.compile(trie_pattern({s[:2] for s in starts})) if starts else None
 
 
 def _load_kinds():
@@ -212,7 +241,7 @@ def grouped_trie(words, size: int | None = None) -> str:
     if size is None:
         size = max(48, round(3.5 * math.sqrt(len(firsts))))
     if len(firsts) <= size:
-        return _char_class(firsts) + "(?:" + trie_pattern([w for c in firsts for w in by_first[c]]) + ")"
+        return f"{_char_class(firsts)}(?:{trie_pattern([w for c in firsts for w in by_first[c]])})"
     parts = []
     for i in range(0, len(firsts), size):
         group = firsts[i:i + size]
@@ -330,9 +359,13 @@ def _build(learned: bool = True) -> Lexicons:
     # A leading string found in a message also starts every pattern led by one of its prefixes.
     by_leading = {w: sorted({i for n in range(1, len(w) + 1) for i in by_leading.get(w[:n], ())})
                   for w in leading}
-    always = tuple(i for i, (*_, starts) in enumerate(kind_patterns) if starts is None)
+    starts_at_0 = frozenset(i for i, (compiled, *_) in enumerate(kind_patterns)
+                            if anchored(compiled.pattern))
+    always = tuple((i, None if i in starts_at_0 else _gate(compiled.pattern))
+                   for i, (compiled, *_, starts) in enumerate(kind_patterns) if starts is None)
     return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers,
-                    {w: tuple(v) for w, v in by_leading.items()}, always, negations, categories,
+                    {w: tuple(v) for w, v in by_leading.items()}, always, starts_at_0, negations,
+                    frozenset(word[-1] for word in negations), categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
