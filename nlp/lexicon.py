@@ -363,7 +363,9 @@ def _build(learned: bool = True) -> Lexicons:
                             if anchored(compiled.pattern))
     always = tuple((i, None if i in starts_at_0 else _gate(compiled.pattern))
                    for i, (compiled, *_, starts) in enumerate(kind_patterns) if starts is None)
-    return Lexicons(tokenizer, _load_t2s(), kind_words, kind_re, kind_patterns, kind_triggers,
+    t2s = _load_t2s()
+    _fold(t2s)   # built now, not on the first message
+    return Lexicons(tokenizer, t2s, kind_words, kind_re, kind_patterns, kind_triggers,
                     {w: tuple(v) for w, v in by_leading.items()}, always, starts_at_0, negations,
                     frozenset(word[-1] for word in negations), categories,
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
@@ -399,14 +401,41 @@ def reload() -> Lexicons:
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _ANY_SPACE = re.compile(r"\s")
+# Characters that NFKC maps one by one, none of them ever composing with a neighbour (no
+# combining marks in or out): tab, line breaks, ASCII, general and CJK punctuation, the CJK
+# ideographs and full-width ASCII. Nearly every message is made of them only, and is then
+# normalized by one str.translate; tests/nlp/test_lexicon.py checks these ranges.
+SIMPLE_RANGES = ((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0x2010, 0x2016), (0x2018, 0x203D),
+                 (0x203F, 0x205E), (0x3000, 0x3029), (0x3030, 0x303F), (0x4E00, 0x9FFF),
+                 (0xFF01, 0xFF5E))
+_NOT_SIMPLE = re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in SIMPLE_RANGES) + "]")
+_FOLDS: dict = {}   # id(t2s table) → (table, its fold table)
+
+
+def _fold(table: dict) -> dict:
+    """The str.translate table doing NFKC and then `table` on the SIMPLE_RANGES characters."""
+    known = _FOLDS.get(id(table))
+    if known is None or known[0] is not table:
+        fold = {}
+        for low, high in SIMPLE_RANGES:
+            for code in range(low, high + 1):
+                char = chr(code)
+                out = unicodedata.normalize("NFKC", char).translate(table)
+                if out != char:
+                    fold[code] = out
+        known = _FOLDS[id(table)] = (table, fold)
+    return known[1]
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = text.translate(table)
+    if _NOT_SIMPLE.search(text) is None:
+        text = text.translate(_fold(table))   # NFKC, char by char, and the table at once
+    else:
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        text = text.translate(table)
     if _ANY_SPACE.search(text) is None:
         return text
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
