@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
-_PHONE = re.compile(
-    r"(?<![\d])(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}-?\d{7,8})(?![\d])")
+from nlp.lexicon import first_literals, trie_pattern
+
+_PHONE = re.compile(   # (?=[+810]): the characters a number can start with, tested first
+    r"(?=[+810])(?<![\d])(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}-?\d{7,8})(?![\d])")
 
 
 def _letters_except(excluded: str) -> str:
@@ -32,7 +34,8 @@ _NAME = _letters_except("的了在是我你他她们这那有和与及到从把�
                         "附近里面前后上下中内外对面楼")
 _PLACE = r"(?:小区|花园|家园|公寓|大厦|社区|新村|新城|苑|华庭|广场|村|庄|园区|商城|中心|大院|宿舍|家属院|家属楼)"
 _STREET = r"(?:路|街|大街|大道|巷|胡同|弄|道)"
-_UNIT = rf"(?:[A-Za-z]?\d+|[{_CN}]+)[-—]?(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|户|期|区|组)"
+_UNIT_WORD = "(?:号楼|号院|栋|幢|座|单元|楼|层|室|号|户|期|区|组)"
+_UNIT = rf"(?:[A-Za-z]?\d+|[{_CN}]+)[-—]?{_UNIT_WORD}"
 _ADDRESS = re.compile(
     rf"(?:{_NAME}{{2,8}}?{_STREET}(?:\d+(?:号|弄))?)?{_NAME}{{2,8}}?{_PLACE}(?:{_UNIT}|\d+(?:-\d+){{1,2}})*"
     rf"|{_NAME}{{2,8}}?{_STREET}(?:\d+(?:号|弄))(?:{_UNIT})*"
@@ -41,27 +44,36 @@ _ADDRESS = re.compile(
 
 _DAY = r"(?:今天|昨天|前天|明天|后天|大前天|今早|今晚|昨晚|昨夜|今夜|明早|明晚|今年|去年|前年|明年|上周[一二三四五六日天]?|下周[一二三四五六日天]?|本周[一二三四五六日天]?|这周[一二三四五六日天]?|周[一二三四五六日天末]|星期[一二三四五六日天]|礼拜[一二三四五六日天])"
 _PART = r"(?:凌晨|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|半夜|深夜|夜里|夜间|白天)"
+_DAY_WORDS = first_literals(_DAY, limit=4096, optional=True) | first_literals(_PART)
 _CLOCK = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})(?:点|时)(?:\d{{1,2}}分|半|多|钟|左右)?|\d{{1,2}}:\d{{2}}"
+_SPAN = "(?:个)?(?:多)?(?:天|周|星期|礼拜|个月|月|年|小时)(?:多)?了"
 _TIME = re.compile(
+    # every match starts with a digit, a numeral, 几/半 or a day word's first character: the
+    # lookahead passes over any other position in one test
+    rf"(?=[\d{_CN}几半{''.join(sorted({word[0] for word in _DAY_WORDS}))}])(?:"
     rf"\d{{4}}年(?:\d{{1,2}}月)?(?:\d{{1,2}}[日号])?(?:{_PART}(?:{_CLOCK})?|{_CLOCK})?"
     rf"|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}(?: ?\d{{1,2}}:\d{{2}})?"
     rf"|\d{{1,2}}月(?:\d{{1,2}}|[{_CN}]{{1,3}})[日号](?:{_PART}(?:{_CLOCK})?|{_CLOCK})?"
     rf"|{_DAY}{_PART}?(?:{_CLOCK})?"
     rf"|{_PART}(?:{_CLOCK})?"
     rf"|{_CLOCK}"
-    rf"|(?:\d+|[{_CN}几半]+)(?:个)?(?:多)?(?:天|周|星期|礼拜|个月|月|年|小时)(?:多)?了")
+    rf"|(?:\d+|[{_CN}几半]+){_SPAN})")
 
 
 # Cheap look-outs: the full expressions run only when a text holds what every one of their
 # matches must hold (most messages hold none, and the full expressions are the costly ones).
+# Each alternative of a look-out starts with a literal or a character class, which the regex
+# engine rejects in one step at a position where it cannot start.
 _DIGIT = re.compile(r"\d")
 # _ADDRESS: a place word, a street right before a number, two units in a row, or 1-2-3.
-_ADDRESS_HINT = re.compile(rf"{_PLACE}|{_STREET}\d|(?:{_UNIT}){{2}}|\d-\d+-\d")
+_ADDRESS_HINT = re.compile(
+    rf"{trie_pattern(first_literals(_PLACE))}|[路街道巷同弄]\d"   # the last characters of _STREET
+    rf"|\d[-—]?{_UNIT_WORD}{_UNIT}|[{_CN}]+[-—]?{_UNIT_WORD}{_UNIT}|\d-\d+-\d")
 # _TIME: a year, month, clock time or date written with digits, a day or part of the day, a
 # clock hour in numerals, or a span that has passed (三天了).
 _TIME_HINT = re.compile(
-    rf"\d[年月:]|\d[-/.]\d|(?:\d|[{_CN}])[点时]|{_DAY}|{_PART}"
-    rf"|(?:\d|[{_CN}几半])个?多?(?:天|周|星期|礼拜|个月|月|年|小时)多?了")
+    rf"\d(?:[年月:点时]|[-/.]\d|{_SPAN})|[{_CN}][点时]|[{_CN}几半]{_SPAN}"
+    rf"|{trie_pattern(_DAY_WORDS)}")
 
 
 def _dedupe(items):
