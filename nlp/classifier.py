@@ -71,21 +71,24 @@ def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
     """classify with the given learned weights (nlp.evaluate scores weights fitted elsewhere)."""
     full = normalize(str(text or "")[:MAX_SCAN], lex.t2s)
     text = full[:MAX_CHARS]
-    found = weights.found(text)
-    category, domain, department, topic_conf, topic_words, topic_score = decide_topic(
-        text, lex, head_length(text), found, weights)
-    kind, kind_conf, kind_words = decide_kind(text, lex, category if topic_score > 0 else None,
-                                              found, weights)
     # Emergencies are looked for in the whole message, wherever they are written.
     urgency, urgency_conf, urgency_words, danger = decide_urgency(full, lex)
-    emergency = None
     if danger is not None:
         # Fail safe: a person in danger asks for help, whatever else the message says, and the
-        # ticket goes where the danger belongs (a stroke is not a housing leak).
+        # ticket goes where the danger belongs (a stroke is not a housing leak): the topic and
+        # kind the words would give are not even worked out.
         emergency = danger.as_contract()
         kind, kind_conf, kind_words = "help", 0.95, list(urgency_words)
         category, domain, department = danger.name, danger.domain, danger.department
         topic_conf, topic_words = 0.95, list(urgency_words)
+    else:
+        emergency = None
+        found = weights.found(text)
+        head = head_length(text)
+        category, domain, department, topic_conf, topic_words, topic_score = decide_topic(
+            text, lex, head, found, weights)
+        kind, kind_conf, kind_words = decide_kind(
+            text, lex, category if topic_score > 0 else None, found, weights, head)
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)

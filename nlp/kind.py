@@ -6,7 +6,6 @@ complaint, and thanks formulas ("感谢您百忙之中…") are not praise.
 """
 from __future__ import annotations
 
-import functools
 import re
 
 from nlp.lexicon import Lexicons, standalone
@@ -26,20 +25,14 @@ _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "o
 
 
 _ORDER = ("complaint", "help", "consultation", "suggestion", "praise")
+_MARGINS = tuple(MARGIN.get(name, 0.0) for name in _ORDER)
 _PARTICLES = frozenset("吗呢")
 _STOPS = frozenset("，,。.！!？?；;、\n ")
 
 
-@functools.lru_cache(maxsize=4)
-def _ends(negations: frozenset) -> frozenset:
-    """The last characters of the negation words."""
-    return frozenset(word[-1] for word in negations)
-
-
 def _negator(text: str, start: int, negations: frozenset) -> str:
-    """The negation standing right before text[start] (at most one word between), or ''."""
-    if _ends(negations).isdisjoint(text[max(0, start - 3):start]):
-        return ""  # no negation can end right before the word (the common case)
+    """The negation standing right before text[start] (at most one word between), or ''.
+    Callers first check that the last character of a negation stands in text[start-3:start]."""
     window = text[max(0, start - 5):start]
     for cut in (len(window), len(window) - 1, len(window) - 2):
         if cut < 1 or (cut < len(window) and window[cut] in _STOPS):
@@ -58,50 +51,72 @@ def head_length(text: str) -> int:
 
 def score_kinds(text: str, lex: Lexicons, category: str | None):
     """Return (scores, words): each kind's evidence and the words that gave it."""
+    scores, found = _evidence(text, lex, category, head_length(text))
+    words: dict[str, list] = {k: [] for k in scores}
+    for kind, word in found:
+        words[kind].append(word)
+    return scores, words
+
+
+def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
+    """score_kinds with the opening's length given: (scores, [(kind, word), …] in the order
+    found)."""
     scores = {"complaint": 0.0, "consultation": 0.0, "help": 0.0, "suggestion": 0.0,
               "praise": 0.0, "other": 0.0}
-    words: dict[str, list] = {k: [] for k in scores}
+    found = []
     ignored = []
-    head = head_length(text)
-    by_leading = lex.kind_by_leading
-    todo = set(lex.kind_always)
-    for found in lex.kind_triggers.finditer(text):
-        todo.update(by_leading[found.group()])
-    patterns = lex.kind_patterns
-    for index in sorted(todo):  # file order, as written
+    todo = [i for i, gate in lex.kind_always if gate is None or gate.search(text) is not None]
+    triggers = lex.kind_triggers.findall(text)
+    if triggers:
+        by_leading = lex.kind_by_leading
+        todo = set(todo)
+        for word in triggers:
+            todo.update(by_leading[word])
+        todo = sorted(todo)  # file order, as written
+    patterns, at_start = lex.kind_patterns, lex.kind_anchored
+    for index in todo:
         pattern, kind, weight, _ = patterns[index]
+        if index in at_start:   # only matches at 0: one attempt instead of a scan
+            match = pattern.match(text)
+            matches = () if match is None else (match,)
+        else:
+            matches = pattern.finditer(text)
         if kind == "ignore":
-            ignored.extend(m.span() for m in pattern.finditer(text))
+            ignored.extend(m.span() for m in matches)
             continue
         hits = 0
-        for match in pattern.finditer(text):
+        for match in matches:
             scores[kind] += weight * (HEAD_BOOST if match.start() < head else 1.0)
-            words[kind].append(match.group())
+            found.append((kind, match.group()))
             hits += 1
             if hits == 2:
                 break
 
     kind_words, negations, freq = lex.kind_words, lex.negations, lex.tokenizer.FREQ
+    negation_ends = lex.negation_ends
     seen = set()
     for match in lex.kind_re.finditer(text):
         token = match.group()
+        if token in seen:
+            continue
         start, end = match.span()
-        if token in seen or not (token in _PARTICLES or standalone(text, start, end, freq)):
+        if end - start == 1 and token not in _PARTICLES and not standalone(text, start, end, freq):
             continue
         seen.add(token)  # a word counts once, however often it is repeated
-        negator = _negator(text, start, negations)
+        negator = "" if negation_ends.isdisjoint(text[max(0, start - 3):start]) else \
+            _negator(text, start, negations)
         for kind, weight in kind_words[token]:
-            if kind == "praise" and any(a <= start < b for a, b in ignored):
+            if kind == "praise" and ignored and any(a <= start < b for a, b in ignored):
                 continue
             if kind == "suggestion" and text[end:end + 1] == "了" and text[end + 1:end + 2] != "解":
                 continue  # "增加了", "改为了" tell what was done; they propose nothing
             if negator:
                 if kind == "praise":  # "不负责", "没有及时" complain
                     scores["complaint"] += weight
-                    words["complaint"].append(negator + token)
+                    found.append(("complaint", negator + token))
                 continue
             scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
-            words[kind].append(token)
+            found.append((kind, token))
 
     if scores["complaint"] >= PRAISE_VETO:
         scores["praise"] = 0.0  # thanks around a new problem ("谢谢…不过又漏水了") is no praise
@@ -116,36 +131,40 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
         # Who speaks: a letter written for a group ("我们小区", "老百姓") reports a shared
         # problem. Counted once, however many such words there are.
         voice = {}
-        for found in lex.voice_re.finditer(text):
-            kind, weight = lex.voice_words[found.group()]
+        for word in lex.voice_re.findall(text):
+            kind, weight = lex.voice_words[word]
             if weight > voice.get(kind, 0.0):
                 voice[kind] = weight
-                words[kind].append(found.group())
+                found.append((kind, word))
         for kind, weight in voice.items():
             scores[kind] += weight
-    return scores, words
+    return scores, found
 
 
 def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (),
-                weights: Weights = EMPTY):
+                weights: Weights = EMPTY, head: int | None = None):
     """Return (kind, confidence, keywords) for a normalized text.
 
     category: the message's category when it names a topic (a named problem always opens a
-    ticket: such a message is never `other`); found: its learned words (see nlp.weights)."""
-    hand, words = score_kinds(text, lex, category)
+    ticket: such a message is never `other`); found: its learned words (see nlp.weights);
+    head: head_length(text), when the caller has it."""
+    hand, hits = _evidence(text, lex, category, head_length(text) if head is None else head)
     other = hand["other"]
-    best_hand = max(hand[name] for name in _ORDER)
+    complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
+    suggestion, praise = hand["suggestion"], hand["praise"]
+    best_hand = max(complaint, help_, consultation, suggestion, praise)
     topical = category is not None
     if not topical and other and (best_hand < _OTHER_CEILING or other >= best_hand):
         return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
-            list(dict.fromkeys(words["other"]))
+            list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
     learned_cue = not weights.kind.keys().isdisjoint(found)
     if best_hand <= 0 and not learned_cue and not topical:
         # no cue at all: a long message reports something, a short one is chit-chat
         if len(text) <= _CHATTY_LENGTH:
             return "other", 0.5, []
         return "complaint", 0.3, []
-    handicapped = [hand[name] - MARGIN.get(name, 0.0) for name in _ORDER]
+    handicapped = [score - margin for score, margin in
+                   zip((complaint, help_, consultation, suggestion, praise), _MARGINS)]
     ranked = sorted(handicapped, reverse=True)
     if ranked[0] >= KIND_DECISIVE and ranked[0] - ranked[1] >= KIND_LEAD:
         # the phrase rules and words are clear: they decide, the learned words do not (and
@@ -159,5 +178,7 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
             kind, best = name, scores[name]
     confidence = softmax_share(scores, (kind,))
     cls = kind if kind in KIND_CLASSES else REPORT
-    keywords = list(dict.fromkeys(words[kind] + top_words(found, weights.kind_keywords, (cls,))))
-    return kind, round(min(max(confidence, 0.05), 0.99), 2), keywords
+    words = [word for k, word in hits if k == kind]
+    if found:
+        words += top_words(found, weights.kind_keywords, (cls,))
+    return kind, round(min(max(confidence, 0.05), 0.99), 2), list(dict.fromkeys(words))

@@ -39,3 +39,83 @@ def test_every_kind_pattern_is_gated_or_always_run():
     for pattern, kind, weight, starts in lexicons().kind_patterns:
         if starts is not None:
             assert all(s for s in starts)
+
+
+def test_first_literals_looks_through_an_optional_part_only_when_asked():
+    assert first_literals("(关于|对)?(加强|优化)") is None
+    assert first_literals("(关于|对)?(加强|优化)", optional=True) == {
+        "关于加强", "关于优化", "对加强", "对优化", "加强", "优化"}
+
+
+def _sample_texts():
+    from pathlib import Path
+
+    from nlp.bench import MESSAGES
+    texts = list(MESSAGES)
+    for path in sorted((Path(lexicon.__file__).parent / "corpus").glob("*.tsv")):
+        texts += [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")]
+    return texts
+
+
+def test_phrase_rules_run_the_cheap_way_find_what_a_scan_finds():
+    """A rule anchored at the start is tried once, a rule without leading strings only where its
+    gate finds something: on every corpus message that finds the same matches as a full scan."""
+    lex = lexicons()
+    gated = dict(lex.kind_always)
+    assert lex.kind_anchored, "the ^… rules are tried once"
+    for text in _sample_texts() + ["关于加强小区管理的建议", "周末上班吗？", "几点开门"]:
+        for index in lex.kind_anchored:
+            pattern = lex.kind_patterns[index][0]
+            once = pattern.match(text)
+            assert [m.span() for m in pattern.finditer(text)] == ([once.span()] if once else [])
+        for index, gate in gated.items():
+            if gate is not None and lex.kind_patterns[index][0].search(text):
+                assert gate.search(text), (index, text)
+
+
+def test_grouped_trie_finds_what_one_trie_finds():
+    import random
+    rng = random.Random(5)
+    alphabet = "垃圾桶满了路灯坏楼道漏水噪音停车吵狗"
+    words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(300)}
+    one = re.compile(trie_pattern(words))
+    for size in (None, 2, 5):
+        grouped = re.compile(lexicon.grouped_trie(words, size))
+        for _ in range(300):
+            text = "".join(rng.choice(alphabet + "，。a1") for _ in range(rng.randint(0, 30)))
+            assert grouped.findall(text) == one.findall(text)
+
+
+def test_normalize_reads_a_message_as_nfkc_then_simplified_characters():
+    """Messages of ordinary characters take a one-table shortcut; it must give exactly what
+    NFKC followed by the 繁→简 table gives, for every such character and mixed with others."""
+    import random
+    import unicodedata
+
+    from nlp.lexicon import SIMPLE_RANGES, normalize
+    t2s = lexicons().t2s
+
+    def slow(text):
+        text = unicodedata.normalize("NFKC", text).translate(t2s)
+        return re.sub(r"\s*\n\s*", "\n", re.sub(r"[^\S\n]+", " ", text)).strip()
+
+    simple = [chr(c) for low, high in SIMPLE_RANGES for c in range(low, high + 1)]
+    # NFKC maps them one by one: what they become neither reorders (combining class 0) nor
+    # composes with what stands before it (it is no second part of any canonical pair)
+    second = set()
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            second.add(chr(int(parts[1], 16)))
+    for char in simple:
+        for out in unicodedata.normalize("NFKC", char):
+            assert not unicodedata.combining(out) and out not in second, char
+    assert normalize("".join(simple), t2s) == slow("".join(simple))
+    rng = random.Random(11)
+    others = ["\u0301", "\u3099", "\uff76", "\uff9e", "\uac00", "\u1100", "\u2017", "\u00c5", "e"]
+    for _ in range(3000):
+        text = "".join(rng.choice(simple) if rng.random() < 0.9 else rng.choice(others)
+                       for _ in range(rng.randint(0, 12)))
+        assert normalize(text, t2s) == slow(text), repr(text)
+    assert normalize("Ｅ\u0301 樓道燈壞了", t2s) == "É 楼道灯坏了"
