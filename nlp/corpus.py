@@ -3,7 +3,9 @@
 - emergencies.tsv: phrasings of a person in danger (text, type, call, category) → recall and
   the share that names the right number to call;
 - lookalikes.tsv: calm messages that only look like one (text, why) → the false-alarm share;
-- heldback_*.tsv: the same, written after tuning and never tuned on (reported on their own);
+- heldback*_emergencies.tsv / heldback*_lookalikes.tsv: slices of the same, each written before
+  a tuning pass and scored on its own (heldback_, heldback2_, …; nlp/README.md says which are
+  still held back);
 - every *_dev.jsonl of ../shared/data/nlp → the share of real letters flagged as an emergency,
   with a sample of what fired so a person can judge whether they are real.
 """
@@ -86,17 +88,25 @@ def score_letters(data: Path) -> dict:
     return out
 
 
+def held_back_slices(corpus: Path = CORPUS) -> list[str]:
+    """The held-back slices in the corpus folder (heldback, heldback2, …), oldest first; each
+    has an _emergencies.tsv and a _lookalikes.tsv."""
+    names = [p.name.removesuffix("_emergencies.tsv")
+             for p in Path(corpus).glob("heldback*_emergencies.tsv")]
+    return sorted(names, key=lambda n: (len(n), n))
+
+
 def evaluate_emergencies(data: Path | None = None, corpus: Path = CORPUS) -> dict:
     """Every emergency figure; the letters part only when the data folder exists."""
     report = {
         "emergencies": score_emergencies(read_tsv(corpus / "emergencies.tsv", 4)),
         "lookalikes": score_lookalikes(read_tsv(corpus / "lookalikes.tsv", 2)),
     }
-    if (corpus / "heldback_emergencies.tsv").exists():
-        report["heldback_emergencies"] = score_emergencies(
-            read_tsv(corpus / "heldback_emergencies.tsv", 4))
-        report["heldback_lookalikes"] = score_lookalikes(
-            read_tsv(corpus / "heldback_lookalikes.tsv", 2))
+    for slice_ in held_back_slices(corpus):
+        report[f"{slice_}_emergencies"] = score_emergencies(
+            read_tsv(corpus / f"{slice_}_emergencies.tsv", 4))
+        report[f"{slice_}_lookalikes"] = score_lookalikes(
+            read_tsv(corpus / f"{slice_}_lookalikes.tsv", 2))
     if data is not None and Path(data).is_dir():
         report["letters"] = score_letters(data)
     report["targets"] = TARGETS
@@ -106,7 +116,8 @@ def evaluate_emergencies(data: Path | None = None, corpus: Path = CORPUS) -> dic
 def format_emergencies(report: dict) -> list[str]:
     """The report as lines for `python -m nlp evaluate`."""
     lines = ["", "== emergencies (nlp/corpus, written for GridDesk)"]
-    for name in ("emergencies", "heldback_emergencies"):
+    slices = [k.removesuffix("_emergencies") for k in report if k.endswith("_emergencies")]
+    for name in ["emergencies"] + [f"{s}_emergencies" for s in slices]:
         if name in report:
             part = report[name]
             lines.append(f"{name:<26} n={part['n']:<4} recall {part['recall']:.3f} "
@@ -116,7 +127,7 @@ def format_emergencies(report: dict) -> list[str]:
             lines += [f"   missed [{m['category']}] {m['text']}" for m in part["missed"]]
             lines += [f"   calls {m['got']} not {m['expected']}: {m['text']}"
                       for m in part["wrong_call"]]
-    for name in ("lookalikes", "heldback_lookalikes"):
+    for name in ["lookalikes"] + [f"{s}_lookalikes" for s in slices]:
         if name in report:
             part = report[name]
             share = part["false_alarms"]

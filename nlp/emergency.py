@@ -22,8 +22,9 @@ from nlp.lexicon import (LexiconError, Lexicons, first_literals, grouped_trie, l
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:~～…（）() ]")
-# A date told before a danger (5月2日, 12号, 2013年) makes it history, like 去年 does.
-_DATE = re.compile(r"\d+\s*(?:月|日|号|年)")
+# A date told before a danger (5月2日, 12号, 2013年) makes it history, like 去年 does. A number of
+# an address is no date: 和平路23号, 3号楼, 12号院 (frightened people write where they are first).
+_DATE = re.compile(r"\d+\s*(?:月|日|年)|(?<![\d路街巷弄道村里区])\d+\s*号(?![楼院门栋房室铺店线口床])")
 # A long letter is written after the fact: past a short opening, a danger in it counts only with
 # a word of immediacy in its sentence ("……现在楼道着火了！"). WeChat reports are short.
 LETTER_CHARS, LETTER_OPENING = 120, 40
@@ -51,6 +52,7 @@ class Taxonomy:
     categories: tuple       # EmergencyCategory in priority order
     signal_re: re.Pattern
     signals: dict           # word → tuple of (category index or -1 for "none", needs)
+    see_through: frozenset  # signals that count only with context: they hide no word inside them
     pattern_starts: re.Pattern  # the first characters of the patterns' leading strings
     pattern_by_first: dict  # that character → the patterns that may start with it, one regex
                             # with a named group per pattern (p0, p1…)
@@ -77,6 +79,20 @@ def _words(cell: str) -> list[str]:
     return [w.strip() for w in cell.split(",") if w.strip()]
 
 
+def _inherit_parts(contexts: dict) -> None:
+    """A context word says at least what the context words inside it say: the search takes the
+    longest word, so 老人家 (elder) would otherwise hide 老人 (a person), 地下车库 (home) hide 车
+    (a vehicle). Words of the set "none" stay none, and lend nothing."""
+    for word, names in contexts.items():
+        if "none" in names:
+            continue
+        for i in range(len(word)):
+            for j in range(i + 1, len(word) + 1):
+                part = contexts.get(word[i:j]) if j - i < len(word) else None
+                if part and "none" not in part:
+                    names |= part
+
+
 def _load(lex: Lexicons) -> Taxonomy:
     categories, index = [], {}
     for number, (cid, type_, department, domain, name) in rows("emergency_categories.tsv", 5):
@@ -89,6 +105,7 @@ def _load(lex: Lexicons) -> Taxonomy:
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
             contexts.setdefault(word, set()).add(name)
+    _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
 
@@ -135,6 +152,8 @@ def _load(lex: Lexicons) -> Taxonomy:
                 (what, where, reach == "sentence", int(window), scope))
     return Taxonomy(tuple(categories), re.compile(grouped_trie(signals)),
                     {w: tuple(v) for w, v in signals.items()},
+                    frozenset(w for w, v in signals.items() if all(cat >= 0 and needs
+                                                                     for cat, needs in v)),
                     re.compile("[" + "".join(re.escape(c) for c in sorted(by_first)) + "]"
                                if by_first else r"(?!)"),
                     {c: re.compile("|".join(groups)) for c, groups in by_first.items()},
@@ -239,12 +258,17 @@ _NOTHING = Finding(None, (), ())
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
     matches, urgent = [], []
-    for m in tax.signal_re.finditer(text):
-        rules = tax.signals[m.group()]
+    position, search = 0, tax.signal_re.search
+    while (m := search(text, position)) is not None:
+        word = m.group()
+        rules = tax.signals[word]
         if any(cat >= 0 for cat, _ in rules):
             matches.append((m, rules))
         if any(cat == URGENT for cat, _ in rules):
-            urgent.append(m.group())
+            urgent.append(word)
+        # A signal that needs a context may fail to count: the words inside it are still read
+        # (往外冒 needs a gas word; 冒火 inside it counts alone).
+        position = m.start() + 1 if word in tax.see_through else m.end()
     # A pattern is tried only where the first character of one of its leading strings stands.
     for start in tax.pattern_starts.finditer(text):
         found = tax.pattern_by_first[start.group()].match(text, start.start())
