@@ -232,15 +232,18 @@ def rehome(session: Session, ticket: Ticket, now: datetime) -> Staff | None:
     return hand_to(session, ticket, owner, now, reason="【改派】原处理人无法接收")
 
 
-def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> None:
-    """接单 (or 部门接单): whoever accepts becomes the handler."""
+def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
+           tell: bool = True) -> None:
+    """接单 (or 部门接单): whoever accepts becomes the handler. `tell=False`: the resident
+    hears in the same breath from what follows (placing a service order replies at once)."""
     require(ticket, "接单", "new", "assigned", "reopened")
     ticket.assignee = staff
     ticket.status = "accepted"
     if ticket.accepted_at is None:
         ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     record_event(session, ticket, "accepted", now, actor="staff", staff=staff)
-    notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
+    if tell:
+        notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
 
 
 def reply(session: Session, ticket: Ticket, staff: Staff, text: str, now: datetime) -> None:
