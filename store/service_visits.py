@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import tickets
+from store.registry import OPEN_STATES
 from store.service_models import ServiceClaim, ServiceOrder
 from store.service_orders import ServiceError
 from store.tickets import record_event
@@ -89,7 +90,8 @@ def report(session: Session, order: ServiceOrder, staff, result: str,
     order.result, order.reported_by = result.strip(), staff
     record_event(session, order.ticket, "service_reported", now, actor="staff", staff=staff,
                  public=False, body=result.strip())
-    tickets.resolve(session, order.ticket, staff, result.strip(), now)
+    if order.ticket.status in OPEN_STATES:  # the grid may have closed it meanwhile
+        tickets.resolve(session, order.ticket, staff, result.strip(), now)
 
 
 def locate_visit(session: Session, staff, point: tuple[float, float],
