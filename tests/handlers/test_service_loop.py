@@ -107,6 +107,11 @@ def test_a_backing_unit_serves_a_residents_paperwork_and_the_hours_are_counted(
 
     client = web.test_client()
     login(client, "community001001")
+    board = client.get("/console/dashboard?since=2026-11-01&until=2026-11-30").get_data(True)
+    assert "办服务 · 2026-11" in board and 'id="kpi-service-hours">4.5<' in board
     page = client.get("/console/services/figures?month=2026-11").get_data(as_text=True)
-    assert "区卫健局后盾单位" in page and "4.5" in page  # the unit's hours this month
-    assert "孙红" in page and "钱程" in page and "周敏" in page  # below the bar: listed
+    units = page.split('id="units"')[1].split("</table>")[0]
+    assert "区卫健局后盾单位" in units and "4.5" in units  # the unit's hours this month
+    below = page.split('id="below"')[1].split("</table>")[0]
+    assert all(name in below for name in ("孙红", "钱程", "周敏"))  # 1 visit or none, not 2
+    assert "李明" not in below  # a party member: the bar is the backing units'
