@@ -103,7 +103,8 @@ def place(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
     widen = ticket.area if ticket.escalation_level >= COMMUNITY else None
     serving = chosen if chosen is not None else teams.serving(session, ticket.grid, widen)
     taken = {c.staff_id for c in order.active_claims}
-    told = [(s, t) for s, t in teams.reachable_members(session, serving) if s.id not in taken]
+    told = [(s, t) for s, t in teams.reachable_members(session, serving)
+            if s.id not in taken and s.id != staff.id]  # the placer knows already
     if not told and (chosen is not None or ticket.escalation_level >= COMMUNITY):
         raise ServiceError("所选范围内没有已绑定微信的服务队员，请在工作台选择其他服务队发布。")
     first = order.status == "requested"
