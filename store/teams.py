@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import owners, scope
@@ -141,7 +141,8 @@ def memberships(session: Session, staff: Staff) -> list[TeamMember]:
 
 
 def visible_teams(session: Session, staff: Staff) -> Select:
-    """The teams a manager sees: those belonging to their area or below it."""
+    """The teams a staff member sees: those belonging to their area or below it, and those
+    serving their area from above (a grid worker sees the teams serving the grid)."""
     query = select(ServiceTeam)
     if staff.role in scope.SEES_EVERYTHING:
         return query
@@ -151,7 +152,18 @@ def visible_teams(session: Session, staff: Staff) -> Select:
                                              TeamMember.active.is_(True))))
     if staff.role == "department":
         return query.where(false())
-    return query.where(ServiceTeam.area_id.in_(scope.area_ids_under(session, staff.area_id)))
+    above = [a.id for a in staff.area.ancestors()]
+    return query.where(or_(
+        ServiceTeam.area_id.in_(scope.area_ids_under(session, staff.area_id)),
+        ServiceTeam.id.in_(select(ServiceTeamArea.team_id)
+                           .where(ServiceTeamArea.area_id.in_(above)))))
+
+
+def manages(session: Session, staff: Staff, team: ServiceTeam) -> bool:
+    """Whether a manager may change the team: it belongs to their area or below it."""
+    return staff.role in scope.SEES_EVERYTHING or (
+        staff.role not in ("member", "department")
+        and team.area_id in scope.area_ids_under(session, staff.area_id))
 
 
 def by_code(session: Session, code: str) -> ServiceTeam | None:

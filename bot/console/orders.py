@@ -29,6 +29,7 @@ MEMBER_ENDPOINTS = ("console.service_list", "console.service", "console.service_
                     "console.login", "console.logout", "console.change_password",
                     "console.static")
 ORDER_READS = (selectinload(ServiceOrder.ticket).selectinload(Ticket.grid),
+               selectinload(ServiceOrder.placed_by), selectinload(ServiceOrder.reported_by),
                selectinload(ServiceOrder.claims).selectinload(ServiceClaim.staff),
                selectinload(ServiceOrder.claims).selectinload(ServiceClaim.team),
                selectinload(ServiceOrder.publications).selectinload(ServicePublication.team))
@@ -95,10 +96,11 @@ def service(number: str):
         mine = next((c for c in order.active_claims if c.staff_id == staff.id), None)
         member = staff.role == "member" or staff.id in {c.staff_id for c in order.claims}
         serving = []
-        if staff.role in PLACERS and ticket.grid is not None:
-            serving = list(session.scalars(teams.visible_teams(session, staff)
-                                           .where(ServiceTeam.active.is_(True))
-                                           .order_by(ServiceTeam.code)))
+        if staff.role in PLACERS and ticket.grid is not None:  # those serving it come first
+            serving = list({t.id: t for t in [*teams.serving(session, ticket.grid), *(
+                session.scalars(teams.visible_teams(session, staff)
+                                .where(ServiceTeam.active.is_(True))
+                                .order_by(ServiceTeam.code)))]}.values())
         eligible = staff.role == "member" or bool(teams.memberships(session, staff))
     details = mine is not None or staff.role != "member"  # the address once taken
     return render_template(

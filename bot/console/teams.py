@@ -22,10 +22,13 @@ from store.vocab import CHINA
 NO_TEAMS = ("department", "member")
 
 
-def scoped_team(session, staff: Staff, code: str) -> ServiceTeam:
+def scoped_team(session, staff: Staff, code: str, *, change: bool = False) -> ServiceTeam:
+    """The team if the staff member sees it (404 otherwise); `change`: and manages it."""
     team = session.scalar(teams.visible_teams(session, staff).where(ServiceTeam.code == code))
     if team is None:
         abort(404)
+    if change and not teams.manages(session, staff, team):
+        abort(403)
     return team
 
 
@@ -104,10 +107,11 @@ def team(code: str):
         _ = found.area, [c.area for c in found.coverage]
         month = month_of(session, staff, [found])
         homes, covers = areas_for(session, staff)
+        manager = staff.role in MANAGERS and teams.manages(session, staff, found)
     people = {p.staff_id: p for p in month.people}
     return render_template("console/team.html", team=found, members=members, people=people,
                            unit=month.units[0], homes=homes, covers=covers, kinds=TEAM_KINDS,
-                           manager=staff.role in MANAGERS,
+                           manager=manager,
                            bar=services().settings)
 
 
@@ -119,7 +123,7 @@ def team_change(code: str):
     try:
         with changing() as session:
             staff = me(session)
-            found = scoped_team(session, staff, code)
+            found = scoped_team(session, staff, code, change=True)
             if what == "save":
                 covered = [_area_in_scope(session, staff, int(i))
                            for i in form.getlist("coverage") if i.isdigit()]
