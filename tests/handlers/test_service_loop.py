@@ -9,8 +9,8 @@ import pytest
 from store.models import Outbox, Photo, Ticket, TicketEvent
 from store.service_models import ServiceClaim, ServiceOrder
 
-from tests.bot.test_console import login
-from tests.bot.test_photos import image_xml
+from tests.bot.console.test_console import login
+from tests.bot.wechat.test_photos import image_xml
 from tests.fake_wechat import real_wechat, web, wechat  # noqa: F401 (fixtures)
 from tests.handlers.test_locating import location_xml
 from tests.support import Chat, rows, run_worker

@@ -4,7 +4,7 @@ with no resident's message."""
 import pytest
 from sqlalchemy import update
 
-from bot.jobs import sweep_sla
+from bot.wechat.jobs import sweep_sla
 from store.models import Outbox, Staff, Ticket
 from store.service_models import ServiceClaim, ServiceOrder
 
