@@ -1,8 +1,9 @@
 """A resident asks for a service (代办医保/社保/救助, 陪同就医, 帮忙维修 for someone who cannot):
 a service request for the grid, who places the order with the service teams.
 
-Fail safe first: only a help request or a question (a complaint only when someone cannot do
-it themself) at normal urgency is a service — an emergency, or anything urgent, opens the
+Fail safe first: only a help request or a question (read as a complaint, only when it asks in
+so many words or someone cannot do it themself: "代办点乱收费" is a complaint) at normal
+urgency is a service — an emergency, or anything urgent, opens the
 ticket it always did (handlers.resident), with the number to call first.
 """
 from __future__ import annotations
@@ -25,14 +26,18 @@ GUIDE = ("请直接说明需要什么服务、为谁、在哪里、什么时间�
 
 def asked_service(ctx: Context, text: str) -> ServiceWords | None:
     """The service these words ask for, or None; never for an emergency or anything urgent."""
-    result = ctx.understand(text)
+    return service_asked(ctx.understand(text), service_words(text), awaiting(ctx))
+
+
+def service_asked(result, found: ServiceWords | None, awaited: bool) -> ServiceWords | None:
+    """The rule, on the classifier's output and the service words found: `awaited`, the
+    resident pressed 办服务 just before."""
     if result.urgency != "normal" or result.emergency is not None:
         return None
-    found = service_words(text)
-    if found is not None and (result.kind in ("help", "consultation")
-                              or (found.helpless and result.kind == "complaint")):
+    if found is not None and (result.kind in ("help", "consultation") or (
+            result.kind == "complaint" and (found.helpless or found.asked))):
         return found
-    if awaiting(ctx) and result.kind != "other":
+    if awaited and result.kind != "other":
         return ServiceWords("other", ())
     return None
 

@@ -9,6 +9,7 @@ from functools import cache
 from nlp.lexicon import lexicons, normalize, rows
 
 HELPLESS = "helpless"
+ASKING = ("帮", "陪", "替", "请人", "找人", "派人")
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class ServiceWords:
     kind: str  # paperwork / escort / repair / care
     words: tuple[str, ...]  # the words that decided it, for the ticket's keywords
     helpless: bool = False  # it took someone who cannot do it themself (a repair, care)
+    asked: bool = False  # an ask in so many words (帮…, 陪…, 请人…), not a bare 代办 or 送餐
 
 
 @cache
@@ -37,5 +39,7 @@ def service_words(text: str) -> ServiceWords | None:
             continue
         found = [w for w in words if w in text]
         if found and (not needs or cannot):
-            return ServiceWords(kind, tuple(found + (cannot if needs else [])), needs)
+            asked = any(word in w for w in found for word in ASKING) or any(
+                word in text for word in ASKING[3:])
+            return ServiceWords(kind, tuple(found + (cannot if needs else [])), needs, asked)
     return None

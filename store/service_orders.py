@@ -114,17 +114,16 @@ def place(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
     published = {p.team_id for p in order.publications}
     order.publications += [ServicePublication(team=t, at=now) for t in serving
                            if t.id not in published]
-    if ticket.status in ("new", "assigned", "reopened"):
-        tickets.accept(session, ticket, staff, now, tell=False)
     record_event(session, ticket, "service_placed", now, actor="staff", staff=staff,
                  body=service_notices.terms(order), teams=[t.name for t in serving],
                  told=len(told))
+    ends = (order.scheduled_at or now) + timedelta(minutes=order.minutes_expected)
+    tickets.book(session, ticket, staff, now, due=ends + policy.normal.resolve,
+                 answer=service_notices.placed_text(order) if first else None)
     session.flush()
     for member, _ in told:
         tell_member(session, order, member, "service_published",
                     service_notices.published(order, now), now)
-    if first and ticket.resident is not None:
-        tickets.reply(session, ticket, staff, service_notices.placed_text(order), now)
     if not told:
         order.claim_breached_at = now
         ladder.escalate_many(session, [ticket], now, reason="本网格暂无可接单的服务队员",

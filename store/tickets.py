@@ -246,6 +246,21 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
 
 
+def book(session: Session, ticket: Ticket, staff: Staff, now: datetime, *, due: datetime,
+         answer: str | None = None) -> None:
+    """The handler books a service for the matter (store.service_orders.place): it is taken
+    on (accepted, if not yet), `answer` is the resident's reply (none to give: placing it is
+    the answer), and the matter is due once the booked service is over: the resolve clock
+    moves later, never earlier."""
+    if ticket.status in ("new", "assigned", "reopened"):
+        accept(session, ticket, staff, now, tell=False)
+    if answer and ticket.resident is not None:
+        reply(session, ticket, staff, answer, now)
+    ticket.first_reply_at = ticket.first_reply_at or now
+    if due > ticket.resolve_by:
+        ticket.resolve_by, ticket.resolve_breached_at = due, None
+
+
 def reply(session: Session, ticket: Ticket, staff: Staff, text: str, now: datetime) -> None:
     """A reply to the resident (the first one stops the 30-minute clock)."""
     require(ticket, "回复", *OPEN_STATES, "resolved")

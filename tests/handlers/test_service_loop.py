@@ -2,9 +2,9 @@
 a resident asks for help with paperwork, the grid places the order, two members of a backing
 unit claim it, check in and out, the resident rates it, and the month's hours show on the
 dashboard."""
-from datetime import timedelta
-
 import pytest
+
+from bot.wechat.jobs import sweep_sla
 
 from store.models import Outbox, Photo, Ticket, TicketEvent
 from store.service_models import ServiceClaim, ServiceOrder
@@ -74,6 +74,8 @@ def test_a_backing_unit_serves_a_residents_paperwork_and_the_hours_are_counted(
                       "区卫健局后盾单位钱程，将于11-24 09:00为您服务（代办服务）。有变化请直接回复本公众号。"]
 
     clock.at(hours=24, minutes=2)  # 09:02 the next day
+    with web.app_context():  # a day after the request: booked, so no clock has run out
+        assert sweep_sla() == 0
     people["sun"].send_xml(location_xml(SUN, 30.2712, 120.1021, 700))
     assert people["sun"].send(f"签到 {ticket.number}").startswith(
         f"已签到（工单 {ticket.number}），已记录位置")

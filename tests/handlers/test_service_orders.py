@@ -141,3 +141,12 @@ def test_a_member_types_anything_and_gets_their_commands(say, svc, place_paperwo
     number, _ = place_paperwork()
     listing = say("o_member_03", "服务单")
     assert "待接的服务" in listing and number in listing
+
+
+def test_a_resident_withdraws_a_request_before_it_is_placed(say, svc):
+    say("o_demo_resident", "想请人陪我去医院复查，我腿脚不方便")
+    number = last_number(svc)
+    assert say("o_demo_resident", f"取消 {number}") == f"已取消工单 {number}。"
+    [order] = rows(svc, ServiceOrder)
+    assert order.status == "cancelled"
+    assert say("o_worker_01", f"下单 {number}") == f"工单 {number} 当前已取消，不能派单"
