@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from store import csvfile
-from store.import_rows import PHONE, ImportReport, RowError, Rows
+from store.import_rows import ImportReport, RowError, Rows, parse_flag, parse_phone
 from store.models import Area, Staff
 from store.service_models import TEAM_KINDS, ServiceTeam, ServiceTeamArea, TeamMember
 from store.teams import CODE, KIND_BY_NAME, TEAM_LEVELS
@@ -27,22 +27,6 @@ from store.teams import CODE, KIND_BY_NAME, TEAM_LEVELS
 TEAM_COLUMNS = ("code", "name", "kind", "area_code", "coverage", "phone", "active")
 MEMBER_COLUMNS = ("team_code", "username", "name", "phone", "leader", "active")
 USERNAME = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
-YES, NO = ("yes", "true", "1", "是"), ("no", "false", "0", "否")
-
-
-def _flag(row: dict, column: str, default: bool) -> bool:
-    text = row[column].lower()
-    if not text:
-        return default
-    if text not in YES + NO:
-        raise ValueError(f"{column} {row[column]!r} is not yes or no")
-    return text in YES
-
-
-def _phone(row: dict) -> str | None:
-    if row["phone"] and not PHONE.match(row["phone"]):
-        raise ValueError(f"phone {row['phone']!r} is not a phone number")
-    return row["phone"] or None
 
 
 def import_teams(session: Session, stream: IO[str], source: str = "teams.csv",
@@ -79,9 +63,9 @@ def import_teams(session: Session, stream: IO[str], source: str = "teams.csv",
                                          f"{home.code}")
                 values["coverage"] = sorted({areas[c].id for c in codes} or {home.id})
             if "phone" in given:
-                values["phone"] = _phone(row)
+                values["phone"] = parse_phone(row)
             if "active" in given:
-                values["active"] = _flag(row, "active", True)
+                values["active"] = parse_flag(row, "active", True)
         except ValueError as error:
             errors.append(RowError(line, str(error)))
             continue
@@ -135,11 +119,11 @@ def import_members(session: Session, stream: IO[str], source: str = "members.csv
             values = {"team_id": team_ids[row["team_code"]], "username": row["username"],
                       "name": row["name"]}
             if "phone" in given:
-                values["phone"] = _phone(row)
+                values["phone"] = parse_phone(row)
             if "leader" in given:
-                values["leader"] = _flag(row, "leader", False)
+                values["leader"] = parse_flag(row, "leader", False)
             if "active" in given:
-                values["active"] = _flag(row, "active", True)
+                values["active"] = parse_flag(row, "active", True)
         except ValueError as error:
             errors.append(RowError(line, str(error)))
             continue

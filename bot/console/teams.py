@@ -22,6 +22,14 @@ from store.vocab import CHINA
 NO_TEAMS = ("department", "member")
 
 
+def viewer(session) -> Staff:
+    """The staff member, if their role has teams to see (a department and a member: no)."""
+    staff = me(session)
+    if staff.role in NO_TEAMS:
+        abort(403)
+    return staff
+
+
 def scoped_team(session, staff: Staff, code: str, *, change: bool = False) -> ServiceTeam:
     """The team if the staff member sees it (404 otherwise); `change`: and manages it."""
     team = session.scalar(teams.visible_teams(session, staff).where(ServiceTeam.code == code))
@@ -53,9 +61,7 @@ def areas_for(session, staff: Staff) -> tuple[list[Area], list[Area]]:
 @login_required
 def team_list():
     with services().db.sessions() as session:
-        staff = me(session)
-        if staff.role in NO_TEAMS:
-            abort(403)
+        staff = viewer(session)
         found = list(session.scalars(teams.visible_teams(session, staff).options(
             selectinload(ServiceTeam.area), selectinload(ServiceTeam.coverage)
             .selectinload(teams.ServiceTeamArea.area)).order_by(ServiceTeam.code)))
@@ -97,9 +103,7 @@ def _area_in_scope(session, staff: Staff, area_id: int | None) -> Area:
 @login_required
 def team(code: str):
     with services().db.sessions() as session:
-        staff = me(session)
-        if staff.role in NO_TEAMS:
-            abort(403)
+        staff = viewer(session)
         found = scoped_team(session, staff, code)
         members = list(session.scalars(select(TeamMember).where(TeamMember.team_id == found.id)
                                        .options(selectinload(TeamMember.staff))
@@ -194,9 +198,7 @@ def teams_import():
 def teams_export(kind: str):
     """Teams or members of one's area, in the import's format."""
     with services().db.sessions() as session:
-        staff = me(session)
-        if staff.role in NO_TEAMS:
-            abort(403)
+        staff = viewer(session)
         under = None if staff.role in ("admin", "district") else staff.area.code
         out = io.StringIO()
         out.write("\ufeff")
