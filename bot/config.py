@@ -86,6 +86,9 @@ class Settings:
     outbox_requeue_after_seconds: int = 60
     flood_limit_per_minute: int = 20  # per resident; beyond it messages are kept, no tickets
     return_visit_after_hours: int = 24
+    service_claim_hours: int = 2  # a service order not fully claimed by then goes up
+    service_bar_visits: int = 2  # backing-unit staff: at least this many visits a month
+    service_bar_hours: int = 4  # and at least this many hours a month
     console_session_hours: int = 12
     console_idle_minutes: int = 120
     secure_cookies: int = 0  # 1 behind HTTPS: console cookies are sent over HTTPS only
@@ -138,4 +141,5 @@ class Settings:
                          timedelta(hours=self.sla_resolve_hours)),
             emergency=Clock(timedelta(minutes=self.sla_emergency_accept_minutes),
                             timedelta(minutes=self.sla_emergency_reply_minutes),
-                            timedelta(hours=self.sla_emergency_resolve_hours)))
+                            timedelta(hours=self.sla_emergency_resolve_hours)),
+            service_claim=timedelta(hours=self.service_claim_hours))

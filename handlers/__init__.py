@@ -1,7 +1,8 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import commands, dispatch, events, followup, menu, replies, resident
+from handlers import (commands, dispatch, events, followup, members, menu, replies, resident,
+                      service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -27,9 +28,10 @@ OPENS_REPLY_WINDOW = ("subscribe", "subscribe_scan", "scan", "click", "scancode_
 HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
     events.MassSendFinished(), events.Silent(),
-    commands.Bind(), dispatch.Acknowledge(), commands.StaffCommand(), menu.TypedMenu(),
+    commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
+    members.PlaceOrder(), members.MemberCommand(), commands.StaffCommand(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.ReturnVisitAnswer(),
-    resident.AskForPerson(), followup.FollowUp(),
+    resident.AskForPerson(), service.ServiceRequest(), followup.FollowUp(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),
     Fallback(),

@@ -5,10 +5,10 @@ import re
 
 from sqlalchemy import select
 
-from handlers import replies
+from handlers import members, replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, registry, scope, staffing, tickets
+from store import ladder, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
@@ -44,6 +44,8 @@ class Bind(Handler):
         for other in others:  # one WeChat, one account: their open tickets go to someone
             if other.id != staff.id:  # a push still reaches
                 staffing.unbind(ctx.session, other, ctx.now)
+        if staff.role == "member":
+            return Reply(f"绑定成功：{staff.name}（服务队员）。服务需求会推送到这里。\n{members.HELP}")
         return Reply(replies.bound_staff(staff, staff.area.name, ROLE_NAMES[staff.role]))
 
 
@@ -137,6 +139,7 @@ class ResidentCommand(Handler):
                 return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time))
             if name == "取消":
                 tickets.cancel(ctx.session, ticket, ctx.now)
+                service_orders.cancel_with_ticket(ctx.session, ticket)
                 return Reply(f"已取消工单 {ticket.number}。", ticket_id=ticket.id)
             tickets.reopen(ctx.session, ticket, ctx.now, rest.strip() or None, ctx.policy)
             return Reply(replies.reopened(ticket), ticket_id=ticket.id)

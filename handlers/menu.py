@@ -1,7 +1,7 @@
-"""The account's menu (报事件 / 一键求助 / 我的工单 / 办事指南) and what each button does."""
+"""The account's menu (报事件 / 一键求助 / 办服务 / 我的工单 / 办事指南) and what each button does."""
 from __future__ import annotations
 
-from handlers import replies
+from handlers import replies, service
 from handlers.base import Handler, MessageType
 from handlers.commands import my_tickets
 from handlers.context import Context, Reply
@@ -10,10 +10,12 @@ from store import tickets
 from store.locate import locate
 
 REPORT, SOS, MY_TICKETS, GUIDE = "REPORT", "SOS", "MY_TICKETS", "GUIDE"
+SERVICE = "SERVICE"
 MENU = {"button": [
     {"type": "click", "name": "报事件", "key": REPORT},
     {"type": "click", "name": "一键求助", "key": SOS},
-    {"name": "我的", "sub_button": [{"type": "click", "name": "我的工单", "key": MY_TICKETS},
+    {"name": "我的", "sub_button": [{"type": "click", "name": "办服务", "key": SERVICE},
+                                   {"type": "click", "name": "我的工单", "key": MY_TICKETS},
                                    {"type": "click", "name": "办事指南", "key": GUIDE}]},
 ]}
 SOS_TRIAGE = tickets.Triage(kind="help", domain="公共安全", category="紧急求助",
@@ -30,7 +32,8 @@ class MenuClick(MessageType):
 class TypedMenu(Handler):
     """The menu's words typed as text (办事指南, 我的工单, 报事件, 一键求助) act like the buttons."""
 
-    WORDS = {"报事件": REPORT, "一键求助": SOS, "我的工单": MY_TICKETS, "办事指南": GUIDE}
+    WORDS = {"报事件": REPORT, "一键求助": SOS, "我的工单": MY_TICKETS, "办事指南": GUIDE,
+             "办服务": SERVICE}
 
     def matches(self, msg, ctx: Context) -> bool:
         return msg.type == "text" and msg.content.strip(" 。！!？?") in self.WORDS
@@ -47,6 +50,10 @@ def press(ctx: Context, key: str) -> Reply:
         return Reply(my_tickets(ctx))
     if key == REPORT:
         return Reply(replies.REPORT_GUIDE)
+    if key == SERVICE:  # the next words are the request (handlers.service)
+        ctx.resident.state = {**ctx.resident.state, "awaiting": service.AWAITING,
+                              "since": ctx.now.timestamp()}
+        return Reply(service.GUIDE)
     return Reply(replies.RESIDENT_HELP)
 
 

@@ -93,7 +93,8 @@ EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已
                "extended": "延期", "resolved": "已办结", "rated": "已评价",
                "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消",
                "placed": "已派往网格", "return_visit": "回访", "return_visit_answer": "您答复回访",
-               "urged": "督办", "overdue": "超时", "note": "备注"}
+               "urged": "督办", "overdue": "超时", "note": "备注",
+               "service_placed": "已联系服务队", "service_full": "队员已接单", "checked_in": "队员已到达"}
 
 
 def appended(ticket, what: str) -> str:

@@ -43,6 +43,7 @@ from store.people_io import (
     import_buildings,
     import_staff,
 )
+from store.teams_io import export_members, export_teams, import_members, import_teams
 
 __all__ = ["ImportFailed", "ImportReport", "IMPORTERS", "EXPORTERS", "import_areas",
            "import_geojson", "import_buildings", "import_staff", "export_areas",
@@ -240,6 +241,7 @@ def export_geojson(session: Session, stream: IO[str], under: str | None = None) 
 
 
 IMPORTERS = {"areas": import_areas, "buildings": import_buildings, "staff": import_staff,
-             "geojson": import_geojson}
+             "geojson": import_geojson, "teams": import_teams, "members": import_members}
 EXPORTERS = {"areas": export_areas, "buildings": export_buildings, "staff": export_staff,
-             "geojson": export_geojson}
+             "geojson": export_geojson, "teams": export_teams, "members": export_members}
+TIMED = ("staff", "teams", "members")  # importers that stamp what they create with `now`

@@ -1,5 +1,5 @@
 """A small demo district: 2 streets, 4 communities, 12 grids, a worker per grid, a grid
-leader per community and six functional departments.
+leader per community, six functional departments and four service teams (store.demo_teams).
 
 Codes follow the national pattern (district 6 digits + street 3 + community 3 + grid 3).
 Loading twice changes nothing.
@@ -72,6 +72,8 @@ def load(session: Session, *, password_hash: str, now: datetime) -> dict:
                       f"1390000{worker_no:04d}", openid=f"o_worker_{worker_no:02d}")
     session.flush()
     _places(session)
+    from store import demo_teams
+    demo_teams.load(session, now)
     if session.scalar(select(Resident).where(Resident.openid == DEMO_RESIDENT)) is None:
         first_grid = session.scalar(select(Area).where(Area.code == FIRST_GRID))
         session.add(Resident(openid=DEMO_RESIDENT, grid=first_grid, created_at=now))

@@ -133,6 +133,25 @@ def parse_int(text: str, what: str, low: int = 0, high: int = 10**7) -> int:
     return value
 
 
+YES, NO = ("yes", "true", "1", "是"), ("no", "false", "0", "否")
+
+
+def parse_flag(row: dict, column: str, default: bool = True) -> bool:
+    """yes/no (true/false, 1/0, 是/否); empty is the default."""
+    text = row[column].lower()
+    if not text:
+        return default
+    if text not in YES + NO:
+        raise ValueError(f"{column} {row[column]!r} is not yes or no")
+    return text in YES
+
+
+def parse_phone(row: dict) -> str | None:
+    if row["phone"] and not PHONE.match(row["phone"]):
+        raise ValueError(f"phone {row['phone']!r} is not a phone number")
+    return row["phone"] or None
+
+
 def parse_coordinate(text: str, what: str, limit: float) -> float:
     try:
         value = float(text)

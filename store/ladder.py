@@ -37,8 +37,10 @@ def escalate(session: Session, ticket: Ticket, now: datetime, *, reason: str,
 
 
 def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, reason: str,
-                  by: Staff | None = None) -> None:
-    """escalate() for each ticket, with the look-ups and inserts done once for the batch."""
+                  by: Staff | None = None, at_least: int = 0) -> None:
+    """escalate() for each ticket, with the look-ups and inserts done once for the batch;
+    `at_least`: the lowest level it lands at (a service nobody takes goes to the community,
+    2)."""
     for ticket in tickets:
         require(ticket, "上报", *OPEN_STATES)
         if ticket.escalation_level >= TOP or ticket.tier == "department":
@@ -51,7 +53,8 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
     with session.no_autoflush:  # one flush for the batch, in bulk.write
         tiers = owners.Ladder(session, tickets, now)
         for ticket in tickets:
-            owner = tiers.owner(ticket.grid, ticket.escalation_level + 1)
+            owner = tiers.owner(ticket.grid, min(TOP, max(ticket.escalation_level + 1,
+                                                          at_least)))
             handler, area = owner.staff, owner.area
             ticket.escalation_level, ticket.tier, ticket.area = owner.level, owner.tier, area
             if handler is not None:
@@ -145,12 +148,8 @@ def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason
 
 
 def sweep(session: Session, now: datetime, batch: int = 500) -> int:
-    """Escalate every ticket whose clock has run out, once per clock.
-
-    Marking the breach is one UPDATE that only succeeds while the marker is empty, so a
-    second sweep (on this machine or another) finds nothing left to do. The tickets claimed
-    for one clock are escalated together (escalate_many), in the caller's transaction.
-    """
+    """Escalate every ticket whose clock has run out, once per clock, in the caller's
+    transaction (see claim_breaches)."""
     escalated = 0
     for marker, due, states, name in CLOCKS:
         marker_col, due_col = getattr(Ticket, marker), getattr(Ticket, due)
@@ -159,21 +158,39 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> int:
                       .order_by(due_col).limit(batch))
         if marker == "reply_breached_at":  # a reply, however late, stops this clock
             candidates = candidates.where(Ticket.first_reply_at.is_(None))
-        if session.bind.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        ids = list(session.scalars(candidates))
-        if not ids:
-            continue
-        claimed = session.scalars(update(Ticket).where(and_(Ticket.id.in_(ids),
-                                                            marker_col.is_(None)))
-                                  .values({marker: now}).returning(Ticket.id)).all()
-        climbing, at_top = [], []
-        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(claimed))
-                                      .options(*WHAT_ESCALATION_READS).order_by(Ticket.id)):
-            top = ticket.escalation_level >= TOP or ticket.tier == "department"
-            (at_top if top else climbing).append(ticket)
-        escalate_many(session, climbing, now, reason=f"超过{name}时限")
-        bulk.write(session, [bulk.event(ticket, "overdue", now, body=f"超过{name}时限",
-                                        public=False) for ticket in at_top], [])
-        escalated += len(climbing) + len(at_top)
+        claimed = claim_breaches(session, Ticket, marker_col, candidates, now)
+        escalated += escalate_breached(session, claimed, now, reason=f"超过{name}时限")
     return escalated
+
+
+def claim_breaches(session: Session, model, marker_col, candidates, now: datetime) -> list[int]:
+    """The ids of `model` rows (selected by `candidates`) whose clock ran out, marked as
+    breached now. Marking is one UPDATE that only succeeds while the marker is empty, so a
+    second sweep (on this machine or another) finds nothing left to do; on PostgreSQL rows
+    another sweep holds are skipped. Serves the tickets' clocks and the service orders'
+    claim clock alike."""
+    if session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    return list(session.scalars(update(model).where(and_(model.id.in_(ids),
+                                                         marker_col.is_(None)))
+                                .values({marker_col.key: now}).returning(model.id)))
+
+
+def escalate_breached(session: Session, ticket_ids: list[int], now: datetime, *, reason: str,
+                      at_least: int = 0) -> int:
+    """Escalate the tickets of breached clocks together (escalate_many); one already at the
+    top is marked overdue on its timeline instead. How many were handled."""
+    if not ticket_ids:
+        return 0
+    climbing, at_top = [], []
+    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))
+                                  .options(*WHAT_ESCALATION_READS).order_by(Ticket.id)):
+        top = ticket.escalation_level >= TOP or ticket.tier == "department"
+        (at_top if top else climbing).append(ticket)
+    escalate_many(session, climbing, now, reason=reason, at_least=at_least)
+    bulk.write(session, [bulk.event(ticket, "overdue", now, body=reason, public=False)
+                         for ticket in at_top], [])
+    return len(climbing) + len(at_top)

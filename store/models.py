@@ -9,7 +9,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 AREA_LEVELS = ("district", "street", "community", "grid")
 STAFF_ROLES = ("admin", "district", "street", "community", "grid_leader", "grid_worker",
-               "department")
+               "department", "member")  # member: of a service team only (store.service_models)
 TICKET_STATES = ("new", "assigned", "accepted", "resolved", "closed", "reopened", "cancelled")
 
 
@@ -496,3 +496,8 @@ class MassSend(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+# The service teams' tables (issue 17) live beside these; importing them here puts them in
+# Base.metadata wherever the models are used (migrations, tests, the app).
+from store import service_models  # noqa: E402,F401

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.vocab import (CHINA, KIND_NAMES, URGENCY_NAMES, china_time, holder_name,
-                         mask_phone, mask_phones, minutes_between)
+from store.vocab import (CHINA, KIND_NAMES, SERVICE_CATEGORIES, URGENCY_NAMES, china_time,
+                         holder_name, mask_phone, mask_phones, minutes_between)
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,16 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 
                           mask_phones(ticket.description))[:100]),
                 ("网格", where), *place,
                 *deadline(ticket, now)),
-        remark=f"请回复「接单 {ticket.number}」接单。",
+        remark=next_step(ticket),
         due=ticket.accept_by if ticket.kind != "praise" else None)
+
+
+def next_step(ticket) -> str:
+    """What the person pushed a ticket should do: accept it, or, for a resident's request
+    for a service (办服务), place the order with the service teams."""
+    if ticket.kind == "help" and ticket.category in SERVICE_CATEGORIES:
+        return f"请回复「下单 {ticket.number}」派给服务队（可加人数、时长、时间，如 2人 2小时 明天9点）。"
+    return f"请回复「接单 {ticket.number}」接单。"
 
 
 def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:

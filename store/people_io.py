@@ -13,7 +13,6 @@ from store.import_rows import (
     BUILDING_COLUMNS,
     BUILDING_NUMBER,
     MAX_UNITS,
-    PHONE,
     ROLE_LEVEL,
     STAFF_COLUMNS,
     ImportReport,
@@ -22,7 +21,9 @@ from store.import_rows import (
     bulk_update,
     chunks,
     format_number,
+    parse_flag,
     parse_int,
+    parse_phone,
     parse_point,
 )
 from store import csvfile
@@ -187,9 +188,7 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
             values = {"username": username, "name": row["name"], "role": role,
                       "area_id": area.id}
             if "phone" in given:
-                if row["phone"] and not PHONE.match(row["phone"]):
-                    raise ValueError(f"phone {row['phone']!r} is not a phone number")
-                values["phone"] = row["phone"] or None
+                values["phone"] = parse_phone(row)
             if "department" in given:
                 if len(row["department"]) > 32:
                     raise ValueError("department is longer than 32 characters")
@@ -198,10 +197,7 @@ def import_staff(session: Session, stream: IO[str], source: str = "staff.csv",
                     (username not in existing or "department" in given):
                 raise ValueError("a department account needs its department")
             if "active" in given:
-                flag = row["active"].lower() or "yes"
-                if flag not in ("yes", "no", "true", "false", "1", "0", "是", "否"):
-                    raise ValueError(f"active {row['active']!r} is not yes or no")
-                values["active"] = flag in ("yes", "true", "1", "是")
+                values["active"] = parse_flag(row, "active")
         except ValueError as error:
             errors.append(RowError(line, str(error)))
             continue

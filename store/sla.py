@@ -16,6 +16,9 @@ class Clock:
 class SlaPolicy:
     normal: Clock = Clock(timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=24))
     emergency: Clock = Clock(timedelta(minutes=5), timedelta(minutes=10), timedelta(hours=2))
+    # 办服务: a published service order not taken by enough members within this long goes up
+    # to the community (store.service_orders.sweep_unclaimed, through store.ladder).
+    service_claim: timedelta = timedelta(hours=2)
 
     def clock_for(self, urgency: str) -> Clock:
         return self.emergency if urgency == "emergency" else self.normal

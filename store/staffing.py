@@ -12,10 +12,10 @@ from store.tickets import TicketError
 
 # Who may create whom: a manager creates roles below their own, inside their area.
 RANK = {"admin": 6, "district": 5, "street": 4, "community": 3, "department": 2,
-        "grid_leader": 2, "grid_worker": 1}
+        "grid_leader": 2, "grid_worker": 1, "member": 0}
 ROLE_LEVELS = {"admin": "district", "district": "district", "department": "district",
                "street": "street", "community": "community", "grid_leader": "community",
-               "grid_worker": "grid"}
+               "grid_worker": "grid", "member": "community"}
 
 
 def check_role(role: str, area: Area) -> None:
@@ -24,6 +24,8 @@ def check_role(role: str, area: Area) -> None:
     wanted = ROLE_LEVELS[role]
     if role == "grid_leader" and area.level in ("community", "grid"):
         return
+    if role == "member" and area.level in ("street", "community", "grid"):
+        return  # a service team member sits where their team belongs
     if area.level != wanted:
         names = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
         raise TicketError(f"该角色应设在{names[wanted]}一级")

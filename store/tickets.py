@@ -232,15 +232,33 @@ def rehome(session: Session, ticket: Ticket, now: datetime) -> Staff | None:
     return hand_to(session, ticket, owner, now, reason="【改派】原处理人无法接收")
 
 
-def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime) -> None:
-    """接单 (or 部门接单): whoever accepts becomes the handler."""
+def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
+           tell: bool = True) -> None:
+    """接单 (or 部门接单): whoever accepts becomes the handler. `tell=False`: the resident
+    hears in the same breath from what follows (placing a service order replies at once)."""
     require(ticket, "接单", "new", "assigned", "reopened")
     ticket.assignee = staff
     ticket.status = "accepted"
     if ticket.accepted_at is None:
         ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     record_event(session, ticket, "accepted", now, actor="staff", staff=staff)
-    notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
+    if tell:
+        notify_resident(session, ticket, "accepted", notices.accepted(ticket, staff), now)
+
+
+def book(session: Session, ticket: Ticket, staff: Staff, now: datetime, *, due: datetime,
+         answer: str | None = None) -> None:
+    """The handler books a service for the matter (store.service_orders.place): it is taken
+    on (accepted, if not yet), `answer` is the resident's reply (none to give: placing it is
+    the answer), and the matter is due once the booked service is over: the resolve clock
+    moves later, never earlier."""
+    if ticket.status in ("new", "assigned", "reopened"):
+        accept(session, ticket, staff, now, tell=False)
+    if answer and ticket.resident is not None:
+        reply(session, ticket, staff, answer, now)
+    ticket.first_reply_at = ticket.first_reply_at or now
+    if due > ticket.resolve_by:
+        ticket.resolve_by, ticket.resolve_breached_at = due, None
 
 
 def reply(session: Session, ticket: Ticket, staff: Staff, text: str, now: datetime) -> None:

@@ -11,7 +11,7 @@ STATUS_NAMES = {"new": "待分派", "assigned": "待接单", "accepted": "处理
 URGENCY_NAMES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道分中心",
               "community": "社区工作站", "grid_leader": "网格长", "grid_worker": "网格员",
-              "department": "职能部门"}
+              "department": "职能部门", "member": "服务队员"}
 # What an outbound message was for, as the console shows it.
 PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "transferred": "转办",
                  "urged": "督办", "reopened": "返工", "cancelled": "居民撤回",
@@ -19,7 +19,15 @@ PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "t
                  "emergency_nearby": "附近紧急求助", "accepted": "已接单", "replied": "回复居民",
                  "reply": "回复", "resolved": "办结通知", "extended": "延期通知",
                  "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
-                 "broadcast": "通知公告", "dispatch": "紧急调度"}
+                 "broadcast": "通知公告", "dispatch": "紧急调度",
+                 "service_published": "服务需求", "service_full": "服务满员",
+                 "service_coming": "队员接单", "service_changed": "服务变动"}
+# 办服务: the kinds of service a resident may order; each is also its ticket's category.
+SERVICE_KINDS = {"paperwork": "代办服务", "escort": "陪同就医", "repair": "上门维修",
+                 "care": "生活照料", "other": "其他服务"}
+SERVICE_CATEGORIES = frozenset(SERVICE_KINDS.values())
+ORDER_STATUS_NAMES = {"requested": "待下单", "open": "待接单", "full": "已满员",
+                      "serving": "服务中", "done": "已完成", "cancelled": "已取消"}
 # Who holds a ticket at each tier, as residents and staff read it (never a grid's name).
 TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区工作站",
               "street": "街道分中心", "district": "区中心"}

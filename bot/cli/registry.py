@@ -18,18 +18,20 @@ KINDS = tuple(areas_io.IMPORTERS)
 
 @click.group("registry", cls=AppGroup)
 def registry():
-    """Areas, buildings, staff and grid polygons; grid QR codes and posters."""
+    """Areas, buildings, staff, grid polygons, service teams and their members; grid QR
+    codes and posters."""
 
 
 @registry.command("import")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_file(kind, path):
-    """Import a CSV (areas, buildings, staff) or GeoJSON (geojson: grid polygons) file.
+    """Import a CSV (areas, buildings, staff, teams, members) or GeoJSON (geojson: grid
+    polygons) file.
 
     All or nothing: a file with a bad row is reported line by line and nothing of it is
     imported. Importing the same file again changes nothing. Order: areas, then geojson,
-    buildings and staff.
+    buildings and staff; teams, then their members.
     """
     svc = services()
     started = time.perf_counter()
@@ -37,7 +39,7 @@ def import_file(kind, path):
         with svc.db.transaction() as session, open(path, encoding="utf-8-sig",
                                                    newline="") as stream:
             importer = areas_io.IMPORTERS[kind]
-            kwargs = {"now": svc.now()} if kind == "staff" else {}
+            kwargs = {"now": svc.now()} if kind in areas_io.TIMED else {}
             report = importer(session, stream, path.name, **kwargs)
     except areas_io.ImportFailed as failure:
         raise click.ClickException(str(failure)) from None

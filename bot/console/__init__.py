@@ -111,7 +111,8 @@ def error_page(error):
 
 def init_app(app: Flask) -> None:
     from bot.console import (auth, command, dashboard, deliveries, duty, held,  # noqa: F401
-                             inbox, photos, registry, simulator, staff, ticket)
+                             inbox, orders, photos, registry, simulator, staff, teams,
+                             ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS
     # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.console import areas_in_scope, bp, me
-from bot.console import charts, metrics
+from bot.console import charts, metrics, orders
 from bot.services import services
 from store import csvfile, scope
 from store.models import Area, Staff, Ticket
@@ -82,6 +82,8 @@ def dashboard():
         counts = charts.tallies(session, period)
         escalations = charts.escalations(session, query, start, end)
         areas = areas_in_scope(session, staff)
+        service, service_month = (None, "") if staff.role == "department" else \
+            orders.month_figures(session, staff, f"{until:%Y-%m}")
     grids = sorted(((grid_names.get(g, "（待定位）"), x["total"]) for g, x in by_grid.items()),
                    key=lambda x: (-x[1], x[0]))[:15]
     cells = counts["cells"]
@@ -98,7 +100,8 @@ def dashboard():
     }
     return render_template("console/dashboard.html", f=whole, charts=data,
                            per_grid=per_grid, per_staff=per_staff, since=since, until=until,
-                           area_id=area_id, areas=areas,
+                           area_id=area_id, areas=areas, service=service,
+                           service_month=service_month,
                            args={k: v for k, v in request.args.items() if v})
 
 

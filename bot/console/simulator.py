@@ -197,7 +197,8 @@ def describe(data: dict) -> str:
     if kind == "location":
         return f"[位置] {data.get('Label', '')}"
     if kind == "event":
-        names = {"REPORT": "报事件", "SOS": "一键求助", "MY_TICKETS": "我的工单", "GUIDE": "办事指南"}
+        names = {"REPORT": "报事件", "SOS": "一键求助", "MY_TICKETS": "我的工单", "GUIDE": "办事指南",
+                 "SERVICE": "办服务"}
         key = data.get("EventKey") or ""
         if data.get("Event") == "CLICK":
             return f"[点击菜单] {names.get(key, key)}"

@@ -186,13 +186,15 @@ def reprocess_inbound(inbound_id: int) -> str:
 
 
 def sweep_sla() -> int:
-    """Escalate tickets whose clocks ran out, one batch per transaction until none is left."""
-    from store import ladder
+    """Escalate tickets whose clocks ran out, and service orders nobody took in time (to the
+    community), one batch per transaction until none is left."""
+    from store import ladder, service_orders
     svc = services()
     total = 0
     while True:
         with svc.changing() as session:
             done = ladder.sweep(session, svc.now())
+            done += service_orders.sweep_unclaimed(session, svc.now())
         total += done
         instruments().sla_breaches.inc(done)
         if done == 0:

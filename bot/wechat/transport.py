@@ -186,13 +186,14 @@ class WeChatTransport:
                    template_id(self.settings, payload), data, self.link(row, payload))
 
     def link(self, row: Outbox, payload: dict) -> str | None:
-        """Where the template opens: the ticket's console page for staff (until the phone
-        pages exist), so what the fields cannot hold is one tap away."""
+        """Where the template opens: the page the notice names (a service order's page for
+        a team member), else the ticket's console page for staff (until the phone pages
+        exist), so what the fields cannot hold is one tap away."""
         base = self.settings.public_base_url.rstrip("/")
         number = dict(payload.get("fields") or []).get("工单号")
         if not base or template_name(payload) != "ticket" or not row.ticket_id or not number:
             return None
-        return f"{base}/console/tickets/{number}"
+        return f"{base}{payload.get('path') or f'/console/tickets/{number}'}"
 
     def send_mass_text(self, openids: list[str], text: str, client_msg_id: str) -> str:
         """message/mass/send to up to 10,000 openids; WeChat's msg_id of the job. The same

@@ -1,0 +1,105 @@
+"""The console's 办服务 pages: who sees which team and order, what a member's login may open,
+what a member reads before and after taking an order, and the month's CSV."""
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from store.models import Staff
+from store.service_models import ServiceOrder, ServiceTeam, TeamMember
+
+from tests.bot.console.test_console import login
+from tests.support import Chat, rows
+
+REQUEST = "我母亲腿脚不便，想请人帮忙代办医保报销，电话13912345678"
+
+
+@pytest.fixture
+def order_number(client, demo, svc):
+    """A resident's request placed by 张伟 with a note only takers should read."""
+    Chat(client, "o_demo_resident").send(REQUEST)
+    [order] = rows(svc, ServiceOrder)
+    number = order.ticket.number
+    Chat(client, "o_worker_01").send(f"下单 {number} 1人 2小时 幸福小区1栋201")
+    return number
+
+
+def give_password(svc, username):
+    with svc.db.transaction() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        staff.password_hash = generate_password_hash("griddesk")
+
+
+def test_a_members_login_opens_only_service_orders(app, client, svc, order_number):
+    give_password(svc, "member03")
+    login(client, "member03")
+    home = client.get("/console/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/console/services/")
+    listing = client.get("/console/services/").get_data(as_text=True)
+    header = listing.split("<header>")[1].split("</header>")[0]
+    assert order_number in listing and "服务单" in header
+    assert "统计研判" not in header and "未受理留言" not in header  # no other page offered
+    for page in ("/console/dashboard", f"/console/tickets/{order_number}", "/console/areas",
+                 "/console/teams/", "/console/held"):
+        assert client.get(page).status_code == 403, page
+    before = client.get(f"/console/services/{order_number}").get_data(as_text=True)
+    assert "139****5678" in before and "13912345678" not in before  # masked until taken
+    assert "幸福小区1栋201" not in before
+    client.post(f"/console/services/{order_number}", data={"action": "claim"})
+    after = client.get(f"/console/services/{order_number}").get_data(as_text=True)
+    assert "13912345678" in after and "幸福小区1栋201" in after and "签到" in after
+
+
+def test_a_member_of_a_team_it_was_not_published_to_finds_nothing(client, svc, order_number):
+    give_password(svc, "member06")  # 吴刚, 和平社区志愿服务队
+    login(client, "member06")
+    assert client.get(f"/console/services/{order_number}").status_code == 404
+    assert order_number not in client.get("/console/services/").get_data(as_text=True)
+
+
+def test_a_community_manages_its_teams_and_a_worker_only_reads_them(app, client, demo, svc):
+    login(client, "community001001")
+    with svc.db.sessions() as session:
+        community = session.scalar(select(ServiceTeam).where(ServiceTeam.code == "T001")).area
+    created = client.post("/console/teams/", data={"code": "T009", "name": "幸福里巾帼志愿队",
+                                                   "kind": "volunteer", "area": community.id})
+    assert created.headers["Location"].endswith("/console/teams/T009")
+    client.post("/console/teams/T009", data={"do": "add", "username": "xf01", "name": "林芳",
+                                             "phone": "13700000001", "leader": "1"})
+    page = client.get("/console/teams/T009").get_data(as_text=True)
+    assert "林芳" in page and "队长" in page and "未绑定" in page
+    assert client.get("/console/teams/T003").status_code == 404  # 和平社区's: not theirs
+    [member] = rows(svc, TeamMember, TeamMember.staff.has(Staff.username == "xf01"))
+    assert member.staff.role == "member" and member.leader
+
+    worker = app.test_client()
+    login(worker, "worker01")
+    assert "幸福里巾帼志愿队" in worker.get("/console/teams/").get_data(as_text=True)
+    assert worker.post("/console/teams/T009", data={"do": "remove",
+                                                    "member": member.id}).status_code == 403
+
+
+def test_the_grid_places_an_order_from_the_console_with_the_teams_it_chooses(
+        app, client, demo, svc):
+    Chat(client, "o_demo_resident").send(REQUEST)
+    [order] = rows(svc, ServiceOrder)
+    with svc.db.sessions() as session:
+        party = session.scalar(select(ServiceTeam).where(ServiceTeam.code == "T001"))
+    login(client, "worker01")
+    page = client.get(f"/console/services/{order.ticket.number}").get_data(as_text=True)
+    assert "网格下单" in page and "幸福里社区党员先锋队" in page
+    client.post(f"/console/services/{order.ticket.number}", data={
+        "action": "place", "people": "2", "hours": "1.5", "when": "2026-12-01T09:30",
+        "team": str(party.id)})
+    [order] = rows(svc, ServiceOrder)
+    assert (order.status, order.people_needed, order.minutes_expected) == ("open", 2, 90)
+    assert [p.team.code for p in order.publications] == ["T001"]
+    assert order.scheduled_at.isoformat() == "2026-12-01T01:30:00+00:00"
+
+
+def test_the_months_figures_export_as_csv(client, demo, order_number):
+    login(client, "community001001")
+    text = client.get("/console/export/services.csv?month=2026-11").get_data(as_text=True)
+    assert text.startswith("\ufeff服务统计 2026-11")
+    assert "服务队,区卫健局后盾单位,T002,后盾单位,,3,0,0.0,3" in text
+    assert "队员,区卫健局后盾单位,T002,后盾单位,周敏,,0,0.0,是" in text
+    assert "代办服务,0,1,0,0,0,0,1" in text  # placed, waiting to be taken
