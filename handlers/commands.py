@@ -1,6 +1,7 @@
 """Typed commands: residents' 查询/取消/未解决/新问题, staff's 接单/回复/办结/上报/转/督办/待办."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from sqlalchemy import select
@@ -8,12 +9,12 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, registry, scope, staffing, tickets
+from store import ladder, patrol, registry, scope, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定)"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定|巡查)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
 
@@ -58,18 +59,24 @@ class StaffCommand(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
-        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看"):
+        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看", "巡查"):
             return Reply(replies.STAFF_HELP)
         name, number, rest = command
         if name == "待办":
-            return Reply(self.todo(ctx))
+            return Reply(self.todo(ctx) + replies.page_line(ctx.page("mobile.worker_todo"),
+                                                            "打开待办列表"))
+        if name == "巡查":
+            return report_patrol(ctx, ((number or "") + rest).strip())
         if not number:
             return Reply(replies.NEED_NUMBER.format(command=name))
         ticket = tickets.by_number(ctx.session, number)
         if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
             return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
-            return Reply(replies.ticket_card(ticket, ctx.now), ticket_id=ticket.id)
+            link = ctx.page("mobile.worker_ticket", number=ticket.number)
+            return Reply(replies.ticket_card(ticket, ctx.now) +
+                         replies.page_line(link, "打开工单页面（接单、回复、办结）"),
+                         ticket_id=ticket.id)
         try:
             self.act(name, ticket, rest.strip(), ctx)
         except tickets.TicketError as refusal:
@@ -106,6 +113,25 @@ class StaffCommand(Handler):
                  f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
                  for t in mine]
         return "待办工单（最急的在前）：\n" + "\n".join(lines)
+
+
+def report_patrol(ctx: Context, words: str) -> Reply:
+    """巡查 <words>: a problem a staff member found, opened from WeChat as on the patrol page
+    (which also takes photos and the location); 巡查 alone, or 报事件 pressed by staff, points
+    to that page."""
+    if not words:
+        return Reply(replies.PATROL_GUIDE + replies.page_line(ctx.page("mobile.patrol"),
+                                                              "打开巡查上报"))
+    from handlers.resident import triage_of
+    triage = dataclasses.replace(triage_of(ctx.understand(words)), kind=patrol.KIND)
+    try:
+        ticket, _ = patrol.report(ctx.session, ctx.staff, words=words, triage=triage,
+                                  now=ctx.now, policy=ctx.policy)
+    except tickets.TicketError as refusal:
+        return Reply(str(refusal) + replies.page_line(ctx.page("mobile.patrol"), "打开巡查上报"))
+    link = ctx.page("mobile.worker_ticket", number=ticket.number)
+    return Reply(replies.patrol_opened(ticket) + replies.page_line(link, "打开工单页面"),
+                 ticket_id=ticket.id)
 
 
 class ResidentCommand(Handler):

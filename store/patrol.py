@@ -19,6 +19,7 @@ from store.sla import SlaPolicy
 from store.tickets import TicketError
 
 CHANNEL = "patrol"
+KIND = "complaint"  # a problem found is filed as residents' problems are: 投诉 · its category
 
 
 def patrol_grid(session: Session, staff: Staff, point: tuple[float, float] | None) -> Area:

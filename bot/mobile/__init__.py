@@ -65,7 +65,7 @@ for _code in ERRORS:
 def init_app(app: Flask) -> None:
     from bot.mobile import auth, oauth  # noqa: F401  (register their routes)
     # --- the worker's pages (branch mobile-worker) register their routes here: ---
-    # from bot.mobile import worker, patrol  # noqa: E402,F401
+    from bot.mobile import patrol, worker  # noqa: F401
     # --- end of the worker's pages ---
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -128,6 +128,12 @@ def _remember(openid: str) -> None:
     session[PROVED] = proved
 
 
+def proved_openids() -> list[str]:
+    """The openids this browser opened a page for, within MOBILE_LINK_TTL_SECONDS of their
+    last use: for what a page loads by itself (its photos), which carries no link token."""
+    return list(_proved())
+
+
 def _claim(token: str) -> bool:
     """The first browser to open a token owns it (a forwarded copy opens nowhere else)."""
     key = "griddesk:mobile:claim:" + hashlib.sha256(token.encode()).hexdigest()[:32]
