@@ -19,7 +19,8 @@ PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "t
                  "emergency_nearby": "附近紧急求助", "accepted": "已接单", "replied": "回复居民",
                  "reply": "回复", "resolved": "办结通知", "extended": "延期通知",
                  "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
-                 "broadcast": "通知公告", "dispatch": "紧急调度"}
+                 "broadcast": "通知公告", "dispatch": "紧急调度",
+                 "extension_requested": "申请延期"}
 # Who holds a ticket at each tier, as residents and staff read it (never a grid's name).
 TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区工作站",
               "street": "街道分中心", "district": "区中心"}

@@ -21,7 +21,7 @@ ACTION_NAMES = {
     "escalated": "上报 / 升级", "transferred": "转办部门", "urged": "督办", "extended": "延期",
     "overdue": "超时", "return_visit": "回访", "placed": "派往网格",
     "passed_over": "顺延推送", "owner_unreachable": "原处理人无法接收", "told": "同时推送",
-    "return_visit_answer": "回访答复"}
+    "return_visit_answer": "回访答复", "extension_requested": "申请延期"}
 TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区", "street": "街道",
               "district": "区中心", "department": "职能部门"}
 
