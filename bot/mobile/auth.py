@@ -215,5 +215,6 @@ def opened_by(role: str):
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals["page_link"] = page_link
+    from bot.mobile.jssdk import SDK_URL, wx_config
+    app.jinja_env.globals.update(page_link=page_link, wx_config=wx_config, WX_SDK_URL=SDK_URL)
 

@@ -144,6 +144,7 @@ class WeChatTransport:
 
     def __init__(self, settings, connection, timeout: float = 5):
         self.settings = settings
+        self.connection = connection
         # auto_retry=False: on a token error wechatpy fetches a new token and retries without
         # any limit (a revoked AppSecret means a token fetch per try, on a quota of 2000 a
         # day, until the stack overflows). One fresh token and one retry is done here instead.
@@ -159,6 +160,23 @@ class WeChatTransport:
 
     def template_ready(self, payload: dict) -> bool:
         return bool(template_id(self.settings, payload))
+
+    def jsapi_ticket(self) -> str:
+        """The JS-SDK's jsapi_ticket (ticket/getticket), shared by every process through Redis
+        like the access token and fetched under a Redis lock by one of them (it lives 7200 s;
+        WeChat limits the fetches a day)."""
+        key = f"griddesk:wechatpy:{self.settings.wechat_app_id}_jsapi_ticket"
+        ticket = self.connection.get(key)
+        if ticket:
+            return ticket.decode()
+        with self.connection.lock(f"{key}_lock", timeout=30, blocking_timeout=30):
+            ticket = self.connection.get(key)
+            if ticket:
+                return ticket.decode()
+            answer = self._call(self.client.jsapi.get_ticket, "jsapi")
+            lifetime = int(answer.get("expires_in") or 7200)
+            self.connection.set(key, answer["ticket"], ex=max(lifetime - 300, 60))
+            return answer["ticket"]
 
     def send(self, row: Outbox) -> str:
         """Send one row by its channel; the channel it went by (a template when WeChat

@@ -1,14 +1,14 @@
 """Who may open and act on a phone page without WeChat's OAuth: the link's signed token."""
 from __future__ import annotations
 
-import time_machine
-import pytest
 from datetime import timedelta
+
+import time_machine
 
 from bot.mobile.auth import opened_by, page_link
 
 
-def probe_app(make_app, demo_loaded=None, **settings):
+def probe_app(make_app, **settings):
     """An app with a probe page on the mobile blueprint's auth (GET shows, POST acts)."""
     app = make_app(**settings)
     acted = []
