@@ -64,7 +64,7 @@
           input.files = list.files;
         } catch (ignored) { /* the originals go */ }
         form.setAttribute('data-shrunk', '1');
-        form.submit();
+        HTMLFormElement.prototype.submit.call(form);  // whatever a field is named
       });
     });
   });
