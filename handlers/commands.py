@@ -161,7 +161,9 @@ class ResidentCommand(Handler):
                     select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                               TicketEvent.public.is_(True))
                     .order_by(TicketEvent.id)).all()
-                return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time))
+                link = ctx.page("mobile.resident_ticket", number=ticket.number)
+                return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time) +
+                             replies.page_line(link, "查看办理进度"))
             if name == "取消":
                 tickets.cancel(ctx.session, ticket, ctx.now)
                 return Reply(f"已取消工单 {ticket.number}。", ticket_id=ticket.id)
@@ -174,4 +176,7 @@ class ResidentCommand(Handler):
 def my_tickets(ctx: Context) -> str:
     mine = ctx.session.scalars(select(Ticket).where(Ticket.resident_id == ctx.resident.id)
                                .order_by(Ticket.id.desc()).limit(10)).all()
-    return replies.listing(mine, STATUS_NAMES) if mine else replies.NO_TICKETS
+    if not mine:
+        return replies.NO_TICKETS
+    return (replies.listing(mine, STATUS_NAMES) +
+            replies.page_line(ctx.page("mobile.my_tickets"), "打开我的工单（查看进度、评价）"))

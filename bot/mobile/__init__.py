@@ -46,7 +46,8 @@ def phone_headers(response):
     from bot.headers import csp_nonce
     from bot.services import services
     sdk = SDK_HOSTS if services().settings.uses_real_wechat else ""
-    response.headers["Content-Security-Policy"] = POLICY.format(nonce=csp_nonce(), sdk=sdk)
+    response.headers.setdefault("Content-Security-Policy",
+                                POLICY.format(nonce=csp_nonce(), sdk=sdk))
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers.setdefault("Cache-Control", "no-store")  # personal pages
     return response
@@ -63,7 +64,7 @@ for _code in ERRORS:
 
 
 def init_app(app: Flask) -> None:
-    from bot.mobile import auth, oauth  # noqa: F401  (register their routes)
+    from bot.mobile import auth, oauth, resident  # noqa: F401  (register their routes)
     # --- the worker's pages (branch mobile-worker) register their routes here: ---
     from bot.mobile import patrol, worker  # noqa: F401
     # --- end of the worker's pages ---

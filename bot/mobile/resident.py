@@ -4,15 +4,15 @@ rating (1–5 and a comment), 未解决 and 取消, through the same store funct
 conversation (handlers/followup.py, handlers/commands.py)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request
+from flask import Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from bot.mobile import bp, refuse
 from bot.mobile.auth import opened_by
 from bot.services import services
 from handlers.replies import EVENT_NAMES, rated, reopened
-from store import tickets
-from store.models import Resident, Ticket, TicketEvent
+from store import photos, tickets
+from store.models import Photo, Resident, Ticket, TicketEvent
 from store.vocab import STATUS_NAMES, china_time, holder_name
 
 LIST_LIMIT = 30
@@ -98,3 +98,29 @@ def result_photos(events: list[TicketEvent]) -> list[int]:
     """The photos a worker attached to the result (办结), newest result first."""
     return [photo_id for event in events if event.action == "resolved"
             for photo_id in (event.data or {}).get("photo_ids", [])]
+
+
+@bp.get("/my/<number>/photos/<int:photo_id>")
+@opened_by("resident")
+def resident_photo(number, photo_id, viewer):
+    """A result photo of the resident's own ticket (its thumbnail with ?size=thumb); other
+    pictures of the ticket (what staff keep internally) are not the resident's to see."""
+    with services().db.transaction() as session:  # a thumbnail is made once and kept
+        ticket = _own_ticket(session, viewer.openid, number)
+        events = session.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True),
+            TicketEvent.action == "resolved"))
+        found = session.get(Photo, photo_id)
+        if (photo_id not in result_photos(list(events)) or found is None
+                or found.ticket_id != ticket.id or found.status != "stored"):
+            refuse(404, "照片不存在", "没有找到这张照片。")
+        if request.args.get("size") == "thumb":
+            data, kind = photos.thumbnail(session, photo_id), "image/jpeg"
+        else:
+            data, kind = found.data, found.content_type
+    if data is None:
+        refuse(404, "照片无法显示", "这张照片暂时无法显示。")
+    # Served as an inert picture, as the console serves it.
+    return Response(data, mimetype=kind, headers={
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=86400"})

@@ -13,7 +13,7 @@ from wechatpy import parse_message
 import handlers
 from bot.wechat import flood
 from bot.metrics import count_message, instruments
-from bot.mobile.auth import page_link
+from bot.mobile.links import page_or_none
 from bot.services import Services
 from bot.wechat.protocol import Callback
 from handlers import replies
@@ -73,7 +73,7 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
                                    classify=svc.classify, policy=svc.settings.sla_policy,
                                    nearest_within_m=svc.settings.locate_nearest_meters,
                                    enqueue=lambda func, *args: later.append((func, args)),
-                                   page=functools.partial(page_link, msg.source))
+                                   page=functools.partial(page_or_none, msg.source))
             answer = handlers.dispatch(msg, ctx)
             if msg.type == "image":  # kept whatever the answer; downloaded by the worker
                 photo_ids.append(photos.add(
