@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.mobile.auth import page_link
-from store.models import Outbox, Photo, Staff, Ticket, TicketEvent
+from store.models import LocalDelivery, Outbox, Photo, Ticket, TicketEvent
 from tests.support import Chat, rows, run_worker
 
 LINK = re.compile(r'<a href="([^"]+)">')
@@ -75,17 +75,21 @@ def to_resident(svc, purpose):
     return rows(svc, Outbox, Outbox.to_openid == "o_demo_resident", Outbox.purpose == purpose)
 
 
+def pushed_link(app, svc, openid: str) -> str:
+    """The url of the last template message the delivery worker sent this person."""
+    run_worker(app)
+    return rows(svc, LocalDelivery, LocalDelivery.to_openid == openid)[-1].payload["url"]
+
+
 def test_the_worker_accepts_replies_and_resolves_with_a_photo_on_the_page(
         app, zhang, ticket_number, svc):
-    reply = zhang.chat.send(f"查看 {ticket_number}")
-    assert "打开工单页面" in reply
-    page = zhang.open(LINK.search(reply).group(1))
+    page = zhang.open(pushed_link(app, svc, zhang.openid))  # the new ticket's push
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "楼道灯坏了三天" in html and "路灯/井盖/道路" in html and "幸福里第1网格" in html
     assert f'href="tel:{PHONE}"' in html  # the handler may call the resident
-    assert "<svg" in html and "幸福小区3栋" in html  # the building, on the grid's outline
-    assert "接单时限" in html or "接单 " in html
+    assert '<svg class="outline"' in html  # the grid's outline, drawn by us
+    assert '<span>接单</span><span class="muted">限 ' in html and "剩 15 分钟" in html
 
     page = zhang.act("accept")
     assert "已接单" in page.get_data(as_text=True)
@@ -192,6 +196,13 @@ def test_a_worker_asks_for_more_time_and_the_grid_leader_grants_it(
     assert ticket.extended_at is not None
     assert ticket.resolve_by - due >= timedelta(hours=47)
     assert "灯具需要订货" in to_resident(svc, "extended")[0].payload["text"]
+
+
+def test_the_reply_to_view_links_to_the_page(app, zhang, ticket_number):
+    reply = zhang.chat.send(f"查看 {ticket_number}")
+    assert "打开工单页面（接单、回复、办结）" in reply
+    page = zhang.open(LINK.search(reply).group(1))
+    assert page.status_code == 200 and ticket_number in page.get_data(as_text=True)
 
 
 def test_another_worker_a_resident_and_a_forwarded_link_cannot_act(
