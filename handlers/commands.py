@@ -79,8 +79,9 @@ class StaffCommand(Handler):
                          ticket_id=ticket.id)
         try:
             self.act(name, ticket, rest.strip(), ctx)
-        except tickets.TicketError as refusal:
-            return Reply(str(refusal))
+        except tickets.TicketError as refusal:  # the page shows why, and can do more
+            return Reply(str(refusal) + replies.page_line(
+                ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
         return Reply(replies.staff_done(self.ACTIONS[name], ticket), ticket_id=ticket.id)
 
     @staticmethod

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 WIDTH, MAX_HEIGHT, PAD = 320.0, 220.0, 14.0
+SCALE_STRIP = 16.0  # below the drawing: the scale bar
 METRES_PER_DEGREE = 111_320.0
 NICE_METRES = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 
@@ -60,14 +61,15 @@ def draw(geometry: dict | None, point: tuple[float, float] | None) -> Outline | 
     span_y = max(north - south, 1e-6)
     scale = min((WIDTH - 2 * PAD) / span_x, (MAX_HEIGHT - 2 * PAD) / span_y)
     height = round(span_y * scale + 2 * PAD, 1)
+    left = (WIDTH - span_x * scale) / 2  # a tall grid stands in the middle
 
     def project(lng: float, lat: float) -> tuple[float, float]:
-        return (round(PAD + (lng - west) * squeeze * scale, 1),
+        return (round(left + (lng - west) * squeeze * scale, 1),
                 round(PAD + (north - lat) * scale, 1))
     paths = tuple("M" + " L".join("%s %s" % project(*p) for p in ring) + " Z"
                   for ring in shapes)
     metres_per_px = METRES_PER_DEGREE / scale
     target = metres_per_px * WIDTH / 4
     metres = max([m for m in NICE_METRES if m <= target] or [NICE_METRES[0]])
-    return Outline(WIDTH, height, paths, project(*spot) if spot else None, inside,
+    return Outline(WIDTH, height + SCALE_STRIP, paths, project(*spot) if spot else None, inside,
                    round(metres / metres_per_px, 1), metres)
