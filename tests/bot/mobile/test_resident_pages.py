@@ -51,6 +51,15 @@ def resolved(app, chat, svc, evidence: bool = False) -> tuple[str, str]:
     return number, told.payload["text"]
 
 
+def post_on_opened_page(app, chat, svc, form: dict) -> tuple[str, str]:
+    """The resident opens the result's link and posts the page's form: (number, page)."""
+    number, text = resolved(app, chat, svc)
+    path, _ = link_in(text)
+    phone = app.test_client()
+    phone.get(path)
+    return number, phone.post(path, data=form, follow_redirects=True).get_data(as_text=True)
+
+
 def jpeg(colour: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (1600, 1200), colour).save(out, "JPEG")
@@ -90,23 +99,14 @@ def test_a_resident_rates_a_resolved_ticket_from_the_link_in_the_result(app, cha
 
 
 def test_a_rating_needs_a_score(app, chat, svc):
-    number, text = resolved(app, chat, svc)
-    path, _ = link_in(text)
-    phone = app.test_client()
-    phone.get(path)
-    body = phone.post(path, data={"action": "rate", "comment": "一般"},
-                      follow_redirects=True).get_data(as_text=True)
+    _, body = post_on_opened_page(app, chat, svc, {"action": "rate", "comment": "一般"})
     assert "请先选择 1 到 5 颗星" in body
     assert rows(svc, Ticket)[0].status == "resolved"
 
 
 def test_not_fixed_reopens_the_ticket_for_the_same_worker(app, chat, svc):
-    number, text = resolved(app, chat, svc)
-    path, _ = link_in(text)
-    phone = app.test_client()
-    phone.get(path)
-    body = phone.post(path, data={"action": "reopen", "reason": "灯还是不亮"},
-                      follow_redirects=True).get_data(as_text=True)
+    number, body = post_on_opened_page(app, chat, svc,
+                                       {"action": "reopen", "reason": "灯还是不亮"})
     assert f"已重新办理工单 {number}" in body and "重新办理" in body
     [ticket] = rows(svc, Ticket)
     assert ticket.status == "reopened" and ticket.reopen_count == 1
