@@ -1,6 +1,7 @@
 """The edges of GridDesk, one sub-package each: wechat/ (callback, protocol, inbox, jobs,
-transport), console/, open311/ and cli/; here the app factory and what every edge shares
-(config, services, health, metrics, logs, headers, proxies, processes, cron)."""
+transport), console/, mobile/ (the phone pages), open311/ and cli/; here the app factory and
+what every edge shares (config, services, health, metrics, logs, headers, proxies, processes,
+cron)."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                       **settings.extra)
     init_logging(settings.log_format)
 
-    from bot import console, headers, health, metrics, open311, proxies, services, wechat
+    from bot import (console, headers, health, metrics, mobile, open311, proxies, services,
+                     wechat)
     # shared by every edge
     proxies.init_app(app, settings.trusted_proxies)
     headers.init_app(app)
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.init_app(app, svc)  # /metrics for Prometheus
     console.init_app(app)  # /console/: the agents' web console, its grids and QR posters
     open311.init_app(app)  # /open311/v2/: GeoReport v2
+    mobile.init_app(app)  # /m/: the phone pages opened from pushes (worker and resident)
 
     import nlp
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter, per process

@@ -69,6 +69,10 @@ class Settings:
     wechat_template_ticket_keys: str = TICKET_KEYS
     wechat_template_progress_keys: str = PROGRESS_KEYS
     public_base_url: str = ""  # https://griddesk.example.gov.cn: absolute links in templates
+    # How long a phone page's link opens without WeChat's OAuth (the demo, the simulator),
+    # and how long a browser stays proved after its last use of it.
+    mobile_link_ttl_seconds: int = 3600
+    wechat_oauth_base_url: str = "https://open.weixin.qq.com/connect/"  # 网页授权 (tests fake it)
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""

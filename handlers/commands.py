@@ -1,6 +1,7 @@
 """Typed commands: residents' 查询/取消/未解决/新问题, staff's 接单/回复/办结/上报/转/督办/待办."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from sqlalchemy import select
@@ -8,12 +9,12 @@ from sqlalchemy import select
 from handlers import members, replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from store import ladder, registry, scope, service_orders, staffing, tickets
+from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定)"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定|巡查)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
 
@@ -60,22 +61,29 @@ class StaffCommand(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
-        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看"):
+        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看", "巡查"):
             return Reply(replies.STAFF_HELP)
         name, number, rest = command
         if name == "待办":
-            return Reply(self.todo(ctx))
+            return Reply(self.todo(ctx) + replies.page_line(ctx.page("mobile.worker_todo"),
+                                                            "打开待办列表"))
+        if name == "巡查":
+            return report_patrol(ctx, ((number or "") + rest).strip())
         if not number:
             return Reply(replies.NEED_NUMBER.format(command=name))
         ticket = tickets.by_number(ctx.session, number)
         if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
             return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
-            return Reply(replies.ticket_card(ticket, ctx.now), ticket_id=ticket.id)
+            link = ctx.page("mobile.worker_ticket", number=ticket.number)
+            return Reply(replies.ticket_card(ticket, ctx.now) +
+                         replies.page_line(link, "打开工单页面（接单、回复、办结）"),
+                         ticket_id=ticket.id)
         try:
             self.act(name, ticket, rest.strip(), ctx)
-        except tickets.TicketError as refusal:
-            return Reply(str(refusal))
+        except tickets.TicketError as refusal:  # the page shows why, and can do more
+            return Reply(str(refusal) + replies.page_line(
+                ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
         return Reply(replies.staff_done(self.ACTIONS[name], ticket), ticket_id=ticket.id)
 
     @staticmethod
@@ -110,6 +118,25 @@ class StaffCommand(Handler):
         return "待办工单（最急的在前）：\n" + "\n".join(lines)
 
 
+def report_patrol(ctx: Context, words: str) -> Reply:
+    """巡查 <words>: a problem a staff member found, opened from WeChat as on the patrol page
+    (which also takes photos and the location); 巡查 alone, or 报事件 pressed by staff, points
+    to that page."""
+    if not words:
+        return Reply(replies.PATROL_GUIDE + replies.page_line(ctx.page("mobile.patrol"),
+                                                              "打开巡查上报"))
+    from handlers.resident import triage_of
+    triage = dataclasses.replace(triage_of(ctx.understand(words)), kind=patrol.KIND)
+    try:
+        ticket, _ = patrol.report(ctx.session, ctx.staff, words=words, triage=triage,
+                                  now=ctx.now, policy=ctx.policy)
+    except tickets.TicketError as refusal:
+        return Reply(str(refusal) + replies.page_line(ctx.page("mobile.patrol"), "打开巡查上报"))
+    link = ctx.page("mobile.worker_ticket", number=ticket.number)
+    return Reply(replies.patrol_opened(ticket) + replies.page_line(link, "打开工单页面"),
+                 ticket_id=ticket.id)
+
+
 class ResidentCommand(Handler):
     def matches(self, msg, ctx: Context) -> bool:
         command = parse(msg)
@@ -136,7 +163,9 @@ class ResidentCommand(Handler):
                     select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                               TicketEvent.public.is_(True))
                     .order_by(TicketEvent.id)).all()
-                return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time))
+                link = ctx.page("mobile.resident_ticket", number=ticket.number)
+                return Reply(replies.timeline(ticket, events, STATUS_NAMES, china_time) +
+                             replies.page_line(link, "查看办理进度"))
             if name == "取消":
                 tickets.cancel(ctx.session, ticket, ctx.now)
                 service_orders.cancel_with_ticket(ctx.session, ticket)
@@ -150,4 +179,7 @@ class ResidentCommand(Handler):
 def my_tickets(ctx: Context) -> str:
     mine = ctx.session.scalars(select(Ticket).where(Ticket.resident_id == ctx.resident.id)
                                .order_by(Ticket.id.desc()).limit(10)).all()
-    return replies.listing(mine, STATUS_NAMES) if mine else replies.NO_TICKETS
+    if not mine:
+        return replies.NO_TICKETS
+    return (replies.listing(mine, STATUS_NAMES) +
+            replies.page_line(ctx.page("mobile.my_tickets"), "打开我的工单（查看进度、评价）"))

@@ -31,6 +31,9 @@ class Context:
     nearest_within_m: float = 3000  # a point outside every grid: the nearest centre within
     # enqueue(func, *args): run a job once this message's transaction has committed.
     enqueue: Callable = lambda func, *args: None
+    # page(endpoint, **values): the link of a phone page (/m/) for the sender, e.g.
+    # page("mobile.worker_ticket", number=...); None where there are no phone pages.
+    page: Callable[..., str | None] = lambda endpoint, **values: None
 
     _understood: dict = field(default_factory=dict, repr=False)
 

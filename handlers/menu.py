@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from handlers import replies, service
 from handlers.base import Handler, MessageType
-from handlers.commands import my_tickets
+from handlers.commands import my_tickets, report_patrol
 from handlers.context import Context, Reply
 from handlers.resident import recent_point
 from store import tickets
@@ -49,6 +49,8 @@ def press(ctx: Context, key: str) -> Reply:
     if key == MY_TICKETS:
         return Reply(my_tickets(ctx))
     if key == REPORT:
+        if ctx.staff is not None:  # staff report what they found on patrol
+            return report_patrol(ctx, "")
         return Reply(replies.REPORT_GUIDE)
     if key == SERVICE:  # the next words are the request (handlers.service)
         ctx.resident.state = {**ctx.resident.state, "awaiting": service.AWAITING,

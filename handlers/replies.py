@@ -61,7 +61,10 @@ def ticket_opened(ticket, now) -> str:
 
 
 STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
-              "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）")
+              "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"
+              "巡查 问题描述（上报巡查中发现的问题）")
+PATROL_GUIDE = ("巡查上报：打开页面选择类别、描述问题、拍照并定位后上报；当场已处理好的可勾选“即报即办”"
+                "直接办结。也可以直接回复“巡查 问题描述”，如：巡查 3栋门口井盖松动。")
 RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工单”查看进度；“查询 工单号”看处理过程；"
                  "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
 NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3栋楼道灯坏了”。"
@@ -160,3 +163,14 @@ def ticket_card(ticket, now) -> str:
     said = [e for e in ticket.events if e.action == "resident_message" and e.body]
     lines += [f"居民补充：{e.body[:40]}" for e in said[-3:]]
     return "\n".join(lines)
+
+
+def page_line(url: str | None, label: str) -> str:
+    """A phone page's link at the end of a text (WeChat shows an <a href> in a text message
+    as a link); nothing where there are no phone pages."""
+    return f'\n<a href="{url}">{label}</a>' if url else ""
+
+
+def patrol_opened(ticket) -> str:
+    return (f"已上报巡查发现，工单号 {ticket.number}（{ticket.category}），由您负责办理。"
+            "办结时请在工单页面上传现场照片。")

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, root_area
-from store.tickets import (TicketError, hand_to, notify_resident, record_event, require,
-                           tell_owner)
+from store.tickets import (TicketError, hand_to, notify_resident, notify_staff, record_event,
+                           require, tell_owner)
 
 TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
 # A batch's grids up to their street (the tiers' areas) and residents, a query each.
@@ -145,6 +145,26 @@ def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason
     record_event(session, ticket, "extended", now, actor="staff", staff=by, body=reason,
                  hours=hours)
     notify_resident(session, ticket, "extended", notices.extended(ticket, reason), now)
+
+
+def request_extension(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
+                      reason: str, hours: int = 24) -> Staff | None:
+    """申请延期: a handler who may not extend asks the first reachable supervisor above them
+    (the grid leader for a grid worker), who approves with extend(). Returns who was asked."""
+    require(ticket, "申请延期", *OPEN_STATES)
+    if ticket.extended_at is not None:
+        raise TicketError(f"工单 {ticket.number} 已延期过一次，不能再次延期")
+    if not reason.strip() or not 1 <= hours <= 24 * 30:
+        raise TicketError("申请延期需要填写原因，时长 1 小时到 30 天")
+    level = min(max(owners.ROLE_LEVEL.get(by.role, 0) + 1, 1), TOP)
+    approver = owners.Ladder(session, [ticket], now).owner(ticket.grid, level).staff
+    record_event(session, ticket, "extension_requested", now, actor="staff", staff=by,
+                 body=reason, public=False, hours=hours,
+                 told=approver.name if approver else None)
+    notify_staff(session, ticket, approver, "extension_requested", notices.staff_update(
+        ticket, f"【申请延期】{by.name}", f"{reason}（申请延长 {hours} 小时）",
+        "请打开工单批准延期，或在工作台办理。"), now)
+    return approver
 
 
 def sweep(session: Session, now: datetime, batch: int = 500) -> int:

@@ -196,6 +196,10 @@ class Ticket(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id",
                                                                name="fk_ticket_building_id"))
     building: Mapped[Building | None] = relationship()
+    # A problem a staff member found on patrol (巡查上报, channel "patrol"): who found it.
+    found_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", name="fk_ticket_found_by_id"))
+    found_by: Mapped[Staff | None] = relationship(foreign_keys=[found_by_id])
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
 
@@ -439,6 +443,8 @@ class Photo(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # stored, failed
     content_type: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A small JPEG for the phone pages, made once from `data` the first time it is shown.
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     stored_at: Mapped[datetime | None]

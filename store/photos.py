@@ -1,7 +1,12 @@
-"""Residents' pictures, kept in the database: every web machine can serve them, and none
-depends on WeChat (a MediaId downloads for 3 days) or on a URL a resident supplied."""
+"""Pictures, kept in the database: every web machine can serve them, and none depends on
+WeChat (a MediaId downloads for 3 days) or on a URL a resident supplied. Residents' pictures
+arrive as messages; staff add theirs from the phone pages (a finding on patrol, the evidence
+of a resolved ticket), as an upload or as a JS-SDK MediaId fetched like a resident's. The
+phone pages show thumbnails made once with Pillow and kept beside the picture."""
 from __future__ import annotations
 
+import io
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,6 +14,9 @@ from sqlalchemy.orm import Session, defer
 
 from store.models import Photo
 
+log = logging.getLogger(__name__)
+MAX_PER_ACTION = 9  # pictures one report or one resolution may carry (WeChat's chooseImage)
+THUMBNAIL_PX = 360  # the longer side of a thumbnail: sharp on a phone's 2x screen at 180 px
 MAX_BYTES = 10 * 1024 * 1024  # WeChat's own limit for a picture
 # The formats WeChat delivers, by their first bytes; anything else is not kept as a picture
 # (an SVG or HTML page could carry script when opened on its own).
@@ -48,6 +56,74 @@ def keep(session: Session, photo_id: int, data: bytes, now: datetime) -> str:
     return photo.status
 
 
+class NotAPicture(ValueError):
+    """An upload that cannot be kept as a picture; the message is Chinese and safe to show."""
+
+
+def add_upload(session: Session, *, ticket_id: int, data: bytes, now: datetime,
+               position: int = 1) -> Photo:
+    """A picture a staff member uploaded from a phone page, kept at once."""
+    if len(data) > MAX_BYTES:
+        raise NotAPicture(f"第 {position} 张照片超过 {MAX_BYTES // 1024 // 1024} MB，请换一张")
+    kind = image_type(data)
+    if kind is None:
+        raise NotAPicture(f"第 {position} 张不是照片（支持 JPEG、PNG、GIF、BMP、WebP）")
+    photo = Photo(ticket_id=ticket_id, status="stored", content_type=kind, data=data,
+                  created_at=now, stored_at=now)
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def attach(session: Session, ticket_id: int, *, uploads: list[bytes] = (),
+           media_ids: list[str] = (), now: datetime) -> list[Photo]:
+    """Staff's pictures for a ticket: uploads are kept at once; JS-SDK MediaIds are pending
+    until bot.wechat.jobs.fetch_photo downloads them (queue it for each pending one after
+    commit)."""
+    count = len(uploads) + len(media_ids)
+    if count > MAX_PER_ACTION:
+        raise NotAPicture(f"最多上传 {MAX_PER_ACTION} 张照片，您选了 {count} 张")
+    kept = [add_upload(session, ticket_id=ticket_id, data=data, now=now, position=n)
+            for n, data in enumerate(uploads, 1)]
+    return kept + [add(session, inbound_id=None, ticket_id=ticket_id, media_id=media_id,
+                       pic_url=None, now=now) for media_id in media_ids]
+
+
+def thumbnail(session: Session, photo_id: int) -> bytes | None:
+    """The photo's thumbnail (a JPEG), made and kept the first time; None for a photo that
+    is not stored or that Pillow cannot read."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.status != "stored":
+        return None
+    if photo.thumbnail is None:
+        made = make_thumbnail(photo.data)
+        if made is None:
+            return None
+        photo.thumbnail = made
+    return photo.thumbnail
+
+
+def make_thumbnail(data: bytes, size: int = THUMBNAIL_PX) -> bytes | None:
+    """A JPEG whose longer side is at most `size`, turned upright (EXIF) on white."""
+    from PIL import Image, ImageOps
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (size * 2, size * 2))  # JPEG: decode at a fraction of the size
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((size, size))
+            if image.mode in ("RGBA", "LA", "P"):
+                image = image.convert("RGBA")
+                flat = Image.new("RGB", image.size, "white")
+                flat.paste(image, mask=image.getchannel("A"))
+                image = flat
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=72, optimize=True)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        log.warning("no thumbnail: %s", error)
+        return None
+
+
 def fail(session: Session, photo_id: int, error: str) -> None:
     photo = session.get(Photo, photo_id)
     photo.status, photo.error = "failed", error[:255]
@@ -57,7 +133,7 @@ def of_ticket(session: Session, ticket_id: int) -> dict[str, Photo]:
     """MediaId → photo (without its bytes) for a ticket's timeline."""
     photos = session.scalars(select(Photo).where(Photo.ticket_id == ticket_id)
                              .options(defer(Photo.data)))
-    return {photo.media_id: photo for photo in photos}
+    return {photo.media_id: photo for photo in photos if photo.media_id}
 
 
 def pending_ids(session: Session, now: datetime, older_than, younger_than) -> list[int]:

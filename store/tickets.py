@@ -92,10 +92,12 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                 triage: Triage, now: datetime, policy: SlaPolicy = SlaPolicy(),
                 channel: str = "wechat", grid: Area | None = None,
                 located: Located | None = None, point: tuple[float, float] | None = None,
-                address: str | None = None, resident_phone: str | None = None) -> Ticket:
+                address: str | None = None, resident_phone: str | None = None,
+                found_by: Staff | None = None) -> Ticket:
     """Open a ticket in its grid (given, located, or the resident's) and hand it to that
     grid's worker; with no grid it goes to the district pool's duty officer (值班). Either
-    way someone with WeChat bound is told (see hand_to)."""
+    way someone with WeChat bound is told (see hand_to). A problem a staff member found
+    (`found_by`, 巡查上报) is theirs to handle when a push reaches them."""
     grid = grid or (located.grid if located else None) or (
         resident.grid if resident is not None else None)
     pool = grid or root_area(session)
@@ -108,16 +110,18 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                     keywords=triage.keywords, description=description, status="new",
                     emergency_call=(triage.emergency or {}).get("call"),
                     emergency_name=(triage.emergency or {}).get("name"),
-                    resident_phone=resident_phone,
+                    resident_phone=resident_phone, found_by=found_by,
                     channel=channel, created_at=now, escalation_level=0 if grid else 4,
                     **policy.due_times(triage.urgency, now))
     session.add(ticket)
     if located is not None or point is not None or address:
         record_place(ticket, located or NOWHERE, point=point, address=address)
-    record_event(session, ticket, "created", now, actor="resident" if resident else "system",
+    record_event(session, ticket, "created", now, staff=found_by,
+                 actor="resident" if resident else ("staff" if found_by else "system"),
                  body=description, kind=triage.kind, category=triage.category,
                  urgency=triage.urgency)
-    hand_to(session, ticket, owners.find_owner(session, ticket, now), now)
+    hand_to(session, ticket, owners.find_owner(session, ticket, now, first=found_by), now,
+            by=found_by)
     if triage.urgency == "emergency":
         alert_leader(session, ticket, now)
     if grid is None and triage.urgency == "emergency" and point is not None:
@@ -192,6 +196,8 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
+    if staff is by:  # nobody is pushed a ticket they gave themselves
+        return
     notify_staff(session, ticket, staff, purpose, notices.assigned(
         ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
 
@@ -292,18 +298,24 @@ def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
                  notices.staff_update(ticket, "居民补充", what), now)
 
 
-def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime) -> None:
-    """办结: the resident is told the result and asked for a rating."""
+def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime, *,
+            evidence: list[int] = ()) -> None:
+    """办结: the resident is told the result and asked for a rating. `evidence`: the ids of
+    the photos of the finished work (a patrol ticket needs at least one)."""
     require(ticket, "办结", "assigned", "accepted", "reopened")
     if not note.strip():
         raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
+    if ticket.channel == "patrol" and not evidence:
+        raise TicketError(f"巡查上报的工单 {ticket.number} 办结时需附至少一张现场照片，"
+                          "请在工单页面上传照片后办结")
     if ticket.accepted_at is None:
         ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     ticket.first_reply_at = ticket.first_reply_at or now
     ticket.status = "resolved"
     ticket.resolved_at, ticket.resolved_by_id = now, staff.id
     ticket.assignee = ticket.assignee or staff
-    record_event(session, ticket, "resolved", now, actor="staff", staff=staff, body=note)
+    record_event(session, ticket, "resolved", now, actor="staff", staff=staff, body=note,
+                 **({"photo_ids": list(evidence)} if evidence else {}))
     notify_resident(session, ticket, "resolved", notices.resolved(ticket, staff, note), now)
     if ticket.resident is not None:
         ticket.resident.state = {"awaiting": "rating", "ticket": ticket.number}

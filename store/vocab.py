@@ -21,7 +21,8 @@ PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "t
                  "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
                  "broadcast": "通知公告", "dispatch": "紧急调度",
                  "service_published": "服务需求", "service_full": "服务满员",
-                 "service_coming": "队员接单", "service_changed": "服务变动"}
+                 "service_coming": "队员接单", "service_changed": "服务变动",
+                 "extension_requested": "申请延期"}
 # 办服务: the kinds of service a resident may order; each is also its ticket's category.
 SERVICE_KINDS = {"paperwork": "代办服务", "escort": "陪同就医", "repair": "上门维修",
                  "care": "生活照料", "other": "其他服务"}

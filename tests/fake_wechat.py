@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import count as counter
+from urllib.parse import urlsplit
 
 import pytest
 import xmltodict
@@ -82,6 +83,15 @@ class FakeWeChat:
         self.phones: dict[str, list[Shown]] = {}
         self.mass_jobs: list[dict] = []
         self.mass_received: dict[tuple[str, str], int] = {}  # (openid, month) → count
+        self.ticket_fetches = 0  # ticket/getticket calls that issued a jsapi_ticket
+        self.jsapi_tickets: set[str] = set()
+        # OAuth2 web authorization: who is using the phone's WeChat (the authorize page
+        # signs them in silently), the codes issued (code → openid, issued at) and the
+        # domain the account configured as its 网页授权域名 (None: any).
+        self.browser_openid: str | None = None
+        self.oauth_codes: dict[str, tuple[str, float]] = {}
+        self.oauth_domain: str | None = None
+        self.app_secret = "s"
         self._serial = counter(1)
         self._run = uuid.uuid4().hex[:8]  # tokens of another fake never look valid here
         # the template ids the real_wechat fixture configures
@@ -128,11 +138,19 @@ class FakeWeChat:
         with self.lock:
             answer, delay = self.answer(request)
         time.sleep(delay)
+        if isinstance(answer, Response):
+            return answer(environ, start_response)
         return Response(json.dumps(answer), mimetype="application/json")(environ,
                                                                           start_response)
 
-    def answer(self, request) -> tuple[dict, float]:
+    def answer(self, request) -> tuple[dict | Response, float]:
         """WeChat's answer to one request, and how long it takes to give it (under lock)."""
+        if request.path == "/connect/oauth2/authorize":
+            return self._authorize(request), 0
+        if request.path == "/sns/oauth2/access_token":
+            return self._oauth_token(request), 0
+        if request.method == "GET" and request.path == "/cgi-bin/ticket/getticket":
+            return self._ticket(request), 0
         routes = {"/cgi-bin/message/custom/send": self._custom,
                   "/cgi-bin/message/template/send": self._template,
                   "/cgi-bin/message/mass/send": self._mass,
@@ -144,6 +162,52 @@ class FakeWeChat:
             answer = self._api(request, routes[request.path])
             return answer, answer.pop("delay", 0)
         return {"errcode": 404, "errmsg": "unknown api"}, 0
+
+    def _ticket(self, request) -> dict:
+        """ticket/getticket (not a message call: next_answers are not spent on it)."""
+        self.calls.append(Call(request.path, request.args.get("access_token"), {}))
+        if self.client_ip:
+            return self._not_whitelisted()
+        if request.args.get("access_token") not in self.valid_tokens:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid "
+                                                "or not latest"}
+        if request.args.get("type") != "jsapi":
+            return {"errcode": 40097, "errmsg": "invalid args"}
+        self.ticket_fetches += 1
+        ticket = f"JSAPI_TICKET_{self._run}_{next(self._serial)}"
+        self.jsapi_tickets.add(ticket)
+        return {**OK, "ticket": ticket, "expires_in": 7200}
+
+    def _authorize(self, request) -> Response:
+        """open.weixin.qq.com's authorization page, in WeChat's browser: for snsapi_base it
+        asks nothing and redirects at once to redirect_uri with a code and the state."""
+        args = request.args
+        redirect_uri = args.get("redirect_uri", "")
+        if (args.get("response_type") != "code" or args.get("scope") != "snsapi_base"
+                or not args.get("appid")):
+            return Response("参数错误", status=400)
+        if self.oauth_domain and urlsplit(redirect_uri).netloc != self.oauth_domain:
+            return Response("redirect_uri 参数错误", status=400)  # 10003 on WeChat's page
+        if self.browser_openid is None:
+            return Response("请在微信客户端打开链接", status=400)
+        code = f"CODE_{uuid.uuid4().hex[:12]}"
+        self.oauth_codes[code] = (self.browser_openid, time.time())
+        joiner = "&" if "?" in redirect_uri else "?"
+        return Response(status=302, headers={"Location": f"{redirect_uri}{joiner}code={code}"
+                                                         f"&state={args.get('state', '')}"})
+
+    def _oauth_token(self, request) -> dict:
+        """sns/oauth2/access_token: a code is good once, for 5 minutes (40029 otherwise)."""
+        args = request.args
+        if args.get("grant_type") != "authorization_code":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if args.get("secret") != self.app_secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        issued = self.oauth_codes.pop(args.get("code", ""), None)
+        if issued is None or time.time() - issued[1] > 300:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        return {"access_token": f"OAUTH_{uuid.uuid4().hex[:8]}", "expires_in": 7200,
+                "refresh_token": "REFRESH", "openid": issued[0], "scope": "snsapi_base"}
 
     def _not_whitelisted(self) -> dict:
         return {"errcode": 40164, "errmsg": f"invalid ip {self.client_ip} ipv6 ::ffff:"
@@ -311,8 +375,10 @@ def real_wechat(app, make_app, wechat):
     app_id = f"wx{uuid.uuid4().hex[:16]}"
 
     def build(**settings):
-        return make_app(**{"wechat_app_id": app_id, "wechat_app_secret": "s",
+        return make_app(**{"wechat_app_id": app_id, "wechat_app_secret": wechat.app_secret,
                            "wechat_api_base_url": wechat.base_url,
+                           "wechat_oauth_base_url": wechat.base_url.replace("/cgi-bin/",
+                                                                            "/connect/"),
                            "wechat_template_ticket": "TPL", **settings})
     yield build
     redis = app.extensions["griddesk"].redis

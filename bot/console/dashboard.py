@@ -128,13 +128,13 @@ def export_assessment():
     writer = csvfile.writer(out)
     head = ["受理量", "办结量", "在办", "办结率", "按期办结率", "满意率", "平均评分", "评价数",
             "返工率", "接单用时中位数(分钟)", "接单用时P95(分钟)", "办结用时中位数(小时)",
-            "办结用时P95(小时)"]
+            "办结用时P95(小时)", "主动发现数"]
 
     def figures(x):
         return [x["total"], x["done"], x["open"], _pct(x["closure"]), _pct(x["on_time"]),
                 _pct(x["satisfaction"]), _num(x["rating"], 2), x["rated"], _pct(x["rework"]),
                 _num(x["accept_median"]), _num(x["accept_p95"]), _num(x["resolve_median"]),
-                _num(x["resolve_p95"])]
+                _num(x["resolve_p95"]), x["found"]]
     writer.writerow([f"考核期 {since} 至 {until}"])
     writer.writerow(["对象", "网格", "编码", "角色", *head])
     for x in per_grid:

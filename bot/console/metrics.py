@@ -9,6 +9,8 @@ Formulas (also stated on the page):
   接单用时 / 办结用时 = 接单时间 / 办结时间 − 受理时间，取中位数与 95 分位（最近秩法）;
                  per handler, credited to whoever accepted / resolved it (not whoever holds
                  the ticket now; the holder where that is not recorded)
+  主动发现数  = 工作人员巡查上报（来源“巡查”）的工单数; per grid where it was found, per
+                 person credited to whoever found it (not whoever holds it now)
 
 Every count is a SUM of per-ticket CASE flags grouped by the database, so a period of 100,000 tickets
 costs a scan, not a fetch. The percentiles: PostgreSQL's percentile_disc is the nearest-rank
@@ -26,6 +28,7 @@ from sqlalchemy import (ARRAY, BigInteger, and_, case, cast, func, literal_colum
                         text, tuple_, type_coerce)
 
 from store.models import Ticket
+from store.patrol import CHANNEL as PATROL
 from store.registry import OPEN_STATES
 
 SHARES = (0.5, 0.95)  # median and 95th percentile
@@ -51,7 +54,7 @@ def prepare(session) -> None:
 
 
 FLAGS = ("valid", "done", "open", "on_time", "resolved", "rated", "satisfied", "rating",
-         "ever_resolved", "reworked")
+         "ever_resolved", "reworked", "found")
 
 
 def _per_ticket(query, durations: bool):
@@ -67,7 +70,8 @@ def _per_ticket(query, durations: bool):
         "resolved": resolved, "rated": rated, "satisfied": and_(rated, Ticket.rating >= 4),
         "ever_resolved": and_(VALID, or_(Ticket.resolved_at.is_not(None),
                                          Ticket.reopen_count != 0)),
-        "reworked": and_(VALID, Ticket.reopen_count != 0)}
+        "reworked": and_(VALID, Ticket.reopen_count != 0),
+        "found": and_(VALID, Ticket.channel == PATROL)}
     columns = [case((conditions[name], 1), else_=0).label(name) if name in conditions
                else case((VALID, Ticket.rating)).label(name) for name in FLAGS]
     if durations:
@@ -102,7 +106,7 @@ def _scaled(durations, unit: int) -> list:
 def _figures(counts, accept, resolve) -> dict:
     """counts: a row of _sums(); accept / resolve: the durations at SHARES, or None."""
     (total, valid, done, open_, on_time, resolved, rated, satisfied, rating_sum, ever_resolved,
-     reworked) = (n or 0 for n in counts)  # SUM of no rows is NULL
+     reworked, found) = (n or 0 for n in counts)  # SUM of no rows is NULL
     minutes, hours = _scaled(accept, 60), _scaled(resolve, 3600)
     return {
         "total": total, "valid": valid, "done": done, "open": open_,
@@ -110,7 +114,7 @@ def _figures(counts, accept, resolve) -> dict:
         "satisfaction": _ratio(satisfied, rated), "rated": rated,
         "rating": rating_sum / rated if rated else None, "rework": _ratio(reworked, ever_resolved),
         "accept_median": minutes[0], "accept_p95": minutes[1],
-        "resolve_median": hours[0], "resolve_p95": hours[1],
+        "resolve_median": hours[0], "resolve_p95": hours[1], "found": found,
     }
 
 
@@ -125,8 +129,25 @@ def percentiles(values: list) -> list | None:
 def figures(session, query) -> tuple[dict, dict, dict]:
     """(whole period, per grid id, per assignee id) of a period query: figure dicts."""
     if session.get_bind().dialect.name == "postgresql":
-        return _figures_postgresql(session, query)
-    return _figures_portable(session, query)
+        whole, per_grid, per_staff = _figures_postgresql(session, query)
+    else:
+        whole, per_grid, per_staff = _figures_portable(session, query)
+    return whole, per_grid, credit_finders(session, query, per_staff)
+
+
+def credit_finders(session, query, per_staff: dict) -> dict:
+    """主动发现数 per person: the patrol tickets each one found, whoever holds them now (a
+    finder who holds nothing of the period still has a row)."""
+    found = dict(session.execute(
+        query.with_only_columns(Ticket.found_by_id, func.count())
+        .where(VALID, Ticket.channel == PATROL, Ticket.found_by_id.is_not(None))
+        .group_by(Ticket.found_by_id)).all())
+    zero = _figures((0,) * (1 + len(FLAGS)), None, None)
+    for staff_id in set(found) - set(per_staff):
+        per_staff[staff_id] = dict(zero)
+    for staff_id, values in per_staff.items():
+        values["found"] = found.get(staff_id, 0)
+    return per_staff
 
 
 def _figures_postgresql(session, query):

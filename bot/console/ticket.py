@@ -24,7 +24,8 @@ ACTION_NAMES = {
     "return_visit_answer": "回访答复", "service_placed": "网格下单（服务队）",
     "service_claimed": "队员接单", "service_full": "服务满员", "service_withdrawn": "队员退单",
     "checked_in": "队员签到", "checked_out": "队员签退", "visit_location": "签到/签退位置",
-    "member_photo": "服务照片", "service_reported": "服务反馈"}
+    "member_photo": "服务照片", "service_reported": "服务反馈",
+    "extension_requested": "申请延期"}
 TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区", "street": "街道",
               "district": "区中心", "department": "职能部门"}
 
@@ -71,7 +72,7 @@ def ticket(number: str):
         events = list(session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == found.id)
             .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.id)))
-        _ = (found.resident, found.grid, found.area, found.assignee,
+        _ = (found.resident, found.grid, found.area, found.assignee, found.found_by,
              found.grid.parent if found.grid else None)
         canned = canned_replies_for(session, found.grid or found.area)
         for reply in canned:

@@ -1,6 +1,7 @@
 """One inbound message, from stored raw to answered: record → dedupe → handle → enqueue."""
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import traceback
@@ -12,6 +13,7 @@ from wechatpy import parse_message
 import handlers
 from bot.wechat import flood
 from bot.metrics import count_message, instruments
+from bot.mobile.links import page_or_none
 from bot.services import Services
 from bot.wechat.protocol import Callback
 from handlers import replies
@@ -70,7 +72,8 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
             ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
                                    classify=svc.classify, policy=svc.settings.sla_policy,
                                    nearest_within_m=svc.settings.locate_nearest_meters,
-                                   enqueue=lambda func, *args: later.append((func, args)))
+                                   enqueue=lambda func, *args: later.append((func, args)),
+                                   page=functools.partial(page_or_none, msg.source))
             answer = handlers.dispatch(msg, ctx)
             if msg.type == "image":  # kept whatever the answer; downloaded by the worker
                 photo_ids.append(photos.add(

@@ -16,7 +16,7 @@ from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
-from bot.wechat.templates import template_fields, template_id, template_name
+from bot.wechat.templates import template_fields, template_id
 from store import Database
 from store.models import LocalDelivery, Outbox
 from store.photos import MAX_BYTES
@@ -76,10 +76,17 @@ class LocalTransport:
         self.settings = settings
 
     def send(self, row: Outbox) -> str:
+        """Recorded as WeChat would show it: a text ending with its phone page's link, a
+        template with its url."""
+        from bot.mobile.links import linked
+        text, url = linked(row)
+        payload = {**row.payload, **({"url": url} if url else {})}
+        if url and row.channel != "template":
+            payload["text"] = text
         try:
             with self.db.transaction() as session:
                 session.add(LocalDelivery(outbox_id=row.id, to_openid=row.to_openid,
-                                          channel=row.channel, payload=row.payload))
+                                          channel=row.channel, payload=payload))
         except IntegrityError:
             pass  # recorded by an earlier try whose acknowledgement was lost
         return row.channel
@@ -144,6 +151,7 @@ class WeChatTransport:
 
     def __init__(self, settings, connection, timeout: float = 5):
         self.settings = settings
+        self.connection = connection
         # auto_retry=False: on a token error wechatpy fetches a new token and retries without
         # any limit (a revoked AppSecret means a token fetch per try, on a quota of 2000 a
         # day, until the stack overflows). One fresh token and one retry is done here instead.
@@ -160,40 +168,51 @@ class WeChatTransport:
     def template_ready(self, payload: dict) -> bool:
         return bool(template_id(self.settings, payload))
 
+    def jsapi_ticket(self) -> str:
+        """The JS-SDK's jsapi_ticket (ticket/getticket), shared by every process through Redis
+        like the access token and fetched under a Redis lock by one of them (it lives 7200 s;
+        WeChat limits the fetches a day)."""
+        key = f"griddesk:wechatpy:{self.settings.wechat_app_id}_jsapi_ticket"
+        ticket = self.connection.get(key)
+        if ticket:
+            return ticket.decode()
+        with self.connection.lock(f"{key}_lock", timeout=30, blocking_timeout=30):
+            ticket = self.connection.get(key)
+            if ticket:
+                return ticket.decode()
+            answer = self._call(self.client.jsapi.get_ticket, "jsapi")
+            lifetime = int(answer.get("expires_in") or 7200)
+            self.connection.set(key, answer["ticket"], ex=max(lifetime - 300, 60))
+            return answer["ticket"]
+
     def send(self, row: Outbox) -> str:
         """Send one row by its channel; the channel it went by (a template when WeChat
         refused the customer-service text: outside the window, 45015, or over its count,
         45047)."""
+        from bot.mobile.links import linked
         payload = row.payload
+        text, url = linked(row)  # the phone page it opens, made for its recipient now
         if row.channel == "template" and template_id(self.settings, payload):
-            self._send_template(row, payload)
+            self._send_template(row, payload, url)
             return "template"
         try:
-            self._call(self.client.message.send_text, row.to_openid, payload["text"])
+            self._call(self.client.message.send_text, row.to_openid, text)
             return "customer_service"
         except WeChatClientException as error:
             if error.errcode not in WINDOW_CLOSED or not template_id(self.settings, payload):
                 raise
             log.info("outbox %s: WeChat allows no more text (%s), sent as a template",
                      row.id, error.errcode)
-        self._send_template(row, as_template(payload))
+        self._send_template(row, as_template(payload), url)
         return "template"
 
-    def _send_template(self, row: Outbox, payload: dict) -> None:
+    def _send_template(self, row: Outbox, payload: dict, url: str | None) -> None:
+        """A template opens its phone page (url): what the fields cannot hold is one tap
+        away."""
         data = {key: {"value": value} for key, _, value
                 in template_fields(self.settings, payload, datetime.now(timezone.utc))}
         self._call(self.client.message.send_template, row.to_openid,
-                   template_id(self.settings, payload), data, self.link(row, payload))
-
-    def link(self, row: Outbox, payload: dict) -> str | None:
-        """Where the template opens: the page the notice names (a service order's page for
-        a team member), else the ticket's console page for staff (until the phone pages
-        exist), so what the fields cannot hold is one tap away."""
-        base = self.settings.public_base_url.rstrip("/")
-        number = dict(payload.get("fields") or []).get("工单号")
-        if not base or template_name(payload) != "ticket" or not row.ticket_id or not number:
-            return None
-        return f"{base}{payload.get('path') or f'/console/tickets/{number}'}"
+                   template_id(self.settings, payload), data, url)
 
     def send_mass_text(self, openids: list[str], text: str, client_msg_id: str) -> str:
         """message/mass/send to up to 10,000 openids; WeChat's msg_id of the job. The same

@@ -130,7 +130,9 @@ def nearest_rank(values, share):
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else None
 
 
-def reference(rows) -> dict:
+def reference(rows, found: int | None = None) -> dict:
+    """The figures of `rows`; `found` (主动发现数) is given for a person (credited to the
+    finder, not the holder), else counted among the rows."""
     valid = [r for r in rows if r["status"] != "cancelled"]
     resolved = [r for r in valid if r.get("resolved_at")]
     ever = [r for r in valid if r.get("resolved_at") or r.get("reopen_count")]
@@ -155,6 +157,8 @@ def reference(rows) -> dict:
         "rework": ratio(sum(1 for r in ever if r.get("reopen_count")), len(ever)),
         "accept_median": scaled(accept, 0.5, 60), "accept_p95": scaled(accept, 0.95, 60),
         "resolve_median": scaled(resolve, 0.5, 3600), "resolve_p95": scaled(resolve, 0.95, 3600),
+        "found": found if found is not None else sum(1 for r in valid
+                                                     if r.get("channel") == "patrol"),
     }
 
 
@@ -176,6 +180,8 @@ def random_tickets(pairs, count: int, seed: int = 7) -> list[dict]:
             resolved = created + timedelta(seconds=rng.randrange(60, 40 * 3600),
                                            microseconds=rng.randrange(10**6))
             rating = rng.choice([None, 1, 2, 3, 4, 5, 5])
+        patrol = {"channel": "patrol", "found_by_id": rng.choice(pairs)[1]} \
+            if grid is not None and rng.random() < 0.2 else {}
         keywords = {"category": rng.sample(words, rng.randrange(3)),
                     "kind": rng.sample(words, rng.randrange(2)), "urgency": []}
         rows.append({"grid_id": grid, "assignee_id": worker, "status": status,
@@ -183,7 +189,8 @@ def random_tickets(pairs, count: int, seed: int = 7) -> list[dict]:
                      "rating": rating, "reopen_count": rng.choice([0, 0, 0, 1, 2]),
                      "kind": rng.choice(["complaint", "help", "consultation"]),
                      "category": rng.choice(["环境卫生", "噪音扰民", "物业管理"]),
-                     "keywords": keywords, "resolve_by": created + timedelta(hours=24)})
+                     "keywords": keywords, "resolve_by": created + timedelta(hours=24),
+                     **patrol})
     return rows
 
 
@@ -196,11 +203,19 @@ def test_figures_match_the_formulas_row_by_row(db):
     result = compute(db)
     period = [r for r in rows if SINCE <= r["created_at"] < UNTIL]
     assert result["whole"] == reference(period)
+    finders = Counter(r["found_by_id"] for r in period
+                      if r.get("found_by_id") and r["status"] != "cancelled")
     for key, name in (("grid_id", "grid"), ("assignee_id", "staff")):
         groups = {}
         for r in period:
             groups.setdefault(r[key], []).append(r)
-        assert result[name] == {k: reference(v) for k, v in groups.items()}
+        if name == "staff":
+            groups.update({k: [] for k in finders if k not in groups})
+            assert result[name] == {k: reference(v, finders.get(k, 0))
+                                    for k, v in groups.items()}
+        else:
+            assert result[name] == {k: reference(v) for k, v in groups.items()}
+    assert result["whole"]["found"] == sum(finders.values()) > 0
     cells = Counter((r["kind"], r["category"], r["grid_id"]) for r in period)
     assert result["cells"] == sorted(((*k, v) for k, v in cells.items()), key=str)
     created = Counter(r["created_at"].astimezone(CHINA).date() for r in period)
