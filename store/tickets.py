@@ -196,7 +196,7 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
                  public=False, assignee_id=staff.id, assignee=staff.name)
-    if staff is by:  # nobody is pushed a ticket they gave themselves
+    if staff is by and ticket.found_by is staff:  # a finding of their own patrol: they know
         return
     notify_staff(session, ticket, staff, purpose, notices.assigned(
         ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
