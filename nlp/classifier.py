@@ -1,8 +1,9 @@
 """classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
-Pipeline: normalize (NFKC, 繁→简) → topic (domain, category, department) → kind → urgency →
-entities → FAQ. Lexicon words are found by trie-shaped regular expressions; jieba's dictionary
-(loaded once, with the lexicon words added) decides where one-character cues are words.
+Pipeline: normalize (NFKC, 繁→简) → urgency (an emergency decides the rest) → topic (domain,
+category, department) → kind → entities → FAQ. Lexicon words are found by trie-shaped regular
+expressions; jieba's dictionary (loaded once, with the lexicon words added) decides where
+one-character cues are words.
 """
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ class Classification:
                 value = {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
             out[f.name] = value
         return out
+
+
+def _result(**values) -> Classification:
+    """Classification(**values), every field given, without the frozen dataclass's __init__
+    (one object.__setattr__ per field): the same object, made in one step on the hot path."""
+    result = object.__new__(Classification)
+    result.__dict__.update(values)
+    return result
 
 
 def load() -> None:
@@ -92,7 +101,7 @@ def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)
-    return Classification(
+    return _result(
         kind=kind,
         domain=domain,
         category=category,

@@ -10,28 +10,53 @@ import re
 from nlp.lexicon import Lexicons, trie_pattern
 
 THRESHOLD = 0.7
-_TOPICS: dict = {}   # id(faqs) → (faqs, one expression finding any topic word of any entry)
+_INDEX: dict = {}   # id(faqs) → (faqs, (any-topic expression, topic finder, topic → entries))
 
 
-def _any_topic(faqs: tuple) -> re.Pattern:
-    known = _TOPICS.get(id(faqs))
+def _index(faqs: tuple) -> tuple:
+    """An expression finding whether any topic word occurs; one matching (empty) at every
+    position where a topic word starts, capturing the longest one there; and which entries
+    each topic word belongs to."""
+    known = _INDEX.get(id(faqs))
     if known is None or known[0] is not faqs:
-        words = {t for faq in faqs for t in faq.topics}
-        known = _TOPICS[id(faqs)] = (faqs, re.compile(trie_pattern(words) if words else r"(?!)"))
+        entries: dict[str, list] = {}
+        for number, faq in enumerate(faqs):
+            for topic in faq.topics:
+                entries.setdefault(topic, []).append(number)
+        words = trie_pattern(entries) if entries else r"(?!)"
+        known = _INDEX[id(faqs)] = (faqs, (re.compile(words), re.compile(f"(?=({words}))"),
+                                           {t: tuple(v) for t, v in entries.items()}))
     return known[1]
+
+
+def _first_topics(text: str, finder: re.Pattern, entries: dict) -> dict:
+    """Topic word → the position of its first occurrence (text.find), for every topic word in
+    the text: a topic word occurring at a position is a prefix of the longest one there."""
+    first: dict[str, int] = {}
+    for match in finder.finditer(text):
+        longest, start = match.group(1), match.start()
+        for size in range(1, len(longest) + 1):
+            word = longest[:size]
+            if word in entries and word not in first:
+                first[word] = start
+    return first
 
 
 def match_faq(text: str, lex: Lexicons, question_form: bool):
     """Return {"id", "question", "answer", "score"} for a confident match, else None."""
-    if _any_topic(lex.faqs).search(text) is None:
+    any_topic, finder, entries = _index(lex.faqs)
+    if any_topic.search(text) is None:
         return None   # most messages name no FAQ topic: no entry needs to be looked at
+    first = _first_topics(text, finder, entries)
     best, best_score = None, 0.0
-    for faq in lex.faqs:
-        topic = min((text.find(t) for t in faq.topics if t in text), default=-1)
-        if topic < 0:
-            continue
-        if not any(word in text for word in faq.intents):
+    for number in sorted({n for word in first for n in entries[word]}):   # file order
+        faq = lex.faqs[number]
+        for word in faq.intents:
+            if word in text:
+                break
+        else:
             continue  # a topic word alone ("居住证") is not yet a question to answer
+        topic = min([first[t] for t in faq.topics if t in first])
         score = 0.8 + (0.1 if question_form else 0.0)
         score += 0.1 if topic < 20 else 0.0
         if len(text) > 120:  # a long letter is rarely one FAQ question

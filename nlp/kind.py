@@ -69,10 +69,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
     triggers = lex.kind_triggers.findall(text)
     if triggers:
         by_leading = lex.kind_by_leading
-        todo = set(todo)
-        for word in triggers:
-            todo.update(by_leading[word])
-        todo = sorted(todo)  # file order, as written
+        todo = sorted(set(todo).union(*[by_leading[word] for word in triggers]))  # file order
     patterns, at_start = lex.kind_patterns, lex.kind_anchored
     for index in todo:
         pattern, kind, weight, _ = patterns[index]

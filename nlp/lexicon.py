@@ -384,18 +384,28 @@ def standalone(text: str, start: int, end: int, freq: dict) -> bool:
         text[start:end + 1], 0)
 
 
+_built: list = [None]   # lexicons() once built: classify reads it without taking the lock
+
+
 def lexicons(learned: bool = True) -> Lexicons:
     """The lexicons and tokenizer of this process (built on first call, thread-safe).
     learned=False leaves out learned.tsv (`python -m nlp learn` fits without reading it)."""
+    if learned and _built[0] is not None:
+        return _built[0]
     with _lock:
-        return _build(learned)
+        lex = _build(learned)
+        if learned:
+            _built[0] = lex
+        return lex
 
 
 def reload() -> Lexicons:
     """Re-read the data files (after editing them in a running process)."""
     with _lock:
+        _built[0] = None
         _build.cache_clear()
-        return _build()
+        _built[0] = lex = _build()
+        return lex
 
 
 _SPACES = re.compile(r"[^\S\n]+")

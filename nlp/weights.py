@@ -246,21 +246,20 @@ def keyword_table(table: dict, targets) -> dict:
 def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     """The learned words that pushed the target the most (for `keywords`): table is a
     keyword_table, target a kind class's tuple or a category's department and domain groups."""
-    pushed = []
-    for word in words:
-        row = table.get(word)
-        if row:
-            weight = row.get(target)
-            if weight is not None:
-                pushed.append((-weight, word))
-    return [word for _, word in sorted(pushed)[:limit]]
+    pushed = [(-weight, word) for word in words
+              if (row := table.get(word)) and (weight := row.get(target)) is not None]
+    if not pushed:
+        return pushed
+    pushed.sort()
+    return [word for _, word in pushed[:limit]]
 
 
 def softmax_share(scores: dict, members) -> float:
     """Probability mass of the members among all scores (a softmax)."""
     top = max(scores.values())
-    exp = {k: math.exp(v - top) for k, v in scores.items()}
-    return sum(exp[m] for m in members) / sum(exp.values())
+    exp = math.exp
+    return sum([exp(scores[m] - top) for m in members]) / sum([exp(v - top)
+                                                               for v in scores.values()])
 
 
 def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
