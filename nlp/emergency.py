@@ -153,8 +153,11 @@ def _load(lex: Lexicons) -> Taxonomy:
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
             signals.setdefault(word, []).append((URGENT, ()))
-    patterns, by_first = [], {}
+    patterns, by_first, seen = [], {}, {}
     for number, (cid, needs, pattern) in rows("emergency_patterns.tsv", 3):
+        if pattern in seen:   # the same shape for another category (a child or an elder missing)
+            patterns[seen[pattern]].append(rule("emergency_patterns.tsv", number, cid, needs))
+            continue
         try:
             re.compile(pattern)
         except re.error as error:
@@ -165,7 +168,8 @@ def _load(lex: Lexicons) -> Taxonomy:
                                f"literal text (it is only tried where that text stands)")
         for first in {s[0] for s in starts}:
             by_first.setdefault(first, []).append(f"(?P<p{len(patterns)}>{pattern})")
-        patterns.append((rule("emergency_patterns.tsv", number, cid, needs),))
+        seen[pattern] = len(patterns)
+        patterns.append([rule("emergency_patterns.tsv", number, cid, needs)])
     defusers: dict[str, list] = {}
     for number, (what, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
         if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
@@ -187,7 +191,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         urgents=frozenset(w for w, v in signals.items() if any(cat == URGENT for cat, _ in v)),
         pattern_starts=re.compile(_char_class(by_first) if by_first else r"(?!)"),
         pattern_by_first={c: re.compile("|".join(groups)) for c, groups in by_first.items()},
-        patterns=tuple(patterns),
+        patterns=tuple(tuple(rules) for rules in patterns),
         context_re=re.compile(_skipping_trie(contexts, frequency)),
         contexts={w: frozenset(v) for w, v in contexts.items()},
         defuse_re=re.compile(_skipping_trie(defusers, frequency)),
