@@ -197,6 +197,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         defuse_re=re.compile(_skipping_trie(defusers, frequency)),
         defusers={w: tuple(v) for w, v in defusers.items()})
 
+
 _lock = threading.Lock()
 _cache: list = [None, None]   # (the Lexicons it was built beside, Taxonomy)
 
