@@ -4,8 +4,8 @@
   the share that names the right number to call;
 - lookalikes.tsv: calm messages that only look like one (text, why) → the false-alarm share;
 - heldback*_emergencies.tsv / heldback*_lookalikes.tsv: slices of the same, each written before
-  a tuning pass and scored on its own (heldback_, heldback2_, …; nlp/README.md says which are
-  still held back);
+  a tuning pass and scored once before its misses were read (heldback_, heldback2_, …); each
+  file's "# measured:" lines keep those figures, printed beside today's (nlp/README.md);
 - every *_dev.jsonl of ../shared/data/nlp → the share of real letters flagged as an emergency,
   with a sample of what fired so a person can judge whether they are real.
 """
@@ -18,6 +18,9 @@ from nlp.classifier import classify
 
 CORPUS = Path(__file__).parent / "corpus"
 TARGETS = {"emergency_recall": 1.0, "lookalike_false_alarms": 0.10, "letters_false_alarms": 0.02}
+# What the project keeps, tighter than the issue's targets: every slice of look-alikes, and the
+# real letters of each file.
+KEPT = {"lookalike_false_alarms": 0.05, "letters_false_alarms": 0.01}
 SAMPLE = 8
 
 
@@ -32,6 +35,13 @@ def read_tsv(path: Path, columns: int) -> list[list[str]]:
             raise ValueError(f"{path.name}:{number}: expected {columns} columns: {line!r}")
         out.append(cells)
     return out
+
+
+def measured_notes(path: Path) -> list[str]:
+    """The figures a slice had when it was scored once, before its misses were read."""
+    return [line.removeprefix("# measured:").strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("# measured:")]
 
 
 def score_emergencies(rows: list[list[str]]) -> dict:
@@ -103,19 +113,22 @@ def evaluate_emergencies(data: Path | None = None, corpus: Path = CORPUS) -> dic
         "lookalikes": score_lookalikes(read_tsv(corpus / "lookalikes.tsv", 2)),
     }
     for slice_ in held_back_slices(corpus):
-        report[f"{slice_}_emergencies"] = score_emergencies(
-            read_tsv(corpus / f"{slice_}_emergencies.tsv", 4))
+        path = corpus / f"{slice_}_emergencies.tsv"
+        report[f"{slice_}_emergencies"] = score_emergencies(read_tsv(path, 4))
+        report[f"{slice_}_emergencies"]["measured"] = measured_notes(path)
         report[f"{slice_}_lookalikes"] = score_lookalikes(
             read_tsv(corpus / f"{slice_}_lookalikes.tsv", 2))
     if data is not None and Path(data).is_dir():
         report["letters"] = score_letters(data)
     report["targets"] = TARGETS
+    report["kept"] = KEPT
     return report
 
 
 def format_emergencies(report: dict) -> list[str]:
     """The report as lines for `python -m nlp evaluate`."""
-    lines = ["", "== emergencies (nlp/corpus, written for GridDesk)"]
+    lines = ["", "== emergencies (nlp/corpus, written for GridDesk; every heldback slice has been tuned "
+                 "on since its misses were read: its 'measured' lines are the honest figures)"]
     slices = [k.removesuffix("_emergencies") for k in report if k.endswith("_emergencies")]
     for name in ["emergencies"] + [f"{s}_emergencies" for s in slices]:
         if name in report:
@@ -124,6 +137,7 @@ def format_emergencies(report: dict) -> list[str]:
                          f"(target 1.0 {'ok' if part['recall'] >= 1.0 else 'MISSED'}), "
                          f"right number to call {part['call_accuracy']:.3f}, "
                          f"{part['categories']} categories")
+            lines += [f"   measured {note}" for note in part.get("measured", ())]
             lines += [f"   missed [{m['category']}] {m['text']}" for m in part["missed"]]
             lines += [f"   calls {m['got']} not {m['expected']}: {m['text']}"
                       for m in part["wrong_call"]]
@@ -132,14 +146,16 @@ def format_emergencies(report: dict) -> list[str]:
             part = report[name]
             share = part["false_alarms"]
             lines.append(f"{name:<26} n={part['n']:<4} false alarms {share:.3f} "
-                         f"(target ≤ 0.10 {'ok' if share <= 0.10 else 'MISSED'})")
+                         f"(target ≤ 0.10 {'ok' if share <= 0.10 else 'MISSED'}, kept ≤ 0.05 "
+                         f"{'ok' if share <= KEPT['lookalike_false_alarms'] else 'MISSED'})")
             lines += [f"   [{a['why']} → {a['category']}] {a['text']} ({','.join(a['signals'])})"
                       for a in part["alarms"]]
     for name, part in report.get("letters", {}).items():
         share = part["share"]
         lines.append(f"real letters {name:<13} n={part['n']:<5} flagged as emergency "
                      f"{part['flagged']} = {share:.4f} (target ≤ 0.02 "
-                     f"{'ok' if share <= 0.02 else 'MISSED'})")
+                     f"{'ok' if share <= 0.02 else 'MISSED'}, kept ≤ 0.01 "
+                     f"{'ok' if share <= KEPT['letters_false_alarms'] else 'MISSED'})")
         lines += [f"   [{s['category']}: {','.join(s['signals'][:4])}] {s['text']}"
                   for s in part["sample"]]
     return lines

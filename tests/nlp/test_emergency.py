@@ -4,9 +4,13 @@ import pytest
 
 import nlp
 from nlp import lexicon
-from nlp.corpus import CORPUS, evaluate_emergencies, read_tsv
-from nlp.emergency import CALLS, _load
-from nlp.lexicon import LexiconError, lexicons
+import re
+
+from nlp.corpus import (CORPUS, KEPT, evaluate_emergencies, held_back_slices, measured_notes,
+                        read_tsv, score_letters)
+from nlp.evaluate import DEFAULT_DATA
+from nlp.emergency import CALLS, _load, taxonomy
+from nlp.lexicon import LexiconError, lexicons, trie_pattern
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -33,6 +37,34 @@ def test_calm_lookalikes_rarely_raise_an_alarm(figures):
     part = figures["lookalikes"]
     assert part["n"] >= 300
     assert part["false_alarms"] <= 0.10, part["alarms"]
+
+
+def test_every_slice_of_lookalikes_stays_under_five_percent_false_alarms(figures):
+    slices = held_back_slices()
+    assert {"heldback", "heldback2", "heldback3"} <= set(slices)
+    for name in ["lookalikes"] + [f"{s}_lookalikes" for s in slices]:
+        assert figures[name]["false_alarms"] <= 0.05, (name, figures[name]["alarms"])
+
+
+def test_every_slice_keeps_the_figures_it_had_before_it_was_tuned_on():
+    for name in held_back_slices():
+        notes = measured_notes(CORPUS / f"{name}_emergencies.tsv")
+        assert notes and all("recall" in note for note in notes), name
+
+
+@pytest.mark.skipif(not (DEFAULT_DATA / "teddy_dev.jsonl").exists(),
+                    reason="../shared/data/nlp is absent")
+def test_at_most_one_real_letter_in_a_hundred_is_raised_as_an_emergency():
+    letters = score_letters(DEFAULT_DATA)
+    assert {"haikou", "jiamusi", "liuyan", "teddy"} <= set(letters)
+    for name, part in letters.items():
+        assert part["share"] <= KEPT["letters_false_alarms"], (name, part["sample"])
+
+
+def test_the_second_slice_covers_every_category_in_phone_words():
+    rows = read_tsv(CORPUS / "heldback2_emergencies.tsv", 4)
+    assert len(rows) >= 120 and len(read_tsv(CORPUS / "heldback2_lookalikes.tsv", 2)) >= 120
+    assert {row[3] for row in rows} == {c.id for c in _load(lexicons()).categories}
 
 
 def test_the_corpus_covers_every_taxonomy_category_with_its_call():
@@ -138,3 +170,40 @@ def test_a_bad_taxonomy_line_names_file_and_line(tmp_path, monkeypatch):
     monkeypatch.setattr(lexicon, "DATA", tmp_path)
     with pytest.raises(LexiconError, match="emergency_signals.tsv:2"):
         _load(lexicons())
+
+
+@pytest.mark.parametrize("text,category", [
+    ("我在和平路23号 我爸晕倒了", "unconscious"),       # an address number is no date
+    ("3号楼2单元 老人倒地上了 叫不醒", "unconscious"),
+    ("三楼窗户往外冒火", "fire"),                         # 往外冒 (needs gas) hides no 冒火
+    ("俺家老人家在厕所晕倒了", "unconscious"),           # 老人家 is a person too
+    ("可能是中风了 我妈嘴歪了说不出话", "stroke"),        # uncertainty about what, not whether
+    ("吃了药以后就叫不醒了", "unconscious"),              # 以后 after an event is no future
+    ("我好怕 他在门口砸门要进来", "robbery"),             # present fear is no worry about later
+])
+def test_phone_words_addresses_and_uncertainty_do_not_hide_a_danger(text, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert result.emergency["category"] == category
+
+
+@pytest.mark.parametrize("text", [
+    "12号那天楼下有个老人晕倒了",                        # a date still tells history
+    "电动车撞到护栏上了 人没事 就是车坏了",               # nobody at risk
+    "河边那个没人住的老房子塌了",
+    "宝宝洗澡水太烫了 怎么调热水器",                      # 烫 of temperature
+    "我家暖气片爆了 水流了一地",                          # a burst pipe is no explosion
+])
+def test_no_one_at_risk_is_no_emergency(text):
+    assert nlp.classify(text).urgency != "emergency"
+
+
+def test_the_fast_word_search_finds_what_the_plain_trie_finds():
+    tax = taxonomy()
+    texts = [row[0] for row in read_tsv(CORPUS / "emergencies.tsv", 4)]
+    texts += [row[0] for row in read_tsv(CORPUS / "lookalikes.tsv", 2)]
+    for compiled, words in ((tax.signal_re, tax.signals), (tax.context_re, tax.contexts)):
+        plain = re.compile(trie_pattern(words))
+        for text in texts:
+            assert ([m.span() for m in compiled.finditer(text)]
+                    == [m.span() for m in plain.finditer(text)]), text
