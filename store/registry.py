@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -27,16 +28,57 @@ def resident_for(session: Session, openid: str, now: datetime, *,
     """The resident behind an openid, created on first contact. `wrote`: they just wrote
     (or clicked), which opens WeChat's 48-hour window; stamped in the same statement."""
     if wrote:
-        resident = session.scalar(update(Resident).where(Resident.openid == openid)
-                                  .values(last_inbound_at=now).returning(Resident),
-                                  execution_options={"populate_existing": True})
-    else:
-        resident = session.scalar(select(Resident).where(Resident.openid == openid))
-    if resident is None:
-        resident = Resident(openid=openid, created_at=now,
-                            last_inbound_at=now if wrote else None)
-        session.add(resident)
-        session.flush()
+        return resident_wrote(session, openid, now)[0]
+    resident = session.scalar(select(Resident).where(Resident.openid == openid))
+    return resident if resident is not None else _first_contact(session, openid, now, None)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a resident who just wrote has going on, read with their row in one statement:
+    the staff account their WeChat is bound to, their newest open ticket opened since
+    `ticket_since`, and whether messages of theirs since `held_since` wait for a person.
+    As the message found it: read before anything of this message changed."""
+
+    staff_id: int | None
+    open_ticket_id: int | None
+    held_waiting: bool
+
+
+def resident_wrote(session: Session, openid: str, now: datetime, *,
+                   ticket_since: datetime | None = None, held_since: datetime | None = None
+                   ) -> tuple[Resident, Standing | None]:
+    """Stamp the resident's message (WeChat's 48-hour window opens now) and read their row
+    and their Standing with the same UPDATE … RETURNING. A first contact creates the row
+    and has no Standing (the callers then look things up themselves)."""
+    from store.models import HeldMessage
+    staff = (select(Staff.id).where(Staff.openid == Resident.openid, Staff.active.is_(True))
+             .order_by(Staff.id).limit(1).scalar_subquery())
+    ticket = (select(func.max(Ticket.id))
+              .where(Ticket.resident_id == Resident.id, Ticket.status.in_(OPEN_STATES),
+                     Ticket.created_at >= (ticket_since or now)).scalar_subquery())
+    held = (select(HeldMessage.id)
+            .where(HeldMessage.resident_id == Resident.id, HeldMessage.status == "waiting",
+                   HeldMessage.received_at >= (held_since or now)).exists())
+    stamp = update(Resident).where(Resident.openid == openid).values(last_inbound_at=now)
+    columns = (Resident, staff, ticket, held)
+    if session.bind.dialect.name == "postgresql":
+        read = stamp.returning(*columns)
+    else:  # SQLite writes RETURNING's correlated subqueries unqualified: read after
+        session.execute(stamp, execution_options={"synchronize_session": False})
+        read = select(*columns).where(Resident.openid == openid)
+    row = session.execute(read, execution_options={"populate_existing": True}).first()
+    if row is None:
+        return _first_contact(session, openid, now, now), None
+    resident, staff_id, ticket_id, held_waiting = row
+    return resident, Standing(staff_id, ticket_id, bool(held_waiting))
+
+
+def _first_contact(session: Session, openid: str, now: datetime,
+                   last_inbound_at: datetime | None) -> Resident:
+    resident = Resident(openid=openid, created_at=now, last_inbound_at=last_inbound_at)
+    session.add(resident)
+    session.flush()
     return resident
 
 

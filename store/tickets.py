@@ -117,7 +117,9 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     record_event(session, ticket, "created", now, actor="resident" if resident else "system",
                  body=description, kind=triage.kind, category=triage.category,
                  urgency=triage.urgency)
-    hand_to(session, ticket, owners.find_owner(session, ticket, now), now)
+    with session.no_autoflush:  # the ticket is written once, already with its owner
+        owner = owners.find_owner(session, ticket, now)
+    hand_to(session, ticket, owner, now)
     if triage.urgency == "emergency":
         alert_leader(session, ticket, now)
     if grid is None and triage.urgency == "emergency" and point is not None:
