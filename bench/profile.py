@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 # stage name -> (module path, attribute path) of the function doing it
 STAGES = {
     "verify+decrypt+parse": ("bot.wechat", "Protocol.open"),
-    "store raw": ("store.inbound", "add"),
+    "store raw": ("store.inbound", "add|record"),  # (|: the name in older code)
     "flood check": ("bot.flood", "check"),
     "classify": ("bot.services", None),  # Services.classify, wrapped on the instance
-    "handle": ("bot.inbox", "handle_in"),
+    "handle": ("bot.inbox", "handle_in|handle"),
     "enqueue": ("bot.services", "Services.deliver_later"),
     "reply (encrypt)": ("bot.wechat", "Protocol.reply"),
     # inside the stages above: the ORM's flushes, and every SQL statement (SQLAlchemy's
@@ -74,11 +74,14 @@ def instrument(clock: Clock, svc) -> None:
         if attribute is None:
             svc.classify = clock.wrap(name, svc.classify)
             continue
-        owner = importlib.import_module(module_name)
-        *path, leaf = attribute.split(".")
-        for part in path:
-            owner = getattr(owner, part)
-        setattr(owner, leaf, clock.wrap(name, getattr(owner, leaf)))
+        for candidate in attribute.split("|"):
+            owner = importlib.import_module(module_name)
+            *path, leaf = candidate.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            if hasattr(owner, leaf):
+                setattr(owner, leaf, clock.wrap(name, getattr(owner, leaf)))
+                break
 
 
 def count_round_trips(trace_file: Path, since: str, until: str) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -32,6 +33,33 @@ def _owner_only(database: str | None) -> None:
         return  # SQLite will say so itself
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     path.chmod(0o600)
+
+
+_counters: dict[str, object] = {}
+_counters_lock = threading.Lock()
+
+
+def counter_engine(engine):
+    """An engine on the same PostgreSQL database for counters taken outside the caller's
+    transaction (each statement its own commit): a counter row locked until a long
+    transaction commits makes every concurrent one wait in line. Its commits do not wait for
+    the disk (synchronous_commit off): any transaction that uses a value commits later and
+    flushes the log up to and past the counter's own commit record."""
+    key = str(engine.url.render_as_string(hide_password=False))
+    with _counters_lock:
+        if key not in _counters:
+            _counters[key] = create_engine(
+                engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True,
+                pool_pre_ping=True, pool_size=2, max_overflow=30,
+                connect_args={"options": "-c synchronous_commit=off"})
+        return _counters[key]
+
+
+def dispose_counter_engine(engine) -> None:
+    with _counters_lock:
+        counter = _counters.pop(str(engine.url.render_as_string(hide_password=False)), None)
+    if counter is not None:
+        counter.dispose()
 
 
 class Database:
@@ -79,3 +107,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        dispose_counter_engine(self.engine)

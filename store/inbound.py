@@ -1,9 +1,10 @@
 """Inbound messages: stored raw first, deduplicated by WeChat's own keys."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,13 +30,17 @@ def add(session: Session, *, raw: str, dedupe_key: str, openid: str | None,
     same message (WeChat's retry) is stored already. A try that arrives while the first one's
     transaction is still open waits here until that transaction ends, and then finds the
     first one's outcome (or, if it died, stores the message itself)."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return session.scalar(_add(session.bind.dialect.name), {
+        "dedupe_key": dedupe_key, "received_at": now, "status": "received",
+        **_storable(raw, openid, msg_type)})
+
+
+@functools.cache
+def _add(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = InboundMessage.__table__
-    return session.scalar(
-        dialect.insert(table)
-        .values(dedupe_key=dedupe_key, received_at=now, status="received",
-                **_storable(raw, openid, msg_type))
-        .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
+    return (dialect.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id))
 
 
 def by_key(session: Session, dedupe_key: str) -> InboundMessage | None:
@@ -65,8 +70,14 @@ def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None
 
 def finish(session, inbound_id: int, *, status: str, reply: str | None = None,
            ticket_id: int | None = None, error: str | None = None) -> None:
-    session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
-                    .values(status=status, reply=reply, ticket_id=ticket_id, error=error))
+    session.execute(_finish(), {"which": inbound_id, "status": status, "reply": reply,
+                                "ticket_id": ticket_id, "error": error})
+
+
+@functools.cache
+def _finish():
+    table = InboundMessage.__table__
+    return table.update().where(table.c.id == bindparam("which"))
 
 
 def get(db: Database, inbound_id: int) -> InboundMessage | None:

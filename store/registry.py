@@ -1,12 +1,13 @@
 """The area tree, staff and residents: who is where."""
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Area, BindFailure, Resident, Staff, Ticket
@@ -51,27 +52,37 @@ def resident_wrote(session: Session, openid: str, now: datetime, *,
     """Stamp the resident's message (WeChat's 48-hour window opens now) and read their row
     and their Standing with the same UPDATE … RETURNING. A first contact creates the row
     and has no Standing (the callers then look things up themselves)."""
+    stamp, read = _standing_statements(session.bind.dialect.name)
+    values = {"who": openid, "now": now, "ticket_since": ticket_since or now,
+              "held_since": held_since or now}
+    if stamp is not None:  # SQLite writes RETURNING's correlated subqueries unqualified
+        session.execute(stamp, values, execution_options={"synchronize_session": False})
+    row = session.execute(read, values, execution_options={"populate_existing": True}).first()
+    if row is None:
+        return _first_contact(session, openid, now, now), None
+    resident, staff_id, ticket_id, held_waiting = row
+    return resident, Standing(staff_id, ticket_id, bool(held_waiting))
+
+
+@functools.cache
+def _standing_statements(dialect: str) -> tuple:
+    """(stamp, read) for resident_wrote, built once (building a statement costs more than
+    running it): on PostgreSQL one UPDATE … RETURNING (stamp None), else an UPDATE and a read."""
     from store.models import HeldMessage
     staff = (select(Staff.id).where(Staff.openid == Resident.openid, Staff.active.is_(True))
              .order_by(Staff.id).limit(1).scalar_subquery())
     ticket = (select(func.max(Ticket.id))
               .where(Ticket.resident_id == Resident.id, Ticket.status.in_(OPEN_STATES),
-                     Ticket.created_at >= (ticket_since or now)).scalar_subquery())
+                     Ticket.created_at >= bindparam("ticket_since")).scalar_subquery())
     held = (select(HeldMessage.id)
             .where(HeldMessage.resident_id == Resident.id, HeldMessage.status == "waiting",
-                   HeldMessage.received_at >= (held_since or now)).exists())
-    stamp = update(Resident).where(Resident.openid == openid).values(last_inbound_at=now)
+                   HeldMessage.received_at >= bindparam("held_since")).exists())
+    stamp = (update(Resident).where(Resident.openid == bindparam("who"))
+             .values(last_inbound_at=bindparam("now")))
     columns = (Resident, staff, ticket, held)
-    if session.bind.dialect.name == "postgresql":
-        read = stamp.returning(*columns)
-    else:  # SQLite writes RETURNING's correlated subqueries unqualified: read after
-        session.execute(stamp, execution_options={"synchronize_session": False})
-        read = select(*columns).where(Resident.openid == openid)
-    row = session.execute(read, execution_options={"populate_existing": True}).first()
-    if row is None:
-        return _first_contact(session, openid, now, now), None
-    resident, staff_id, ticket_id, held_waiting = row
-    return resident, Standing(staff_id, ticket_id, bool(held_waiting))
+    if dialect == "postgresql":
+        return None, stamp.returning(*columns)
+    return stamp, select(*columns).where(Resident.openid == bindparam("who"))
 
 
 def _first_contact(session: Session, openid: str, now: datetime,
@@ -128,13 +139,17 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
 def pick_worker(session: Session, grid: Area) -> Staff | None:
     """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
     WeChat only when nobody else is there: then the ladder is told, see store.owners)."""
+    return session.scalar(_least_busy_worker(), {"grid": grid.id})
+
+
+@functools.cache
+def _least_busy_worker():
     load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
                                        Ticket.status.in_(OPEN_STATES))
             .correlate(Staff).scalar_subquery())
-    return session.scalar(
-        select(Staff).where(Staff.area_id == grid.id, Staff.role == "grid_worker",
-                            Staff.active.is_(True), Staff.on_duty.is_(True))
-        .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
+    return (select(Staff).where(Staff.area_id == bindparam("grid"), Staff.role == "grid_worker",
+                                Staff.active.is_(True), Staff.on_duty.is_(True))
+            .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
 
 
 def pick_assignee(session: Session, grid: Area) -> Staff | None:

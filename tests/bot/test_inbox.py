@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from handlers import replies
 from store import Database, demo as demo_data
 from store.models import (InboundMessage, LocalDelivery, Outbox, Resident, SendAllowance,
-                          Ticket, TicketCounter, TicketEvent)
+                          Ticket, TicketEvent)
 from tests.support import Chat, count, demo_password_hash, rows, run_worker
 
 
@@ -89,7 +89,9 @@ def test_a_handler_failing_after_its_writes_keeps_the_raw_message_and_nothing_el
     [stored] = rows(svc, InboundMessage)
     assert stored.status == "failed" and "5号楼电梯" in stored.raw
     assert "the reply could not be worded" in stored.error and stored.ticket_id is None
-    for model in (Ticket, TicketEvent, Outbox, TicketCounter, SendAllowance):
+    # (the day's ticket counter is not the message's: on PostgreSQL it counts outside the
+    # transaction, so the number of a ticket rolled back is skipped, never given twice)
+    for model in (Ticket, TicketEvent, Outbox, SendAllowance):
         assert count(svc, model) == 0, model.__name__
     with svc.db.sessions() as session:
         assert session.scalar(select(Resident.last_inbound_at).where(
