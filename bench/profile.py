@@ -23,14 +23,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 # stage name -> (module path, attribute path) of the function doing it
-STAGES = {
-    "verify+decrypt+parse": ("bot.wechat", "Protocol.open"),
-    "store raw": ("store.inbound", "add|record"),  # (|: the name in older code)
-    "flood check": ("bot.flood", "check"),
+STAGES = {  # (module|its name in older code, attribute|older name)
+    "verify+decrypt+parse": ("bot.wechat.protocol|bot.wechat", "Protocol.open"),
+    "store raw": ("store.inbound", "add|record"),
+    "flood check": ("bot.wechat.flood|bot.flood", "check"),
     "classify": ("bot.services", None),  # Services.classify, wrapped on the instance
-    "handle": ("bot.inbox", "handle_in|handle"),
+    "handle": ("bot.wechat.inbox|bot.inbox", "handle_in|handle"),
     "enqueue": ("bot.services", "Services.deliver_later"),
-    "reply (encrypt)": ("bot.wechat", "Protocol.reply"),
+    "reply (encrypt)": ("bot.wechat.protocol|bot.wechat", "Protocol.reply"),
     # inside the stages above: the ORM's flushes, and every SQL statement (SQLAlchemy's
     # execution, psycopg and the wait for the server)
     "orm flush": ("sqlalchemy.orm.session", "Session.flush"),
@@ -74,14 +74,20 @@ def instrument(clock: Clock, svc) -> None:
         if attribute is None:
             svc.classify = clock.wrap(name, svc.classify)
             continue
-        for candidate in attribute.split("|"):
-            owner = importlib.import_module(module_name)
-            *path, leaf = candidate.split(".")
-            for part in path:
-                owner = getattr(owner, part)
-            if hasattr(owner, leaf):
-                setattr(owner, leaf, clock.wrap(name, getattr(owner, leaf)))
-                break
+        for module in module_name.split("|"):
+            try:
+                owner = importlib.import_module(module)
+            except ImportError:
+                continue
+            for candidate in attribute.split("|"):
+                *path, leaf = candidate.split(".")
+                holder = owner
+                for part in path:
+                    holder = getattr(holder, part, None)
+                if holder is not None and hasattr(holder, leaf):
+                    setattr(holder, leaf, clock.wrap(name, getattr(holder, leaf)))
+                    break
+            break
 
 
 def count_round_trips(trace_file: Path, since: str, until: str) -> int:
