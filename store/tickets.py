@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import notices, outbox, owners
-from store.db import counter_engine
+from store.db import count_with
 from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
 from store.registry import OPEN_STATES, leader_for, pick_worker, root_area
@@ -57,8 +57,7 @@ def next_number(session: Session, now: datetime) -> str:
     day = now.astimezone(CHINA).strftime("%y%m%d")
     if session.bind.dialect.name != "postgresql":
         return f"{day}{session.scalar(_count_on('sqlite'), {'day': day}):04d}"
-    with counter_engine(session.bind.engine).connect() as connection:
-        return f"{day}{connection.scalar(_count_on('postgresql'), {'day': day}):04d}"
+    return f"{day}{count_with(session.bind.engine, _count_on('postgresql'), {'day': day}):04d}"
 
 
 @functools.cache
