@@ -123,13 +123,18 @@ class Load:
     def post(self, connection, n: int, since: float):
         """Send line n; its latency counts from `since`. Returns the connection to go on with."""
         path, body = self.lines[n % len(self.lines)]
-        try:
-            connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
-            response = connection.getresponse()
-            response.read()
-        except OSError:
-            self.results["errors"] += 1
-            return self.connect()
+        for fresh in (False, True):  # a kept-alive connection the server has closed meanwhile
+            try:                     # (gthread closes idle ones after 2 s) is opened again
+                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
+                response = connection.getresponse()
+                response.read()
+                break
+            except OSError:
+                connection.close()
+                connection = self.connect()
+                if fresh:
+                    self.results["errors"] += 1
+                    return connection
         self.latencies.append(time.perf_counter() - since)
         self.results["ok" if response.status == 200 else "non_200"] += 1
         return connection
