@@ -123,13 +123,18 @@ class Load:
     def post(self, connection, n: int, since: float):
         """Send line n; its latency counts from `since`. Returns the connection to go on with."""
         path, body = self.lines[n % len(self.lines)]
-        try:
-            connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
-            response = connection.getresponse()
-            response.read()
-        except OSError:
-            self.results["errors"] += 1
-            return self.connect()
+        for fresh in (False, True):  # a kept-alive connection the server has closed meanwhile
+            try:                     # (gthread closes idle ones after 2 s) is opened again
+                connection.request("POST", path, body.encode(), {"Content-Type": "text/xml"})
+                response = connection.getresponse()
+                response.read()
+                break
+            except OSError:
+                connection.close()
+                connection = self.connect()
+                if fresh:
+                    self.results["errors"] += 1
+                    return connection
         self.latencies.append(time.perf_counter() - since)
         self.results["ok" if response.status == 200 else "non_200"] += 1
         return connection
@@ -216,10 +221,12 @@ class Processes:
 
 def gunicorn(processes: Processes, name: str, app: str, port: int, env: dict, workers: int
              ) -> subprocess.Popen:
-    """The Procfile's web line: gunicorn --workers ${WEB_CONCURRENCY:-2} --access-logfile -."""
+    """The Procfile's web line, for all three servers: gunicorn --workers
+    ${WEB_CONCURRENCY:-2} --access-logfile - --config python:bot.gunicorn_conf (gthread,
+    WEB_THREADS threads a process)."""
     process = processes.start(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                                     "--workers", str(workers), "--access-logfile", "-", app],
-                              env)
+                                     "--workers", str(workers), "--access-logfile", "-",
+                                     "--config", "python:bot.gunicorn_conf", app], env)
     # The master listens at once; its workers answer only once they have booted (GridDesk's
     # load jieba's dictionary), which takes seconds on a busy machine. They boot side by
     # side, so once one answers the others are given as long again to finish.
@@ -403,8 +410,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2,
                         help="echo, durable echo and GridDesk in turn, this many times")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=2,
-                        help="2: one per sync gunicorn worker; more only queue")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="open connections (the servers have 2 × WEB_THREADS threads)")
     parser.add_argument("--web-workers", type=int, default=2, help="like WEB_CONCURRENCY")
     parser.add_argument("--delivery-workers", type=int, default=2,
                         help="like make run's DELIVERY_WORKERS")
@@ -570,5 +577,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["console"]:  # python -m bench console: bench/console.py
         from bench.console import main as console_main
         console_main(sys.argv[2:])
+    elif sys.argv[1:2] == ["profile"]:  # python -m bench profile: bench/profile.py
+        from bench.profile import main as profile_main
+        profile_main(sys.argv[2:])
     else:
         main()

@@ -189,7 +189,32 @@ def best_of(client, path: str, rounds: int) -> float:
     return round(min(times) * 1000, 1)
 
 
-def time_pages(url: str, redis_url: str, rounds: int) -> dict:
+def explain_slowest(app, client, path: str, top: int = 3) -> None:
+    """Render the page once more, then EXPLAIN ANALYZE its `top` slowest statements."""
+    from sqlalchemy import event
+    engine, seen = app.extensions["griddesk"].db.engine, []
+
+    def started(conn, cursor, statement, parameters, context, executemany):
+        conn.info["started"] = time.perf_counter()
+
+    def finished(conn, cursor, statement, parameters, context, executemany):
+        seen.append((time.perf_counter() - conn.info.pop("started"), statement, parameters))
+    event.listen(engine, "before_cursor_execute", started)
+    event.listen(engine, "after_cursor_execute", finished)
+    try:
+        client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", started)
+        event.remove(engine, "after_cursor_execute", finished)
+    with engine.connect() as connection:
+        for took, statement, parameters in sorted(seen, key=lambda s: -s[0])[:top]:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters).scalars()
+            log(f"--- {path}: {took * 1000:.1f} ms\n{statement}\n" + "\n".join(plan))
+
+
+def time_pages(url: str, redis_url: str, rounds: int, explain: bool = False,
+               pages: set[str] | None = None) -> dict:
     from bot import create_app
     from bot.config import Settings
     app = create_app(Settings.from_env(database_url=url, redis_url=redis_url, secret_key="x",
@@ -203,8 +228,12 @@ def time_pages(url: str, redis_url: str, rounds: int) -> dict:
             if response.status_code != 302:
                 raise SystemExit(f"login as {username} failed: HTTP {response.status_code}")
             for page, path in PAGES:
+                if pages and page not in pages:
+                    continue
                 timings[f"{page}_{who}_ms"] = best_of(client, path, rounds)
                 log(f"bench console: {page} as {username}: {timings[f'{page}_{who}_ms']} ms")
+                if explain:
+                    explain_slowest(app, client, path)
     app.extensions["griddesk"].db.dispose()
     return timings
 
@@ -218,6 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="renders per page; best counts")
     parser.add_argument("--database", help="use (and keep) this database; reused if filled")
     parser.add_argument("--keep", action="store_true", help="keep the fresh database")
+    parser.add_argument("--explain", action="store_true",
+                        help="print the plans of each page's slowest statements")
+    parser.add_argument("--pages", help="only these pages (comma-separated: inbox,search,…)")
     args = parser.parse_args(argv)
 
     url, fresh, drop = open_database(args.database)
@@ -235,7 +267,8 @@ def main(argv: list[str] | None = None) -> None:
             wait_for(lambda: answers(port), 10)
             redis_url = f"redis://127.0.0.1:{port}/0"
         load = os.getloadavg()
-        timings = time_pages(url, redis_url, args.rounds)
+        timings = time_pages(url, redis_url, args.rounds, args.explain,
+                             set(args.pages.split(",")) if args.pages else None)
     finally:
         if processes:
             processes.stop_all()

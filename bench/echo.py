@@ -8,6 +8,7 @@ Served by gunicorn with GridDesk's own settings: `bench.echo:create_app()` and
 from __future__ import annotations
 
 import os
+import threading
 
 from flask import Flask, request
 from wechatpy import parse_message
@@ -23,11 +24,12 @@ INSERT = "INSERT INTO bench_raw (dedupe_key, raw) VALUES ({0}, {0}) ON CONFLICT 
 
 
 class RawStore:
-    """One DB-API connection per worker process (made after gunicorn forks), autocommit:
-    each INSERT is its own commit."""
+    """One DB-API connection per thread of a worker process (made after gunicorn forks, as
+    GridDesk's pool does), autocommit: each INSERT is its own commit, and threads commit side
+    by side."""
 
     def __init__(self, url: str):
-        self.url, self.connection = url, None
+        self.url, self.local = url, threading.local()
 
     def connect(self):
         if self.url.startswith("sqlite:///"):
@@ -40,13 +42,18 @@ class RawStore:
             connection = psycopg.connect(self.url.replace("postgresql+psycopg://",
                                                           "postgresql://"), autocommit=True)
             self.insert = INSERT.format("%s")
-        connection.execute(TABLE)
+        try:
+            connection.execute(TABLE)
+        except Exception:  # another process created it at the same moment
+            if not self.url.startswith("sqlite:///"):
+                connection.rollback()
         return connection
 
     def keep(self, dedupe_key: str, raw: str) -> None:
-        if self.connection is None:
-            self.connection = self.connect()
-        self.connection.execute(self.insert, (dedupe_key, raw))
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = self.connect()
+        connection.execute(self.insert, (dedupe_key, raw))
 
 
 def create_app(durable: bool = False) -> Flask:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Callable
 
@@ -11,6 +11,12 @@ from sqlalchemy.orm import Session
 from store import registry
 from store.models import Resident, Staff
 from store.sla import SlaPolicy
+
+# Within this long of a report, the resident's next words, pictures or location join it.
+FOLLOW_UP_WINDOW = timedelta(hours=2)
+# A location (or a picture, or words held for a person) this recent belongs to the report
+# that follows it.
+POINT_FRESH_FOR = timedelta(hours=2)
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Context:
     page: Callable[..., str | None] = lambda endpoint, **values: None
 
     _understood: dict = field(default_factory=dict, repr=False)
+    # read with the resident's row when they wrote (registry.resident_wrote); None: unknown
+    standing: registry.Standing | None = field(default=None, repr=False)
 
     def understand(self, text: str):
         """classify(text), once per message however many handlers ask."""
@@ -48,10 +56,15 @@ class Context:
         return registry.resident_for(self.session, self.openid, self.now)
 
     def resident_wrote(self) -> None:
-        """The resident wrote or clicked: WeChat's 48-hour reply window opens now."""
-        self.__dict__["resident"] = registry.resident_for(self.session, self.openid,
-                                                          self.now, wrote=True)
+        """The resident wrote or clicked: WeChat's 48-hour reply window opens now. What
+        they have going on is read in the same statement (see standing)."""
+        self.__dict__["resident"], self.standing = registry.resident_wrote(
+            self.session, self.openid, self.now, ticket_since=self.now - FOLLOW_UP_WINDOW,
+            held_since=self.now - POINT_FRESH_FOR)
 
     @cached_property
     def staff(self) -> Staff | None:
+        if self.standing is not None:
+            staff_id = self.standing.staff_id
+            return self.session.get(Staff, staff_id) if staff_id is not None else None
         return registry.staff_by_openid(self.session, self.openid)

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import select
 
 from handlers import replies
 from handlers.base import Handler
-from handlers.context import Context, Reply
+from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
 from store import ladder, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
 from store.registry import OPEN_STATES
 
-FOLLOW_UP_WINDOW = timedelta(hours=2)
 SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
 NEW_MATTER = "新问题"
 # Words that carry no matter: they stay on the timeline but are not pushed to anyone.
@@ -87,6 +85,11 @@ class ReturnVisitAnswer(Handler):
 
 
 def recent_open_ticket(ctx: Context) -> Ticket | None:
+    """The resident's newest open ticket of the last FOLLOW_UP_WINDOW (read with their row
+    when they wrote: see Context.standing)."""
+    if ctx.standing is not None:
+        ticket_id = ctx.standing.open_ticket_id
+        return ctx.session.get(Ticket, ticket_id) if ticket_id is not None else None
     return ctx.session.scalar(
         select(Ticket).where(Ticket.resident_id == ctx.resident.id,
                              Ticket.status.in_(OPEN_STATES),

@@ -1,11 +1,10 @@
 """A resident's words become a ticket."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 from handlers import replies
 from handlers.base import Handler, MessageType
-from handlers.context import Context, Reply
+from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person
 from store import held, tickets
@@ -68,7 +67,8 @@ def open_for(ctx: Context, text: str, result) -> Reply:
                                      "point", "nearest", "none") else None,
                                  resident_phone=phone_in(result))
     # What the resident sent just before the words (a photo, a location) belongs to them.
-    held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR)
+    if ctx.standing is None or ctx.standing.held_waiting:
+        held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR)
     return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
 
 
@@ -78,7 +78,6 @@ def phone_in(result) -> str | None:
     return phones[0][:20] if phones else None
 
 
-POINT_FRESH_FOR = timedelta(hours=2)
 
 
 def remember_point(ctx: Context, lat: float, lng: float) -> None:

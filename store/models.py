@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint)
+                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint, or_)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 AREA_LEVELS = ("district", "street", "community", "grid")
@@ -138,12 +138,13 @@ class Ticket(Base):
     __tablename__ = "ticket"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
-    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    # indexed by (resident_id, created_at), (grid_id, created_at), (area_id, created_at) below
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
     resident: Mapped[Resident | None] = relationship()
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     grid: Mapped[Area | None] = relationship(foreign_keys=[grid_id])
     # The area whose tier currently holds the ticket (the grid at first, higher after escalation).
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     area: Mapped[Area] = relationship(foreign_keys=[area_id])
     tier: Mapped[str] = mapped_column(String(16), default="grid")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
@@ -320,6 +321,24 @@ class ApiKey(Base):
 # The inbox sorts and pages by these (keyset pagination on (due time, id) and (id)).
 Index("ix_ticket_created_at", Ticket.created_at)
 Index("ix_ticket_grid_status_resolve_by", Ticket.grid_id, Ticket.status, Ticket.resolve_by)
+# A scope's period (the community's and the grid worker's dashboards: grid_id IN … OR
+# area_id IN …, created in the last 30 days) is a BitmapOr of these two (migration 0011).
+Index("ix_ticket_grid_created", Ticket.grid_id, Ticket.created_at)
+Index("ix_ticket_area_created", Ticket.area_id, Ticket.created_at)
+# The tickets held away from their grid (pools, escalations): the second of
+# scope.visible_ticket_parts, a small part of all tickets.
+AWAY_FROM_GRID = or_(Ticket.grid_id.is_(None), Ticket.area_id != Ticket.grid_id)
+Index("ix_ticket_away_area_status", Ticket.area_id, Ticket.status,
+      postgresql_where=AWAY_FROM_GRID, sqlite_where=AWAY_FROM_GRID)
+# The SLA sweep's first-reply clock, like accept_by's and resolve_by's.
+Index("ix_ticket_status_first_reply_by", Ticket.status, Ticket.first_reply_by)
+# The inbox's first page: open tickets by due time, read in order (no sort of every open one).
+OPEN_TICKET = Ticket.status.in_(("new", "assigned", "accepted", "reopened"))
+Index("ix_ticket_open_due", Ticket.resolve_by, Ticket.id, postgresql_where=OPEN_TICKET,
+      sqlite_where=OPEN_TICKET)
+# Each person's open tickets: the least busy worker (every new ticket) and the inbox's 我的.
+Index("ix_ticket_open_assignee", Ticket.assignee_id, postgresql_where=OPEN_TICKET,
+      sqlite_where=OPEN_TICKET)
 Index("ix_ticket_event_action_at", TicketEvent.action, TicketEvent.at)
 
 

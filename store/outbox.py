@@ -6,10 +6,11 @@ pending after a failed try, or to failed after too many. A crashed delivery leav
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -163,14 +164,20 @@ def retry(session: Session, outbox_id: int) -> bool:
 def user_acted(session: Session, openid: str, kind: str, now: datetime) -> None:
     """The user wrote (kind message) or clicked, followed or scanned (kind event): WeChat
     renews that allowance, and a user who acts is reachable again."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    at, sends = ((SendAllowance.message_at, SendAllowance.message_sends) if kind == "message"
-                 else (SendAllowance.event_at, SendAllowance.event_sends))
-    session.execute(dialect.insert(SendAllowance)
-                    .values(openid=openid, **{at.key: now, sends.key: 0})
-                    .on_conflict_do_update(index_elements=["openid"],
-                                           set_={at.key: now, sends.key: 0,
-                                                 "unreachable": None}))
+    session.execute(_acted(session.bind.dialect.name, kind), {"who": openid, "now": now})
+
+
+@functools.cache
+def _acted(dialect_name: str, kind: str):
+    """user_acted's upsert, built once per dialect and kind."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    at, sends = (("message_at", "message_sends") if kind == "message"
+                 else ("event_at", "event_sends"))
+    table = SendAllowance.__table__
+    return (dialect.insert(table).values(openid=bindparam("who"), **{at: bindparam("now"),
+                                                                      sends: 0})
+            .on_conflict_do_update(index_elements=["openid"],
+                                   set_={at: bindparam("now"), sends: 0, "unreachable": None}))
 
 
 def mark_unreachable(session: Session, openid: str, reason: str) -> None:

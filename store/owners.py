@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,22 +109,32 @@ class Owner:
 
 class Ladder:
     """Everyone on duty at every level above a batch of tickets, read in one query (the SLA
-    sweep lifts hundreds at once), and the first reachable person from any level up."""
+    sweep lifts hundreds at once), and the first reachable person from any level up.
+
+    Read when first needed: a new ticket whose grid worker is reachable (nearly every one)
+    needs nobody above them, and costs no query here."""
 
     def __init__(self, session: Session, tickets: list[Ticket], now: datetime):
-        self.session, self.now = session, now
-        self.root = root_area(session)
+        self.session, self.now, self.tickets = session, now, tickets
+
+    @cached_property
+    def root(self) -> Area | None:
+        return root_area(self.session)
+
+    @cached_property
+    def staff(self) -> dict[int, list[Staff]]:
         areas = {self.root.id} if self.root is not None else set()
-        for grid in {ticket.grid for ticket in tickets if ticket.grid is not None}:
+        for grid in {ticket.grid for ticket in self.tickets if ticket.grid is not None}:
             node = grid
             while node is not None and node.id not in areas:
                 areas.add(node.id)
                 node = node.parent
-        self.staff: dict[int, list[Staff]] = defaultdict(list)
-        for staff in session.scalars(
+        staff: dict[int, list[Staff]] = defaultdict(list)
+        for person in self.session.scalars(
                 select(Staff).where(Staff.area_id.in_(areas), Staff.role.in_(ROLES),
                                     Staff.active.is_(True)).order_by(Staff.id)):
-            self.staff[staff.area_id].append(staff)
+            staff[person.area_id].append(person)
+        return staff
 
     def on_duty(self, area: Area | None, roles: tuple[str, ...]) -> list[Staff]:
         return [s for s in self.staff.get(area.id, ()) if s.role in roles

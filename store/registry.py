@@ -1,11 +1,13 @@
 """The area tree, staff and residents: who is where."""
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Area, BindFailure, Resident, Staff, Ticket
@@ -27,16 +29,67 @@ def resident_for(session: Session, openid: str, now: datetime, *,
     """The resident behind an openid, created on first contact. `wrote`: they just wrote
     (or clicked), which opens WeChat's 48-hour window; stamped in the same statement."""
     if wrote:
-        resident = session.scalar(update(Resident).where(Resident.openid == openid)
-                                  .values(last_inbound_at=now).returning(Resident),
-                                  execution_options={"populate_existing": True})
-    else:
-        resident = session.scalar(select(Resident).where(Resident.openid == openid))
-    if resident is None:
-        resident = Resident(openid=openid, created_at=now,
-                            last_inbound_at=now if wrote else None)
-        session.add(resident)
-        session.flush()
+        return resident_wrote(session, openid, now)[0]
+    resident = session.scalar(select(Resident).where(Resident.openid == openid))
+    return resident if resident is not None else _first_contact(session, openid, now, None)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a resident who just wrote has going on, read with their row in one statement:
+    the staff account their WeChat is bound to, their newest open ticket opened since
+    `ticket_since`, and whether messages of theirs since `held_since` wait for a person.
+    As the message found it: read before anything of this message changed."""
+
+    staff_id: int | None
+    open_ticket_id: int | None
+    held_waiting: bool
+
+
+def resident_wrote(session: Session, openid: str, now: datetime, *,
+                   ticket_since: datetime | None = None, held_since: datetime | None = None
+                   ) -> tuple[Resident, Standing | None]:
+    """Stamp the resident's message (WeChat's 48-hour window opens now) and read their row
+    and their Standing with the same UPDATE … RETURNING. A first contact creates the row
+    and has no Standing (the callers then look things up themselves)."""
+    stamp, read = _standing_statements(session.bind.dialect.name)
+    values = {"who": openid, "now": now, "ticket_since": ticket_since or now,
+              "held_since": held_since or now}
+    if stamp is not None:  # SQLite writes RETURNING's correlated subqueries unqualified
+        session.execute(stamp, values, execution_options={"synchronize_session": False})
+    row = session.execute(read, values, execution_options={"populate_existing": True}).first()
+    if row is None:
+        return _first_contact(session, openid, now, now), None
+    resident, staff_id, ticket_id, held_waiting = row
+    return resident, Standing(staff_id, ticket_id, bool(held_waiting))
+
+
+@functools.cache
+def _standing_statements(dialect: str) -> tuple:
+    """(stamp, read) for resident_wrote, built once (building a statement costs more than
+    running it): on PostgreSQL one UPDATE … RETURNING (stamp None), else an UPDATE and a read."""
+    from store.models import HeldMessage
+    staff = (select(Staff.id).where(Staff.openid == Resident.openid, Staff.active.is_(True))
+             .order_by(Staff.id).limit(1).scalar_subquery())
+    ticket = (select(func.max(Ticket.id))
+              .where(Ticket.resident_id == Resident.id, Ticket.status.in_(OPEN_STATES),
+                     Ticket.created_at >= bindparam("ticket_since")).scalar_subquery())
+    held = (select(HeldMessage.id)
+            .where(HeldMessage.resident_id == Resident.id, HeldMessage.status == "waiting",
+                   HeldMessage.received_at >= bindparam("held_since")).exists())
+    stamp = (update(Resident).where(Resident.openid == bindparam("who"))
+             .values(last_inbound_at=bindparam("now")))
+    columns = (Resident, staff, ticket, held)
+    if dialect == "postgresql":
+        return None, stamp.returning(*columns)
+    return stamp, select(*columns).where(Resident.openid == bindparam("who"))
+
+
+def _first_contact(session: Session, openid: str, now: datetime,
+                   last_inbound_at: datetime | None) -> Resident:
+    resident = Resident(openid=openid, created_at=now, last_inbound_at=last_inbound_at)
+    session.add(resident)
+    session.flush()
     return resident
 
 
@@ -86,13 +139,17 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
 def pick_worker(session: Session, grid: Area) -> Staff | None:
     """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
     WeChat only when nobody else is there: then the ladder is told, see store.owners)."""
+    return session.scalar(_least_busy_worker(), {"grid": grid.id})
+
+
+@functools.cache
+def _least_busy_worker():
     load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
                                        Ticket.status.in_(OPEN_STATES))
             .correlate(Staff).scalar_subquery())
-    return session.scalar(
-        select(Staff).where(Staff.area_id == grid.id, Staff.role == "grid_worker",
-                            Staff.active.is_(True), Staff.on_duty.is_(True))
-        .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
+    return (select(Staff).where(Staff.area_id == bindparam("grid"), Staff.role == "grid_worker",
+                                Staff.active.is_(True), Staff.on_duty.is_(True))
+            .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
 
 
 def pick_assignee(session: Session, grid: Area) -> Staff | None:

@@ -7,15 +7,17 @@ vanish together. A change that is not allowed raises TicketError before touching
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import notices, outbox, owners
+from store.db import count_with
 from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
 from store.registry import OPEN_STATES, leader_for, pick_worker, root_area
@@ -45,15 +47,26 @@ class Triage:
 
 
 def next_number(session: Session, now: datetime) -> str:
-    """YYMMDD (China time) + a daily sequence of at least 4 digits: short enough to type."""
+    """YYMMDD (China time) + a daily sequence of at least 4 digits: short enough to type.
+
+    One statement: the day's row is created or counted on. On PostgreSQL it commits on its
+    own (store.db.counter_engine), so concurrent messages do not queue behind the row's lock
+    until each one's commit; a number whose ticket is rolled back is skipped. On SQLite,
+    where one writer at a time holds the whole file, it is part of the caller's transaction.
+    """
     day = now.astimezone(CHINA).strftime("%y%m%d")
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    # One statement: the day's row is created or counted on, and locked until commit.
-    last = session.scalar(dialect.insert(TicketCounter).values(day=day, last=1)
-                          .on_conflict_do_update(index_elements=["day"],
-                                                 set_={"last": TicketCounter.last + 1})
-                          .returning(TicketCounter.last))
-    return f"{day}{last:04d}"
+    if session.bind.dialect.name != "postgresql":
+        return f"{day}{session.scalar(_count_on('sqlite'), {'day': day}):04d}"
+    return f"{day}{count_with(session.bind.engine, _count_on('postgresql'), {'day': day}):04d}"
+
+
+@functools.cache
+def _count_on(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = TicketCounter.__table__
+    return (dialect.insert(table).values(day=bindparam("day"), last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
+            .returning(table.c.last))
 
 
 def record_event(session: Session, ticket: Ticket, action: str, now: datetime, *,
@@ -120,8 +133,9 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                  actor="resident" if resident else ("staff" if found_by else "system"),
                  body=description, kind=triage.kind, category=triage.category,
                  urgency=triage.urgency)
-    hand_to(session, ticket, owners.find_owner(session, ticket, now, first=found_by), now,
-            by=found_by)
+    with session.no_autoflush:  # the ticket is written once, already with its owner
+        owner = owners.find_owner(session, ticket, now, first=found_by)
+    hand_to(session, ticket, owner, now, by=found_by)
     if triage.urgency == "emergency":
         alert_leader(session, ticket, now)
     if grid is None and triage.urgency == "emergency" and point is not None:

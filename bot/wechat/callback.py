@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.wechat import inbox
 from bot.services import services
@@ -55,8 +55,9 @@ def receive():
         return _plain(f"bad request: {error}", 400)
     try:
         text = inbox.receive(services(), callback)
-    except OperationalError:
-        # The database is down, so nothing was stored: say nothing and let WeChat retry.
+    except (OperationalError, InterfaceError):
+        # The database is down (or went away mid-message), so nothing was committed: say
+        # nothing and let WeChat retry.
         log.exception("database unavailable; WeChat will retry")
         return _plain("service unavailable", 503)
     nonce = request.args.get("nonce", "")

@@ -1,13 +1,24 @@
-"""One inbound message, from stored raw to answered: record → dedupe → handle → enqueue."""
+"""One inbound message, from raw to answered: store → dedupe → handle → enqueue.
+
+One transaction per message. The raw message is inserted first (its dedupe key makes a
+retry of WeChat's wait until this try has committed or died), then handled under a
+SAVEPOINT: if handling fails, the savepoint is rolled back — nothing of the handling stays —
+and the raw message is committed as `failed`, answered with "received, the result follows"
+and handled again by a job. The passive reply is sent only after the commit, so it names
+only a committed ticket. If the database itself goes away mid-message nothing is committed,
+the webhook answers 503, and WeChat's retry brings the message again.
+"""
 from __future__ import annotations
 
 import functools
 import logging
 import time
 import traceback
+from dataclasses import dataclass, field
 
 from rq import Retry
 from sqlalchemy import update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from wechatpy import parse_message
 
 import handlers
@@ -21,34 +32,51 @@ from store import inbound, outbox, photos
 from store.models import InboundMessage
 
 log = logging.getLogger(__name__)
-DUPLICATE_WAIT_SECONDS = 3.0
 REPROCESS_RETRY = Retry(max=3, interval=[30, 120, 600])
 PHOTO_RETRY = Retry(max=5, interval=[10, 60, 300, 1800, 7200])  # a MediaId lives 3 days
 
 
+@dataclass
+class Outcome:
+    """What handling one stored message came to, for what follows its commit."""
+
+    inbound_id: int
+    text: str | None = None
+    ticket_id: int | None = None
+    error: BaseException | None = None  # handling failed: its savepoint was rolled back
+    jobs: list[tuple] = field(default_factory=list)  # (func, args, options) after commit
+    outbox_ids: list[int] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+
 def receive(svc: Services, callback: Callback) -> str | None:
-    """Store the message, then answer it once; WeChat's retries get the first answer."""
+    """Store the message and answer it once; WeChat's retries get the first answer."""
     msg = callback.message
-    row, is_new = inbound.record(svc.db, raw=callback.xml, dedupe_key=callback.dedupe_key,
+    with svc.db.transaction() as session:
+        inbound_id = inbound.add(session, raw=callback.xml, dedupe_key=callback.dedupe_key,
                                  openid=msg.source, msg_type=_type_of(msg), now=svc.now())
-    if not is_new:
+        if inbound_id is None:  # a retry: the first try has committed (or died) by now
+            first = inbound.by_key(session, callback.dedupe_key)
+        else:
+            first = None
+            verdict = (flood.check(svc.redis, svc.settings.queue_name, msg.source,
+                                   svc.settings.flood_limit_per_minute)
+                       if msg.type != "event" else flood.ALLOWED)
+            if verdict.allowed:
+                outcome = handle_in(svc, session, inbound_id, msg, passive=True)
+            else:  # kept raw, opens nothing; the notice is said once a minute
+                inbound.finish(session, inbound_id, status="throttled", reply=verdict.notice)
+    if first is not None:
         count_message(_type_of(msg), "duplicate")
-        row = _wait_for_first(svc, row)
-        if row.status != "received":
-            return _answer_of(row)
-        # Still not handled: the first try died after storing it (its process, or its
-        # database connection). This retry takes it over; handle() locks the row, so a
-        # first try that is only slow and this one cannot both open a ticket.
-        return handle(svc, row.id, msg, passive=True)
-    if msg.type != "event":
-        verdict = flood.check(svc.redis, svc.settings.queue_name, msg.source,
-                              svc.settings.flood_limit_per_minute)
-        if not verdict.allowed:  # kept raw, opens nothing; the notice is said once a minute
-            with svc.db.transaction() as session:
-                inbound.finish(session, row.id, status="throttled", reply=verdict.notice)
-            count_message(_type_of(msg), "throttled")
-            return verdict.notice
-    return handle(svc, row.id, msg, passive=True)
+        if first.status != "received":
+            return _answer_of(first)
+        # Stored but never handled (by a version that committed the raw message on its
+        # own, before handling it): this retry takes it over, under the row lock.
+        return handle(svc, first.id, msg, passive=True)
+    if not verdict.allowed:
+        count_message(_type_of(msg), "throttled")
+        return verdict.notice
+    return after_commit(svc, outcome, msg, passive=True)
 
 
 def process_stored(svc: Services, inbound_id: int) -> str:
@@ -62,61 +90,80 @@ def process_stored(svc: Services, inbound_id: int) -> str:
 
 def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
            raise_errors: bool = False) -> str | None:
-    later: list[tuple] = []
-    started = time.perf_counter()
-    photo_ids: list[int] = []
-    try:
-        with svc.db.transaction() as session:
-            if not _take(session, inbound_id):
-                raise AlreadyHandled
-            ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
-                                   classify=svc.classify, policy=svc.settings.sla_policy,
-                                   nearest_within_m=svc.settings.locate_nearest_meters,
-                                   enqueue=lambda func, *args: later.append((func, args)),
-                                   page=functools.partial(page_or_none, msg.source))
-            answer = handlers.dispatch(msg, ctx)
-            if msg.type == "image":  # kept whatever the answer; downloaded by the worker
-                photo_ids.append(photos.add(
-                    session, inbound_id=inbound_id, ticket_id=answer.ticket_id,
-                    media_id=msg.media_id, pic_url=msg.image, now=ctx.now).id)
-            if answer.text and not passive:
-                outbox.add(session, to_openid=msg.source, channel="customer_service",
-                           purpose="reply", payload={"text": answer.text}, now=ctx.now,
-                           ticket_id=answer.ticket_id)
-            inbound.finish(session, inbound_id, status="processed", reply=answer.text,
-                           ticket_id=answer.ticket_id)
-    except AlreadyHandled:  # another try finished it while this one waited for the row
+    """Handle a message stored earlier, in a transaction of its own."""
+    with svc.db.transaction() as session:
+        if not _take(session, inbound_id):
+            outcome = None  # another try finished it while this one waited for the row
+        else:
+            outcome = handle_in(svc, session, inbound_id, msg, passive=passive)
+    if outcome is None:
         return _answer_of(inbound.get(svc.db, inbound_id))
-    except Exception:
-        count_message(_type_of(msg), "failed")
+    return after_commit(svc, outcome, msg, passive=passive, raise_errors=raise_errors)
+
+
+def handle_in(svc: Services, session, inbound_id: int, msg, *, passive: bool) -> Outcome:
+    """Dispatch the message under a savepoint of the caller's transaction and mark it
+    processed; on any error roll the savepoint back and mark it failed instead."""
+    outcome = Outcome(inbound_id)
+    try:
+        with session.begin_nested():
+            _dispatch(svc, session, outcome, msg, passive=passive)
+    except (OperationalError, InterfaceError):
+        raise  # the database itself failed: nothing is committed, and the try comes again
+    except Exception as error:  # the raw message stays; nothing else of this try does
+        outcome.error, outcome.jobs = error, []
+        outbox.take_new_ids(session)  # rolled back with the savepoint: nothing to deliver
         log.exception("inbound %s failed", inbound_id)
-        with svc.db.transaction() as session:
-            inbound.finish(session, inbound_id, status="failed",
-                           error=traceback.format_exc(limit=5))
-        if raise_errors:
-            raise
-        from bot.wechat.jobs import reprocess_inbound
-        svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
-        return replies.ACK_LATER if msg.type != "event" else None
-    elapsed = time.perf_counter() - started
-    instruments().handling_seconds.observe(elapsed)
-    outcome = "handled" if passive else "handled_later"
-    count_message(_type_of(msg), outcome)
-    log.info("inbound %s handled in %.1f ms", inbound_id, elapsed * 1000, extra={
-        "event": "message", "inbound_id": inbound_id, "type": _type_of(msg), "outcome": outcome,
-        "ticket_id": answer.ticket_id, "ms": round(elapsed * 1000, 1)})
-    svc.deliver_later(outbox.take_new_ids(session))
-    for func, args in later:
-        svc.enqueue(func, *args)
-    if photo_ids:
+        inbound.finish(session, inbound_id, status="failed",
+                       error=traceback.format_exc(limit=5))
+        return outcome
+    inbound.finish(session, inbound_id, status="processed", reply=outcome.text,
+                   ticket_id=outcome.ticket_id)
+    return outcome
+
+
+def _dispatch(svc: Services, session, outcome: Outcome, msg, *, passive: bool) -> None:
+    ctx = handlers.Context(session=session, openid=msg.source, now=svc.now(),
+                           classify=svc.classify, policy=svc.settings.sla_policy,
+                           nearest_within_m=svc.settings.locate_nearest_meters,
+                           enqueue=lambda func, *args: outcome.jobs.append((func, args, {})),
+                           page=functools.partial(page_or_none, msg.source))
+    answer = handlers.dispatch(msg, ctx)
+    outcome.text, outcome.ticket_id = answer.text, answer.ticket_id
+    if msg.type == "image":  # kept whatever the answer; downloaded by the worker
         from bot.wechat.jobs import fetch_photo
-        for photo_id in photo_ids:
-            svc.enqueue(fetch_photo, photo_id, retry=PHOTO_RETRY)
-    return answer.text
+        photo = photos.add(session, inbound_id=outcome.inbound_id, ticket_id=answer.ticket_id,
+                           media_id=msg.media_id, pic_url=msg.image, now=ctx.now)
+        outcome.jobs.append((fetch_photo, (photo.id,), {"retry": PHOTO_RETRY}))
+    if answer.text and not passive:
+        outbox.add(session, to_openid=msg.source, channel="customer_service",
+                   purpose="reply", payload={"text": answer.text}, now=ctx.now,
+                   ticket_id=answer.ticket_id)
+    session.flush()  # inside the savepoint: a write that fails is this try's failure
+    outcome.outbox_ids = outbox.take_new_ids(session)
 
 
-class AlreadyHandled(Exception):
-    """The stored message was handled by another try (a retry, or the reprocess job)."""
+def after_commit(svc: Services, outcome: Outcome, msg, *, passive: bool,
+                 raise_errors: bool = False) -> str | None:
+    """Count, log and queue what the committed transaction owes; the passive reply."""
+    if outcome.error is not None:
+        count_message(_type_of(msg), "failed")
+        if raise_errors:
+            raise outcome.error
+        from bot.wechat.jobs import reprocess_inbound
+        svc.enqueue(reprocess_inbound, outcome.inbound_id, retry=REPROCESS_RETRY)
+        return replies.ACK_LATER if msg.type != "event" else None
+    elapsed = time.perf_counter() - outcome.started
+    instruments().handling_seconds.observe(elapsed)
+    kind, result = _type_of(msg), "handled" if passive else "handled_later"
+    count_message(kind, result)
+    log.info("inbound %s handled in %.1f ms", outcome.inbound_id, elapsed * 1000, extra={
+        "event": "message", "inbound_id": outcome.inbound_id, "type": kind, "outcome": result,
+        "ticket_id": outcome.ticket_id, "ms": round(elapsed * 1000, 1)})
+    svc.deliver_later(outcome.outbox_ids)
+    for func, args, options in outcome.jobs:
+        svc.enqueue(func, *args, **options)
+    return outcome.text
 
 
 def _take(session, inbound_id: int) -> bool:
@@ -131,15 +178,6 @@ def _take(session, inbound_id: int) -> bool:
                InboundMessage.status.in_(("received", "failed")))
         .values(status=InboundMessage.status))
     return result.rowcount == 1
-
-
-def _wait_for_first(svc: Services, row) -> InboundMessage:
-    """A retry of a message still being handled waits briefly for the first answer."""
-    deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
-    while row.status == "received" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        row = inbound.get(svc.db, row.id)
-    return row
 
 
 def _answer_of(row) -> str | None:

@@ -217,6 +217,10 @@ class TcpProxy:
             listener, self.listener = self.listener, None
             connections, self.connections = self.connections, []
         if listener is not None:
+            try:  # wakes the thread blocked in accept(), which else keeps the port bound
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()
         for connection in connections:
             try:
