@@ -103,3 +103,28 @@ def test_the_months_figures_export_as_csv(client, demo, order_number):
     assert "服务队,区卫健局后盾单位,T002,后盾单位,,3,0,0.0,3" in text
     assert "队员,区卫健局后盾单位,T002,后盾单位,周敏,,0,0.0,是" in text
     assert "代办服务,0,1,0,0,0,0,1" in text  # placed, waiting to be taken
+
+
+def test_the_district_imports_members_from_the_console_all_or_nothing(client, demo, svc):
+    import io
+    login(client, "district")
+    bad = "team_code,username,name\nT003,hp01,何平\nT999,hp02,洪波\n"
+    page = client.post("/console/teams/import", data={
+        "kind": "members", "file": (io.BytesIO(bad.encode()), "members.csv")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "导入失败，未导入任何行" in page and "line 3: team &#39;T999&#39;" in page
+    assert not rows(svc, Staff, Staff.username == "hp01")
+    good = "\ufeffteam_code,username,name,leader\nT003,hp01,何平,是\n"
+    page = client.post("/console/teams/import", data={
+        "kind": "members", "file": (io.BytesIO(good.encode()), "members.csv")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "导入完成：members: 1 created" in page
+    exported = client.get("/console/export/members.csv").get_data(as_text=True)
+    assert "T003,hp01,何平,,yes,yes" in exported
+
+    community = client.application.test_client()
+    login(community, "community001001")  # an import may touch any area: the district's
+    refused = community.post("/console/teams/import", data={
+        "kind": "members", "file": (io.BytesIO(good.encode()), "members.csv")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "批量导入需要区级账号" in refused
