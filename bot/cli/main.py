@@ -151,8 +151,12 @@ def open_reply_command():
 @click.option("--limit", default=10, show_default=True)
 def messages(limit):
     """Show the latest messages the local transport recorded (no WeChat credentials set)."""
+    from bot.mobile.links import split_link
     with services().db.sessions() as session:
         rows = session.scalars(select(LocalDelivery).order_by(LocalDelivery.id.desc())
                                .limit(limit))
         for row in reversed(list(rows)):
-            click.echo(f"--- to {row.to_openid} ({row.channel})\n{row.payload['text']}")
+            text, url, _ = split_link(row.payload.get("text", ""))
+            url = row.payload.get("url") or url
+            click.echo(f"--- to {row.to_openid} ({row.channel})\n{text}" +
+                       (f"\n链接：{url}" if url else ""))

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from bot.console import bp, roles_required, simulator_enabled
+from bot.mobile.links import local_path, split_link
 from bot.services import services
 from bot.wechat.templates import template_fields
 from bot.wechat.protocol import event_xml, open_reply, signed_request, text_message_xml
@@ -41,6 +42,15 @@ def as_shown(row: LocalDelivery) -> str:
         return row.payload.get("text", "")
     fields = template_fields(services().settings, row.payload, row.at)
     return "\n".join(f"{name}：{value}" for _, name, value in fields)
+
+
+def bubble(text: str | None, url: str | None = None) -> dict:
+    """A message as the phone draws it: its words, and the phone page its link opens (a
+    text's closing <a href>, or a template's url, shown as 详情) on this server."""
+    words, found, label = split_link(text or "")
+    url = url or found
+    return {"text": words, "link": local_path(url) if url else None,
+            "label": label or "详情"}
 
 
 def _create_time() -> int:
@@ -134,7 +144,7 @@ def simulator_send():
     elapsed = round((time.monotonic() - started) * 1000)
     text = response.get_data(as_text=True)
     reply = open_reply(protocol, text) if response.status_code == 200 else None
-    return jsonify(status=response.status_code, reply=reply, ms=elapsed,
+    return jsonify(status=response.status_code, reply=reply and bubble(reply), ms=elapsed,
                    mode="安全模式" if encrypted else "明文模式",
                    error=None if response.status_code == 200 else text[:200])
 
@@ -153,7 +163,7 @@ def simulator_feed():
         pending = session.scalar(select(func.count()).select_from(Outbox).where(
             Outbox.to_openid == openid, Outbox.status.in_(("pending", "sending"))))
     return jsonify(pending=pending, messages=[
-        {"id": r.id, "text": as_shown(r), "at": r.at.isoformat(),
+        {"id": r.id, **bubble(as_shown(r), r.payload.get("url")), "at": r.at.isoformat(),
          "channel": CHANNEL_NAMES.get(r.channel, "客服消息")} for r in rows])
 
 
@@ -176,13 +186,13 @@ def simulator_history():
                           "text": describe(data)})
             if row.reply:
                 items.append({"at": row.received_at.isoformat(), "who": "them",
-                              "text": row.reply, "channel": "被动回复"})
+                              **bubble(row.reply), "channel": "被动回复"})
         last = 0
         for row in session.scalars(select(LocalDelivery).where(LocalDelivery.to_openid == openid)
                                    .order_by(LocalDelivery.id.desc()).limit(20)):
             last = max(last, row.id)
             items.append({"at": row.at.isoformat(), "who": "them",
-                          "text": as_shown(row),
+                          **bubble(as_shown(row), row.payload.get("url")),
                           "channel": CHANNEL_NAMES.get(row.channel, "客服消息")})
     items.sort(key=lambda item: item["at"])
     return jsonify(items=items[-40:], last=last)

@@ -70,3 +70,5 @@ def init_app(app: Flask) -> None:
     # --- end of the worker's pages ---
     auth.init_app(app)
     app.register_blueprint(bp)
+    # WeChat's domain check (网页授权域名, JS接口安全域名) fetches a file at the site's root
+    app.add_url_rule("/MP_verify_<code>.txt", "mp_verify", oauth.mp_verify)

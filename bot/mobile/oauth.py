@@ -6,11 +6,12 @@ once for the openid at sns/oauth2/access_token (beside WECHAT_API_BASE_URL's cgi
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from urllib.parse import urljoin
 
 import requests
-from flask import redirect, request, session
+from flask import abort, redirect, request, send_file, session
 from wechatpy.oauth import WeChatOAuth
 from wechatpy.exceptions import WeChatOAuthException
 
@@ -70,3 +71,17 @@ def oauth_return():
     if not next_path.startswith("/m/") or next_path.startswith("//"):
         next_path = "/m/"
     return redirect(next_path)
+
+
+VERIFY_CODE = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
+def mp_verify(code: str):
+    """/MP_verify_<code>.txt: the file WeChat asks an account to serve at its domain's root
+    before it accepts the domain as 网页授权域名 or JS接口安全域名. Put the downloaded file in
+    the instance folder (GRIDDESK_INSTANCE); nothing else is served from there."""
+    from bot.config import instance_dir
+    path = instance_dir() / f"MP_verify_{code}.txt"
+    if not VERIFY_CODE.match(code) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="text/plain", max_age=0)

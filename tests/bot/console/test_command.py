@@ -104,19 +104,23 @@ def test_the_simulator_signs_messages_for_admins_only(client, demo, svc, app, ma
     assert "一键求助" in client.get("/console/simulator").get_data(as_text=True)
     answer = client.post("/console/simulator/send", json={
         "openid": "o_demo_resident", "type": "text", "text": "小区路灯坏了"}).get_json()
-    assert answer["status"] == 200 and re.search(r"\d{10}", answer["reply"])
+    assert answer["status"] == 200 and re.search(r"\d{10}", answer["reply"]["text"])
     assert answer["mode"] == "安全模式"  # the account's mode: it has an EncodingAESKey
     answer = client.post("/console/simulator/send", json={
         "openid": "o_demo_resident", "type": "event", "event": "CLICK", "key": "MY_TICKETS"}
     ).get_json()
-    assert "您最近的工单" in answer["reply"]
+    assert "您最近的工单" in answer["reply"]["text"] and "<a" not in answer["reply"]["text"]
+    # the reply's link opens the resident's page in the phone, on this server
+    assert answer["reply"]["link"].startswith("/m/my?t=")
+    assert answer["reply"]["label"] == "打开我的工单（查看进度、评价）"
+    assert "我的工单" in client.get(answer["reply"]["link"]).get_data(as_text=True)
     answer = client.post("/console/simulator/send", json={
         "openid": "o_demo_resident", "type": "image"}).get_json()
     assert answer["status"] == 200
     answer = client.post("/console/simulator/send", json={
         "openid": "o_sim_new", "type": "event", "event": "SCAN",
         "key": "grid:330199001001002"}).get_json()
-    assert "幸福里第2网格" in answer["reply"]
+    assert "幸福里第2网格" in answer["reply"]["text"]
     history = client.get("/console/simulator/history?openid=o_demo_resident").get_json()
     assert any("[点击菜单] 我的工单" == i["text"] for i in history["items"])
     feed = client.get("/console/simulator/feed?openid=o_demo_resident&after=0").get_json()

@@ -122,3 +122,14 @@ def test_wx_config_is_signed_with_the_ticket_every_process_shares(real_wechat, w
 def test_no_wx_config_without_wechat(app):
     with app.test_request_context("/m/t/2611230001"):
         assert wx_config() is None
+
+
+def test_the_domain_check_file_is_served_from_the_instance_folder(client, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("GRIDDESK_INSTANCE", str(tmp_path))
+    assert client.get("/MP_verify_Ab12Cd34.txt").status_code == 404  # not there yet
+    (tmp_path / "MP_verify_Ab12Cd34.txt").write_text("Ab12Cd34")
+    (tmp_path / "secret_key").write_text("never served")
+    served = client.get("/MP_verify_Ab12Cd34.txt")
+    assert served.status_code == 200 and served.get_data(as_text=True) == "Ab12Cd34"
+    assert client.get("/MP_verify_..%2Fsecret_key.txt").status_code == 404

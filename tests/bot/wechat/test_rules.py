@@ -228,6 +228,8 @@ def test_the_simulator_shows_a_template_as_the_phone_would(chat, client, svc, wo
     assert message["channel"] == "模板消息" and lines[0] == f"工单号：{number}"
     assert lines[2:] and lines[-1] == f"下一步：请回复「接单 {number}」接单"
     assert all(len(line.split("：", 1)[1]) <= 20 for line in lines)
+    assert message["label"] == "详情"  # the template's url: the worker's page, in the phone
+    assert message["link"].startswith(f"/m/w/tickets/{number}?t=")
 
 
 def test_an_expired_token_is_renewed_once_and_the_message_still_goes(web, demo, wechat):
