@@ -128,6 +128,20 @@ def test_the_worker_accepts_replies_and_resolves_with_a_photo_on_the_page(
         assert session.scalar(select(Photo.thumbnail).where(Photo.id == photo.id)) == thumb.data
 
 
+def test_camera_photos_larger_than_the_apps_1_mb_limit_are_taken(app, zhang, ticket_number,
+                                                                  svc):
+    """A phone without the page's script sends its camera's originals: 3 MB each here."""
+    grain = io.BytesIO()
+    Image.effect_noise((2000, 1500), 80).convert("RGB").save(grain, "JPEG", quality=95)
+    assert len(grain.getvalue()) > 1024 * 1024
+    zhang.open(link(app, zhang.openid, number=ticket_number))
+    page = zhang.act("resolve", text="已修好", photos=[(io.BytesIO(grain.getvalue()), "a.jpg"),
+                                                     (io.BytesIO(grain.getvalue()), "b.jpg")])
+    assert "已办结（2 张照片）" in page.get_data(as_text=True)
+    # elsewhere the app's limit stands
+    assert app.test_client().post("/wechat", data=grain.getvalue()).status_code == 413
+
+
 def test_the_jssdk_media_ids_are_downloaded_like_a_residents_picture(
         app, zhang, ticket_number, svc):
     zhang.open(link(app, zhang.openid, number=ticket_number))
