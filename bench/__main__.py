@@ -13,7 +13,7 @@
    local transport's deliveries (lost / doubled), and notify_p95_ms is the 95th percentile
    of (handed to the local transport − the ticket's created_at). Then GridDesk again at a
    constant rate of half its best throughput (open loop): p99_ms_half_load.
-3. nlp.classify on one core; the SLA sweep (bot.jobs.sweep_sla) over 100,000 open tickets.
+3. nlp.classify on one core; the SLA sweep (bot.wechat.jobs.sweep_sla) over 100,000 open tickets.
 
 The last line printed is one JSON object. `python -m bench console` times the agent console
 at 1,000,000 tickets instead (bench/console.py); `python -m bench sweep` times only the SLA
@@ -78,7 +78,7 @@ def write_requests(path: Path, count: int, first: int = 0) -> list[str]:
     """count signed safe-mode callbacks, one line each: path\\tbody, numbered from `first`
     (each GridDesk run gets messages of its own). Returns their openids."""
     from bot.config import DEMO_AES_KEY, DEMO_APP_ID, DEMO_TOKEN
-    from bot.wechat import Protocol, signed_request, text_message_xml
+    from bot.wechat.protocol import Protocol, signed_request, text_message_xml
     protocol = Protocol(DEMO_TOKEN, DEMO_AES_KEY, DEMO_APP_ID)
     now = int(time.time())
     openids = [f"o_bench_{n:07d}" for n in range(first, first + count)]
@@ -345,7 +345,7 @@ def sweep_timing(url: str, redis_url: str, open_tickets: int, breached: int) -> 
 
     from bot import create_app
     from bot.config import Settings
-    from bot.jobs import sweep_sla
+    from bot.wechat.jobs import sweep_sla
     from store.models import Area, Staff, Ticket
     app = create_app(Settings.from_env(database_url=url, redis_url=redis_url,
                                        queue_name="griddesk-bench-sweep", secret_key="x"))

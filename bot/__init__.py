@@ -1,4 +1,6 @@
-"""The edges of GridDesk: the Flask app factory, the webhook, the console, jobs and the CLI."""
+"""The edges of GridDesk, one sub-package each: wechat/ (callback, protocol, inbox, jobs,
+transport), console/, open311/ and cli/; here the app factory and what every edge shares
+(config, services, health, metrics, logs, headers, proxies, processes, cron)."""
 from __future__ import annotations
 
 import logging
@@ -16,16 +18,17 @@ def create_app(settings: Settings | None = None) -> Flask:
                       **settings.extra)
     init_logging(settings.log_format)
 
-    from bot import (console, headers, health, metrics, proxies, registry_views, services,
-                     webhook)
+    from bot import console, headers, health, metrics, open311, proxies, services, wechat
+    # shared by every edge
     proxies.init_app(app, settings.trusted_proxies)
     headers.init_app(app)
     svc = services.init_app(app, settings)
-    webhook.init_app(app)
-    health.init_app(app)
+    # the edges, one package each (the command line, bot/cli/, wraps the app instead)
+    wechat.init_app(app)  # /wechat: the official account's callback URL
+    health.init_app(app)  # /healthz
     metrics.init_app(app, svc)  # /metrics for Prometheus
-    console.init_app(app)
-    registry_views.init_app(app)  # grids and their QR posters in the console; Open311 API
+    console.init_app(app)  # /console/: the agents' web console, its grids and QR posters
+    open311.init_app(app)  # /open311/v2/: GeoReport v2
 
     import nlp
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter, per process

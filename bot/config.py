@@ -64,7 +64,8 @@ class Settings:
     wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     wechat_template_ticket: str = ""
     wechat_template_progress: str = ""
-    # Which key of each template shows which value, in the template's order (bot/templates.py).
+    # Which key of each template shows which value, in the template's order
+    # (bot/wechat/templates.py).
     wechat_template_ticket_keys: str = TICKET_KEYS
     wechat_template_progress_keys: str = PROGRESS_KEYS
     public_base_url: str = ""  # https://griddesk.example.gov.cn: absolute links in templates
@@ -118,7 +119,7 @@ class Settings:
     def check_template_keys(self) -> None:
         """A template key setting that cannot be read stops the start, naming the setting
         (else every template message would fail later)."""
-        from bot.templates import KeysError, parse_keys
+        from bot.wechat.templates import KeysError, parse_keys
         for name in ("ticket", "progress"):
             try:
                 parse_keys(getattr(self, f"wechat_template_{name}_keys"))

@@ -4,8 +4,8 @@ import os
 from rq import cron
 
 from bot.checks import repair_unreachable_owners
-from bot.jobs import (close_and_revisit, fetch_pending_photos, reprocess_stuck_inbound,
-                      requeue_stale_outbox, sweep_sla)
+from bot.wechat.jobs import (close_and_revisit, fetch_pending_photos, reprocess_stuck_inbound,
+                             requeue_stale_outbox, sweep_sla)
 
 QUEUE = os.environ.get("QUEUE_NAME", "griddesk")
 

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from rq import Queue, Retry
 
 from bot.config import Settings
-from bot.transport import LocalTransport, WeChatTransport
+from bot.wechat.transport import LocalTransport, WeChatTransport
 from store import Database, outbox
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Services:
 
     def deliver_later(self, outbox_ids: list[int]) -> None:
         """One delivery job per row, queued in one Redis round trip (a sweep owes hundreds)."""
-        from bot.jobs import deliver_outbox
+        from bot.wechat.jobs import deliver_outbox
         if not outbox_ids:
             return
         try:

@@ -2,7 +2,7 @@
 
 Staff get template messages; residents get customer-service text while WeChat allows it and
 the template form otherwise (see store.outbox.choose_channel). Which template key shows which
-value is configured per template (bot/templates.py); template_values names the values.
+value is configured per template (bot/wechat/templates.py); template_values names the values.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The outbox: messages owed to people, committed with the change that caused them.
 
-Delivery happens later (bot/jobs.py). A row moves pending → sending → sent, or back to
+Delivery happens later (bot/wechat/jobs.py). A row moves pending → sending → sent, or back to
 pending after a failed try, or to failed after too many. A crashed delivery leaves a row in
 `sending`; it becomes claimable again after CLAIM_TIMEOUT (the one at-least-once window).
 """

@@ -24,7 +24,7 @@ def image_type(data: bytes) -> str | None:
 
 def add(session: Session, *, inbound_id: int, ticket_id: int | None, media_id: str | None,
         pic_url: str | None, now: datetime) -> Photo:
-    """A picture that arrived; its bytes are fetched by a job (bot.jobs.fetch_photo)."""
+    """A picture that arrived; its bytes are fetched by a job (bot.wechat.jobs.fetch_photo)."""
     media_id = media_id if isinstance(media_id, str) else ""
     pic_url = pic_url if isinstance(pic_url, str) else ""
     photo = Photo(inbound_id=inbound_id, ticket_id=ticket_id, media_id=media_id[:128],

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
-from bot.wechat import event_xml, open_reply, signed_request, text_message_xml
+from bot.wechat.protocol import event_xml, open_reply, signed_request, text_message_xml
 
 _msg_ids = itertools.count(int(time.time() * 1000))
 _event_seconds = itertools.count()  # distinct CreateTimes: events dedupe on them

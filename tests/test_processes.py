@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bot.wechat import Protocol, open_reply, signed_request, text_message_xml
+from bot.wechat.protocol import Protocol, open_reply, signed_request, text_message_xml
 from store.models import LocalDelivery, Ticket
 from tests.support import count, free_port, rows, wait_for
 

@@ -1,4 +1,5 @@
-"""The agent console: inbox, ticket, dashboard, command, staff and the WeChat simulator.
+"""The agent console: inbox, ticket, dashboard, command, staff, grids and QR posters
+(registry, qr) and the WeChat simulator.
 
 Every view and every action loads what it shows through the staff member's scope
 (store.scope) and changes tickets only through store.tickets / store.ladder.
@@ -110,7 +111,7 @@ def error_page(error):
 
 def init_app(app: Flask) -> None:
     from bot.console import (auth, command, dashboard, deliveries, duty, held,  # noqa: F401
-                             inbox, photos, simulator, staff, ticket)
+                             inbox, photos, registry, simulator, staff, ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS
     # Flask defines these keys already (31-day sessions, no SameSite), so set, don't default;
@@ -122,7 +123,7 @@ def init_app(app: Flask) -> None:
     app.config.update({k: v for k, v in cookies.items() if k not in settings.extra})
     auth.login_manager.init_app(app)
     csrf.init_app(app)
-    csrf.exempt("bot.webhook.receive")  # WeChat signs its callbacks instead
+    csrf.exempt("bot.wechat.callback.receive")  # WeChat signs its callbacks instead
     app.jinja_env.globals.update(
         KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, URGENCY_NAMES=URGENCY_NAMES,
         ROLE_NAMES=ROLE_NAMES, LEVEL_NAMES=LEVEL_NAMES, TIER_NAMES=TIER_NAMES,
@@ -138,3 +139,5 @@ def init_app(app: Flask) -> None:
     @app.get("/")
     def home():
         return redirect(url_for("console.inbox"))
+
+    registry.init_app(app)  # /console/grids/: the grids of one's area, QR codes and posters

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bot.console import COMMANDERS, MANAGERS, areas_in_scope, bp, changing, me, roles_required
-from bot.jobs import deliver_mass_send
+from bot.wechat.jobs import deliver_mass_send
 from bot.services import DELIVERY_RETRY, services
 from store import command as orders
 from store.models import (Area, Broadcast, BroadcastRecipient, DispatchAck, DispatchTask,

@@ -6,7 +6,7 @@ import re
 from flask import flash, redirect, render_template, url_for
 
 from bot.console import bp, roles_required
-from bot.wechat_errors import current_alerts, dismiss_alert
+from bot.wechat.errors import current_alerts, dismiss_alert
 from bot.services import services
 from store import outbox, scope
 from store.models import Ticket
@@ -84,7 +84,7 @@ def dismiss_delivery_alert(code: int):
 @roles_required("admin")
 def wechat_check():
     """上线检查: the same check as `griddesk wechat-check`, against the real account."""
-    from bot import wechat_check as account
+    from bot.wechat import check as account
     svc = services()
     findings = account.check(svc.settings, svc.transport)
     return render_template("console/wechat_check.html", findings=findings,

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 
 from bot.console import bp, roles_required, simulator_enabled
 from bot.services import services
-from bot.templates import template_fields
-from bot.wechat import event_xml, open_reply, signed_request, text_message_xml
+from bot.wechat.templates import template_fields
+from bot.wechat.protocol import event_xml, open_reply, signed_request, text_message_xml
 from store import scope
 from store.demo import DEMO_RESIDENT
 from store.models import Area, InboundMessage, LocalDelivery, Outbox, Resident, Staff

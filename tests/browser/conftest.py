@@ -35,7 +35,7 @@ class LiveServer:
                         threading.Thread(target=self.deliver, daemon=True)]
 
     def deliver(self) -> None:
-        from bot.jobs import deliver_outbox
+        from bot.wechat.jobs import deliver_outbox
         svc = self.app.extensions["griddesk"]
         while not self.stopping.wait(0.25):
             with svc.db.sessions() as session:

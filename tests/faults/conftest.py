@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from bot.wechat import open_reply, signed_request, text_message_xml
+from bot.wechat.protocol import open_reply, signed_request, text_message_xml
 from store.models import Area, Resident
 from tests.support import answers, free_port, wait_for
 

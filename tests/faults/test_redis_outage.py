@@ -5,7 +5,7 @@ import time
 
 from rq import Worker
 
-from bot.jobs import requeue_stale_outbox
+from bot.wechat.jobs import requeue_stale_outbox
 from store.models import InboundMessage, LocalDelivery, Outbox, Ticket
 from tests.faults.conftest import WeChatSender, complaint, residents_of_first_grid
 from tests.support import count, rows, wait_for

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from werkzeug.wrappers import Request, Response
 
-from bot.jobs import deliver_outbox, requeue_stale_outbox
+from bot.wechat.jobs import deliver_outbox, requeue_stale_outbox
 from store.models import Outbox, Ticket
 from store.outbox import CLAIM_TIMEOUT
 from tests.fake_wechat import FakeWeChat

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs import close_and_revisit, sweep_sla
+from bot.wechat.jobs import close_and_revisit, sweep_sla
 from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
 
 from tests.handlers.conftest import START

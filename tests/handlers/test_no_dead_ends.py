@@ -4,7 +4,7 @@ received which push (what the local transport delivered)."""
 from collections import defaultdict
 from sqlalchemy import update
 
-from bot.jobs import close_and_revisit, sweep_sla
+from bot.wechat.jobs import close_and_revisit, sweep_sla
 from store.models import LocalDelivery, Staff, Ticket, TicketEvent
 from tests.handlers.test_locating import location_xml
 from tests.support import Chat, rows

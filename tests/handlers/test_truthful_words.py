@@ -1,9 +1,9 @@
 """Words that tell the truth: the tier that holds a ticket by its name, no stale clocks,
 praise without clocks, no English labels where people read, Chinese error pages."""
-from bot.jobs import sweep_sla
+from bot.wechat.jobs import sweep_sla
 from store.models import Outbox, Ticket
 
-from tests.bot.test_console import login
+from tests.bot.console.test_console import login
 from tests.support import rows
 
 

@@ -112,7 +112,7 @@ def test_a_batch_climbs_tier_by_tier_skipping_nobody_on_duty(svc, demo):
     told = {name: [(o[0], o[1]) for o in s["messages"]] for name, s in seen.items()}
     assert told["leader"] == [("o_leader_01", "template"), ("o_r1", "customer_service")]
     # Residents' messages are written as text; delivery sends the template form when WeChat
-    # allows no more text (store.outbox.choose_channel, tests/bot/test_wechat_rules.py).
+    # allows no more text (store.outbox.choose_channel, tests/bot/wechat/test_rules.py).
     assert told["silent"] == [("o_leader_01", "template"), ("o_r2", "customer_service")]
     assert told["no_leader"] == [("o_community_001002", "template"),
                                  ("o_r3", "customer_service")]

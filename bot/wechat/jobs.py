@@ -1,0 +1,246 @@
+"""RQ jobs. They take ids, never objects, and run inside the app context of a worker."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from rq import Worker, get_current_job
+from wechatpy.exceptions import APILimitedException, WeChatClientException
+
+from bot.metrics import count_delivery, instruments
+from bot.services import services
+from bot.wechat.errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
+                               account_problem, deferred, quota_key, seconds_to_china_midnight)
+from store import outbox
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox(outbox_id: int) -> str:
+    """Hand one outbox row to the transport; raise on failure so RQ retries it (only where
+    another try can succeed: every WeChat error code has its own behaviour here)."""
+    svc = services()
+    if deferred(svc):
+        return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
+    with svc.db.transaction() as session:
+        row = outbox.claim(session, outbox_id, svc.now(), worker=current_worker())
+        if row is None:
+            return "skipped"  # already sent, given up, or being sent by another worker
+        owed_at = row.created_at
+        allowance = outbox.allowance_for(session, row.to_openid)
+        reason = allowance.unreachable if allowance else None
+        channel = None if reason else outbox.choose_channel(
+            row, allowance, svc.now(), template_ready=svc.transport.template_ready(row.payload))
+        if channel is None:
+            outbox.give_up(session, outbox_id, (
+                f"{UNREACHABLE_CODES[reason]} {reason}: not sent" if reason else
+                "45015 no customer-service window left and no template configured "
+                "(WECHAT_TEMPLATE_PROGRESS / WECHAT_TEMPLATE_TICKET)"))
+            count_delivery(row.channel, "failed")
+            return "failed"
+    try:
+        used = svc.transport.send(row)
+    except APILimitedException as error:  # 45009
+        with svc.db.transaction() as session:
+            outbox.release(session, outbox_id, f"45009 quota reached, waiting for midnight: "
+                                                f"{error}")
+        svc.redis.set(quota_key(svc), 1, ex=seconds_to_china_midnight(svc.now()))
+        log.warning("WeChat quota reached; deliveries wait until midnight China time")
+        count_delivery(channel, "deferred")
+        return "deferred"
+    except WeChatClientException as error:
+        if error.errcode not in GIVE_UP and error.errcode != NOT_WHITELISTED:
+            _failed_try(svc, outbox_id, error, channel)
+            raise  # -1 (busy) and the rest: RQ tries again later
+        outcome = _refused(svc, row, error)
+        count_delivery(channel, outcome)
+        return outcome
+    except Exception as error:
+        _failed_try(svc, outbox_id, error, channel)
+        raise
+    with svc.db.transaction() as session:
+        if channel == "customer_service" and used != channel:
+            outbox.window_used_up(session, row.to_openid)  # WeChat said 45015 / 45047
+        outbox.mark_sent(session, outbox_id, svc.now(), channel=used)
+    count_delivery(used, "sent", (svc.now() - owed_at).total_seconds())
+    return "sent"
+
+
+def _failed_try(svc, outbox_id: int, error: Exception, channel: str) -> None:
+    with svc.db.transaction() as session:
+        state = outbox.mark_failed_try(session, outbox_id, f"{type(error).__name__}: {error}")
+    log.warning("delivery of outbox %s failed (%s): %s", outbox_id, state, error)
+    count_delivery(channel, "failed" if state == "failed" else "retrying")
+
+
+def _refused(svc, row, error: WeChatClientException) -> str:
+    """An answer no retry can change: the user is gone, or the account must be fixed."""
+    code, text = error.errcode, f"{type(error).__name__}: {error}"
+    with svc.db.transaction() as session:
+        if code == NOT_WHITELISTED:  # every call fails until an admin adds this server
+            outbox.release(session, row.id, text)
+        else:
+            outbox.give_up(session, row.id, text)
+        if code in UNREACHABLE_REASONS:
+            outbox.mark_unreachable(session, row.to_openid, UNREACHABLE_REASONS[code])
+    account_problem(svc, error)
+    return "deferred" if code == NOT_WHITELISTED else "failed"
+
+
+def deliver_mass_send(mass_id: int) -> str:
+    """One message/mass/send call of a notice; WeChat reports its outcome later
+    (MASSSENDJOBFINISH, handlers.events.MassSendFinished). Idempotent by clientmsgid."""
+    from store import command
+    svc = services()
+    if deferred(svc):
+        return "deferred"
+    with svc.db.transaction() as session:
+        mass = command.claim_mass(session, mass_id)
+        if mass is None:
+            return "skipped"
+        openids, text, client_msg_id = mass.openids, mass.text, mass.client_msg_id
+    try:
+        msg_id = svc.transport.send_mass_text(openids, text, client_msg_id)
+    except WeChatClientException as error:
+        final = error.errcode in GIVE_UP
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=final)
+        if account_problem(svc, error) or final:
+            return "failed" if final else "deferred"  # 40164: the clock's requeue retries
+        raise
+    except Exception as error:
+        with svc.db.transaction() as session:
+            command.mass_failed(session, mass_id, f"{type(error).__name__}: {error}",
+                                final=False)
+        raise
+    with svc.db.transaction() as session:
+        command.mass_submitted(session, mass_id, msg_id, svc.now())
+    if svc.transport.name == "local":  # no WeChat to report back: every one received it
+        with svc.db.transaction() as session:
+            command.mass_finished(session, msg_id, result="send success", total=len(openids),
+                                  kept=len(openids), sent=len(openids), errors=0,
+                                  now=svc.now())
+    return "submitted"
+
+
+# A delivery takes well under a second; a claim this old whose worker has left Redis is dead.
+# (Workers beat every WORKER_TTL - 15 s and drop out WORKER_TTL s after their last beat.)
+ABANDONED_AFTER = timedelta(seconds=20)
+
+
+def current_worker() -> str | None:
+    """The name of the RQ worker running this job (None when called directly)."""
+    job = get_current_job()
+    return job.worker_name if job is not None else None
+
+
+def worker_alive(svc, name: str) -> bool:
+    return bool(svc.redis.exists(Worker.redis_worker_namespace_prefix + name))
+
+
+def requeue_stale_outbox() -> int:
+    """Re-enqueue rows whose delivery job was lost (Redis restart, crash, outage)."""
+    svc = services()
+    if deferred(svc):
+        return 0
+    older_than = timedelta(seconds=svc.settings.outbox_requeue_after_seconds)
+    with svc.db.transaction() as session:
+        dead = [(row_id, name) for row_id, name in
+                outbox.claims_older_than(session, svc.now(), ABANDONED_AFTER)
+                if not worker_alive(svc, name)]
+        handed_back = outbox.hand_back(session, dead, "the delivery worker died mid-send")
+    if handed_back:
+        log.warning("handed back %d deliveries of workers that died", len(handed_back))
+    with svc.db.sessions() as session:
+        ids = outbox.stale_ids(session, svc.now(), older_than)
+    ids = sorted(set(ids) | set(handed_back))
+    svc.deliver_later(ids)
+    if ids:
+        log.info("re-enqueued %d stale outbox rows", len(ids))
+    from store import command
+    with svc.db.sessions() as session:
+        masses = command.stale_mass_ids(session)
+    for mass_id in masses:
+        svc.enqueue(deliver_mass_send, mass_id)
+    return len(ids)
+
+
+def reprocess_stuck_inbound() -> int:
+    """Hand stored-but-unhandled messages to reprocess_inbound (the row lock keeps a late
+    first try and this one from both acting); the answer then goes out by the outbox."""
+    from bot.wechat.inbox import REPROCESS_RETRY
+    from store import inbound
+    svc = services()
+    with svc.db.sessions() as session:
+        ids = inbound.stuck_ids(session, svc.now(), timedelta(minutes=1))
+    for inbound_id in ids:
+        svc.enqueue(reprocess_inbound, inbound_id, retry=REPROCESS_RETRY)
+    return len(ids)
+
+
+def reprocess_inbound(inbound_id: int) -> str:
+    """Handle a stored message whose first handling failed; the reply goes out by the outbox."""
+    from bot.wechat.inbox import process_stored
+    return process_stored(services(), inbound_id)
+
+
+def sweep_sla() -> int:
+    """Escalate tickets whose clocks ran out, one batch per transaction until none is left."""
+    from store import ladder
+    svc = services()
+    total = 0
+    while True:
+        with svc.changing() as session:
+            done = ladder.sweep(session, svc.now())
+        total += done
+        instruments().sla_breaches.inc(done)
+        if done == 0:
+            return total
+
+
+def close_and_revisit() -> dict:
+    """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now."""
+    from store import tickets
+    svc = services()
+    with svc.changing() as session:
+        closed = tickets.close_unrated(session, svc.now())
+        visited = tickets.return_visits(
+            session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
+    return {"closed": closed, "visited": visited}
+
+
+def fetch_photo(photo_id: int) -> str:
+    """Download a resident's picture into the database (in the worker, never in the 5-second
+    webhook path). Raises while WeChat cannot be reached, so RQ retries; a picture that is
+    gone or not a picture is marked failed."""
+    from bot.wechat.transport import MediaUnavailable
+    from store import photos
+    from store.models import Photo
+    svc = services()
+    with svc.db.sessions() as session:
+        photo = session.get(Photo, photo_id)
+        if photo is None or photo.status == "stored":
+            return "nothing to do"
+        media_id, pic_url = photo.media_id, photo.pic_url
+    try:
+        data = svc.transport.download_media(media_id, pic_url)
+    except MediaUnavailable as error:
+        with svc.db.transaction() as session:
+            photos.fail(session, photo_id, str(error))
+        log.warning("photo %s not kept: %s", photo_id, error)
+        return "failed"
+    with svc.db.transaction() as session:
+        return photos.keep(session, photo_id, data, svc.now())
+
+
+def fetch_pending_photos() -> int:
+    """Queue the download of pictures whose job was lost (Redis down when they arrived)."""
+    from bot.wechat.inbox import PHOTO_RETRY
+    from store import photos
+    svc = services()
+    with svc.db.sessions() as session:
+        ids = photos.pending_ids(session, svc.now(), timedelta(minutes=15), timedelta(days=3))
+    for photo_id in ids:
+        svc.enqueue(fetch_photo, photo_id, retry=PHOTO_RETRY)
+    return len(ids)

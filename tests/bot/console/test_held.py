@@ -1,0 +1,109 @@
+"""未受理留言 in the console: what the account could not place waits for an agent, who opens
+it as a ticket, answers it, or sets it aside with a reason. Real webhook, app and worker."""
+import re
+
+from store.models import HeldMessage, LocalDelivery, Ticket
+
+from tests.bot.console.test_console import login
+from tests.support import Chat, count, rows
+
+PUZZLE = "这个怎么说呢"  # no topic, too short to name a matter: nobody can place it
+FILE = ("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[file]]></MsgType>"
+        "<Title><![CDATA[物业费收据.pdf]]></Title><FileKey><![CDATA[k1]]></FileKey>"
+        "<MsgId>{msg_id}</MsgId></xml>")
+
+
+def received(svc, openid):
+    return [d.payload["text"] for d in rows(svc, LocalDelivery, LocalDelivery.to_openid == openid)]
+
+
+def the_held(svc, text):
+    [found] = rows(svc, HeldMessage, HeldMessage.text == text)
+    return found
+
+
+def test_an_agent_opens_a_message_nobody_could_place_as_a_ticket(client, chat, svc, worker):
+    reply = chat.send(PUZZLE)
+    assert "会有人看到" in reply and count(svc, Ticket) == 0
+    held = the_held(svc, PUZZLE)
+    assert held.status == "waiting" and held.guess["category"] == "其他"
+
+    login(client, "worker04")  # 和平第1网格's worker: another grid, another resident
+    assert PUZZLE not in client.get("/console/held").get_data(as_text=True)
+    assert client.post(f"/console/held/{held.id}/open",
+                       data={"kind": "complaint", "category": "物业服务"}).status_code == 404
+    dismissed = client.post("/console/held/dismiss", follow_redirects=True,
+                            data={"ids": [held.id], "reason": "不是我的网格"})
+    assert "已将 0 条留言标记为不予受理" in dismissed.get_data(as_text=True)
+    assert the_held(svc, PUZZLE).status == "waiting"
+
+    login(client, "worker01")  # 张伟, the resident's grid worker
+    page = client.get("/console/held").get_data(as_text=True)
+    assert PUZZLE in page and "幸福里第1网格" in page
+    assert re.search(r'未受理留言<span class="badge" id="held-badge">1</span>', page)
+    assert "未受理留言<b>1</b>" in client.get("/console/").get_data(as_text=True)
+
+    opened = client.post(f"/console/held/{held.id}/open", follow_redirects=True, data={
+        "kind": "complaint", "category": "物业服务", "urgency": "normal",
+        "description": "居民反映物业问题（原话：真是的，这都什么事啊），请电话回访了解"})
+    [ticket] = rows(svc, Ticket)
+    assert f"已转为工单 {ticket.number}" in opened.get_data(as_text=True)
+    assert (ticket.kind, ticket.category, ticket.department) == ("complaint", "物业服务", "住建")
+    assert ticket.grid.name == "幸福里第1网格" and ticket.assignee.name == "张伟"
+    held = the_held(svc, PUZZLE)
+    assert (held.status, held.ticket_id, held.handled_by.name) == ("opened", ticket.id, "张伟")
+
+    again = client.post(f"/console/held/{held.id}/open", follow_redirects=True,
+                        data={"kind": "complaint", "category": "物业服务"})
+    assert "这条留言已由张伟处理" in again.get_data(as_text=True) and count(svc, Ticket) == 1
+
+    worker()
+    [told] = received(svc, chat.openid)
+    assert told.startswith(f"您的留言已受理，工单号 {ticket.number}")
+    assert any(ticket.number in text for text in received(svc, "o_worker_01"))
+
+
+def test_an_agent_answers_one_message_and_sets_small_talk_aside_in_one_go(client, chat, svc,
+                                                                        worker, app):
+    chat.send("在吗")
+    chat.send("真是的")
+    assert "工作人员会查看" in chat.send_xml(FILE.format(openid=chat.openid, msg_id=9101))
+    stranger = Chat(client, "o_stranger")  # bound to no grid: the district's agents see it
+    stranger.send(PUZZLE)
+    [document] = rows(svc, HeldMessage, HeldMessage.msg_type == "file")
+    assert document.attachment["title"] == "物业费收据.pdf" and document.text is None
+
+    login(client, "community001001")  # 幸福里社区工作站
+    page = client.get("/console/held").get_data(as_text=True)
+    assert "在吗" in page and "物业费收据.pdf" in page and PUZZLE not in page
+
+    greeting = the_held(svc, "在吗")
+    answered = client.post(f"/console/held/{greeting.id}/reply", follow_redirects=True,
+                           data={"text": "您好，在的。请问遇到了什么问题？"})
+    assert "已回复居民" in answered.get_data(as_text=True)
+
+    aside = [the_held(svc, "真是的").id, document.id]
+    refused = client.post("/console/held/dismiss", data={"ids": aside, "reason": " "},
+                          follow_redirects=True)
+    assert "请写明不予受理的原因" in refused.get_data(as_text=True)
+    client.post("/console/held/dismiss", data={"ids": aside, "reason": "问候或闲聊，无需处理"})
+    for held in rows(svc, HeldMessage, HeldMessage.id.in_(aside)):
+        assert (held.status, held.note) == ("dismissed", "问候或闲聊，无需处理")
+        assert held.handled_by.name == "幸福里社区工作站" and held.handled_at is not None
+    handled = client.get("/console/held?tab=handled").get_data(as_text=True)
+    assert "不予受理：问候或闲聊，无需处理" in handled and "已回复：您好，在的" in handled
+    assert "没有待处理的留言" in client.get("/console/held").get_data(as_text=True)
+
+    login(client, "district")
+    assert PUZZLE in client.get("/console/held").get_data(as_text=True)
+
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: a forged form changes nothing
+    stray = the_held(svc, PUZZLE)
+    assert client.post("/console/held/dismiss",
+                       data={"ids": [stray.id], "reason": "x"}).status_code == 400
+    assert the_held(svc, PUZZLE).status == "waiting"
+
+    worker()
+    assert received(svc, chat.openid) == ["【网格服务台】您好，在的。请问遇到了什么问题？"]
+    assert count(svc, Ticket) == 0
