@@ -433,6 +433,8 @@ def _fold(table: dict) -> dict:
                 out = unicodedata.normalize("NFKC", char).translate(table)
                 if out != char:
                     fold[code] = out
+        if len(_FOLDS) >= 4:
+            _FOLDS.clear()   # tables of lexicons reloaded since: no longer used
         known = _FOLDS[id(table)] = (table, fold)
     return known[1]
 
