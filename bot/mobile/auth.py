@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import redis
 from flask import current_app, has_request_context, request, session
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from bot.mobile import refuse
@@ -89,15 +89,13 @@ def absolute_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def read_token(token: str | None, max_age: int | None) -> dict:
-    """The token's content if it is ours and was made for this page and these values;
-    refuses with a Chinese page otherwise (410 when it is only too old)."""
+def read_token(token: str | None) -> tuple[dict, float]:
+    """(the token's content, its age in seconds) if it is ours and was made for this page and
+    these values; refuses with a Chinese page otherwise."""
     if not token:
         refuse(403, "请从消息中的链接打开", "这个页面需要从公众号消息中的链接打开。")
     try:
-        content = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        refuse(410)
+        content, made = _serializer().loads(token, return_timestamp=True)
     except BadSignature:
         refuse(403, "链接无效", "这个链接不完整或已被改动，请从公众号消息中重新打开。")
     values = content.get("v") or {}
@@ -107,7 +105,7 @@ def read_token(token: str | None, max_age: int | None) -> dict:
             or any(request.args.get(key, bound.get(key)) != value
                    for key, value in values.items())):
         refuse(403, "链接无效", "这个链接不是打开本页面的，请从公众号消息中重新打开。")
-    return content
+    return content, time.time() - made.timestamp()
 
 
 def _device() -> str:
@@ -148,13 +146,13 @@ def _claim(token: str) -> bool:
     return owner is None or owner.decode() == device
 
 
-def _who_opened(role: str) -> str:
+def _who_opened() -> str:
     """The openid this request acts for, or a refusal (or, in real WeChat, the OAuth
     redirect that comes back here)."""
     token = request.args.get(TOKEN_ARG)
     acting = request.method not in ("GET", "HEAD")
     if services().settings.uses_real_wechat:
-        content = read_token(token, max_age=None)
+        content, _ = read_token(token)  # its age does not matter: WeChat names the person
         known = session.get(OAUTH_OPENID)
         if not known:
             if acting:
@@ -165,10 +163,11 @@ def _who_opened(role: str) -> str:
             refuse(403, "这不是您的链接", "这个链接是发给别人的，不能由您打开或操作。")
         _remember(known)
         return known
-    proved = _proved()
-    content = read_token(token, max_age=None if _token_openid(token) in proved else _ttl())
+    content, age = read_token(token)
     openid = content["o"]
-    if openid not in proved:
+    if openid not in _proved():
+        if age > _ttl():  # a browser that opened it already may go on using it
+            refuse(410)
         if acting:  # an action needs a page this browser opened, not a link alone
             refuse(403, "请先打开页面", "请从公众号消息中的链接打开本页面后再操作。")
         if not _claim(token):
@@ -176,14 +175,6 @@ def _who_opened(role: str) -> str:
                    "这个链接已在另一部手机上打开过，请从您自己收到的消息中打开。")
     _remember(openid)
     return openid
-
-
-def _token_openid(token: str | None) -> str | None:
-    """The openid a token names, if it is ours, whatever its age."""
-    try:
-        return _serializer().loads(token or "", max_age=None).get("o")
-    except (BadSignature, AttributeError):
-        return None
 
 
 def load_staff(openid: str) -> Staff | None:
@@ -201,7 +192,7 @@ def opened_by(role: str):
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            openid = _who_opened(role)
+            openid = _who_opened()
             if not isinstance(openid, str):
                 return openid  # the OAuth redirect
             staff = None
