@@ -152,8 +152,10 @@ def anchored(pattern: str) -> bool:
         items = parser.parse(pattern)
     except Exception:
         return False
-    return len(items) > 0 and items[0][0] is c.AT and items[0][1] in (c.AT_BEGINNING,
-                                                                      c.AT_BEGINNING_STRING)
+    if not len(items) or items[0][0] is not c.AT:
+        return False
+    return items[0][1] is c.AT_BEGINNING_STRING or (
+        items[0][1] is c.AT_BEGINNING and not items.state.flags & re.MULTILINE)  # (?m)^: lines
 
 
 def _gate(pattern: str) -> re.Pattern | None:
@@ -161,6 +163,8 @@ def _gate(pattern: str) -> re.Pattern | None:
     on every message): an expression finding the first two characters of any string a match can
     start with, looked for before the rule runs (a text without any holds no match). None when
     those strings cannot be told."""
+    if re.compile(pattern).flags & re.IGNORECASE:
+        return None   # its letters may stand in either case
     starts = first_literals(pattern, limit=4096, optional=True)
     return re.compile(trie_pattern({s[:2] for s in starts})) if starts else None
 

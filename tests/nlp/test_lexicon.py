@@ -47,6 +47,13 @@ def test_first_literals_looks_through_an_optional_part_only_when_asked():
         "关于加强", "关于优化", "对加强", "对优化", "加强", "优化"}
 
 
+def test_only_a_pattern_opening_with_the_start_of_the_text_is_tried_once():
+    assert lexicon.anchored("^(你好|您好)[!！]*$") and lexicon.anchored(r"\A谢谢")
+    assert not lexicon.anchored("(?m)^你好")       # the start of any line
+    assert not lexicon.anchored("^你好|谢谢")       # one alternative only
+    assert not lexicon.anchored("(^你好)") and not lexicon.anchored("你好$")
+
+
 def _sample_texts():
     from pathlib import Path
 
