@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, Response, g
 
 POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
           "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
@@ -17,6 +17,14 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def inert_picture(data: bytes, content_type: str) -> Response:
+    """A stored photo served as an inert picture: no script, no sniffing, kept out of shared
+    caches (the console's and both phone pages' photo routes)."""
+    return Response(data, mimetype=content_type, headers={
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=86400"})
 
 
 def init_app(app: Flask) -> None:

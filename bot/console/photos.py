@@ -2,10 +2,11 @@
 ticket (anyone else gets a 404, as for the ticket itself)."""
 from __future__ import annotations
 
-from flask import Response, abort
+from flask import abort
 from flask_login import login_required
 
 from bot.console import bp, me
+from bot.headers import inert_picture
 from bot.services import services
 from store import scope
 from store.models import Photo, Ticket
@@ -22,7 +23,4 @@ def photo(photo_id: int):
                 or not scope.can_see(session, staff, ticket)):
             abort(404)
         data, kind = found.data, found.content_type
-    # Served as an inert picture: no script, no sniffing, kept out of shared caches.
-    return Response(data, mimetype=kind, headers={
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=86400"})
+    return inert_picture(data, kind)

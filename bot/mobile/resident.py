@@ -4,9 +4,10 @@ rating (1–5 and a comment), 未解决 and 取消, through the same store funct
 conversation (handlers/followup.py, handlers/commands.py)."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from sqlalchemy import select
 
+from bot.headers import inert_picture
 from bot.mobile import bp, refuse
 from bot.mobile.auth import opened_by
 from bot.services import services
@@ -120,7 +121,4 @@ def resident_photo(number, photo_id, viewer):
             data, kind = found.data, found.content_type
     if data is None:
         refuse(404, "照片无法显示", "这张照片暂时无法显示。")
-    # Served as an inert picture, as the console serves it.
-    return Response(data, mimetype=kind, headers={
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=86400"})
+    return inert_picture(data, kind)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.console import ticket as console_ticket
 from bot.console.inbox import clocks, humanize
+from bot.headers import inert_picture
 from bot.mobile import bp, refuse
 from bot.mobile.auth import load_staff, opened_by, page_link, proved_openids
 from bot.mobile.outline import draw
@@ -213,6 +214,4 @@ def photo(photo_id: int):
         kind = found.content_type if full else "image/jpeg"
     if data is None:
         refuse(404, "无法显示照片", "这张照片无法生成缩略图，请在工作台查看原图。")
-    return Response(data, mimetype=kind, headers={
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, max-age=86400"})
+    return inert_picture(data, kind)
