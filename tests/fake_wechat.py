@@ -171,6 +171,8 @@ class FakeWeChat:
         if request.args.get("access_token") not in self.valid_tokens:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid "
                                                 "or not latest"}
+        if request.path in self.unauthorised:
+            return {"errcode": 48001, "errmsg": "api unauthorized rid: 1-2-3"}
         if request.args.get("type") != "jsapi":
             return {"errcode": 40097, "errmsg": "invalid args"}
         self.ticket_fetches += 1

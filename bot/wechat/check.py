@@ -3,8 +3,10 @@
 Calls the real API with the configured credentials and says, in Chinese, what is ready and
 what is not: the access token (or 40164 with the address WeChat saw), each configured
 template present with the keys the configuration names (template/get_all_private_template),
-the menu published (get_current_selfmenu_info), and the callback's Token / EncodingAESKey /
-AppID agreeing with a message signed and encrypted here and opened the way the webhook does.
+the menu published (get_current_selfmenu_info), the JS-SDK's jsapi_ticket (ticket/getticket),
+the phone pages' links (PUBLIC_BASE_URL, and the MP_verify files WeChat fetches from its root to
+accept the domain), and the callback's Token / EncodingAESKey / AppID agreeing with a message
+signed and encrypted here and opened the way the webhook does.
 """
 from __future__ import annotations
 
@@ -58,6 +60,8 @@ def check(settings, transport) -> list[Finding]:
     except WeChatClientException as error:
         findings.append(Finding(False, "模板消息", _account_error(error)))
     findings.append(_menu(client))
+    findings.append(_jsapi(transport))
+    findings.append(_page_domain(settings))
     return findings
 
 
@@ -110,6 +114,45 @@ def _menu(client) -> Finding:
         return Finding(False, "自定义菜单", "未发布：运行 griddesk menu-sync 发布"
                                          "（报事件 / 一键求助 / 我的）")
     return Finding(True, "自定义菜单", "已发布：" + "、".join(b.get("name", "") for b in buttons))
+
+
+def _jsapi(transport) -> Finding:
+    """The phone pages' photo and location buttons need wx.config, signed with this ticket."""
+    item = "JS-SDK（jsapi_ticket）"
+    try:
+        transport.jsapi_ticket()
+    except WeChatClientException as error:
+        return Finding(False, item, _account_error(error) + "：手机页面只能用浏览器自带的拍照"
+                                                           "和定位")
+    except requests.RequestException as error:
+        return Finding(False, item, f"无法获取：{type(error).__name__}")
+    return Finding(True, item, "可以获取（手机页面可以拍照上传、获取位置）")
+
+
+def _page_domain(settings) -> Finding:
+    """Links in messages open the phone pages on PUBLIC_BASE_URL's domain, which must be the
+    account's 网页授权域名 and JS接口安全域名; WeChat accepts the domain only after fetching
+    MP_verify_<code>.txt from its root, so every such file here must be served there."""
+    from bot.config import instance_dir
+    item = "手机页面链接（网页授权域名）"
+    base = settings.public_base_url.rstrip("/")
+    if not base:
+        return Finding(False, item, "未设置 PUBLIC_BASE_URL：工作人员和居民收到的消息不带链接，"
+                                    "打不开手机上的工单页面")
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    files = sorted(instance_dir().glob("MP_verify_*.txt"))
+    for path in files:
+        url = f"{base}/{path.name}"
+        try:
+            answer = requests.get(url, timeout=5)
+        except requests.RequestException as error:
+            return Finding(False, item, f"{url} 无法访问：{type(error).__name__}")
+        if answer.status_code != 200 or answer.text != path.read_text():
+            return Finding(False, item, f"{url} 没有返回域名校验文件的内容（HTTP "
+                                        f"{answer.status_code}），微信将不接受域名 {host}")
+    served = (f"，域名校验文件 {'、'.join(p.name for p in files)} 可以访问" if files else "")
+    return Finding(True, item, f"链接指向 {base}{served}；请确认公众平台的网页授权域名和 "
+                               f"JS 接口安全域名均为 {host}")
 
 
 def _callback(settings) -> Finding:

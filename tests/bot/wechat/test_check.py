@@ -1,11 +1,14 @@
 """`griddesk wechat-check` and the 上线检查 page against the fake WeChat API."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from click.testing import CliRunner
+from werkzeug.serving import make_server
 
 from bot.cli.main import main
-from tests.fake_wechat import real_wechat, web, wechat  # noqa: F401 (fixtures)
+from tests.fake_wechat import QuietHandler, real_wechat, web, wechat  # noqa: F401 (fixtures)
 
 MENU = {"button": [{"type": "click", "name": "报事件", "key": "REPORT"},
                    {"type": "click", "name": "一键求助", "key": "SOS"}]}
@@ -29,16 +32,64 @@ def check(real_wechat, settings, wechat, tmp_path):
     return run
 
 
-def test_a_ready_account_passes_every_check(check, wechat):
+@pytest.fixture
+def live(real_wechat, tmp_path):
+    """GridDesk served on a port, as the account's public address; WeChat's domain check file
+    (MP_verify_<code>.txt, downloaded from the platform) in its instance folder."""
+    (tmp_path / "MP_verify_Ab12Cd34.txt").write_text("Ab12Cd34")
+    server = make_server("127.0.0.1", 0, real_wechat(), threaded=True,
+                         request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_a_ready_account_passes_every_check(check, wechat, live):
     wechat.menu = MENU
-    code, output = check()
+    code, output = check(public_base_url=live)
     assert code == 0, output
+    assert "✔ JS-SDK（jsapi_ticket）：可以获取" in output
+    assert (f"✔ 手机页面链接（网页授权域名）：链接指向 {live}，域名校验文件 "
+            f"MP_verify_Ab12Cd34.txt 可以访问") in output
+    assert f"回调地址 {live}/wechat 签名校验通过" in output
     assert "✔ access_token：可以获取" in output
     assert "✔ 模板 工单通知（发给网格员等工作人员）：TPL：字段 character_string1、thing2、" \
            "thing3、time4、thing5 均已配置" in output
     assert "✔ 自定义菜单：已发布：报事件、一键求助" in output
     assert "✔ 服务器配置（Token / EncodingAESKey）：安全模式自检通过" in output
     assert output.rstrip().endswith("可以上线。")
+
+
+def test_without_a_public_address_messages_carry_no_page_links(check, wechat):
+    wechat.menu = MENU
+    code, output = check()
+    assert code == 1
+    assert "✘ 手机页面链接（网页授权域名）：未设置 PUBLIC_BASE_URL：工作人员和居民收到的消息不带" \
+           "链接" in output
+
+
+def test_a_domain_check_file_the_public_address_does_not_serve_is_reported(check, wechat,
+                                                                           tmp_path):
+    wechat.menu = MENU
+    (tmp_path / "MP_verify_Zz9.txt").write_text("Zz9")
+    elsewhere = wechat.base_url.removesuffix("/cgi-bin/")  # a server that is not GridDesk
+    code, output = check(public_base_url=elsewhere)
+    assert code == 1
+    assert (f"✘ 手机页面链接（网页授权域名）：{elsewhere}/MP_verify_Zz9.txt 没有返回域名校验"
+            f"文件的内容（HTTP 200），微信将不接受域名 {elsewhere.removeprefix('http://')}"
+            ) in output
+
+
+def test_an_account_without_the_js_sdk_is_told_what_the_pages_lose(check, wechat, live):
+    wechat.menu = MENU
+    wechat.unauthorised.add("/cgi-bin/ticket/getticket")
+    code, output = check(public_base_url=live)
+    assert code == 1
+    assert "✘ JS-SDK（jsapi_ticket）：公众号没有该接口权限（错误码 48001" in output
+    assert "手机页面只能用浏览器自带的拍照和定位" in output
 
 
 def test_a_server_outside_the_whitelist_is_named_by_its_address(check, wechat):
