@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.replies import page_line
 from handlers.resident import recent_point, remember_point
 from handlers.service_words import terms
 from nlp.service import service_words
 from store import scope, service_notices, service_orders, service_visits, teams, tickets
 from store.locate import locate
-from store.service_models import ServiceClaim, ServiceOrder, ServicePublication
+from store.service_models import ServiceClaim, ServiceOrder
 from store.service_notices import claimed_card, when
 from store.service_orders import ServiceError
 from store.vocab import ORDER_STATUS_NAMES, SERVICE_KINDS
@@ -64,7 +65,8 @@ class MemberCommand(Handler):
             return Reply(HELP)
         name, number, rest = command
         if name in ("服务单", "我的服务", "待办"):
-            return Reply(listing(ctx))
+            return Reply(listing(ctx) + page_line(ctx.page("mobile.member_orders"),
+                                                  "打开我的服务"))
         order = (service_orders.by_number(ctx.session, number) if number
                  else only_visit(ctx) if name in VISIT else None)
         if order is None:
@@ -76,6 +78,9 @@ class MemberCommand(Handler):
             return Reply(str(refusal))
         except tickets.TicketError as refusal:
             return Reply(str(refusal))
+        if name == "接单":
+            text += page_line(ctx.page("mobile.member_order", number=order.ticket.number),
+                              "打开服务单（签到、签退、反馈）")
         return Reply(text, ticket_id=order.ticket_id)
 
 
@@ -118,17 +123,8 @@ def only_visit(ctx: Context) -> ServiceOrder | None:
 
 def listing(ctx: Context) -> str:
     """The member's orders in hand, then the orders of their teams still needing people."""
-    mine = list(ctx.session.scalars(
-        select(ServiceOrder).join(ServiceClaim)
-        .where(ServiceClaim.staff_id == ctx.staff.id, ServiceClaim.withdrawn_at.is_(None),
-               ServiceOrder.status.in_(("open", "full", "serving")))
-        .order_by(ServiceOrder.scheduled_at).limit(10)))
-    team_ids = [m.team_id for m in teams.memberships(ctx.session, ctx.staff)]
-    waiting = list(ctx.session.scalars(
-        select(ServiceOrder).join(ServicePublication)
-        .where(ServicePublication.team_id.in_(team_ids), ServiceOrder.status == "open",
-               ServiceOrder.id.notin_([o.id for o in mine]))
-        .distinct().order_by(ServiceOrder.claim_by).limit(10))) if team_ids else []
+    mine = service_orders.in_hand(ctx.session, ctx.staff)
+    waiting = service_orders.waiting_for(ctx.session, ctx.staff, mine)
     lines = [f"{o.ticket.number} {SERVICE_KINDS[o.kind]} {ORDER_STATUS_NAMES[o.status]} "
              f"{when(o)}" for o in mine]
     lines = (["我接的服务："] + lines if lines else ["您目前没有在办的服务。"])

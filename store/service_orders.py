@@ -152,11 +152,34 @@ def apply_terms(order: ServiceOrder, terms: Terms, now: datetime) -> None:
 
 def tell_member(session: Session, order: ServiceOrder, member: Staff, purpose: str,
                 notice, now: datetime) -> None:
-    """A template push to a member; it opens the order's page (a phone page later, #15)."""
+    """A template push to a member; it opens the order's phone page (bot/mobile/member.py)."""
     payload = notice.as_payload()
-    payload["path"] = f"/console/services/{order.ticket.number}"
+    payload["order"] = order.ticket.number  # the message opens the member's order page
     outbox.add(session, to_openid=member.openid, channel="template", purpose=purpose,
                payload=payload, now=now, ticket=order.ticket)
+
+
+def in_hand(session: Session, staff: Staff, limit: int = 10) -> list[ServiceOrder]:
+    """The orders a member has taken and not finished, the soonest first."""
+    return list(session.scalars(
+        select(ServiceOrder).join(ServiceClaim)
+        .where(ServiceClaim.staff_id == staff.id, ServiceClaim.withdrawn_at.is_(None),
+               ServiceOrder.status.in_(("open", "full", "serving")))
+        .order_by(ServiceOrder.scheduled_at).limit(limit)))
+
+
+def waiting_for(session: Session, staff: Staff, besides: list[ServiceOrder],
+                limit: int = 10) -> list[ServiceOrder]:
+    """The orders published to a member's teams that still need people (not those besides),
+    the nearest claim deadline first."""
+    team_ids = [m.team_id for m in teams.memberships(session, staff)]
+    if not team_ids:
+        return []
+    return list(session.scalars(
+        select(ServiceOrder).join(ServicePublication)
+        .where(ServicePublication.team_id.in_(team_ids), ServiceOrder.status == "open",
+               ServiceOrder.id.notin_([o.id for o in besides]))
+        .distinct().order_by(ServiceOrder.claim_by).limit(limit)))
 
 
 def claiming_team(session: Session, order: ServiceOrder, staff: Staff) -> ServiceTeam | None:

@@ -72,9 +72,10 @@ def _end_visit(session, order, mine: ServiceClaim, now: datetime, point=None, *,
 
 
 def report(session: Session, order: ServiceOrder, staff, result: str,
-           now: datetime) -> None:
+           now: datetime, evidence: list[int] = ()) -> None:
     """反馈: the result; everyone still checked in is checked out, the order is done and the
-    ticket resolved, so the resident is asked to confirm and rate (1–5) or say 未解决."""
+    ticket resolved, so the resident is asked to confirm and rate (1–5) or say 未解决. The
+    evidence (photo ids, from the member's page) shows the resident what was done."""
     mine = _claim_of(order, staff)
     number = order.ticket.number
     if mine.check_in_at is None:
@@ -91,7 +92,8 @@ def report(session: Session, order: ServiceOrder, staff, result: str,
     record_event(session, order.ticket, "service_reported", now, actor="staff", staff=staff,
                  public=False, body=result.strip())
     if order.ticket.status in OPEN_STATES:  # the grid may have closed it meanwhile
-        tickets.resolve(session, order.ticket, staff, result.strip(), now)
+        tickets.resolve(session, order.ticket, staff, result.strip(), now,
+                        evidence=list(evidence))
 
 
 def locate_visit(session: Session, staff, point: tuple[float, float],

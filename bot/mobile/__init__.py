@@ -1,5 +1,6 @@
 """The phone pages opened from a push (/m/): the grid worker's ticket page, list and patrol
-report (worker.py, patrol.py) and the resident's tickets and progress (resident.py).
+report (worker.py, patrol.py), a service team member's orders (member.py) and the resident's
+tickets and progress (resident.py).
 
 Who is opening a page is settled by bot.mobile.auth (OAuth2 snsapi_base in real WeChat, the
 link's signed token otherwise); every action goes through store.tickets like the console's.
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     # --- the worker's pages (branch mobile-worker) register their routes here: ---
     from bot.mobile import patrol, worker  # noqa: F401
     # --- end of the worker's pages ---
+    from bot.mobile import member  # noqa: F401  (a service team member's orders)
     auth.init_app(app)
     app.register_blueprint(bp)
     # WeChat's domain check (网页授权域名, JS接口安全域名) fetches a file at the site's root

@@ -2,7 +2,8 @@
 
 A template message carries it as its `url`; a text (customer-service or passive reply) ends
 with `<a href="...">label</a>`, which WeChat shows as a tappable link. Staff are sent to the
-worker's ticket page, residents to their ticket's progress page; the link is made when the
+worker's ticket page, service team members to the order's page, residents to their ticket's
+progress page; the link is made when the
 message is sent, for the person it is sent to (bot.mobile.auth.page_link).
 """
 from __future__ import annotations
@@ -22,7 +23,9 @@ from handlers.replies import page_line
 
 log = logging.getLogger(__name__)
 STAFF_PAGE, RESIDENT_PAGE = "mobile.worker_ticket", "mobile.resident_ticket"
-LABELS = {STAFF_PAGE: "打开工单页面（接单、回复、办结）", RESIDENT_PAGE: "查看办理进度"}
+MEMBER_PAGE = "mobile.member_order"
+LABELS = {STAFF_PAGE: "打开工单页面（接单、回复、办结）", RESIDENT_PAGE: "查看办理进度",
+          MEMBER_PAGE: "打开服务单（接单、签到、反馈）"}
 ANCHOR = re.compile(r'\n?<a href="([^"<>]+)">([^<>]+)</a>\s*$')
 
 
@@ -66,10 +69,9 @@ def linked(row) -> tuple[str, str | None]:
     """(an outbox row's text as a text message carries it, ending with its link; the link,
     made now for its recipient, for a template's url) — the link None where there is none."""
     text, page = row.payload.get("text", ""), message_page(row)
-    if row.payload.get("path"):  # a service order's page, for a team member (its own login)
-        base = services().settings.public_base_url.rstrip("/")
-        url = f"{base}{row.payload['path']}" if base else None
-        return text + page_line(url, "打开服务需求"), url
+    if row.payload.get("order"):  # a service order, pushed to a team member
+        url = page_or_none(row.to_openid, MEMBER_PAGE, number=row.payload["order"])
+        return text + page_line(url, LABELS[MEMBER_PAGE]), url
     url = page_or_none(row.to_openid, page[0], number=page[1]) if page else None
     return text + page_line(url, LABELS[page[0]] if page else ""), url
 

@@ -33,7 +33,7 @@ SHARED_ACTIONS = ("accept", "reply", "escalate", "transfer", "extend")  # as the
 # Photos are larger than MAX_CONTENT_LENGTH (1 MB): the pages that take them accept up to
 # 9 pictures of WeChat's size limit each.
 UPLOAD_LIMIT = photos.MAX_PER_ACTION * photos.MAX_BYTES + 1024 * 1024
-UPLOAD_PAGES = ("mobile.worker_ticket", "mobile.patrol")
+UPLOAD_PAGES = ("mobile.worker_ticket", "mobile.patrol", "mobile.member_order")
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")  # a JS-SDK uploadImage serverId
 
 
