@@ -7,15 +7,15 @@ A member sees the resident's words masked and no address until they have taken t
 as in WeChat."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, render_template, request
 
 from bot.console.orders import ORDER_READS, visible_orders
 from bot.mobile import bp, refuse
 from bot.mobile.auth import opened_by, page_link
 from bot.mobile.patrol import point_of
-from bot.mobile.worker import attach_photos, fetch_later, pending_ids
+from bot.mobile.worker import attach_photos, changed_then_back, pending_ids
 from bot.services import services
-from store import photos, service_orders, service_visits, tickets
+from store import photos, service_orders, service_visits
 from store.models import Staff, Ticket
 from store.service_models import ServiceOrder
 from store.service_notices import duration, place_of, when
@@ -69,21 +69,13 @@ def member_order(number: str, viewer):
 
 
 def act(number: str, viewer):
-    """One action from the order page; the answer is flashed on the page it came from."""
-    svc = services()
-    now, action = svc.now(), request.form.get("action", "")
-    pending = []
-    try:
-        with svc.changing() as session:
-            staff = session.get(Staff, viewer.staff.id)
-            order = scoped_order(session, staff, number)
-            done, pending = perform(session, order, staff, action, now)
-    except (tickets.TicketError, photos.NotAPicture) as refusal:
-        flash(str(refusal), "error")
-    else:
-        flash(done, "ok")
-        fetch_later(pending)
-    return redirect(request.full_path)  # the same page, with the token it was opened by
+    """One action from the order page."""
+    action = request.form.get("action", "")
+
+    def change(session, now):
+        staff = session.get(Staff, viewer.staff.id)
+        return perform(session, scoped_order(session, staff, number), staff, action, now)
+    return changed_then_back(change)
 
 
 def perform(session, order: ServiceOrder, staff: Staff, action: str,

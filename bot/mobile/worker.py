@@ -135,14 +135,22 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
 
 
 def act(number: str, viewer):
-    """One action from the ticket page; the answer is flashed on the page it came from."""
-    svc = services()
-    now = svc.now()
+    """One action from the ticket page."""
     action, text = request.form.get("action", ""), request.form.get("text", "").strip()
+
+    def change(session, now):
+        staff, ticket = scoped(session, viewer.staff.id, number)
+        return perform(session, ticket, staff, action, text, now)
+    return changed_then_back(change)
+
+
+def changed_then_back(change):
+    """Run change(session, now) -> (what was done, photo ids to download) in one transaction;
+    its answer (or its refusal) is flashed on the page the form came from."""
+    svc = services()
     try:
         with svc.changing() as session:
-            staff, ticket = scoped(session, viewer.staff.id, number)
-            done, pending = perform(session, ticket, staff, action, text, now)
+            done, pending = change(session, svc.now())
     except (tickets.TicketError, photos.NotAPicture) as refusal:
         flash(str(refusal), "error")
     else:
