@@ -85,7 +85,12 @@ def test_grouped_trie_finds_what_one_trie_finds():
     import random
     rng = random.Random(5)
     alphabet = "垃圾桶满了路灯坏楼道漏水噪音停车吵狗"
+    # first characters enough for groups nested three levels deep (size None)
+    firsts = "".join(chr(0x4E00 + 7 * i) for i in range(200))
     words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(300)}
+    words |= {rng.choice(firsts) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+              for _ in range(600)}
+    alphabet += firsts[::3]
     one = re.compile(trie_pattern(words))
     for size in (None, 2, 5):
         grouped = re.compile(lexicon.grouped_trie(words, size))
