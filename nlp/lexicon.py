@@ -10,7 +10,7 @@ import math
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
@@ -88,6 +88,14 @@ class Lexicons:
     voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
     learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
+    # What nlp.kind runs, built from the fields above: per kind_patterns row (anchored, compiled
+    # regex, kind, weight); the indexes of the rows that run on every message; the (index, gate)
+    # of the gated ones; and the rows to run, in file order, per (leading strings found, gated
+    # rows whose gate found something), filled in as messages come (see nlp.kind).
+    kind_rules: tuple = ()
+    kind_plain: tuple = ()
+    kind_gated: tuple = ()
+    kind_plans: dict = field(default_factory=dict, compare=False)
 
 
 def _float(text: str, where: str) -> float:
@@ -387,7 +395,11 @@ def _build(learned: bool = True) -> Lexicons:
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
-                    _load_learned(categories) if learned else _empty_weights())
+                    _load_learned(categories) if learned else _empty_weights(),
+                    kind_rules=tuple((i in starts_at_0, compiled, kind, weight) for i, (
+                        compiled, kind, weight, _) in enumerate(kind_patterns)),
+                    kind_plain=tuple(i for i, gate in always if gate is None),
+                    kind_gated=tuple((i, gate) for i, gate in always if gate is not None))
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:

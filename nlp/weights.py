@@ -246,8 +246,13 @@ def keyword_table(table: dict, targets) -> dict:
 def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     """The learned words that pushed the target the most (for `keywords`): table is a
     keyword_table, target a kind class's tuple or a category's department and domain groups."""
-    pushed = [(-weight, word) for word in words
-              if (row := table.get(word)) and (weight := row.get(target)) is not None]
+    pushed = []
+    for word in words:
+        row = table.get(word)   # rows are never empty
+        if row is not None:
+            weight = row.get(target)
+            if weight is not None:
+                pushed.append((-weight, word))
     if not pushed:
         return pushed
     pushed.sort()
