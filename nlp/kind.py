@@ -92,7 +92,10 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
     found = []
     ignored = []
     for at_start, pattern, kind, weight in _rules(text, lex):
-        if at_start:   # only matches at 0: one attempt instead of a scan
+        if at_start is not None:   # only matches at 0: one attempt instead of a scan
+            size, openings = at_start
+            if text[:size] not in openings:
+                continue
             match = pattern.match(text)
             if match is None:
                 continue

@@ -88,8 +88,8 @@ class Lexicons:
     voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
     learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
-    # What nlp.kind runs, built from the fields above: per kind_patterns row (anchored, compiled
-    # regex, kind, weight); the indexes of the rows that run on every message; the (index, gate)
+    # What nlp.kind runs, built from the fields above: per kind_patterns row (None, or for a rule
+    # anchored at the start its _opening, compiled regex, kind, weight); the indexes of the rows that run on every message; the (index, gate)
     # of the gated ones; and the rows to run, in file order, per (leading strings found, gated
     # rows whose gate found something), filled in as messages come (see nlp.kind).
     kind_rules: tuple = ()
@@ -176,6 +176,18 @@ def _gate(pattern: str) -> re.Pattern | None:
         return None   # its letters may stand in either case
     starts = first_literals(pattern, limit=4096, optional=True)
     return re.compile(trie_pattern({s[:2] for s in starts})) if starts else None
+
+
+def _opening(compiled: re.Pattern) -> tuple:
+    """For a rule anchored at the start: (n, the first n characters of every string a match can
+    start with), n at most 2, or (0, {""}) when those strings cannot be told: a text whose first
+    n characters are none of them holds no match, and `match` need not be tried."""
+    starts = None if compiled.flags & re.IGNORECASE else first_literals(
+        compiled.pattern, limit=4096, optional=True)
+    if not starts:
+        return 0, frozenset({""})
+    size = min(2, min(len(s) for s in starts))
+    return size, frozenset(s[:size] for s in starts)
 
 
 def _load_kinds():
@@ -396,8 +408,9 @@ def _build(learned: bool = True) -> Lexicons:
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
                     _load_learned(categories) if learned else _empty_weights(),
-                    kind_rules=tuple((i in starts_at_0, compiled, kind, weight) for i, (
-                        compiled, kind, weight, _) in enumerate(kind_patterns)),
+                    kind_rules=tuple((_opening(compiled) if i in starts_at_0 else None, compiled,
+                                      kind, weight)
+                                     for i, (compiled, kind, weight, _) in enumerate(kind_patterns)),
                     kind_plain=tuple(i for i, gate in always if gate is None),
                     kind_gated=tuple((i, gate) for i, gate in always if gate is not None))
 
