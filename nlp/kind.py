@@ -68,9 +68,12 @@ def _rules(text: str, lex: Lexicons) -> tuple:
     something, and those that always run. Which rows those are depends only on the leading
     strings found and the gates that fired, so it is worked out once per such combination."""
     key = tuple(lex.kind_triggers.findall(text))
-    fired = [i for i, gate in lex.kind_gated if gate.search(text) is not None]
+    fired = ()
+    for index, gate in lex.kind_gated:
+        if gate.search(text) is not None:
+            fired += (index,)
     if fired:
-        key = (key, tuple(fired))
+        key = (key, fired)
     plans = lex.kind_plans
     plan = plans.get(key)
     if plan is None:
@@ -124,8 +127,9 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
         if end - start == 1 and token not in _PARTICLES and not standalone(text, start, end, freq):
             continue
         seen.add(token)  # a word counts once, however often it is repeated
-        negator = "" if negation_ends.isdisjoint(text[max(0, start - 3):start]) else \
-            _negator(text, start, negations)
+        negator = "" if negation_ends.isdisjoint(text[start - 3 if start > 3 else 0:start]) \
+            else _negator(text, start, negations)
+        boost = HEAD_BOOST if start < head else 1.0
         for kind, weight in kind_words[token]:
             if kind == "praise" and ignored and any(a <= start < b for a, b in ignored):
                 continue
@@ -136,7 +140,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
                     scores["complaint"] += weight
                     found.append(("complaint", negator + token))
                 continue
-            scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
+            scores[kind] += weight * boost
             found.append((kind, token))
 
     if scores["complaint"] >= PRAISE_VETO:

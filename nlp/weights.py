@@ -156,7 +156,7 @@ def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
     found = [row for row in map(rows.get, words) if row] if words else ()
     if not found:
         return {i: gamma * value for i, value in hand.items()}
-    share = word_share(words)
+    share = 1.0 / math.sqrt(len(words))   # word_share(words)
     category_groups = weights.category_groups
     evidence = {}
     for i, value in hand.items():
