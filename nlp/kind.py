@@ -179,16 +179,16 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
     suggestion, praise = hand["suggestion"], hand["praise"]
     best_hand = max(complaint, help_, consultation, suggestion, praise)
-    topical = category is not None
-    if not topical and other and (best_hand < _OTHER_CEILING or other >= best_hand):
-        return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
-            list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
-    learned_cue = not weights.kind.keys().isdisjoint(found)
-    if best_hand <= 0 and not learned_cue and not topical:
-        # no cue at all: a long message reports something, a short one is chit-chat
-        if len(text) <= _CHATTY_LENGTH:
-            return "other", 0.5, []
-        return "complaint", 0.3, []
+    if category is None:   # a message that names no topic may be chit-chat
+        if other and (best_hand < _OTHER_CEILING or other >= best_hand):
+            return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
+                list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
+        if best_hand <= 0 and weights.kind.keys().isdisjoint(found):
+            # no cue at all, not even a learned one: a long message reports something, a short
+            # one is chit-chat
+            if len(text) <= _CHATTY_LENGTH:
+                return "other", 0.5, []
+            return "complaint", 0.3, []
     m_complaint, m_help, m_consultation, m_suggestion, m_praise = _MARGINS
     handicapped = [complaint - m_complaint, help_ - m_help, consultation - m_consultation,
                    suggestion - m_suggestion, praise - m_praise]   # in _ORDER

@@ -460,31 +460,60 @@ SIMPLE_RANGES = ((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0x2010, 0x2016), (0x
                  (0x203F, 0x205E), (0x3000, 0x3029), (0x3030, 0x303F), (0x4E00, 0x9FFF),
                  (0xFF01, 0xFF5E))
 _NOT_SIMPLE = re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in SIMPLE_RANGES) + "]")
-_FOLDS: dict = {}   # id(t2s table) → (table, its fold table)
+_FOLDS: dict = {}   # id(t2s table) → (table, what _folding returns)
 
 
 def _fold(table: dict) -> dict:
     """The str.translate table doing NFKC and then `table` on the SIMPLE_RANGES characters."""
+    return _folding(table)[0]
+
+
+def _folding(table: dict) -> tuple:
+    """(_fold table, an expression finding any character normalize may change: one outside
+    SIMPLE_RANGES, one the fold table maps, white space; and the replacement of one such
+    character by re.sub). A text it finds nothing in is its own normalization, told by one
+    scan of a character class."""
     known = _FOLDS.get(id(table))
     if known is None or known[0] is not table:
-        fold = {}
+        fold, kept = {}, []
         for low, high in SIMPLE_RANGES:
             for code in range(low, high + 1):
                 char = chr(code)
                 out = unicodedata.normalize("NFKC", char).translate(table)
                 if out != char:
                     fold[code] = out
+                elif not char.isspace():
+                    kept.append(code)
+        spans = []   # the kept characters as ranges of consecutive code points
+        for code in kept:
+            if spans and spans[-1][1] == code - 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+        changing = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans) + "]")
         if len(_FOLDS) >= 4:
             _FOLDS.clear()   # tables of lexicons reloaded since: no longer used
-        known = _FOLDS[id(table)] = (table, fold)
+        by_char = {chr(code): out for code, out in fold.items()}
+        get = by_char.get
+
+        def folded(match: re.Match) -> str:
+            char = match.group()
+            return get(char, char)   # white space is kept here, collapsed later
+
+        known = _FOLDS[id(table)] = (table, (fold, changing, folded))
     return known[1]
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
+    _, changing, folded = _folding(table)
+    if changing.search(text) is None:
+        return text   # nothing to fold, no space to collapse
     if _NOT_SIMPLE.search(text) is None:
-        text = text.translate(_fold(table))   # NFKC, char by char, and the table at once
+        # NFKC, char by char, and the table at once: text.translate(fold), replacing only the
+        # few characters that change (a translate looks up every character)
+        text = changing.sub(folded, text)
     else:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)

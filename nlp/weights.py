@@ -247,12 +247,12 @@ def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     """The learned words that pushed the target the most (for `keywords`): table is a
     keyword_table, target a kind class's tuple or a category's department and domain groups."""
     pushed = []
-    for word in words:
-        row = table.get(word)   # rows are never empty
-        if row is not None:
-            weight = row.get(target)
-            if weight is not None:
-                pushed.append((-weight, word))
+    # only the words with a row (most have none), found in one step; their order does not
+    # matter: (-weight, word) sorts them whatever it is (words are distinct, as found gives them)
+    for word in table.keys() & words:
+        weight = table[word].get(target)
+        if weight is not None:
+            pushed.append((-weight, word))
     if not pushed:
         return pushed
     pushed.sort()
