@@ -78,7 +78,7 @@ def topic_and_kind_evidence(text: str, lex: Lexicons, weights: Weights, kind: bo
 
 def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
     """classify with the given learned weights (nlp.evaluate scores weights fitted elsewhere)."""
-    full = normalize(str(text or "")[:MAX_SCAN], lex.t2s)
+    full = normalize((text if type(text) is str else str(text or ""))[:MAX_SCAN], lex.t2s)
     text = full[:MAX_CHARS]
     # Emergencies are looked for in the whole message, wherever they are written.
     urgency, urgency_conf, urgency_words, danger = decide_urgency(full, lex)

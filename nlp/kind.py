@@ -6,10 +6,11 @@ complaint, and thanks formulas ("感谢您百忙之中…") are not praise.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.weights import EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, softmax_share, top_words
+from nlp.weights import EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
 MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
@@ -58,6 +59,34 @@ def score_kinds(text: str, lex: Lexicons, category: str | None):
     return scores, words
 
 
+_PLANS_KEPT = 4096   # distinct sets of leading strings remembered (see _rules)
+
+
+def _rules(text: str, lex: Lexicons) -> tuple:
+    """The phrase rules (lex.kind_rules rows) worth running on a text, in file order: those
+    with a leading string the text holds (or a prefix of one), those whose gate finds
+    something, and those that always run. Which rows those are depends only on the leading
+    strings found and the gates that fired, so it is worked out once per such combination."""
+    key = tuple(lex.kind_triggers.findall(text))
+    fired = ()
+    for index, gate in lex.kind_gated:
+        if gate.search(text) is not None:
+            fired += (index,)
+    if fired:
+        key = (key, fired)
+    plans = lex.kind_plans
+    plan = plans.get(key)
+    if plan is None:
+        by_leading = lex.kind_by_leading
+        todo = set(lex.kind_plain).union(fired, *[by_leading[word] for word in key[0]]) \
+            if fired else set(lex.kind_plain).union(*[by_leading[word] for word in key])
+        plan = tuple(lex.kind_rules[i] for i in sorted(todo))
+        if len(plans) >= _PLANS_KEPT:
+            plans.clear()
+        plans[key] = plan
+    return plan
+
+
 def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
     """score_kinds with the opening's length given: (scores, [(kind, word), …] in the order
     found)."""
@@ -65,17 +94,15 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
               "praise": 0.0, "other": 0.0}
     found = []
     ignored = []
-    todo = [i for i, gate in lex.kind_always if gate is None or gate.search(text) is not None]
-    triggers = lex.kind_triggers.findall(text)
-    if triggers:
-        by_leading = lex.kind_by_leading
-        todo = sorted(set(todo).union(*[by_leading[word] for word in triggers]))  # file order
-    patterns, at_start = lex.kind_patterns, lex.kind_anchored
-    for index in todo:
-        pattern, kind, weight, _ = patterns[index]
-        if index in at_start:   # only matches at 0: one attempt instead of a scan
+    for at_start, pattern, kind, weight in _rules(text, lex):
+        if at_start is not None:   # only matches at 0: one attempt instead of a scan
+            size, openings = at_start
+            if text[:size] not in openings:
+                continue
             match = pattern.match(text)
-            matches = () if match is None else (match,)
+            if match is None:
+                continue
+            matches = (match,)
         else:
             matches = pattern.finditer(text)
         if kind == "ignore":
@@ -100,8 +127,9 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
         if end - start == 1 and token not in _PARTICLES and not standalone(text, start, end, freq):
             continue
         seen.add(token)  # a word counts once, however often it is repeated
-        negator = "" if negation_ends.isdisjoint(text[max(0, start - 3):start]) else \
-            _negator(text, start, negations)
+        negator = "" if negation_ends.isdisjoint(text[start - 3 if start > 3 else 0:start]) \
+            else _negator(text, start, negations)
+        boost = HEAD_BOOST if start < head else 1.0
         for kind, weight in kind_words[token]:
             if kind == "praise" and ignored and any(a <= start < b for a, b in ignored):
                 continue
@@ -112,7 +140,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
                     scores["complaint"] += weight
                     found.append(("complaint", negator + token))
                 continue
-            scores[kind] += weight * (HEAD_BOOST if start < head else 1.0)
+            scores[kind] += weight * boost
             found.append((kind, token))
 
     if scores["complaint"] >= PRAISE_VETO:
@@ -122,7 +150,8 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
             "DEFAULT", ("complaint", 0.0))
         scores[lean] += weight
     # A long letter mostly describes a problem, even when it ends with a question.
-    scores["complaint"] += min(max(len(text) - LONG_FROM, 0) / LONG_STEP, LONG_CAP)
+    if len(text) > LONG_FROM:
+        scores["complaint"] += min((len(text) - LONG_FROM) / LONG_STEP, LONG_CAP)
     if len(text) > _CHATTY_LENGTH:
         scores["other"] = 0.0   # a long message is never mere chit-chat
         # Who speaks: a letter written for a group ("我们小区", "老百姓") reports a shared
@@ -150,30 +179,31 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
     suggestion, praise = hand["suggestion"], hand["praise"]
     best_hand = max(complaint, help_, consultation, suggestion, praise)
-    topical = category is not None
-    if not topical and other and (best_hand < _OTHER_CEILING or other >= best_hand):
-        return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
-            list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
-    learned_cue = not weights.kind.keys().isdisjoint(found)
-    if best_hand <= 0 and not learned_cue and not topical:
-        # no cue at all: a long message reports something, a short one is chit-chat
-        if len(text) <= _CHATTY_LENGTH:
-            return "other", 0.5, []
-        return "complaint", 0.3, []
-    handicapped = [score - margin for score, margin in
-                   zip((complaint, help_, consultation, suggestion, praise), _MARGINS)]
+    if category is None:   # a message that names no topic may be chit-chat
+        if other and (best_hand < _OTHER_CEILING or other >= best_hand):
+            return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
+                list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
+        if best_hand <= 0 and weights.kind.keys().isdisjoint(found):
+            # no cue at all, not even a learned one: a long message reports something, a short
+            # one is chit-chat
+            if len(text) <= _CHATTY_LENGTH:
+                return "other", 0.5, []
+            return "complaint", 0.3, []
+    m_complaint, m_help, m_consultation, m_suggestion, m_praise = _MARGINS
+    handicapped = [complaint - m_complaint, help_ - m_help, consultation - m_consultation,
+                   suggestion - m_suggestion, praise - m_praise]   # in _ORDER
     ranked = sorted(handicapped, reverse=True)
     if ranked[0] >= KIND_DECISIVE and ranked[0] - ranked[1] >= KIND_LEAD:
         # the phrase rules and words are clear: they decide, the learned words do not (and
         # are not even added up)
-        scores = dict(zip(_ORDER, handicapped))
+        values = handicapped
     else:
-        scores = kind_scores(hand, found, weights, MARGIN)
-    kind, best = "complaint", float("-inf")
-    for name in _ORDER:  # the first of equal scores wins
-        if scores[name] > best:
-            kind, best = name, scores[name]
-    confidence = softmax_share(scores, (kind,))
+        values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
+    best = max(values)
+    kind = _ORDER[values.index(best)]   # the first of equal scores wins
+    # softmax_share(scores, (kind,)), the same sums in the same order
+    exp = math.exp
+    confidence = sum([exp(best - best)]) / sum([exp(v - best) for v in values])
     cls = kind if kind in KIND_CLASSES else REPORT
     words = [word for k, word in hits if k == kind]
     if found:

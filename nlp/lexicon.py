@@ -10,7 +10,7 @@ import math
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
@@ -22,6 +22,7 @@ DOMAINS = ("城乡建设", "环境保护", "交通运输", "教育文体", "劳�
 URGENCIES = ("normal", "urgent", "emergency")
 
 _lock = threading.Lock()
+NEST_LEAF, NEST_FAN = 16, 3   # grouped_trie's nesting (see there)
 
 
 class LexiconError(ValueError):
@@ -87,6 +88,14 @@ class Lexicons:
     voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
     learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
+    # What nlp.kind runs, built from the fields above: per kind_patterns row (None, or for a rule
+    # anchored at the start its _opening, compiled regex, kind, weight); the indexes of the rows that run on every message; the (index, gate)
+    # of the gated ones; and the rows to run, in file order, per (leading strings found, gated
+    # rows whose gate found something), filled in as messages come (see nlp.kind).
+    kind_rules: tuple = ()
+    kind_plain: tuple = ()
+    kind_gated: tuple = ()
+    kind_plans: dict = field(default_factory=dict, compare=False)
 
 
 def _float(text: str, where: str) -> float:
@@ -169,6 +178,18 @@ def _gate(pattern: str) -> re.Pattern | None:
     return re.compile(trie_pattern({s[:2] for s in starts})) if starts else None
 
 
+def _opening(compiled: re.Pattern) -> tuple:
+    """For a rule anchored at the start: (n, the first n characters of every string a match can
+    start with), n at most 2, or (0, {""}) when those strings cannot be told: a text whose first
+    n characters are none of them holds no match, and `match` need not be tried."""
+    starts = None if compiled.flags & re.IGNORECASE else first_literals(
+        compiled.pattern, limit=4096, optional=True)
+    if not starts:
+        return 0, frozenset({""})
+    size = min(2, min(len(s) for s in starts))
+    return size, frozenset(s[:size] for s in starts)
+
+
 def _load_kinds():
     words: dict[str, list] = {}
     for number, (word, kind, weight) in rows("kinds.tsv", 3):
@@ -230,27 +251,38 @@ def trie_pattern(words) -> str:
 def grouped_trie(words, size: int | None = None) -> str:
     """trie_pattern, split into groups by first character, each behind a one-character-class
     lookahead, and the whole behind one lookahead of every first character: the regex engine
-    then passes over a position no word starts at in one test, and tests a handful of groups
-    at the others instead of every first character in turn. The groups hold about
-    3.5 × sqrt(number of first characters) first characters each (at least 48): fewer, larger
-    groups cost more character tests in a group, more, smaller ones more lookaheads (counted
-    with valgrind over the bench messages: about a third fewer instructions than groups of 64
-    without the outer lookahead, for 190 to 1,250 first characters)."""
+    then passes over a position no word starts at in one test, and tests a few group
+    lookaheads at the others instead of every first character in turn.
+
+    size None: the groups nest, NEST_FAN groups to a level, down to groups of at most
+    NEST_LEAF first characters, so a position costs about NEST_FAN lookaheads a level and a
+    dozen first characters at the end (timed over the bench messages and 100 hotline orders:
+    the learned-word expression, 1,242 first characters, finds its words 40% faster than in
+    one level of groups of 3.5 × sqrt(number of first characters), the category words' 30%).
+    size given: one level of groups of that many first characters."""
     by_first: dict[str, list] = {}
     for word in words:
         by_first.setdefault(word[0], []).append(word)
     firsts = sorted(by_first)
     if not firsts:
         return r"(?!)"
+
+    def leaf(chars) -> str:
+        return trie_pattern([w for c in chars for w in by_first[c]])
+
+    def nest(chars) -> str:
+        if len(chars) <= NEST_LEAF:
+            return leaf(chars)
+        step = max(math.ceil(len(chars) / NEST_FAN), NEST_LEAF)
+        return "|".join(_char_class(chars[i:i + step]) + "(?:" + nest(chars[i:i + step]) + ")"
+                        for i in range(0, len(chars), step))
+
     if size is None:
-        size = max(48, round(3.5 * math.sqrt(len(firsts))))
+        return f"{_char_class(firsts)}(?:{nest(firsts)})"
     if len(firsts) <= size:
-        return f"{_char_class(firsts)}(?:{trie_pattern([w for c in firsts for w in by_first[c]])})"
-    parts = []
-    for i in range(0, len(firsts), size):
-        group = firsts[i:i + size]
-        parts.append(_char_class(group) + "(?:"
-                     + trie_pattern([w for c in group for w in by_first[c]]) + ")")
+        return f"{_char_class(firsts)}(?:{leaf(firsts)})"
+    parts = [_char_class(firsts[i:i + size]) + "(?:" + leaf(firsts[i:i + size]) + ")"
+             for i in range(0, len(firsts), size)]
     return f"{_char_class(firsts)}(?:{'|'.join(parts)})"
 
 
@@ -375,7 +407,12 @@ def _build(learned: bool = True) -> Lexicons:
                     category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
                     defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
-                    _load_learned(categories) if learned else _empty_weights())
+                    _load_learned(categories) if learned else _empty_weights(),
+                    kind_rules=tuple((_opening(compiled) if i in starts_at_0 else None, compiled,
+                                      kind, weight)
+                                     for i, (compiled, kind, weight, _) in enumerate(kind_patterns)),
+                    kind_plain=tuple(i for i, gate in always if gate is None),
+                    kind_gated=tuple((i, gate) for i, gate in always if gate is not None))
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:
@@ -423,31 +460,60 @@ SIMPLE_RANGES = ((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0x2010, 0x2016), (0x
                  (0x203F, 0x205E), (0x3000, 0x3029), (0x3030, 0x303F), (0x4E00, 0x9FFF),
                  (0xFF01, 0xFF5E))
 _NOT_SIMPLE = re.compile("[^" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in SIMPLE_RANGES) + "]")
-_FOLDS: dict = {}   # id(t2s table) → (table, its fold table)
+_FOLDS: dict = {}   # id(t2s table) → (table, what _folding returns)
 
 
 def _fold(table: dict) -> dict:
     """The str.translate table doing NFKC and then `table` on the SIMPLE_RANGES characters."""
+    return _folding(table)[0]
+
+
+def _folding(table: dict) -> tuple:
+    """(_fold table, an expression finding any character normalize may change: one outside
+    SIMPLE_RANGES, one the fold table maps, white space; and the replacement of one such
+    character by re.sub). A text it finds nothing in is its own normalization, told by one
+    scan of a character class."""
     known = _FOLDS.get(id(table))
     if known is None or known[0] is not table:
-        fold = {}
+        fold, kept = {}, []
         for low, high in SIMPLE_RANGES:
             for code in range(low, high + 1):
                 char = chr(code)
                 out = unicodedata.normalize("NFKC", char).translate(table)
                 if out != char:
                     fold[code] = out
+                elif not char.isspace():
+                    kept.append(code)
+        spans = []   # the kept characters as ranges of consecutive code points
+        for code in kept:
+            if spans and spans[-1][1] == code - 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+        changing = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in spans) + "]")
         if len(_FOLDS) >= 4:
             _FOLDS.clear()   # tables of lexicons reloaded since: no longer used
-        known = _FOLDS[id(table)] = (table, fold)
+        by_char = {chr(code): out for code, out in fold.items()}
+        get = by_char.get
+
+        def folded(match: re.Match) -> str:
+            char = match.group()
+            return get(char, char)   # white space is kept here, collapsed later
+
+        known = _FOLDS[id(table)] = (table, (fold, changing, folded))
     return known[1]
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
+    _, changing, folded = _folding(table)
+    if changing.search(text) is None:
+        return text   # nothing to fold, no space to collapse
     if _NOT_SIMPLE.search(text) is None:
-        text = text.translate(_fold(table))   # NFKC, char by char, and the table at once
+        # NFKC, char by char, and the table at once: text.translate(fold), replacing only the
+        # few characters that change (a translate looks up every character)
+        text = changing.sub(folded, text)
     else:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)

@@ -156,7 +156,7 @@ def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
     found = [row for row in map(rows.get, words) if row] if words else ()
     if not found:
         return {i: gamma * value for i, value in hand.items()}
-    share = word_share(words)
+    share = 1.0 / math.sqrt(len(words))   # word_share(words)
     category_groups = weights.category_groups
     evidence = {}
     for i, value in hand.items():
@@ -246,8 +246,13 @@ def keyword_table(table: dict, targets) -> dict:
 def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     """The learned words that pushed the target the most (for `keywords`): table is a
     keyword_table, target a kind class's tuple or a category's department and domain groups."""
-    pushed = [(-weight, word) for word in words
-              if (row := table.get(word)) and (weight := row.get(target)) is not None]
+    pushed = []
+    # only the words with a row (most have none), found in one step; their order does not
+    # matter: (-weight, word) sorts them whatever it is (words are distinct, as found gives them)
+    for word in table.keys() & words:
+        weight = table[word].get(target)
+        if weight is not None:
+            pushed.append((-weight, word))
     if not pushed:
         return pushed
     pushed.sort()

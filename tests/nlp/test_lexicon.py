@@ -79,13 +79,36 @@ def test_phrase_rules_run_the_cheap_way_find_what_a_scan_finds():
         for index, gate in gated.items():
             if gate is not None and lex.kind_patterns[index][0].search(text):
                 assert gate.search(text), (index, text)
+        for opening, pattern, *_ in lex.kind_rules:
+            if opening is not None and pattern.match(text):
+                size, openings = opening
+                assert text[:size] in openings, (pattern.pattern, text)
+
+
+def test_entity_look_outs_pass_every_text_the_full_expressions_match():
+    """The address and time expressions only run where their cheap look-outs find something:
+    the look-outs must find something in every text where the full expressions match."""
+    from nlp import entities
+    texts = _sample_texts() + ["幸福小区3栋2单元101室", "人民路12号", "三单元五楼", "1-2-301",
+                               "2023年5月1日下午3点", "早上7点", "三个月了", "周末", "12:30",
+                               "٣号楼٤单元", "十二点半"]
+    for text in texts:
+        if entities._ADDRESS.search(text):
+            assert entities._ADDRESS_HINT.search(text), text
+        if entities._TIME.search(text):
+            assert entities._TIME_HINT.search(text), text
 
 
 def test_grouped_trie_finds_what_one_trie_finds():
     import random
     rng = random.Random(5)
     alphabet = "垃圾桶满了路灯坏楼道漏水噪音停车吵狗"
+    # first characters enough for groups nested three levels deep (size None)
+    firsts = "".join(chr(0x4E00 + 7 * i) for i in range(200))
     words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(300)}
+    words |= {rng.choice(firsts) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+              for _ in range(600)}
+    alphabet += firsts[::3]
     one = re.compile(trie_pattern(words))
     for size in (None, 2, 5):
         grouped = re.compile(lexicon.grouped_trie(words, size))
