@@ -30,7 +30,8 @@ LETTER_CHARS, LETTER_OPENING = 120, 40
 # A new matter opened at the start of a clause (还有, 另外, 对了…): a hedge of the matter before it
 # does not reach the danger after it ("垃圾好几天没收了 还有隔壁家一直有烟冒出来").
 _TURN = re.compile(r"(?:^|(?<=[。！？!?；;\n，, ]))(?:还有|另外|对了|顺便|再有|再就是)")
-_CONTEXT_HEDGES = ("negation", "prevention")   # "没有人被困", "…容易中毒": no one is at risk now
+_CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困", "…容易中毒",
+# "差点砸到人": no one is at risk now
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
 # pet, nobody at risk (人没事). Every other hedge yields to a word of immediacy.
 _HOLDING = frozenset({"nuisance", "pet", "nobody"})

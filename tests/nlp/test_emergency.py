@@ -185,7 +185,8 @@ def test_a_bad_taxonomy_line_names_file_and_line(tmp_path, monkeypatch):
     ("三楼窗户往外冒火", "fire"),                         # 往外冒 (needs gas) hides no 冒火
     ("俺家老人家在厕所晕倒了", "unconscious"),           # 老人家 is a person too
     ("可能是中风了 我妈嘴歪了说不出话", "stroke"),        # uncertainty about what, not whether
-    ("吃了药以后就叫不醒了", "unconscious"),              # 以后 after an event is no future
+    ("吃了药以后就叫不醒了", "poisoning"),                # 以后 after an event is no future;
+                                                          # medicine, then no waking: an overdose
     ("我好怕 他在门口砸门要进来", "robbery"),             # present fear is no worry about later
 ])
 def test_phone_words_addresses_and_uncertainty_do_not_hide_a_danger(text, category):
