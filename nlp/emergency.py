@@ -40,9 +40,10 @@ _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that fo
 # Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
 # is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.
 _PASSIVES = ("遭",)
-# Wu 勿 (不: 讲勿清爽, 抬勿起来) and 寻不着 (找不着) are read as Mandarin here only: elsewhere 请勿
-# stays 请勿. Same lengths, so positions do not move.
-_DIALECT = (("勿", "不"), ("寻不", "找不"))
+# Wu 勿 for 不 (讲勿清爽, 抬勿起来) and 寻 for 找 (寻不着): every signal, pattern and context word
+# with 不 (找不) also has its form with 勿 (寻不), built at load so the search costs nothing more.
+_DIALECT = (("不", "勿"), ("找不", "寻不"))
+_GROUP = re.compile(r"\(([^()]*)\)")   # 按(在|)地上(打|踢): a word family written at once
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,34 @@ def _words(cell: str) -> list[str]:
     return [w.strip() for w in cell.split(",") if w.strip()]
 
 
-def _with_passives(word: str) -> tuple:
-    """The word, and its forms with a dialect's passive marker when it starts with 被."""
-    if word.startswith("被"):
-        return (word,) + tuple(p + word[1:] for p in _PASSIVES)
-    return (word,)
+def _expand(word: str) -> list[str]:
+    """The words a family stands for: 按(在|)地上(打|踢) → 按在地上打, 按地上打, 按在地上踢…"""
+    found = _GROUP.search(word)
+    if found is None:
+        return [word]
+    return [w for choice in found.group(1).split("|")
+            for w in _expand(word[:found.start()] + choice + word[found.end():])]
+
+
+def _variants(word: str, passives: bool = True) -> list[str]:
+    """The word's family, each with its dialect forms: 被 also as 遭 (遭抢了), 不 also as 勿, 找不
+    also as 寻不."""
+    out = []
+    for one in _expand(word):
+        forms = [one]
+        if passives and one.startswith("被"):
+            forms += [p + one[1:] for p in _PASSIVES]
+        for old, new in _DIALECT:
+            forms += [f.replace(old, new) for f in forms if old in f]
+        out += forms
+    return out
+
+
+def _dialect_pattern(pattern: str) -> str:
+    """A pattern that also reads 被 as 遭 at its start, 不 as 勿 and 找 as 寻 before 不."""
+    if pattern.startswith("被"):
+        pattern = "(?:被|" + "|".join(_PASSIVES) + ")" + pattern[1:]
+    return pattern.replace("找不", "(?:找|寻)不").replace("不", "(?:不|勿)")
 
 
 def _inherit_parts(contexts: dict) -> None:
@@ -147,7 +171,8 @@ def _load(lex: Lexicons) -> Taxonomy:
     contexts: dict[str, set] = {}
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
-            contexts.setdefault(word, set()).add(name)
+            for variant in _variants(word, passives=False):
+                contexts.setdefault(variant, set()).add(name)
     _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
@@ -165,7 +190,7 @@ def _load(lex: Lexicons) -> Taxonomy:
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
-            for variant in _with_passives(word):
+            for variant in _variants(word):
                 signals.setdefault(variant, []).append(found)
     # The urgent words ride in the same search: one pass over the message finds both.
     for word, (level, _) in lex.urgency_words.items():
@@ -173,8 +198,7 @@ def _load(lex: Lexicons) -> Taxonomy:
             signals.setdefault(word, []).append((URGENT, ()))
     patterns, by_first, seen = [], {}, {}
     for number, (cid, needs, pattern) in rows("emergency_patterns.tsv", 3):
-        if pattern.startswith("被"):
-            pattern = "(?:被|" + "|".join(_PASSIVES) + ")" + pattern[1:]
+        pattern = _dialect_pattern(pattern)
         if pattern in seen:   # the same shape for another category (a child or an elder missing)
             patterns[seen[pattern]].append(rule("emergency_patterns.tsv", number, cid, needs))
             continue
@@ -322,9 +346,6 @@ _NOTHING = Finding(None, (), ())
 
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
-    for old, new in _DIALECT:
-        if old in text:
-            text = text.replace(old, new)
     matches, urgent = [], []
     position, search = 0, tax.signal_re.search
     while (m := search(text, position)) is not None:
