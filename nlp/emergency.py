@@ -27,12 +27,23 @@ _DATE = re.compile(r"\d+\s*(?:月|日|年)|(?<![\d路街巷弄道村里区])\d+\
 # A long letter is written after the fact: past a short opening, a danger in it counts only with
 # a word of immediacy in its sentence ("……现在楼道着火了！"). WeChat reports are short.
 LETTER_CHARS, LETTER_OPENING = 120, 40
-_CONTEXT_HEDGES = ("negation", "prevention")   # "没有人被困", "…容易中毒": no one is at risk now
+# A new matter opened at the start of a clause (还有, 另外, 对了…): a hedge of the matter before it
+# does not reach the danger after it ("垃圾好几天没收了 还有隔壁家一直有烟冒出来").
+_TURN = re.compile(r"(?:^|(?<=[。！？!?；;\n，, ]))(?:还有|另外|对了|顺便|再有|再就是)")
+_CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困", "…容易中毒",
+# "差点砸到人": no one is at risk now
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
 # pet, nobody at risk (人没事). Every other hedge yields to a word of immediacy.
 _HOLDING = frozenset({"nuisance", "pet", "nobody"})
 _COMMON_FIRSTS = 128   # first characters tried in small groups ahead of the others (_skipping_trie)
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
+# Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
+# is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.
+_PASSIVES = ("遭",)
+# Wu 勿 for 不 (讲勿清爽, 抬勿起来) and 寻 for 找 (寻不着): every signal, pattern and context word
+# with 不 (找不) also has its form with 勿 (寻不), built at load so the search costs nothing more.
+_DIALECT = (("不", "勿"), ("找不", "寻不"))
+_GROUP = re.compile(r"\(([^()]*)\)")   # 按(在|)地上(打|踢): a word family written at once
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,36 @@ def _words(cell: str) -> list[str]:
     return [w.strip() for w in cell.split(",") if w.strip()]
 
 
+def _expand(word: str) -> list[str]:
+    """The words a family stands for: 按(在|)地上(打|踢) → 按在地上打, 按地上打, 按在地上踢…"""
+    found = _GROUP.search(word)
+    if found is None:
+        return [word]
+    return [w for choice in found.group(1).split("|")
+            for w in _expand(word[:found.start()] + choice + word[found.end():])]
+
+
+def _variants(word: str, passives: bool = True) -> list[str]:
+    """The word's family, each with its dialect forms: 被 also as 遭 (遭抢了), 不 also as 勿, 找不
+    also as 寻不."""
+    out = []
+    for one in _expand(word):
+        forms = [one]
+        if passives and one.startswith("被"):
+            forms += [p + one[1:] for p in _PASSIVES]
+        for old, new in _DIALECT:
+            forms += [f.replace(old, new) for f in forms if old in f]
+        out += forms
+    return out
+
+
+def _dialect_pattern(pattern: str) -> str:
+    """A pattern that also reads 被 as 遭 at its start, 不 as 勿 and 找 as 寻 before 不."""
+    if pattern.startswith("被"):
+        pattern = "(?:被|" + "|".join(_PASSIVES) + ")" + pattern[1:]
+    return pattern.replace("找不", "(?:找|寻)不").replace("不", "(?:不|勿)")
+
+
 def _inherit_parts(contexts: dict) -> None:
     """A context word says at least what the context words inside it say: the search takes the
     longest word, so 老人家 (elder) would otherwise hide 老人 (a person), 地下车库 (home) hide 车
@@ -130,7 +171,8 @@ def _load(lex: Lexicons) -> Taxonomy:
     contexts: dict[str, set] = {}
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
-            contexts.setdefault(word, set()).add(name)
+            for variant in _variants(word, passives=False):
+                contexts.setdefault(variant, set()).add(name)
     _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
@@ -148,13 +190,15 @@ def _load(lex: Lexicons) -> Taxonomy:
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
-            signals.setdefault(word, []).append(found)
+            for variant in _variants(word):
+                signals.setdefault(variant, []).append(found)
     # The urgent words ride in the same search: one pass over the message finds both.
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
             signals.setdefault(word, []).append((URGENT, ()))
     patterns, by_first, seen = [], {}, {}
     for number, (cid, needs, pattern) in rows("emergency_patterns.tsv", 3):
+        pattern = _dialect_pattern(pattern)
         if pattern in seen:   # the same shape for another category (a child or an elder missing)
             patterns[seen[pattern]].append(rule("emergency_patterns.tsv", number, cid, needs))
             continue
@@ -223,12 +267,16 @@ class _Scan:
         self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
         self.contexts = [(m.start(), m.end(), m.group()) for m in tax.context_re.finditer(text)
                          if "none" not in tax.contexts[m.group()]]
-        self.now = [s for s, _, w in self.contexts if "now" in tax.contexts[w]]
+        # A question (怎么办, 咋整) tells a danger is going on, but it does not undo a hedge: "着火了
+        # 怎么办 灭火器在哪买" asks how to act, it reports no fire.
+        self.now = [s for s, _, w in self.contexts
+                    if "now" in tax.contexts[w] and "ask" not in tax.contexts[w]]
         # The context sets named anywhere in the message: a rule none of whose alternatives can
         # be met here is dropped without looking at its sentence.
         self.present = frozenset(n for _, _, w in self.contexts for n in tax.contexts[w])
         self.defuses = [(m.start(), m.end(), m.group()) for m in tax.defuse_re.finditer(text)]
         self.dates = [m.end() for m in _DATE.finditer(text)]
+        self.turns = None   # found on the first hedge asked for (most messages ask none)
 
     def span(self, ends: list, position: int) -> tuple[int, int]:
         """The clause or sentence (by its list of ends) around position."""
@@ -253,6 +301,10 @@ class _Scan:
         if not self.defuses:
             return ""
         clause = self.span(self.clause_ends, start)
+        if self.turns is None:
+            self.turns = [m.start() for m in _TURN.finditer(self.text)]
+        # The latest new matter opened before the match: a hedge before it hedges another matter.
+        turn = max((t for t in self.turns if t < start), default=-1)
         for d_start, d_end, word in self.defuses:
             if d_start < sentence[0] or d_end > sentence[1]:
                 continue
@@ -265,7 +317,7 @@ class _Scan:
                         category is None and what not in _CONTEXT_HEDGES):
                     continue
                 holds = what in _HOLDING
-                if (where != "after" and d_end <= start and start - d_end <= window
+                if (where != "after" and turn < d_end <= start and start - d_end <= window
                         and (holds or not self._now_between(d_end, start))):
                     return word
                 if (where != "before" and d_start >= end and d_start - end <= window
