@@ -83,19 +83,19 @@ _TIME_HINT = re.compile(
 
 
 def _dedupe(items):
-    return list(dict.fromkeys(item for item in items if item))
+    return list(dict.fromkeys(filter(None, items)))
 
 
 def extract(text: str) -> dict:
     """Return {"phones": [...], "addresses": [...], "times": [...]} found in the text."""
     if not text:
         return {"phones": [], "addresses": [], "times": []}
-    digits = _DIGIT.search(text) is not None
-    phones = [] if not digits else _dedupe(m.group(1).replace(" ", "").replace("-", "") if m.group(1)[0] == "1"
-                     else m.group(1) for m in _PHONE.finditer(text))
+    # findall gives what m.group(1) (_PHONE) and m.group() (the others: no group) would, in C
+    phones = _dedupe([number.replace(" ", "").replace("-", "") if number[0] == "1" else number
+                      for number in _PHONE.findall(text)]) \
+        if _DIGIT.search(text) is not None else []
     # Phone numbers are not addresses or times: blank them before looking further.
     rest = _PHONE.sub(" ", text) if phones else text
-    addresses = _dedupe(m.group() for m in _ADDRESS.finditer(rest)) \
-        if _ADDRESS_HINT.search(rest) else []
-    times = _dedupe(m.group() for m in _TIME.finditer(rest)) if _TIME_HINT.search(rest) else []
+    addresses = _dedupe(_ADDRESS.findall(rest)) if _ADDRESS_HINT.search(rest) else []
+    times = _dedupe(_TIME.findall(rest)) if _TIME_HINT.search(rest) else []
     return {"phones": phones, "addresses": addresses, "times": times}

@@ -24,7 +24,11 @@ def _index(faqs: tuple) -> tuple:
             for topic in faq.topics:
                 entries.setdefault(topic, []).append(number)
         words = trie_pattern(entries) if entries else r"(?!)"
-        known = _INDEX[id(faqs)] = (faqs, (re.compile(words), re.compile(f"(?=({words}))"),
+        # the finder behind a lookahead of the topic words' first characters: any other
+        # position is passed over in one test (the finder is tried at every position)
+        firsts = "".join(re.escape(c) for c in sorted({word[0] for word in entries}))
+        finder = f"(?=[{firsts}])(?=({words}))" if entries else r"(?!)"
+        known = _INDEX[id(faqs)] = (faqs, (re.compile(words), re.compile(finder),
                                            {t: tuple(v) for t, v in entries.items()}))
     return known[1]
 

@@ -201,9 +201,12 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
         values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
     best = max(values)
     kind = _ORDER[values.index(best)]   # the first of equal scores wins
-    # softmax_share(scores, (kind,)), the same sums in the same order
+    # softmax_share(scores, (kind,)): the same terms added in the same order (sum() starts
+    # from 0, and 0 + x is x)
     exp = math.exp
-    confidence = sum([exp(best - best)]) / sum([exp(v - best) for v in values])
+    v0, v1, v2, v3, v4 = values
+    confidence = exp(best - best) / (exp(v0 - best) + exp(v1 - best) + exp(v2 - best)
+                                     + exp(v3 - best) + exp(v4 - best))
     cls = kind if kind in KIND_CLASSES else REPORT
     words = [word for k, word in hits if k == kind]
     if found:

@@ -108,14 +108,15 @@ def learned_adds(words: tuple, weights: Weights) -> dict:
     if not words:
         return {}
     table, totals = weights.topic, {}
+    get = totals.get
     for word in words:
         pairs = table.get(word)
         if pairs:
             for group, weight in pairs:
-                totals[group] = totals.get(group, 0.0) + weight
+                totals[group] = get(group, 0.0) + weight
     if not totals:
         return totals
-    share = word_share(words)
+    share = 1.0 / math.sqrt(len(words))   # word_share(words)
     return {group: share * total for group, total in totals.items()}
 
 
