@@ -64,7 +64,10 @@ def test_redis_killed_under_load_loses_no_message_and_doubles_no_ticket(
     assert wait_for(lambda: Worker.all(queue=svc.queue), 30), worker.output()
     time.sleep(1.1)  # older than OUTBOX_REQUEUE_AFTER_SECONDS
     with web.app_context():
-        assert requeue_stale_outbox() >= 1  # the clock's periodic job
+        # the clock's periodic job re-enqueues what is left: the jobs of messages that came
+        # after the restart may have delivered some or all of the stranded rows already
+        # (a delivery job takes the fresh rows that are due with its own)
+        requeue_stale_outbox()
 
     assert wait_for(lambda: count(svc, Outbox, Outbox.status == "sent") == MESSAGES, 40), (
         count(svc, Outbox, Outbox.status != "sent"), worker.output()[-3000:])
