@@ -52,7 +52,9 @@ class DeliveryWorker(SimpleWorker):
     _beaten_at = float("-inf")  # time.monotonic() of the last heartbeat sent on its own
 
     def request_stop(self, signum, frame):
+        from bot.wechat.jobs import stop_draining
         self.stop_signalled = True
+        stop_draining.set()  # a delivery job draining a queue ends after its current row
         super().request_stop(signum, frame)
 
     def heartbeat(self, timeout=None, pipeline=None):

@@ -1,6 +1,7 @@
 """The inbox: filters, search, counts, keyset pagination, live refresh, CSV export."""
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
@@ -27,7 +28,9 @@ TAB_NAMES = {"open": "待办", **{k: STATUS_NAMES[k] for k in STATUS_NAMES}, "al
 ACCEPT_STATES = ("new", "assigned", "reopened")
 
 
+@functools.cache
 def categories() -> list[str]:
+    """The category filter's choices (read once: the lexicon changes with a deploy)."""
     from nlp.lexicon import rows
     names = [cells[0] for _, cells in rows("categories.tsv", 4)]
     return list(dict.fromkeys(names + ["紧急求助", "其他"]))

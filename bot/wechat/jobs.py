@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 import redis
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 # A job drains fresh rows for at most this many claims (batches of outbox.CLAIM_BATCH), so a
 # job never holds its worker for long while a stop waits; the rest is left to later jobs.
 DRAIN_ROUNDS = 10
+# Set when the worker is asked to stop: a drain ends after the row being sent and gives the
+# rest of its batch back at once (they are not left claimed by a worker about to go away).
+stop_draining = threading.Event()
 
 
 def deliver_outbox(outbox_id: int) -> str:
@@ -54,6 +58,9 @@ def deliver_outbox(outbox_id: int) -> str:
                 if outcome == "deferred":  # WeChat takes nothing more for now
                     _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
                     return "deferred" if row.id == outbox_id else own
+                if stop_draining.is_set():
+                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    return own
         finally:
             _drop_jobs(svc, done)
         if claimed <= outbox.CLAIM_BATCH:

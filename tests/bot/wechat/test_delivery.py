@@ -149,3 +149,25 @@ def test_a_batch_cut_short_gives_the_untried_rows_back_untouched(app, chat, svc,
     with app.app_context(), pytest.raises(ConnectionError):
         deliver_outbox(third.id)  # its own row failed: RQ retries this job later
     assert rows(svc, Outbox)[2].attempts == 1
+
+
+def test_a_stop_ends_a_drain_after_the_row_being_sent(app, chat, svc, monkeypatch):
+    """A worker told to stop (SIGTERM) finishes the message in flight and gives the rest of
+    its batch back at once, for the next worker, instead of sending a whole queue first."""
+    from bot.wechat import jobs
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    own, second, third = rows(svc, Outbox)
+    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
+    send = svc.transport.send
+
+    def send_then_stop(row):
+        jobs.stop_draining.set()  # the signal arrives while the first row is being sent
+        return send(row)
+    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    with app.app_context():
+        assert jobs.deliver_outbox(own.id) == "sent"
+    assert [(row.status, row.attempts, row.claimed_by) for row in rows(svc, Outbox)] == [
+        ("sent", 1, None), ("pending", 0, None), ("pending", 0, None)]
+    assert count(svc, LocalDelivery) == 1
