@@ -6,14 +6,14 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 
-from flask import Response, render_template, request
+from flask import Response, g, render_template, request
 from flask_login import login_required
 from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from bot.console import area_ids_in_scope, areas_in_scope, bp, me
 from bot.services import services
-from store import csvfile, scope
+from store import csvfile, held, scope
 from store.models import Staff, Ticket, UTCDateTime
 from store.registry import OPEN_STATES
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES, URGENCY_NAMES
@@ -271,6 +271,8 @@ def _render(template: str):
         tab_counts = counts(session, staff, f, now)
         areas = areas_in_scope(session, staff) if template.endswith("inbox.html") else []
         people = assignee_choices(session, staff) if areas else []
+        # the 未受理留言 count both inbox templates show (held_badge), in this session
+        g.held_waiting = held.waiting_count(session, staff)
     return render_template(template, tickets=tickets, cursor=cursor, f=f, counts=tab_counts,
                            tabs=TAB_NAMES, areas=areas, people=people, now=now,
                            categories=categories() if areas else [], row_state=row_state,
