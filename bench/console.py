@@ -11,7 +11,7 @@
 2. The console in-process (Flask test client, logged in) as the district, a community and a
    grid worker: the inbox's first page, a search for a common word (楼道灯) and for one no
    ticket holds (煤气泄漏: every row must be ruled out), and the dashboard (30 days), each
-   the best of --rounds full renders.
+   the best of --rounds full renders, and the SQL statements one render runs.
 
 The last line printed is one JSON object (milliseconds).
 """
@@ -189,6 +189,22 @@ def best_of(client, path: str, rounds: int) -> float:
     return round(min(times) * 1000, 1)
 
 
+def statements_of(app, client, path: str) -> int:
+    """How many SQL statements one render of the page runs (round trips: on a loaded
+    machine each one waits its turn for a core, however small)."""
+    from sqlalchemy import event
+    engine, seen = app.extensions["griddesk"].db.engine, []
+
+    def count(*args):
+        seen.append(1)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
 def explain_slowest(app, client, path: str, top: int = 3) -> None:
     """Render the page once more, then EXPLAIN ANALYZE its `top` slowest statements."""
     from sqlalchemy import event
@@ -231,7 +247,9 @@ def time_pages(url: str, redis_url: str, rounds: int, explain: bool = False,
                 if pages and page not in pages:
                     continue
                 timings[f"{page}_{who}_ms"] = best_of(client, path, rounds)
-                log(f"bench console: {page} as {username}: {timings[f'{page}_{who}_ms']} ms")
+                timings[f"{page}_{who}_statements"] = statements_of(app, client, path)
+                log(f"bench console: {page} as {username}: {timings[f'{page}_{who}_ms']} ms, "
+                    f"{timings[f'{page}_{who}_statements']} statements")
                 if explain:
                     explain_slowest(app, client, path)
     app.extensions["griddesk"].db.dispose()

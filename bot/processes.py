@@ -26,6 +26,7 @@ REDIS_LINGER_SECONDS = 3.0  # under honcho's 5 s before it kills what is left
 # A worker beats every WORKER_TTL - 15 s and is gone from Redis WORKER_TTL s after its last
 # beat (RQ's default is 420 s): the clock hands a dead worker's deliveries back within a minute.
 WORKER_TTL = 30
+HEARTBEAT_EVERY = 5.0  # seconds between the worker's own heartbeats while jobs keep coming
 
 
 def wait_for_redis(seconds: float = 30, stop: StopFlag | None = None) -> bool:
@@ -48,12 +49,22 @@ class DeliveryWorker(SimpleWorker):
     """RQ's worker (jobs run in this process), remembering whether it was told to stop."""
 
     stop_signalled = False
+    _beaten_at = float("-inf")  # time.monotonic() of the last heartbeat sent on its own
 
     def request_stop(self, signum, frame):
+        from bot.wechat.jobs import stop_draining
         self.stop_signalled = True
+        stop_draining.set()  # a delivery job draining a queue ends after its current row
         super().request_stop(signum, frame)
 
-    def heartbeat(self, *args, **kwargs):
+    def heartbeat(self, timeout=None, pipeline=None):
+        if pipeline is not None:  # part of a job's bookkeeping: no round trip of its own
+            return super().heartbeat(timeout, pipeline=pipeline)
+        # RQ beats three times around every job (six Redis calls); the worker's key lives
+        # WORKER_TTL + 60 s, so one beat every few seconds keeps it alive just as well.
+        if timeout is None and time.monotonic() - self._beaten_at < HEARTBEAT_EVERY:
+            return None
+        self._beaten_at = time.monotonic()
         # RQ reconnects by itself when Redis comes back, but a Redis that restarted empty has
         # forgotten this worker: write its registration again (as register_birth does), or
         # nothing shows it is listening (rq info, Worker.all).
@@ -62,7 +73,7 @@ class DeliveryWorker(SimpleWorker):
                 pipeline.hset(self.key, mapping=self.serialize())
                 worker_registration.register(self, pipeline)
                 pipeline.execute()
-        super().heartbeat(*args, **kwargs)
+        return super().heartbeat(timeout)
 
 
 @click.command("worker")

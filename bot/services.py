@@ -51,12 +51,13 @@ class Services:
 
     def deliver_later(self, outbox_ids: list[int]) -> None:
         """One delivery job per row, queued in one Redis round trip (a sweep owes hundreds)."""
-        from bot.wechat.jobs import deliver_outbox
+        from bot.wechat.jobs import deliver_outbox, delivery_job_id
         if not outbox_ids:
             return
         try:
             self.queue.enqueue_many([Queue.prepare_data(deliver_outbox, (outbox_id,),
-                                                        retry=DELIVERY_RETRY)
+                                                        retry=DELIVERY_RETRY,
+                                                        job_id=delivery_job_id(outbox_id))
                                      for outbox_id in outbox_ids])
         except redis.RedisError as error:  # the rows wait; requeue_stale_outbox catches up
             log.warning("queueing %d deliveries failed: %s", len(outbox_ids), error)

@@ -339,6 +339,11 @@ Index("ix_ticket_open_due", Ticket.resolve_by, Ticket.id, postgresql_where=OPEN_
 # Each person's open tickets: the least busy worker (every new ticket) and the inbox's 我的.
 Index("ix_ticket_open_assignee", Ticket.assignee_id, postgresql_where=OPEN_TICKET,
       sqlite_where=OPEN_TICKET)
+# The inbox's tab counts (open tickets by status, with 超时, 特急 and 我的) of a scope, read from
+# the index alone on PostgreSQL (migration 0015): what they look at is carried in it.
+Index("ix_ticket_open_tally", Ticket.grid_id, Ticket.status,
+      postgresql_include=["area_id", "urgency", "assignee_id", "resolve_by", "accept_by"],
+      postgresql_where=OPEN_TICKET, sqlite_where=OPEN_TICKET)
 Index("ix_ticket_event_action_at", TicketEvent.action, TicketEvent.at)
 
 

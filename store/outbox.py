@@ -7,10 +7,11 @@ pending after a failed try, or to failed after too many. A crashed delivery leav
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -25,6 +26,11 @@ EVENT_WINDOW = timedelta(minutes=1)
 EVENT_QUOTA = 3
 CLAIM_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+# Rows one claim takes for one delivery job beyond its own: fresh rows (never tried) that are
+# due, so a queue built up under load is drained by the jobs that run first, a claim and an
+# allowance read per batch instead of per row. Small enough that a batch's claim, held by a
+# worker that dies, is handed back soon (one at-least-once window each, as for one row).
+CLAIM_BATCH = 20
 NEW_IDS = "new_outbox_ids"  # session.info key: rows to enqueue once the transaction commits
 
 
@@ -90,6 +96,70 @@ def claim(session: Session, outbox_id: int, now: datetime,
     return session.get(Outbox, outbox_id, populate_existing=True)
 
 
+@dataclass(slots=True)
+class Claimed:
+    """A row claimed by claim_due, read by its UPDATE … RETURNING (no ORM object): what
+    the transport and choose_channel read of an Outbox row."""
+
+    id: int
+    to_openid: str
+    channel: str
+    purpose: str
+    payload: dict
+    ticket_id: int | None
+    created_at: datetime
+
+
+def claim_due(session: Session, own_id: int | None, now: datetime, worker: str | None = None,
+              limit: int = CLAIM_BATCH) -> list[Claimed]:
+    """claim's rules for a batch, in one statement: the row `own_id` (a job's own, also when
+    its claim has run out, as claim) and up to `limit` fresh rows (pending, never tried:
+    a row that failed a try waits for its own job's retry) — rows another worker is claiming
+    at the same moment are skipped, not waited for. Own row first, then oldest first."""
+    rows = session.execute(_claim_due(session.bind.dialect.name), {
+        "own": own_id, "now": now, "stale": now - CLAIM_TIMEOUT, "worker": worker,
+        "limit": limit + 1}).all()
+    claimed = sorted((Claimed(*row) for row in rows),
+                     key=lambda row: (row.id != own_id, row.id))
+    return claimed
+
+
+@functools.cache
+def _claim_due(dialect_name: str):
+    """claim_due's UPDATE … RETURNING, built once per dialect (it runs once a delivery)."""
+    table = Outbox.__table__
+    c, earlier = table.c, table.alias("earlier")
+    when = Outbox.claimed_at.type
+    own = bindparam("own", type_=c.id.type)
+    candidates = (select(c.id)
+                  .where(or_(c.id == own, (c.status == "pending") & (c.attempts == 0)))
+                  .order_by(case((c.id == own, 0), else_=1), c.id)
+                  .limit(bindparam("limit")))
+    if dialect_name == "postgresql":  # SQLite has one writer at a time: nothing to skip
+        candidates = candidates.with_for_update(skip_locked=True)
+    return (update(table)
+            .where(c.id.in_(candidates),
+                   or_(c.status == "pending", (c.status == "sending")
+                       & (c.claimed_at < bindparam("stale", type_=when))),
+                   ~exists().where(earlier.c.ticket_id == c.ticket_id,
+                                   earlier.c.to_openid == c.to_openid, earlier.c.id < c.id,
+                                   earlier.c.status.in_(("pending", "sending"))))
+            .values(status="sending", claimed_at=bindparam("now", type_=when),
+                    claimed_by=bindparam("worker"), attempts=c.attempts + 1)
+            .returning(c.id, c.to_openid, c.channel, c.purpose, c.payload, c.ticket_id,
+                       c.created_at))
+
+
+def unclaim(session: Session, outbox_ids: list[int]) -> None:
+    """Give claimed rows back untried (a batch cut short): pending, the claim's try undone."""
+    if outbox_ids:
+        table = Outbox.__table__
+        session.execute(update(table).where(table.c.id.in_(outbox_ids),
+                                            table.c.status == "sending")
+                        .values(status="pending", attempts=table.c.attempts - 1,
+                                claimed_at=None, claimed_by=None))
+
+
 def claims_older_than(session: Session, now: datetime, age: timedelta) -> list[tuple[int, str]]:
     """(row id, worker name) of deliveries a named worker has held for longer than `age`."""
     return [tuple(row) for row in session.execute(
@@ -118,6 +188,19 @@ def mark_sent(session: Session, outbox_id: int, now: datetime,
     values = {"channel": channel} if channel else {}
     session.execute(update(Outbox).where(Outbox.id == outbox_id)
                     .values(status="sent", sent_at=now, last_error=None, **values))
+
+
+def record_sent(session: Session, outbox_id: int, now: datetime, channel: str) -> None:
+    """mark_sent for the delivery job: a Core statement built once (one a message)."""
+    session.execute(_record_sent(), {"row": outbox_id, "now": now, "used": channel})
+
+
+@functools.cache
+def _record_sent():
+    table = Outbox.__table__
+    return (update(table).where(table.c.id == bindparam("row"))
+            .values(status="sent", sent_at=bindparam("now", type_=table.c.sent_at.type),
+                    last_error=None, channel=bindparam("used")))
 
 
 def mark_failed_try(session: Session, outbox_id: int, error: str) -> str:
@@ -195,6 +278,17 @@ def allowance_for(session: Session, openid: str) -> SendAllowance | None:
                           .with_for_update())
 
 
+def allowances_for(session: Session, openids) -> dict[str, SendAllowance]:
+    """allowance_for for a batch's recipients, locked in one statement (in openid order, so
+    two workers' batches never wait on each other crosswise)."""
+    openids = sorted(set(openids))
+    if not openids:
+        return {}
+    return {allowance.openid: allowance for allowance in session.scalars(
+        select(SendAllowance).where(SendAllowance.openid.in_(openids))
+        .order_by(SendAllowance.openid).with_for_update())}
+
+
 def take_customer_service(allowance: SendAllowance | None, now: datetime) -> bool:
     """Count one customer-service message against the open window with room left (the
     1-minute one first: it runs out first); False when none has room."""
@@ -218,7 +312,7 @@ def window_used_up(session: Session, openid: str) -> None:
                     .values(message_sends=MESSAGE_QUOTA, event_sends=EVENT_QUOTA))
 
 
-def choose_channel(row: Outbox, allowance: SendAllowance | None, now: datetime, *,
+def choose_channel(row: Outbox | Claimed, allowance: SendAllowance | None, now: datetime, *,
                    template_ready: bool) -> str | None:
     """The channel a claimed row goes by now: a template when one is configured for it and
     the row was written as one (staff) or WeChat allows no more customer-service messages to

@@ -9,11 +9,21 @@ from store.models import AWAY_FROM_GRID, Area, HeldMessage, Staff, Ticket
 SEES_EVERYTHING = ("admin", "district")
 
 
+# session.info key: a page that asks for the same scope many times (the inbox: its page, its
+# counts, its area and people choices) sets a dict here, and the tree is read once.
+AREA_IDS = "area_ids_under"
+
+
 def area_ids_under(session: Session, area_id: int) -> list[int]:
+    cache = session.info.get(AREA_IDS)
+    if cache is not None and area_id in cache:
+        return list(cache[area_id])
     ids, frontier = [area_id], [area_id]
     while frontier:
         frontier = list(session.scalars(select(Area.id).where(Area.parent_id.in_(frontier))))
         ids.extend(frontier)
+    if cache is not None:
+        cache[area_id] = tuple(ids)
     return ids
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -32,8 +32,10 @@ def held_badge():
     def held_waiting() -> int:
         if not current_user.is_authenticated:
             return 0
-        with services().db.sessions() as session:
-            return held.waiting_count(session, me(session))
+        if "held_waiting" not in g:  # the menu and the inbox both show it: counted once
+            with services().db.sessions() as session:
+                g.held_waiting = held.waiting_count(session, me(session))
+        return g.held_waiting
     return {"held_waiting": held_waiting}
 
 

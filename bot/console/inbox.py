@@ -1,18 +1,19 @@
 """The inbox: filters, search, counts, keyset pagination, live refresh, CSV export."""
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 
-from flask import Response, render_template, request
+from flask import Response, g, render_template, request
 from flask_login import login_required
-from sqlalchemy import and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from bot.console import area_ids_in_scope, areas_in_scope, bp, me
 from bot.services import services
-from store import csvfile, scope
+from store import csvfile, held, scope
 from store.models import Staff, Ticket, UTCDateTime
 from store.registry import OPEN_STATES
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES, URGENCY_NAMES
@@ -27,7 +28,9 @@ TAB_NAMES = {"open": "待办", **{k: STATUS_NAMES[k] for k in STATUS_NAMES}, "al
 ACCEPT_STATES = ("new", "assigned", "reopened")
 
 
+@functools.cache
 def categories() -> list[str]:
+    """The category filter's choices (read once: the lexicon changes with a deploy)."""
     from nlp.lexicon import rows
     names = [cells[0] for _, cells in rows("categories.tsv", 4)]
     return list(dict.fromkeys(names + ["紧急求助", "其他"]))
@@ -162,14 +165,22 @@ COUNT_CAP = 20_000  # finished tickets pile up forever; past this tabs show "n+"
 def counts(session, staff: Staff, f: Filters, now: datetime) -> dict[str, int | str]:
     """How many tickets each status tab, 超时, 特急 and 我的 would show with the other filters.
 
-    Open states are counted exactly (a few thousand rows, index-backed); finished states
-    are counted up to COUNT_CAP together, so the inbox stays fast at millions of tickets.
+    Open states are counted exactly, with 超时, 特急 and 我的, by one read of the scope's open
+    tickets (a few thousand rows, index-backed); finished states are counted up to
+    COUNT_CAP together, so the inbox stays fast at millions of tickets.
     """
     base = filtered(session, staff, f, now, with_tab=False).order_by(None)
-    open_only = base.where(Ticket.status.in_(OPEN_STATES))
-    by_status = dict(session.execute(
-        open_only.with_only_columns(Ticket.status, func.count()).select_from(Ticket)
-        .group_by(Ticket.status)).all())
+    by_status, result = {}, {"overdue": 0, "emergency": 0, "mine": 0}
+    for status, number, late, emergency, mine in session.execute(
+            base.where(Ticket.status.in_(OPEN_STATES))
+            .with_only_columns(Ticket.status, func.count(), _tally(overdue_clause(now)),
+                               _tally(Ticket.urgency == "emergency"),
+                               _tally(Ticket.assignee_id == staff.id))
+            .select_from(Ticket).group_by(Ticket.status)):
+        by_status[status] = number
+        result["overdue"] += late or 0
+        result["emergency"] += emergency or 0
+        result["mine"] += mine or 0
     # Per disjoint part of the scope, each read from its own index (the OR of the whole scope
     # reads the table until the cap: every ticket of a grid worker's, among a million).
     parts = [filtered(session, staff, f, now, with_tab=False, within=part).order_by(None)
@@ -181,21 +192,18 @@ def counts(session, staff: Staff, f: Filters, now: datetime) -> dict[str, int | 
     by_status.update(session.execute(select(finished.c.status, func.count())
                                      .group_by(finished.c.status)).all())
     capped = sum(by_status.get(s, 0) for s in ("resolved", "closed", "cancelled")) > COUNT_CAP
-    result: dict[str, int | str] = {
-        tab: (sum(by_status.values()) if states is None
-              else sum(by_status.get(s, 0) for s in states))
-        for tab, states in TABS.items()}
+    result.update({tab: (sum(by_status.values()) if states is None
+                         else sum(by_status.get(s, 0) for s in states))
+                   for tab, states in TABS.items()})
     if capped:  # one capped scan: the finished tabs are lower bounds
         for tab in ("resolved", "closed", "cancelled", "all"):
             result[tab] = f"{result[tab]}+"
-    result["overdue"] = session.scalar(open_only.where(overdue_clause(now))
-                                       .with_only_columns(func.count()).select_from(Ticket)) or 0
-    result["emergency"] = session.scalar(open_only.where(Ticket.urgency == "emergency")
-                                         .with_only_columns(func.count())
-                                         .select_from(Ticket)) or 0
-    result["mine"] = session.scalar(open_only.where(Ticket.assignee_id == staff.id)
-                                    .with_only_columns(func.count()).select_from(Ticket)) or 0
     return result
+
+
+def _tally(condition):
+    """How many of a group's rows meet `condition` (a CASE sum: the same on both databases)."""
+    return func.sum(case((condition, 1), else_=0))
 
 
 def assignee_choices(session, staff: Staff) -> list[Staff]:
@@ -257,11 +265,14 @@ def _render(template: str):
     now = svc.now()
     f = Filters.from_args(request.args)
     with svc.db.sessions() as session:
+        session.info[scope.AREA_IDS] = {}  # the scope's areas, read once for the whole page
         staff = me(session)
         tickets, cursor = page_of(session, filtered(session, staff, f, now), f)
         tab_counts = counts(session, staff, f, now)
         areas = areas_in_scope(session, staff) if template.endswith("inbox.html") else []
         people = assignee_choices(session, staff) if areas else []
+        # the 未受理留言 count both inbox templates show (held_badge), in this session
+        g.held_waiting = held.waiting_count(session, staff)
     return render_template(template, tickets=tickets, cursor=cursor, f=f, counts=tab_counts,
                            tabs=TAB_NAMES, areas=areas, people=people, now=now,
                            categories=categories() if areas else [], row_state=row_state,

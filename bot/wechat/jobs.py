@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
+import redis
+
 from rq import Worker, get_current_job
+from rq.job import Job
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.metrics import count_delivery, instruments
@@ -16,53 +20,141 @@ from store import outbox
 log = logging.getLogger(__name__)
 
 
+# A job drains fresh rows for at most this many claims (batches of outbox.CLAIM_BATCH), so a
+# job never holds its worker for long while a stop waits; the rest is left to later jobs.
+DRAIN_ROUNDS = 10
+# Set when the worker is asked to stop: a drain ends after the row being sent and gives the
+# rest of its batch back at once (they are not left claimed by a worker about to go away).
+stop_draining = threading.Event()
+
+
 def deliver_outbox(outbox_id: int) -> str:
-    """Hand one outbox row to the transport; raise on failure so RQ retries it (only where
+    """Hand outbox row `outbox_id` to the transport, and with it the fresh rows that are due
+    (a queue built up under load: their own jobs then find them sent and skip them). Returns
+    this row's outcome; raises when this row failed a try so RQ retries it (only where
     another try can succeed: every WeChat error code has its own behaviour here)."""
     svc = services()
     if deferred(svc):
         return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
+    worker, own = current_worker(), "skipped"  # already sent, given up, or in other hands
+    for round_ in range(DRAIN_ROUNDS):
+        batch, claimed, own_given_up = _claim(svc, outbox_id if round_ == 0 else None, worker)
+        if own_given_up:
+            own = "failed"
+        done = []  # other rows settled here: their own jobs have nothing left to do
+        try:
+            for n, (row, channel) in enumerate(batch):
+                try:
+                    outcome = _deliver(svc, row, channel)
+                except Exception:
+                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    if row.id == outbox_id:
+                        raise  # RQ tries this row again later; the others keep their jobs
+                    return own
+                if row.id == outbox_id:
+                    own = outcome
+                elif outcome != "deferred":
+                    done.append(row.id)
+                if outcome == "deferred":  # WeChat takes nothing more for now
+                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    return "deferred" if row.id == outbox_id else own
+                if stop_draining.is_set():
+                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    return own
+        finally:
+            _drop_jobs(svc, done)
+        if claimed <= outbox.CLAIM_BATCH:
+            break  # fewer than a full batch: nothing fresh is left for this job to drain
+    return own
+
+
+def delivery_job_id(outbox_id: int) -> str:
+    """The id of a row's delivery job (Services.deliver_later): known without asking Redis,
+    so a job that delivered the row can take its job off the queue."""
+    return f"deliver-outbox-{outbox_id}"
+
+
+def _drop_jobs(svc, outbox_ids: list[int]) -> None:
+    """Take the queued jobs of rows this job delivered off the queue, in one round trip: each
+    would only find its row sent (a job already taken by a worker just finds nothing)."""
+    if not outbox_ids:
+        return
+    try:
+        with svc.redis.pipeline(transaction=False) as pipeline:
+            for outbox_id in outbox_ids:
+                job_id = delivery_job_id(outbox_id)
+                pipeline.lrem(svc.queue.key, 1, job_id)
+                pipeline.delete(Job.key_for(job_id))
+            pipeline.execute()
+    except redis.RedisError as error:  # they run and skip
+        log.warning("could not drop %d delivered rows' jobs: %s", len(outbox_ids), error)
+
+
+def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool]:
+    """Claim a batch: ([(row, channel)] to send, own row first; how many rows were claimed;
+    whether the own row was given up). Rows no channel can reach are given up in the same
+    transaction."""
+    now = svc.now()
+    own_given_up = False
     with svc.db.transaction() as session:
-        row = outbox.claim(session, outbox_id, svc.now(), worker=current_worker())
-        if row is None:
-            return "skipped"  # already sent, given up, or being sent by another worker
-        owed_at = row.created_at
-        allowance = outbox.allowance_for(session, row.to_openid)
-        reason = allowance.unreachable if allowance else None
-        channel = None if reason else outbox.choose_channel(
-            row, allowance, svc.now(), template_ready=svc.transport.template_ready(row.payload))
-        if channel is None:
-            outbox.give_up(session, outbox_id, (
-                f"{UNREACHABLE_CODES[reason]} {reason}: not sent" if reason else
-                "45015 no customer-service window left and no template configured "
-                "(WECHAT_TEMPLATE_PROGRESS / WECHAT_TEMPLATE_TICKET)"))
-            count_delivery(row.channel, "failed")
-            return "failed"
+        rows = outbox.claim_due(session, own_id, now, worker=worker)
+        if not rows:
+            return [], 0, False
+        # Every row is checked for a user WeChat said is unreachable; customer-service rows
+        # spend an allowance, locked until this claim commits.
+        allowances = outbox.allowances_for(session, (row.to_openid for row in rows))
+        batch = []
+        for row in rows:
+            allowance = allowances.get(row.to_openid)
+            reason = allowance.unreachable if allowance else None
+            channel = None if reason else outbox.choose_channel(
+                row, allowance, now, template_ready=svc.transport.template_ready(row.payload))
+            if channel is None:
+                outbox.give_up(session, row.id, (
+                    f"{UNREACHABLE_CODES[reason]} {reason}: not sent" if reason else
+                    "45015 no customer-service window left and no template configured "
+                    "(WECHAT_TEMPLATE_PROGRESS / WECHAT_TEMPLATE_TICKET)"))
+                count_delivery(row.channel, "failed")
+                own_given_up = own_given_up or row.id == own_id
+                continue
+            batch.append((row, channel))
+    return batch, len(rows), own_given_up
+
+
+def _unclaim(svc, outbox_ids: list[int]) -> None:
+    if outbox_ids:
+        with svc.db.transaction() as session:
+            outbox.unclaim(session, outbox_ids)
+
+
+def _deliver(svc, row, channel: str) -> str:
+    """Send one claimed row; its outcome ("sent", "failed", "deferred"); raises after
+    recording a failed try that another try may fix."""
     try:
         used = svc.transport.send(row)
     except APILimitedException as error:  # 45009
         with svc.db.transaction() as session:
-            outbox.release(session, outbox_id, f"45009 quota reached, waiting for midnight: "
-                                                f"{error}")
+            outbox.release(session, row.id, f"45009 quota reached, waiting for midnight: "
+                                            f"{error}")
         svc.redis.set(quota_key(svc), 1, ex=seconds_to_china_midnight(svc.now()))
         log.warning("WeChat quota reached; deliveries wait until midnight China time")
         count_delivery(channel, "deferred")
         return "deferred"
     except WeChatClientException as error:
         if error.errcode not in GIVE_UP and error.errcode != NOT_WHITELISTED:
-            _failed_try(svc, outbox_id, error, channel)
+            _failed_try(svc, row.id, error, channel)
             raise  # -1 (busy) and the rest: RQ tries again later
         outcome = _refused(svc, row, error)
         count_delivery(channel, outcome)
         return outcome
     except Exception as error:
-        _failed_try(svc, outbox_id, error, channel)
+        _failed_try(svc, row.id, error, channel)
         raise
     with svc.db.transaction() as session:
         if channel == "customer_service" and used != channel:
             outbox.window_used_up(session, row.to_openid)  # WeChat said 45015 / 45047
-        outbox.mark_sent(session, outbox_id, svc.now(), channel=used)
-    count_delivery(used, "sent", (svc.now() - owed_at).total_seconds())
+        outbox.record_sent(session, row.id, svc.now(), used)
+    count_delivery(used, "sent", (svc.now() - row.created_at).total_seconds())
     return "sent"
 
 

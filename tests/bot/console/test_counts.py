@@ -57,3 +57,39 @@ def test_tab_counts_of_a_scope_are_its_tickets_counted_in_parts(svc, demo):
     assert seen == {"assigned": 7, "accepted": 7, "resolved": 7, "closed": 14, "cancelled": 7}
     assert (shown["resolved"], shown["closed"], shown["cancelled"]) == (7, 14, 7)
     assert shown["open"] == 14 and shown["all"] == 42 and COUNT_CAP > 42
+
+
+def test_overdue_emergency_and_mine_are_counted_with_the_open_tabs(svc, demo):
+    """超时, 特急 and 我的 come from the same read as the open tabs: each must equal what its
+    own filter shows, open tickets only."""
+    from bot.console.inbox import filtered
+    now = svc.now()
+    with svc.db.transaction() as session:
+        areas = {a.code: a for a in session.scalars(select(Area))}
+        grid = next(a for a in areas.values() if a.parent is areas["330199001001"])
+        worker = session.scalar(select(Staff).where(Staff.area_id == grid.id,
+                                                    Staff.role == "grid_worker"))
+        for n, status in enumerate(("new", "assigned", "accepted", "reopened", "resolved",
+                                    "closed") * 3):
+            ticket = _ticket(n, grid=grid, area=grid, status=status, now=now)
+            ticket.urgency = "emergency" if n % 4 == 0 else "normal"
+            ticket.assignee_id = worker.id if n % 3 == 0 else None
+            if n % 5 == 0:  # accept-by long past but resolve-by to come: late only unaccepted
+                ticket.accept_by, ticket.resolve_by = now - timedelta(hours=1), \
+                    now + timedelta(hours=5)
+            elif n % 2:
+                ticket.resolve_by = now + timedelta(hours=3)
+                ticket.accept_by = now + timedelta(hours=1)
+            session.add(ticket)
+    with svc.db.sessions() as session:
+        agent = session.scalar(select(Staff).where(Staff.id == worker.id))
+        shown = counts(session, agent, Filters(), now)
+
+        def number(**chosen):
+            query = filtered(session, agent, Filters(tab="open", **chosen), now)
+            return session.scalar(query.with_only_columns(func.count()).order_by(None))
+        expected = {"overdue": number(overdue=True), "emergency": number(urgency="emergency"),
+                    "mine": number(assignee="me"), "open": number()}
+    assert {key: shown[key] for key in expected} == expected
+    assert 0 < expected["overdue"] < expected["open"] and 0 < expected["emergency"]
+    assert 0 < expected["mine"] < expected["open"]

@@ -75,3 +75,99 @@ def test_a_follow_up_never_overtakes_its_new_ticket(app, chat, svc, worker):
         rows_owed.mark_sent(session, new, svc.now())
     with svc.db.transaction() as session:
         assert rows_owed.claim(session, follow_up, svc.now()) is not None
+
+
+def test_one_job_delivers_a_queue_built_up_under_load_and_takes_the_others_off(
+        app, chat, svc):
+    """Messages queued faster than they are sent: the first job to run takes the fresh rows
+    that are due with its own, each sent once, and the jobs it made redundant are gone."""
+    from bot.wechat.jobs import deliver_outbox, delivery_job_id
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    owed = rows(svc, Outbox)
+    assert len(owed) == 3 and svc.queue.count == 3
+    with app.app_context():
+        assert deliver_outbox(owed[0].id) == "sent"
+    assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 3
+    assert [row.attempts for row in rows(svc, Outbox)] == [1] * 3
+    assert sorted(d.outbox_id for d in rows(svc, LocalDelivery)) == [row.id for row in owed]
+    # (called here as its job would be) the other two rows' jobs would only find them sent
+    assert svc.queue.job_ids == [delivery_job_id(owed[0].id)]
+    with app.app_context():
+        assert deliver_outbox(owed[1].id) == "skipped"  # a duplicate job, say from a requeue
+    assert count(svc, LocalDelivery) == 3
+
+
+def test_a_row_that_failed_a_try_waits_for_its_own_retry(app, chat, svc):
+    """Another row's job never takes a row whose try failed: WeChat's errors get the backoff
+    of the row's own retries, not a try with every new message."""
+    from sqlalchemy import update
+
+    from bot.wechat.jobs import deliver_outbox
+    chat.send("三单元楼道灯坏了")
+    chat.send("新问题 楼下垃圾好几天没人清运")
+    failed, fresh = rows(svc, Outbox)
+    with svc.db.transaction() as session:
+        session.execute(update(Outbox).where(Outbox.id == failed.id)
+                        .values(attempts=1, last_error="-1 system error"))
+    with app.app_context():
+        assert deliver_outbox(fresh.id) == "sent"
+    failed, fresh = rows(svc, Outbox)
+    assert (failed.status, failed.attempts, fresh.status) == ("pending", 1, "sent")
+    with app.app_context():
+        assert deliver_outbox(failed.id) == "sent"  # its own retry
+    assert rows(svc, Outbox)[0].attempts == 2
+
+
+def test_a_batch_cut_short_gives_the_untried_rows_back_untouched(app, chat, svc,
+                                                                  monkeypatch):
+    import pytest
+
+    from bot.wechat.jobs import deliver_outbox, delivery_job_id
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    own, second, third = rows(svc, Outbox)
+    send = svc.transport.send
+
+    def failing(row):
+        if row.id == second.id:
+            raise ConnectionError("WeChat unreachable")
+        return send(row)
+    monkeypatch.setattr(svc.transport, "send", failing)
+    with app.app_context():
+        assert deliver_outbox(own.id) == "sent"  # its own row went; the failure is another's
+    own, second, third = rows(svc, Outbox)
+    assert (own.status, second.status, third.status) == ("sent", "pending", "pending")
+    assert "unreachable" in second.last_error and second.attempts == 1
+    assert (third.attempts, third.claimed_by, third.last_error) == (0, None, None)
+    assert svc.queue.job_ids == [delivery_job_id(row.id) for row in (own, second, third)]
+
+    monkeypatch.setattr(svc.transport, "send", lambda row: (_ for _ in ()).throw(
+        ConnectionError("still unreachable")))
+    with app.app_context(), pytest.raises(ConnectionError):
+        deliver_outbox(third.id)  # its own row failed: RQ retries this job later
+    assert rows(svc, Outbox)[2].attempts == 1
+
+
+def test_a_stop_ends_a_drain_after_the_row_being_sent(app, chat, svc, monkeypatch):
+    """A worker told to stop (SIGTERM) finishes the message in flight and gives the rest of
+    its batch back at once, for the next worker, instead of sending a whole queue first."""
+    from bot.wechat import jobs
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    own, second, third = rows(svc, Outbox)
+    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
+    send = svc.transport.send
+
+    def send_then_stop(row):
+        jobs.stop_draining.set()  # the signal arrives while the first row is being sent
+        return send(row)
+    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    with app.app_context():
+        assert jobs.deliver_outbox(own.id) == "sent"
+    assert [(row.status, row.attempts, row.claimed_by) for row in rows(svc, Outbox)] == [
+        ("sent", 1, None), ("pending", 0, None), ("pending", 0, None)]
+    assert count(svc, LocalDelivery) == 1
