@@ -221,7 +221,7 @@ def main(argv: list[str]) -> None:
         delivery = deliveries(app, svc)
         if args.show:
             for sql in first_statements:
-                print(" ".join(sql.split())[:160])
+                print(" ".join(sql.split())[-300:] if os.environ.get("SHOW_TAIL") else " ".join(sql.split())[:160])
         print(json.dumps({
             "database": "sqlite" if svc.db.is_sqlite else "postgresql",
             "messages": messages,
