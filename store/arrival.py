@@ -105,7 +105,6 @@ RETURNING {", ".join(f"{expr} AS {label}" for expr, label, _ in selected)},
      AS x_held"""
     names = [label for _, label, _ in selected] + ["x_staff", "x_ticket", "x_held"]
     types = {label: kind for _, label, kind in selected}
-    # typed result columns: times come back aware (UTCDateTime), JSON decoded
     statement = text(sql).bindparams(*[bindparam(name, type_=UTC_TIME)
                                        for name in ("now", "ticket_since", "held_since")])
     # typed result columns: times come back aware (UTCDateTime), JSON decoded

@@ -32,7 +32,7 @@ def add(session: Session, *, raw: str, dedupe_key: str, openid: str | None,
     first one's outcome (or, if it died, stores the message itself)."""
     rows = execute_together(session, [(_add(session.bind.dialect.name), {
         "dedupe_key": dedupe_key, "received_at": now, "status": "received",
-        **_storable(raw, openid, msg_type)})])  # on PostgreSQL, with the BEGIN
+        **_storable(raw, openid, msg_type)})])  # with anything deferred (store.db)
     return rows[0][0] if rows else None
 
 
