@@ -6,7 +6,9 @@ answers, else SQLite; a fresh database; the bench's own redis-server). For every
 counts the SQL statements SQLAlchemy sends, the transactions, and the client–server round
 trips (libpq's own trace on PostgreSQL: every Query or Sync the client sends ends a round
 trip; connection pings included), and it times the stages by wrapping the functions that do
-them: CPU (this thread's) and wall, each stage without the stages inside it.
+them: CPU (this thread's) and wall, each stage without the stages inside it. Statements sent
+in psycopg pipeline batches (store.db: the raw message, the outcome with the COMMIT) bypass
+SQLAlchemy and are not in statements_per_message; the round trips count them.
 """
 from __future__ import annotations
 
@@ -221,7 +223,7 @@ def main(argv: list[str]) -> None:
         delivery = deliveries(app, svc)
         if args.show:
             for sql in first_statements:
-                print(" ".join(sql.split())[:160])
+                print(" ".join(sql.split())[-300:] if os.environ.get("SHOW_TAIL") else " ".join(sql.split())[:160])
         print(json.dumps({
             "database": "sqlite" if svc.db.is_sqlite else "postgresql",
             "messages": messages,

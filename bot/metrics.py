@@ -24,13 +24,13 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from store.inserts import CHANGES_NOTED as NOTED  # counted and logged once committed
 from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 
 LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 DELAYS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
-NOTED = "griddesk_noted_changes"  # session.info: counted and logged once the commit is done
 log = logging.getLogger("griddesk.changes")
 
 

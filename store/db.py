@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,6 +36,33 @@ def _owner_only(database: str | None) -> None:
         return  # SQLite will say so itself
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     path.chmod(0o600)
+
+
+# A pooled connection unused for this long is pinged before it is handed out.
+IDLE_BEFORE_PING_SECONDS = 2.0
+
+
+def ping_when_idle(engine) -> None:
+    """pool_pre_ping, but only for connections that sat idle: a ping on every checkout was a
+    round trip per message under load, where a connection is back in use within
+    milliseconds. One that idled (a quiet district, a database restarted meanwhile) is pinged
+    and, if dead, replaced before use, as pool_pre_ping does. A connection broken while in
+    steady use fails its statement instead: the pool is then emptied (SQLAlchemy's
+    disconnect handling), the webhook answers 503, and WeChat's retry finds a new one."""
+    def stamp(dbapi_connection, record, *_):
+        record.info["idle_since"] = time.monotonic()
+
+    def ping_if_idle(dbapi_connection, record, proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"idle connection lost: {error}") from error
+
+    event.listen(engine, "connect", stamp)
+    event.listen(engine, "checkin", stamp)
+    event.listen(engine, "checkout", ping_if_idle)
 
 
 _counters: dict[str, object] = {}
@@ -86,12 +115,12 @@ class Database:
         engine_options.setdefault("hide_parameters", True)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"check_same_thread": False})
-        else:
-            engine_options.setdefault("pool_pre_ping", True)
         self.engine = create_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _owner_only(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif not engine_options.get("pool_pre_ping"):
+            ping_when_idle(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -123,3 +152,109 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         dispose_counter_engine(self.engine)
+
+
+# --- fewer round trips on PostgreSQL: psycopg's pipeline mode ---------------------------------
+# A statement nobody reads the result of need not wait for its answer: on PostgreSQL such
+# statements are sent with the next one that is read (and with the COMMIT), in one round trip.
+# SQLAlchemy cannot read results in pipeline mode, so these batches run on the driver's
+# connection (statements compiled once by SQLAlchemy, parameters processed as it would).
+# Elsewhere (SQLite: no round trips) each statement simply runs at once.
+
+DEFERRED = "griddesk_deferred_statements"  # session.info: statements waiting for a batch
+
+
+def pipelines(session: Session) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+def defer(session: Session, statement, params: dict) -> None:
+    """Run a statement later in this transaction, with the next batch (PostgreSQL), or now.
+    Its effects are not visible to the transaction until then: only for writes nothing reads
+    before the commit. Whatever is still deferred runs before any commit (see _run_deferred)."""
+    if pipelines(session):
+        session.info.setdefault(DEFERRED, []).append((statement, params))
+    else:
+        session.connection().execute(statement, params)
+
+
+def execute_together(session: Session, statements: list[tuple]) -> list:
+    """Run the deferred statements and these (statement, params) in one round trip on
+    PostgreSQL (in order, in the session's transaction, opening it: BEGIN goes along); the
+    rows of the last one."""
+    batch = session.info.pop(DEFERRED, []) + statements
+    if not pipelines(session):
+        result = None
+        for statement, params in batch:
+            result = session.connection().execute(statement, params)
+        return list(result.all()) if result is not None and result.returns_rows else []
+    return _pipelined(session, batch, commit=False)
+
+
+def commit_together(session: Session, statements: list[tuple]) -> None:
+    """Run the deferred statements and these, then COMMIT, in one round trip on PostgreSQL.
+    The session's own commit that follows finds nothing left to do on the wire (its flush
+    must find nothing pending: flush before). Elsewhere the statements run now and the
+    session's commit commits them."""
+    if not pipelines(session):
+        execute_together(session, statements)
+        return
+    _pipelined(session, session.info.pop(DEFERRED, []) + statements, commit=True)
+
+
+def _pipelined(session: Session, batch: list[tuple], *, commit: bool) -> list:
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    cursors, sql = [], None
+    try:
+        with driver.pipeline():
+            for statement, params in batch:
+                sql, values = _driver_form(connection.dialect, statement, params)
+                cursor = driver.cursor()
+                cursor.execute(sql, values)
+                cursors.append(cursor)
+            if commit:  # as a statement: driver.commit() would sync once more
+                driver.cursor().execute("COMMIT")
+        last = cursors[-1] if cursors else None
+        return last.fetchall() if last is not None and last.description else []
+    except driver.Error as error:
+        # As SQLAlchemy would have raised it (OperationalError: the webhook says 503), with
+        # a connection the server dropped taken out of the pool.
+        if driver.broken or driver.closed:
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, None, error, type(driver).Error,
+                                  hide_parameters=True) from error
+
+
+def _driver_form(dialect, statement, params: dict) -> tuple[str, dict]:
+    compiled, processors, defaults = _compiled(dialect, statement, tuple(sorted(params)))
+    values = compiled.construct_params(params)
+    for key, default in defaults.items():
+        if values.get(key) is None:
+            values[key] = default.arg if default.is_scalar else default.arg(None)
+    return compiled.string, {key: processors[key](value) if key in processors else value
+                             for key, value in values.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(dialect, statement, keys: tuple[str, ...]):
+    """The statement as SQLAlchemy would send it, its parameters' processors, and the
+    Python-side defaults of the columns an INSERT fills in itself."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    defaults = {column.key: column.default for column in compiled.insert_prefetch
+                if column.default is not None}
+    return compiled, dict(compiled._bind_processors), defaults
+
+
+def _run_deferred(session: Session) -> None:
+    """Before the transaction's commit (not a savepoint's release): statements deferred and
+    not yet sent by a batch run now."""
+    if session.in_nested_transaction():
+        return
+    for statement, params in session.info.pop(DEFERRED, []):
+        session.connection().execute(statement, params)
+
+
+event.listen(Session, "before_commit", _run_deferred)
+event.listen(Session, "after_soft_rollback", lambda session, previous: session.info.pop(
+    DEFERRED, None))

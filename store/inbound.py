@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.db import Database
+from store.db import Database, commit_together, execute_together
 from store.models import InboundMessage
 
 
@@ -30,9 +30,10 @@ def add(session: Session, *, raw: str, dedupe_key: str, openid: str | None,
     same message (WeChat's retry) is stored already. A try that arrives while the first one's
     transaction is still open waits here until that transaction ends, and then finds the
     first one's outcome (or, if it died, stores the message itself)."""
-    return session.scalar(_add(session.bind.dialect.name), {
+    rows = execute_together(session, [(_add(session.bind.dialect.name), {
         "dedupe_key": dedupe_key, "received_at": now, "status": "received",
-        **_storable(raw, openid, msg_type)})
+        **_storable(raw, openid, msg_type)})])  # with anything deferred (store.db)
+    return rows[0][0] if rows else None
 
 
 @functools.cache
@@ -69,9 +70,16 @@ def record(db: Database, *, raw: str, dedupe_key: str | None, openid: str | None
 
 
 def finish(session, inbound_id: int, *, status: str, reply: str | None = None,
-           ticket_id: int | None = None, error: str | None = None) -> None:
-    session.execute(_finish(), {"which": inbound_id, "status": status, "reply": reply,
-                                "ticket_id": ticket_id, "error": error})
+           ticket_id: int | None = None, error: str | None = None,
+           commit: bool = False) -> None:
+    """Record how handling ended. `commit`: and commit the caller's transaction with it (on
+    PostgreSQL in the same round trip; the session's own commit then has nothing to send)."""
+    finishing = (_finish(), {"which": inbound_id, "status": status, "reply": reply,
+                             "ticket_id": ticket_id, "error": error})
+    if commit:
+        commit_together(session, [finishing])
+    else:
+        session.connection().execute(*finishing)
 
 
 @functools.cache

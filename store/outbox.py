@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from store.db import defer
 from store.models import Outbox, SendAllowance
 
 # Customer-service messages since 2023-06-12 (公众号 客服消息下发规则): 5 within 48 hours after a
@@ -247,7 +248,8 @@ def retry(session: Session, outbox_id: int) -> bool:
 def user_acted(session: Session, openid: str, kind: str, now: datetime) -> None:
     """The user wrote (kind message) or clicked, followed or scanned (kind event): WeChat
     renews that allowance, and a user who acts is reachable again."""
-    session.execute(_acted(session.bind.dialect.name, kind), {"who": openid, "now": now})
+    # Nothing reads the allowance before the commit: sent with the next batch (store.db).
+    defer(session, _acted(session.bind.dialect.name, kind), {"who": openid, "now": now})
 
 
 @functools.cache

@@ -7,12 +7,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
+from store import arrival
 from store.models import Area, BindFailure, Resident, Staff, Ticket
 
-OPEN_STATES = ("new", "assigned", "accepted", "reopened")
+OPEN_STATES = arrival.OPEN_STATES
+event.listen(Session, "after_flush", arrival.forget_offer)
 
 
 def area_by_code(session: Session, code: str) -> Area | None:
@@ -55,6 +57,11 @@ def resident_wrote(session: Session, openid: str, now: datetime, *,
     stamp, read = _standing_statements(session.bind.dialect.name)
     values = {"who": openid, "now": now, "ticket_since": ticket_since or now,
               "held_since": held_since or now}
+    if stamp is None:  # PostgreSQL: for a resident bound to a grid, grid and worker too
+        found = arrival.resident_wrote_in_grid(session, values)
+        if found is not None:
+            resident, staff_id, ticket_id, held_waiting = found
+            return resident, Standing(staff_id, ticket_id, held_waiting)
     if stamp is not None:  # SQLite writes RETURNING's correlated subqueries unqualified
         session.execute(stamp, values, execution_options={"synchronize_session": False})
     row = session.execute(read, values, execution_options={"populate_existing": True}).first()
@@ -139,6 +146,9 @@ def leader_for(session: Session, grid: Area) -> Staff | None:
 def pick_worker(session: Session, grid: Area) -> Staff | None:
     """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
     WeChat only when nobody else is there: then the ladder is told, see store.owners)."""
+    offered, worker = arrival.offered_worker(session, grid.id)
+    if offered:  # read with the resident who wrote, nothing flushed since (store.arrival)
+        return worker
     return session.scalar(_least_busy_worker(), {"grid": grid.id})
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import notices, outbox, owners
+from store import inserts, notices, outbox, owners
 from store.db import count_with
 from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
@@ -135,16 +135,20 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                  urgency=triage.urgency)
     with session.no_autoflush:  # the ticket is written once, already with its owner
         owner = owners.find_owner(session, ticket, now, first=found_by)
-    hand_to(session, ticket, owner, now, by=found_by)
-    if triage.urgency == "emergency":
-        alert_leader(session, ticket, now)
-    if grid is None and triage.urgency == "emergency" and point is not None:
-        near = nearest_centre(session, point[0], point[1], EMERGENCY_REACH_M)
-        worker = pick_worker(session, near.grid) if near.found else None
-        if owners.reachable(worker) and worker is not ticket.assignee:
-            tell_too(session, ticket, worker, now, purpose="emergency_nearby",
-                     reason="【附近紧急求助】", why=f"事发地点附近：{near.grid.name}网格员{worker.name}")
-    session.flush()  # one flush writes the ticket, its events and its messages
+        hand_to(session, ticket, owner, now, by=found_by)
+        if triage.urgency == "emergency":
+            alert_leader(session, ticket, now)
+        if grid is None and triage.urgency == "emergency" and point is not None:
+            near = nearest_centre(session, point[0], point[1], EMERGENCY_REACH_M)
+            worker = pick_worker(session, near.grid) if near.found else None
+            if owners.reachable(worker) and worker is not ticket.assignee:
+                tell_too(session, ticket, worker, now, purpose="emergency_nearby",
+                         reason="【附近紧急求助】",
+                         why=f"事发地点附近：{near.grid.name}网格员{worker.name}")
+    # The ticket, its events and its messages in one write (store/inserts.py); anything
+    # else the caller changed goes with the flush, as before.
+    inserts.write_ticket(session, ticket, session.info.get(outbox.NEW_IDS, []))
+    session.flush()
     return ticket
 
 

@@ -117,8 +117,10 @@ def handle_in(svc: Services, session, inbound_id: int, msg, *, passive: bool) ->
         inbound.finish(session, inbound_id, status="failed",
                        error=traceback.format_exc(limit=5))
         return outcome
+    # Recorded and committed in one round trip on PostgreSQL (with the writes deferred by
+    # the handling, store.db.defer); the caller's commit then has nothing left to send.
     inbound.finish(session, inbound_id, status="processed", reply=outcome.text,
-                   ticket_id=outcome.ticket_id)
+                   ticket_id=outcome.ticket_id, commit=True)
     return outcome
 
 

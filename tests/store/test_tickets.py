@@ -100,3 +100,28 @@ def test_assigning_a_resolved_ticket_is_refused(svc, demo):
         ticket.status = "resolved"
         with pytest.raises(tickets.TicketError, match="不能分派"):
             tickets.assign(session, ticket, ticket.assignee, NOON)
+
+
+def test_a_resident_who_writes_gets_the_least_loaded_worker_even_after_a_change(svc, demo):
+    """On PostgreSQL the worker is read with the resident's row when they write
+    (store.arrival): the same choice as the query it saves, and a change flushed in between
+    (here: that worker goes off duty) is taken into account."""
+    from store.registry import resident_wrote
+    with svc.db.transaction() as session:
+        grid = session.scalar(select(Area).where(Area.code == demo.FIRST_GRID))
+        session.add(Staff(username="w2", name="第二网格员", role="grid_worker", area=grid,
+                          openid="o_w2"))
+    assignees = []
+    for _ in range(4):
+        with svc.db.transaction() as session:
+            resident, _ = resident_wrote(session, "o_demo_resident", NOON)
+            assignees.append(tickets.open_ticket(session, resident=resident, triage=COMPLAINT,
+                                                 description="路灯坏了", now=NOON).assignee.name)
+    assert sorted(assignees) == ["张伟", "张伟", "第二网格员", "第二网格员"]
+    with svc.db.transaction() as session:
+        resident, _ = resident_wrote(session, "o_demo_resident", NOON)  # 2 and 2: 张伟 first
+        session.scalar(select(Staff).where(Staff.name == "张伟")).on_duty = False
+        session.flush()
+        ticket = tickets.open_ticket(session, resident=resident, triage=COMPLAINT,
+                                     description="路灯坏了", now=NOON)
+        assert ticket.assignee.name == "第二网格员"

@@ -1,0 +1,77 @@
+"""Statements sent in batches (store.db: psycopg's pipeline mode on PostgreSQL, one by one
+on SQLite) behave as if sent one by one: a deferred write is never lost or kept from a
+rolled-back savepoint, and a batch that fails fails as SQLAlchemy would, committing nothing.
+Run on the suite's database (PostgreSQL when it answers) and on SQLite."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import exc, select
+
+from store import Database, inbound, outbox
+from store.db import defer
+from store.models import InboundMessage, SendAllowance
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["suite", "sqlite"])
+def db(request, svc, tmp_path):
+    if request.param == "suite":
+        yield svc.db
+        return
+    sqlite = Database(f"sqlite:///{tmp_path / 'batches.db'}")
+    sqlite.upgrade()
+    yield sqlite
+    sqlite.dispose()
+
+
+def store_raw(session, key: str) -> int:
+    return inbound.add(session, raw="<xml/>", dedupe_key=key, openid="o_batch",
+                       msg_type="text", now=NOW)
+
+
+def test_the_outcome_and_the_deferred_allowance_commit_together(db):
+    with db.transaction() as session:
+        inbound_id = store_raw(session, "msg:1")
+        assert store_raw(session, "msg:1") is None  # the same message again: not stored twice
+        outbox.user_acted(session, "o_batch", "message", NOW)
+        inbound.finish(session, inbound_id, status="processed", reply="好的", commit=True)
+    with db.sessions() as session:
+        assert session.get(InboundMessage, inbound_id).status == "processed"
+        assert session.get(SendAllowance, "o_batch").message_at == NOW
+
+
+def test_a_deferred_write_goes_with_a_plain_commit_too(db):
+    with db.transaction() as session:
+        outbox.user_acted(session, "o_batch", "message", NOW)
+    with db.sessions() as session:
+        assert session.get(SendAllowance, "o_batch").message_at == NOW
+
+
+def test_a_deferred_write_inside_a_rolled_back_savepoint_is_dropped(db):
+    with db.transaction() as session:
+        inbound_id = store_raw(session, "msg:2")
+        with pytest.raises(RuntimeError):
+            with session.begin_nested():
+                outbox.user_acted(session, "o_batch", "message", NOW)
+                raise RuntimeError("handling failed")
+        inbound.finish(session, inbound_id, status="failed", error="handling failed")
+    with db.sessions() as session:
+        assert session.get(InboundMessage, inbound_id).status == "failed"
+        assert session.get(SendAllowance, "o_batch") is None
+
+
+def test_a_failing_batch_raises_as_sqlalchemy_would_and_commits_nothing(db):
+    with pytest.raises(exc.IntegrityError):
+        with db.transaction() as session:
+            inbound_id = store_raw(session, "msg:3")
+            defer(session, outbox._acted(session.bind.dialect.name, "message"),
+                  {"who": "o_batch", "now": NOW})
+            # no such ticket: the foreign key fails the batch that also holds the COMMIT
+            inbound.finish(session, inbound_id, status="processed", ticket_id=987654,
+                           commit=True)
+    with db.sessions() as session:
+        assert session.scalars(select(InboundMessage.id)).all() == []
+        assert session.get(SendAllowance, "o_batch") is None
+    with db.transaction() as session:  # the connection is fine for the next message
+        store_raw(session, "msg:3")
