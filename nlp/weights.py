@@ -82,6 +82,12 @@ class Weights:
     # the vocabulary's words as one grouped trie expression: a left-to-right regex scan that
     # takes the longest word at each position and resumes after it is max_match, in C
     word_re: re.Pattern | None = None
+    # department routing (see route): the scale of a category's own department, a bias per
+    # department, per category the departments the hotline sends it to, per word its pushes
+    route_gamma: float = 0.0
+    route_bias: dict = field(default_factory=dict)       # department → bias
+    route_from: dict = field(default_factory=dict)       # category name → ((department, w), …)
+    route_words: dict = field(default_factory=dict)      # word → ((department, weight), …)
 
     def found(self, text: str) -> tuple:
         """The learned words in a text, each once, in sorted order: the scores are float sums
@@ -193,6 +199,36 @@ def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
     return evidence
 
 
+def route(category: str, default: str, words: tuple, weights: Weights) -> tuple:
+    """(department, words that sent it there): the department a message about `category` goes
+    to. score(d) = route_gamma × [d is the category's own department] + bias(d) + the learned
+    weight of (category, d) + word_share × Σ weight(word, d); fitted on hotline orders, whose
+    routing differs from categories.tsv's (night noise to the police, cooking fumes to 城管).
+    A department the route was not fitted on (no bias) keeps its categories."""
+    if default not in weights.route_bias:
+        return default, []
+    scores = dict(weights.route_bias)
+    scores[default] = scores.get(default, 0.0) + weights.route_gamma
+    for department, weight in weights.route_from.get(category, ()):
+        scores[department] = scores.get(department, 0.0) + weight
+    table = weights.route_words
+    pushed = []
+    if words:
+        share = word_share(words)
+        for word in words:
+            pairs = table.get(word)
+            if pairs:
+                for department, weight in pairs:
+                    scores[department] = scores.get(department, 0.0) + share * weight
+                pushed.append((word, pairs))
+    best = max(scores, key=scores.get)
+    if best == default:
+        return best, []
+    named = sorted((-w, word) for word, pairs in pushed for d, w in pairs
+                   if d == best and w > KEYWORD_WEIGHT)
+    return best, [word for _, word in named[:3]]
+
+
 _KIND_CLASS = (("complaint", REPORT), ("help", REPORT), ("consultation", "consultation"),
                ("suggestion", "suggestion"), ("praise", "praise"))
 
@@ -273,6 +309,7 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
     topic, kind, topic_bias, kind_gamma, kind_bias = {}, {}, {}, {}, {}
     topic_gamma = 1.0
     plain = set()
+    route_gamma, route_bias, route_from, route_words = 0.0, {}, {}, {}
     group_ids: dict[tuple, int] = {}
     members: list[list] = []
     for i, category in enumerate(categories):
@@ -303,6 +340,15 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                 raise LexiconError(f"{where}:{number}: no category has {model} {cls!r} (run "
                                    f"`python -m nlp learn` after editing categories.tsv)")
             topic.setdefault(word, []).append((group_ids[model, cls], weight))
+        elif model == "route":
+            if word == "@gamma":
+                route_gamma = weight
+            elif word == "@bias":
+                route_bias[cls] = weight
+            elif word.startswith("@from:"):
+                route_from.setdefault(word[6:], []).append((cls, weight))
+            else:
+                route_words.setdefault(word, []).append((cls, weight))
         elif model == "kind" and cls in KIND_CLASSES:
             if word == "@gamma":
                 kind_gamma[cls] = weight
@@ -311,10 +357,10 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
             else:
                 kind.setdefault(word, []).append((cls, weight))
         else:
-            raise LexiconError(f"{where}:{number}: model must be word, topic, department, domain "
-                               f"or kind, class one of "
+            raise LexiconError(f"{where}:{number}: model must be word, topic, department, domain, "
+                               f"route or kind, class one of "
                                f"{KIND_CLASSES} for kind: {cells!r}")
-    vocabulary = plain | set(topic) | set(kind)
+    vocabulary = plain | set(topic) | set(kind) | set(route_words)
     topic = {w: tuple(v) for w, v in topic.items()}
     kind = {w: tuple(v) for w, v in kind.items()}
     return Weights(vocabulary_index(vocabulary) if vocabulary else None,
@@ -323,4 +369,6 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                    topic_bias, kind_gamma, kind_bias,
                    keyword_table(topic, set(category_groups)),
                    keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
-                   topic_rows(topic), word_pattern(vocabulary))
+                   topic_rows(topic), word_pattern(vocabulary), route_gamma, route_bias,
+                   {c: tuple(v) for c, v in route_from.items()},
+                   {w: tuple(v) for w, v in route_words.items()})
