@@ -88,6 +88,7 @@ class Weights:
     route_bias: dict = field(default_factory=dict)       # department → bias
     route_from: dict = field(default_factory=dict)       # category name → ((department, w), …)
     route_words: dict = field(default_factory=dict)      # word → ((department, weight), …)
+    route_base: dict = field(default_factory=dict)       # category name → route_base()
 
     def found(self, text: str) -> tuple:
         """The learned words in a text, each once, in sorted order: the scores are float sums
@@ -205,28 +206,50 @@ def route(category: str, default: str, words: tuple, weights: Weights) -> tuple:
     weight of (category, d) + word_share × Σ weight(word, d); fitted on hotline orders, whose
     routing differs from categories.tsv's (night noise to the police, cooking fumes to 城管).
     A department the route was not fitted on (no bias) keeps its categories."""
-    if default not in weights.route_bias:
+    known = weights.route_base.get(category)
+    if known is None:
         return default, []
-    scores = dict(weights.route_bias)
-    scores[default] = scores.get(default, 0.0) + weights.route_gamma
-    for department, weight in weights.route_from.get(category, ()):
-        scores[department] = scores.get(department, 0.0) + weight
+    best, base, ranked = known
+    if not words:
+        return best, []
     table = weights.route_words
-    pushed = []
-    if words:
-        share = word_share(words)
-        for word in words:
-            pairs = table.get(word)
-            if pairs:
-                for department, weight in pairs:
-                    scores[department] = scores.get(department, 0.0) + share * weight
-                pushed.append((word, pairs))
-    best = max(scores, key=scores.get)
+    totals = {}
+    for word in words:
+        pairs = table.get(word)
+        if pairs:
+            for department, weight in pairs:
+                totals[department] = totals.get(department, 0.0) + weight
+    if not totals:
+        return best, []
+    share = word_share(words)
+    # only the departments a word touches move; of the others, the best without words competes
+    top = float("-inf")
+    for department in ranked:
+        if department not in totals:
+            best, top = department, base[department]
+            break
+    for department, total in totals.items():
+        value = base[department] + share * total
+        if value > top:
+            best, top = department, value
     if best == default:
         return best, []
-    named = sorted((-w, word) for word, pairs in pushed for d, w in pairs
+    named = sorted((-w, word) for word in words for d, w in table.get(word, ())
                    if d == best and w > KEYWORD_WEIGHT)
     return best, [word for _, word in named[:3]]
+
+
+def route_base(category: str, default: str, weights: Weights) -> tuple | None:
+    """(best department without words, {department: score without words}, the departments
+    best first) for route; None when the default department was not fitted."""
+    if default not in weights.route_bias:
+        return None
+    scores = dict(weights.route_bias)
+    scores[default] += weights.route_gamma
+    for department, weight in weights.route_from.get(category, ()):
+        scores[department] = scores.get(department, 0.0) + weight
+    ranked = tuple(sorted(scores, key=lambda d: -scores[d]))
+    return ranked[0], scores, ranked
 
 
 _KIND_CLASS = (("complaint", REPORT), ("help", REPORT), ("consultation", "consultation"),
@@ -363,7 +386,7 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
     vocabulary = plain | set(topic) | set(kind) | set(route_words)
     topic = {w: tuple(v) for w, v in topic.items()}
     kind = {w: tuple(v) for w, v in kind.items()}
-    return Weights(vocabulary_index(vocabulary) if vocabulary else None,
+    weights = Weights(vocabulary_index(vocabulary) if vocabulary else None,
                    topic, tuple(tuple(m) for m in members),
                    category_groups, kind, topic_gamma,
                    topic_bias, kind_gamma, kind_bias,
@@ -372,3 +395,8 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                    topic_rows(topic), word_pattern(vocabulary), route_gamma, route_bias,
                    {c: tuple(v) for c, v in route_from.items()},
                    {w: tuple(v) for w, v in route_words.items()})
+    for category in categories:   # the route's scores without words, once per category
+        known = route_base(category.name, category.department, weights)
+        if known is not None:
+            weights.route_base[category.name] = known
+    return weights
