@@ -321,8 +321,10 @@ def model(lines: list[str]) -> Weights:
 HEADER = """# Keyword weights learned from the dev files by `python -m nlp learn` (do not edit by hand:
 # rebuild after changing categories.tsv or the kind lexicons). Vocabulary statistics only: words
 # in at least {rows} rows of at least {sources} sources, each with a weight per class.
-# Columns (TAB): word, model (topic|kind), class (category name, or report/consultation/
-# suggestion/praise), weight. @gamma scales the hand-lexicon score of a class, @bias is its bias.
+# Columns (TAB): word, model (department|domain|kind|route|word), class (a department or
+# domain, report/consultation/suggestion/praise, or for route the department a ticket goes to),
+# weight. @gamma scales the hand-lexicon score of a class (for route: of the category's own
+# department), @bias is its bias; @from:<category> is route's weight for that category.
 """
 
 
