@@ -10,6 +10,9 @@ What is learned (offline, numpy; classify itself needs only the written file):
   i.e. a set of our categories: the fit maximises the probability of that set;
 - kind: the same over report (complaint or help) / consultation / suggestion / praise, on top of
   the hand kind scores (one scale per kind). 反映问题 and 反映 allow any kind that opens a ticket.
+- route: which department gets a message, fitted on the rows labelled with a department (the
+  12345 orders): a weight per word and department and per (decided category, department) on top
+  of the category's own department. Only departments the labels name are routed to and from.
 The same functions fit the cross-fitted and cross-source models that `nlp.evaluate` scores.
 """
 from __future__ import annotations
@@ -24,7 +27,7 @@ from nlp.weights import (EMPTY, KIND_CLASSES, LEARNED_FILE, Weights, max_match, 
 
 MIN_ROWS, MIN_SOURCES = 5, 2
 SINGLE_SOURCE_ROWS = 10    # a word seen in one source only needs this many rows
-TOPIC_L2, KIND_L2 = 0.3, 10.0
+TOPIC_L2, KIND_L2 = 0.3, 3.0
 BALANCE = 0.0
 TOPIC_GAMMA = None     # None: fit the scale of the hand category scores
 KIND_GAMMA = None
@@ -35,6 +38,16 @@ ITERATIONS, STEP = 300, 0.1
 # weights smaller than these are not written (dropping topic weights under 0.5 cost nothing
 # cross-fitted and makes the file five times smaller and classify faster)
 TOPIC_KEEP, KIND_KEEP = 0.5, 0.1
+# department routing, fitted on the rows whose label names a department (hotline orders)
+ROUTE_L2, ROUTE_KEEP = 0.1, 0.5
+ROUTE = True
+# the value of the "decided category" indicator in the route fit: below 1 its weights are
+# regularised harder than the words' (0: the route reads the words only)
+ROUTE_CATEGORY_VALUE = 0.3
+# Rows labelled with a department (hotline orders) fit the topic weights with this weight
+# (0: not at all): their label says where the hotline sent an order, which is not always our
+# category's department; the route model learns that part.
+DEPARTMENT_ROWS_TOPIC = 1.0
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 
@@ -77,13 +90,14 @@ def _source_weights(items: list[Example]):
 
 
 def _softmax_fit(features, offsets, allowed, size, l2, per_class_gamma, weights, counts,
-                 fixed_gamma=None, tie=None):
+                 fixed_gamma=None, tie=None, unit_from=None, unit_value=1.0):
     """Maximise Σ log P(allowed classes) − l2/2 |W|² with P = softmax(gamma·offset + b + XW).
 
     features: list of lists of column indexes; offsets, allowed: arrays rows × classes;
     weights: row weights; counts: the number of learned words in each row (see values).
     tie: classes × groups 0/1 matrix; the word weights are then per group (a class gets the sum
-    of its groups'), W is size × groups. Returns (W, b, gamma). Full-batch Adam, fixed steps:
+    of its groups'), W is size × groups. unit_from: columns from this index on are indicators
+    (value unit_value, not a share of the row's words). Returns (W, b, gamma). Full-batch Adam, fixed steps:
     deterministic."""
     import numpy as np
     n, classes = offsets.shape
@@ -100,6 +114,8 @@ def _softmax_fit(features, offsets, allowed, size, l2, per_class_gamma, weights,
     # each row's words share one unit of evidence (a long letter's many words weigh no more
     # than a short message's few): the value of a word is 1/sqrt(number of words in the row)
     values = (1.0 / np.sqrt(np.maximum(np.asarray(counts), 1)))[rows][:, None]
+    if unit_from is not None:
+        values[cols >= unit_from] = unit_value
     values_sorted = values[by_col]
     W = np.zeros((size, classes if tie is None else tie.shape[1]))
     b = np.zeros(classes)
@@ -168,7 +184,8 @@ def fit(items: list[Example]) -> list[str]:
     lines = []
 
     # topic: rows whose label names a domain or a department
-    topical = [i for i, e in enumerate(items) if e.domain or e.department]
+    topical = [i for i, e in enumerate(items)
+               if e.domain or (e.department and DEPARTMENT_ROWS_TOPIC > 0)]
     offsets = np.zeros((len(topical), len(categories)))
     allowed = np.zeros_like(offsets)
     for r, i in enumerate(topical):
@@ -190,9 +207,11 @@ def fit(items: list[Example]) -> list[str]:
         ("domain", d) for d in dict.fromkeys(c.domain for c in categories)]
     tie = np.array([[float(g == ("department", c.department) or g == ("domain", c.domain))
                      for g in groups] for c in categories])
+    row_weights = _source_weights([items[topical[r]] for r in keep]) * np.array(
+        [DEPARTMENT_ROWS_TOPIC if items[topical[r]].department else 1.0 for r in keep])
     W, b, g = _softmax_fit([[c for c in feats[topical[r]] if c not in kind_only] for r in keep],
                            offsets[keep], allowed[keep], len(vocab), TOPIC_L2, False,
-                           _source_weights([items[topical[r]] for r in keep]),
+                           row_weights,
                            [len(feats[topical[r]]) for r in keep], fixed_gamma=TOPIC_GAMMA,
                            tie=tie)
     lines.append(("@gamma", "topic", "*", float(g[0])))
@@ -203,6 +222,10 @@ def fit(items: list[Example]) -> list[str]:
             if abs(W[w, k]) >= TOPIC_KEEP:
                 lines.append((word, model, name, float(W[w, k])))
     topic_model = parse(enumerate(_cells(lines), 1), categories)
+
+    if ROUTE:
+        lines.extend(_fit_route(items, texts, feats, vocab, lex, topic_model))
+        topic_model = parse(enumerate(_cells(lines), 1), categories)
 
     # kind: hand kind scores given the (learned) topic, then the kind weights on top
     kinded = [i for i, e in enumerate(items) if e.kinds]
@@ -230,6 +253,59 @@ def fit(items: list[Example]) -> list[str]:
     return ["\t".join(cells) for cells in _cells(lines)]
 
 
+def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
+    """Route lines: which department gets a message, given its category (decided with the
+    topic model) and its words. Fitted on the rows labelled with a department: a weight per
+    (category, department), per (word, department), a bias per department, on top of the
+    category's own department (one fitted scale)."""
+    import numpy as np
+
+    from nlp.kind import head_length
+    from nlp.topic import decide_topic
+    labelled = [i for i, e in enumerate(items) if e.department]
+    # only the departments the labels name are routed to and from: a department the hotline
+    # never names (文旅, 应急管理/消防 in Haikou) keeps its categories (its rows are not scored)
+    departments = sorted({items[i].department for i in labelled}
+                         & {c.department for c in lex.categories})
+    if not departments:
+        return []
+    col = {d: k for k, d in enumerate(departments)}
+    names = [c.name for c in lex.categories]
+    default = {c.name: c.department for c in lex.categories}
+    name_col = {n: len(vocab) + k for k, n in enumerate(names)}
+    rows, features, decided = [], [], []
+    for i in labelled:
+        text = texts[i]
+        category = decide_topic(text, lex, head_length(text), topic_model.found(text),
+                                topic_model)[0]
+        if default.get(category) in col and items[i].department in col:
+            rows.append(i)
+            decided.append(category)
+            features.append(feats[i] + ([name_col[category]] if ROUTE_CATEGORY_VALUE else []))
+    offsets = np.zeros((len(rows), len(departments)))
+    allowed = np.zeros_like(offsets)
+    for r, i in enumerate(rows):
+        offsets[r, col[default[decided[r]]]] = 1.0
+        allowed[r, col[items[i].department]] = 1.0
+    keep = [r for r in range(len(rows)) if allowed[r].any()]
+    W, b, g = _softmax_fit([features[r] for r in keep], offsets[keep], allowed[keep],
+                           len(vocab) + len(names), ROUTE_L2, False,
+                           _source_weights([items[rows[r]] for r in keep]),
+                           [len(feats[rows[r]]) for r in keep], unit_from=len(vocab),
+                           unit_value=ROUTE_CATEGORY_VALUE)
+    lines = [("@gamma", "route", "*", float(g[0]))]
+    lines += [("@bias", "route", d, float(b[k])) for k, d in enumerate(departments)]
+    for k, d in enumerate(departments):
+        for n, name in enumerate(names):
+            weight = W[len(vocab) + n, k] * ROUTE_CATEGORY_VALUE
+            if abs(weight) >= ROUTE_KEEP:
+                lines.append((f"@from:{name}", "route", d, float(weight)))
+        for w, word in enumerate(vocab):
+            if abs(W[w, k]) >= ROUTE_KEEP:
+                lines.append((word, "route", d, float(W[w, k])))
+    return lines
+
+
 def _cells(lines):
     specials = [l for l in lines if l[0].startswith("@")]
     words = sorted((l for l in lines if not l[0].startswith("@")), key=lambda l: l[:3])
@@ -245,8 +321,10 @@ def model(lines: list[str]) -> Weights:
 HEADER = """# Keyword weights learned from the dev files by `python -m nlp learn` (do not edit by hand:
 # rebuild after changing categories.tsv or the kind lexicons). Vocabulary statistics only: words
 # in at least {rows} rows of at least {sources} sources, each with a weight per class.
-# Columns (TAB): word, model (topic|kind), class (category name, or report/consultation/
-# suggestion/praise), weight. @gamma scales the hand-lexicon score of a class, @bias is its bias.
+# Columns (TAB): word, model (department|domain|kind|route|word), class (a department or
+# domain, report/consultation/suggestion/praise, or for route the department a ticket goes to),
+# weight. @gamma scales the hand-lexicon score of a class (for route: of the category's own
+# department), @bias is its bias; @from:<category> is route's weight for that category.
 """
 
 

@@ -13,8 +13,8 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, top_words,
-                         topic_scores)
+from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
+                         top_words, topic_scores)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -115,6 +115,10 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     if weights.category_groups:
         keywords = keywords + top_words(found, weights.topic_keywords,
                                         weights.category_groups[index])
+    department = category.department
+    if weights.route_gamma:
+        department, words = route(category.name, department, found, weights)
+        keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
-    return (category.name, domain, category.department, round(min(confidence, 0.99), 2),
+    return (category.name, domain, department, round(min(confidence, 0.99), 2),
             keywords, best)

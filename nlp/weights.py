@@ -82,6 +82,13 @@ class Weights:
     # the vocabulary's words as one grouped trie expression: a left-to-right regex scan that
     # takes the longest word at each position and resumes after it is max_match, in C
     word_re: re.Pattern | None = None
+    # department routing (see route): the scale of a category's own department, a bias per
+    # department, per category the departments the hotline sends it to, per word its pushes
+    route_gamma: float = 0.0
+    route_bias: dict = field(default_factory=dict)       # department → bias
+    route_from: dict = field(default_factory=dict)       # category name → ((department, w), …)
+    route_words: dict = field(default_factory=dict)      # word → ((department, weight), …)
+    route_base: dict = field(default_factory=dict)       # category name → route_base()
 
     def found(self, text: str) -> tuple:
         """The learned words in a text, each once, in sorted order: the scores are float sums
@@ -194,6 +201,58 @@ def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
     return evidence
 
 
+def route(category: str, default: str, words: tuple, weights: Weights) -> tuple:
+    """(department, words that sent it there): the department a message about `category` goes
+    to. score(d) = route_gamma × [d is the category's own department] + bias(d) + the learned
+    weight of (category, d) + word_share × Σ weight(word, d); fitted on hotline orders, whose
+    routing differs from categories.tsv's (night noise to the police, cooking fumes to 城管).
+    A department the route was not fitted on (no bias) keeps its categories."""
+    known = weights.route_base.get(category)
+    if known is None:
+        return default, []
+    best, base, ranked = known
+    if not words:
+        return best, []
+    table = weights.route_words
+    totals = {}
+    for word in words:
+        pairs = table.get(word)
+        if pairs:
+            for department, weight in pairs:
+                totals[department] = totals.get(department, 0.0) + weight
+    if not totals:
+        return best, []
+    share = word_share(words)
+    # only the departments a word touches move; of the others, the best without words competes
+    top = float("-inf")
+    for department in ranked:
+        if department not in totals:
+            best, top = department, base[department]
+            break
+    for department, total in totals.items():
+        value = base[department] + share * total
+        if value > top:
+            best, top = department, value
+    if best == default:
+        return best, []
+    named = sorted((-w, word) for word in words for d, w in table.get(word, ())
+                   if d == best and w > KEYWORD_WEIGHT)
+    return best, [word for _, word in named[:3]]
+
+
+def route_base(category: str, default: str, weights: Weights) -> tuple | None:
+    """(best department without words, {department: score without words}, the departments
+    best first) for route; None when the default department was not fitted."""
+    if default not in weights.route_bias:
+        return None
+    scores = dict(weights.route_bias)
+    scores[default] += weights.route_gamma
+    for department, weight in weights.route_from.get(category, ()):
+        scores[department] = scores.get(department, 0.0) + weight
+    ranked = tuple(sorted(scores, key=lambda d: -scores[d]))
+    return ranked[0], scores, ranked
+
+
 _KIND_CLASS = (("complaint", REPORT), ("help", REPORT), ("consultation", "consultation"),
                ("suggestion", "suggestion"), ("praise", "praise"))
 
@@ -279,6 +338,7 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
     topic, kind, topic_bias, kind_gamma, kind_bias = {}, {}, {}, {}, {}
     topic_gamma = 1.0
     plain = set()
+    route_gamma, route_bias, route_from, route_words = 0.0, {}, {}, {}
     group_ids: dict[tuple, int] = {}
     members: list[list] = []
     for i, category in enumerate(categories):
@@ -309,6 +369,15 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                 raise LexiconError(f"{where}:{number}: no category has {model} {cls!r} (run "
                                    f"`python -m nlp learn` after editing categories.tsv)")
             topic.setdefault(word, []).append((group_ids[model, cls], weight))
+        elif model == "route":
+            if word == "@gamma":
+                route_gamma = weight
+            elif word == "@bias":
+                route_bias[cls] = weight
+            elif word.startswith("@from:"):
+                route_from.setdefault(word[6:], []).append((cls, weight))
+            else:
+                route_words.setdefault(word, []).append((cls, weight))
         elif model == "kind" and cls in KIND_CLASSES:
             if word == "@gamma":
                 kind_gamma[cls] = weight
@@ -317,16 +386,23 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
             else:
                 kind.setdefault(word, []).append((cls, weight))
         else:
-            raise LexiconError(f"{where}:{number}: model must be word, topic, department, domain "
-                               f"or kind, class one of "
+            raise LexiconError(f"{where}:{number}: model must be word, topic, department, domain, "
+                               f"route or kind, class one of "
                                f"{KIND_CLASSES} for kind: {cells!r}")
-    vocabulary = plain | set(topic) | set(kind)
+    vocabulary = plain | set(topic) | set(kind) | set(route_words)
     topic = {w: tuple(v) for w, v in topic.items()}
     kind = {w: tuple(v) for w, v in kind.items()}
-    return Weights(vocabulary_index(vocabulary) if vocabulary else None,
+    weights = Weights(vocabulary_index(vocabulary) if vocabulary else None,
                    topic, tuple(tuple(m) for m in members),
                    category_groups, kind, topic_gamma,
                    topic_bias, kind_gamma, kind_bias,
                    keyword_table(topic, set(category_groups)),
                    keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
-                   topic_rows(topic), word_pattern(vocabulary))
+                   topic_rows(topic), word_pattern(vocabulary), route_gamma, route_bias,
+                   {c: tuple(v) for c, v in route_from.items()},
+                   {w: tuple(v) for w, v in route_words.items()})
+    for category in categories:   # the route's scores without words, once per category
+        known = route_base(category.name, category.department, weights)
+        if known is not None:
+            weights.route_base[category.name] = known
+    return weights

@@ -10,7 +10,7 @@ import nlp
 from nlp import learn
 from nlp.lexicon import DATA, LexiconError, lexicons
 from nlp.sources import DEFAULT_DATA, examples
-from nlp.weights import LEARNED_FILE, max_match, parse, vocabulary_index
+from nlp.weights import LEARNED_FILE, max_match, parse, route, vocabulary_index
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_data = pytest.mark.skipif(not (DEFAULT_DATA / "haikou_dev.jsonl").exists(),
@@ -50,6 +50,25 @@ def test_learned_words_push_decisions_and_are_named_as_keywords():
         assert result.domain != "其他"
         assert result.keywords["category"], result
         assert all(word in text for word in result.keywords["category"])
+
+
+def test_the_learned_route_sends_a_ticket_where_the_hotline_does_and_names_why():
+    result = nlp.classify("物业不管事，小区绿化全毁了")
+    assert (result.category, result.department) == ("物业服务", "街道/社区")
+    assert "物业" in result.keywords["category"]
+    # a department the hotline never names (no route was fitted for it) keeps its categories
+    assert nlp.classify("有人在楼道里飞线给电动车充电，太危险了").department == "应急管理/消防"
+
+
+def test_route_lines_move_a_department_only_with_enough_evidence():
+    categories = lexicons().categories
+    lines = [["@gamma", "route", "*", "3.0"], ["@bias", "route", "住建", "0.0"],
+             ["@bias", "route", "街道/社区", "0.0"], ["物业", "route", "街道/社区", "4.0"],
+             ["小区", "route", "街道/社区", "1.0"]]
+    weights = parse(enumerate(lines, 1), categories)
+    assert route("物业服务", "住建", ("物业",), weights) == ("街道/社区", ["物业"])
+    assert route("物业服务", "住建", ("小区",), weights) == ("住建", [])
+    assert route("宠物", "城管", ("物业",), weights) == ("城管", [])   # 城管: no route fitted
 
 
 def test_max_match_takes_the_longest_word_leftmost():
