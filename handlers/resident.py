@@ -24,13 +24,16 @@ SHORT = 8  # Chinese characters: fewer, with no topic, and a ticket would tell a
 
 def unplaced(text: str, result) -> bool:
     """Words a person should read before anyone is sent out: the classifier found no kind,
-    or a question too short to say what it is about found no topic ("？？？", "怎么办");
+    or words too short to say what they are about found no topic — a question ("？？？",
+    "怎么办") or a sigh that names no kind either ("真是的": only learned weights leaned);
     a short report ("门禁坏了") still opens a ticket."""
     if result.urgency != "normal":
         return False
+    if result.kind == "other":
+        return True
     short = sum("\u4e00" <= ch <= "\u9fff" for ch in text) < SHORT
-    return result.kind == "other" or (
-        result.kind == "consultation" and result.domain == "其他" and short)
+    return short and result.domain == "其他" and (
+        result.kind == "consultation" or not result.keywords.get("kind"))
 
 
 class ReportTicket(Handler):

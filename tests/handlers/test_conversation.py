@@ -142,11 +142,13 @@ def test_staff_command_words_from_a_resident_are_just_words(chat, svc):
     assert count(svc, Ticket) == 1
 
 
-def test_a_bare_question_waits_for_a_person_and_a_short_report_opens_a_ticket(chat, svc):
+def test_a_bare_question_or_sigh_waits_for_a_person_and_a_short_report_opens_a_ticket(chat,
+                                                                                     svc):
     from store.models import HeldMessage, Ticket
     from tests.support import rows
     assert "工作人员" in chat.send("？？？")
     assert "工作人员" in chat.send("怎么办")
-    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办"]
+    assert "工作人员" in chat.send("真是的")  # a sigh names neither a topic nor a kind
+    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办", "真是的"]
     assert chat.send("门禁坏了").startswith("已受理")
     assert len(rows(svc, Ticket)) == 1
