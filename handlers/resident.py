@@ -25,8 +25,8 @@ SHORT = 8  # Chinese characters: fewer, with no topic, and a ticket would tell a
 def unplaced(text: str, result) -> bool:
     """Words a person should read before anyone is sent out: the classifier found no kind,
     or words too short to say what they are about found no topic — a question ("？？？",
-    "怎么办") or a sigh that names no kind either ("真是的": only learned weights leaned);
-    a short report ("门禁坏了") still opens a ticket."""
+    "怎么办", "有人吗") or a sigh that names no kind either ("真是的": only learned weights
+    leaned); a short report ("门禁坏了") still opens a ticket."""
     if result.urgency != "normal":
         return False
     if result.kind == "other":

@@ -85,6 +85,10 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         if best < MIN_EVIDENCE:
             evidence = None
     if evidence is None:
+        if not scores and sum(word in weights.topic for word in found) < 2:
+            # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
+            # little to send anyone anywhere; a person reads it (handlers: unplaced)
+            return (*FALLBACK, 0.3, [], 0.0)
         evidence = topic_scores(scores, learned_adds(found, weights), weights)
         best = max(evidence.values(), default=0.0)
         if best < MIN_EVIDENCE:

@@ -148,7 +148,8 @@ def test_a_bare_question_or_sigh_waits_for_a_person_and_a_short_report_opens_a_t
     from tests.support import rows
     assert "工作人员" in chat.send("？？？")
     assert "工作人员" in chat.send("怎么办")
-    assert "工作人员" in chat.send("真是的")  # a sigh names neither a topic nor a kind
-    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办", "真是的"]
+    assert "工作人员" in chat.send("真是的")  # a sigh names no matter
+    assert "工作人员" in chat.send("有人吗")  # an opener: no 治安 ticket for it
+    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办", "真是的", "有人吗"]
     assert chat.send("门禁坏了").startswith("已受理")
     assert len(rows(svc, Ticket)) == 1
