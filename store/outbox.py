@@ -7,6 +7,7 @@ pending after a failed try, or to failed after too many. A crashed delivery leav
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -109,6 +110,7 @@ class Claimed:
     payload: dict
     ticket_id: int | None
     created_at: datetime
+    spent: str | None = None  # the customer-service window choose_channel counted it against
 
 
 def claim_due(session: Session, own_id: int | None, now: datetime, worker: str | None = None,
@@ -151,14 +153,22 @@ def _claim_due(dialect_name: str):
                        c.created_at))
 
 
-def unclaim(session: Session, outbox_ids: list[int]) -> None:
-    """Give claimed rows back untried (a batch cut short): pending, the claim's try undone."""
-    if outbox_ids:
-        table = Outbox.__table__
-        session.execute(update(table).where(table.c.id.in_(outbox_ids),
-                                            table.c.status == "sending")
-                        .values(status="pending", attempts=table.c.attempts - 1,
-                                claimed_at=None, claimed_by=None))
+def unclaim(session: Session, rows: list[Claimed]) -> None:
+    """Give claimed rows back untried (a batch cut short): pending, the claim's try undone,
+    and the customer-service allowance their channel counted given back (unsent, they must
+    not use up a window that the next try needs)."""
+    if not rows:
+        return
+    table = Outbox.__table__
+    session.execute(update(table).where(table.c.id.in_([row.id for row in rows]),
+                                        table.c.status == "sending")
+                    .values(status="pending", attempts=table.c.attempts - 1,
+                            claimed_at=None, claimed_by=None))
+    spent = Counter((row.to_openid, row.spent) for row in rows if row.spent)
+    for (openid, window), count in spent.items():
+        column = getattr(SendAllowance, f"{window}_sends")
+        session.execute(update(SendAllowance).where(SendAllowance.openid == openid)
+                        .values({column: case((column > count, column - count), else_=0)}))
 
 
 def claims_older_than(session: Session, now: datetime, age: timedelta) -> list[tuple[int, str]]:
@@ -291,20 +301,20 @@ def allowances_for(session: Session, openids) -> dict[str, SendAllowance]:
         .order_by(SendAllowance.openid).with_for_update())}
 
 
-def take_customer_service(allowance: SendAllowance | None, now: datetime) -> bool:
+def take_customer_service(allowance: SendAllowance | None, now: datetime) -> str | None:
     """Count one customer-service message against the open window with room left (the
-    1-minute one first: it runs out first); False when none has room."""
+    1-minute one first: it runs out first): "event" or "message"; None when none has room."""
     if allowance is None:
-        return False
+        return None
     if (allowance.event_at and now - allowance.event_at < EVENT_WINDOW
             and allowance.event_sends < EVENT_QUOTA):
         allowance.event_sends += 1
-        return True
+        return "event"
     if (allowance.message_at and now - allowance.message_at < REPLY_WINDOW
             and allowance.message_sends < MESSAGE_QUOTA):
         allowance.message_sends += 1
-        return True
-    return False
+        return "message"
+    return None
 
 
 def window_used_up(session: Session, openid: str) -> None:
@@ -314,14 +324,16 @@ def window_used_up(session: Session, openid: str) -> None:
                     .values(message_sends=MESSAGE_QUOTA, event_sends=EVENT_QUOTA))
 
 
-def choose_channel(row: Outbox | Claimed, allowance: SendAllowance | None, now: datetime, *,
+def choose_channel(row: Claimed, allowance: SendAllowance | None, now: datetime, *,
                    template_ready: bool) -> str | None:
     """The channel a claimed row goes by now: a template when one is configured for it and
     the row was written as one (staff) or WeChat allows no more customer-service messages to
-    this user; None when neither can reach them (no window left and no template)."""
+    this user; None when neither can reach them (no window left and no template). The window
+    a customer-service row counted against is kept on it (`spent`, for unclaim)."""
     if row.channel == "template" and template_ready:
         return "template"
-    if take_customer_service(allowance, now):
+    row.spent = take_customer_service(allowance, now)
+    if row.spent:
         row.channel = "customer_service"
     elif template_ready:
         row.channel = "template"

@@ -47,7 +47,7 @@ def deliver_outbox(outbox_id: int) -> str:
                 try:
                     outcome = _deliver(svc, row, channel)
                 except Exception:
-                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
                     if row.id == outbox_id:
                         raise  # RQ tries this row again later; the others keep their jobs
                     return own
@@ -56,10 +56,10 @@ def deliver_outbox(outbox_id: int) -> str:
                 elif outcome != "deferred":
                     done.append(row.id)
                 if outcome == "deferred":  # WeChat takes nothing more for now
-                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
                     return "deferred" if row.id == outbox_id else own
                 if stop_draining.is_set():
-                    _unclaim(svc, [other.id for other, _ in batch[n + 1:]])
+                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
                     return own
         finally:
             _drop_jobs(svc, done)
@@ -121,10 +121,22 @@ def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool
     return batch, len(rows), own_given_up
 
 
-def _unclaim(svc, outbox_ids: list[int]) -> None:
-    if outbox_ids:
-        with svc.db.transaction() as session:
-            outbox.unclaim(session, outbox_ids)
+def _unclaim(svc, rows: list) -> None:
+    """Give a cut-short batch's untried rows back, and queue them again at once: their own
+    jobs may have run already and found them in this batch's hands."""
+    if not rows:
+        return
+    with svc.db.transaction() as session:
+        outbox.unclaim(session, rows)
+    try:
+        with svc.redis.pipeline(transaction=False) as pipeline:
+            for row in rows:
+                pipeline.lpos(svc.queue.key, delivery_job_id(row.id))
+            waiting = pipeline.execute()
+    except redis.RedisError as error:  # requeue_stale_outbox finds them
+        log.warning("could not requeue %d rows given back: %s", len(rows), error)
+        return
+    svc.deliver_later([row.id for row, place in zip(rows, waiting) if place is None])
 
 
 def _deliver(svc, row, channel: str) -> str:

@@ -171,3 +171,34 @@ def test_a_stop_ends_a_drain_after_the_row_being_sent(app, chat, svc, monkeypatc
     assert [(row.status, row.attempts, row.claimed_by) for row in rows(svc, Outbox)] == [
         ("sent", 1, None), ("pending", 0, None), ("pending", 0, None)]
     assert count(svc, LocalDelivery) == 1
+
+
+def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_rows(
+        app, chat, svc, monkeypatch):
+    """Rows handed back untried must not have used up the resident's customer-service
+    window (5 texts after a message, WeChat's rule): the next try still goes as a text."""
+    from bot.wechat import jobs
+    from store import outbox
+    from store.models import SendAllowance
+    chat.send("你好")  # the resident wrote: a window of customer-service texts is open
+    svc.queue.empty()
+    with svc.db.transaction() as session:
+        for n in range(4):
+            outbox.add(session, to_openid=chat.openid, channel="customer_service",
+                       purpose="reply", payload={"text": f"进度 {n}"}, now=svc.now())
+    first, *rest = rows(svc, Outbox, Outbox.to_openid == chat.openid)
+    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
+    send = svc.transport.send
+
+    def send_then_stop(row):
+        jobs.stop_draining.set()
+        return send(row)
+    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    with app.app_context():
+        assert jobs.deliver_outbox(first.id) == "sent"
+    [allowance] = rows(svc, SendAllowance, SendAllowance.openid == chat.openid,
+                       order_by=SendAllowance.openid)
+    assert allowance.message_sends + allowance.event_sends == 1  # only the text that went
+    assert [row.status for row in rows(svc, Outbox, Outbox.id.in_([r.id for r in rest]))] == \
+        ["pending"] * 3
+    assert sorted(svc.queue.job_ids) == sorted(jobs.delivery_job_id(r.id) for r in rest)
