@@ -1,8 +1,8 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import (commands, dispatch, events, followup, members, menu, replies, resident,
-                      service)
+from handlers import (commands, contact, dispatch, events, first_words, followup, members, menu,
+                      replies, resident, service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -31,7 +31,8 @@ HANDLERS: tuple[Handler, ...] = (
     commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
     members.PlaceOrder(), members.MemberCommand(), commands.StaffCommand(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.ReturnVisitAnswer(),
-    resident.AskForPerson(), service.ServiceRequest(), followup.FollowUp(),
+    resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
+    followup.ProgressQuestion(), followup.FollowUp(), first_words.FirstWords(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),
     Fallback(),

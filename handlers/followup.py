@@ -8,7 +8,7 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
-from store import ladder, tickets
+from store import held, ladder, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
 from store.registry import OPEN_STATES
@@ -17,12 +17,18 @@ SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$
 NEW_MATTER = "新问题"
 # Words that carry no matter: they stay on the timeline but are not pushed to anyone.
 SMALL_TALK = re.compile(
-    r"^(?:你好|您好|在吗|谢谢[你您]?|多谢|感谢|辛苦了?|好的?|好滴|嗯+|哦+|噢|行|ok|OK|Ok|收到|知道了|"
+    r"^(?:你好|您好|在吗|(?:谢谢|多谢|感谢)(?:你们|您们|大家|你|您)?|辛苦了?|好的?|好滴|嗯+|哦+|噢|"
+    r"行|ok|OK|Ok|收到|知道了|"
     r"明白了?|\d|[１-９０]|\[[^\]]{1,4}\]|/:[^\s]{1,6}|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])+"
     r"[\s!！。.,，~～啦呀哈]*$")
 NOT_FIXED = ("没解决", "未解决", "没有解决", "还没", "还是", "仍然", "依然", "没修", "没好",
              "不行", "没人")
 FIXED = ("解决了", "已解决", "好了", "修好", "没问题", "可以了", "满意")
+
+
+def is_opener(text: str) -> bool:
+    from handlers.first_words import is_opener as opener
+    return opener(text)
 
 
 def is_small_talk(text: str) -> bool:
@@ -109,6 +115,8 @@ class FollowUp(Handler):
         text = message_text(msg)
         if msg.type in ("text", "voice") and (not text or text.startswith(NEW_MATTER)):
             return False
+        if text and is_opener(text):  # "我还想反映个问题": asked what it is (FirstWords)
+            return False
         ticket = recent_open_ticket(ctx)
         if ticket is None:
             return False
@@ -143,7 +151,53 @@ class FollowUp(Handler):
         if placeable(ticket, found):
             ticket.address = ticket.address or (found.place_name or text)[:255]
             ticket.building = ticket.building or found.building
+        # An opener held just before these words ("我想补充一下") belongs with them.
+        held.join_ticket(ctx.session, ticket, ctx.now,
+                         since=max(ticket.created_at, ctx.now - FOLLOW_UP_WINDOW))
         return place_or_append(ctx, ticket, found, "您的补充", text=text)
+
+
+# "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.
+ASKS_PROGRESS = re.compile(
+    r"(?:你好|您好|请问|我们?|俺|有|之前|上次|昨天|前天|刚才|前几天|早上|今天|那天|反映|报|投诉|说|提|"
+    r"那个|这个|问题|事情|事儿?|工单|情况|处理|办理|办|解决|修|得|的|了)*"
+    r"(?:怎么样|咋样|如何|进展如何|进度如何|进度怎么样|进展|进度|有结果|有消息|有回复|有回音|有人管|"
+    r"到哪一?步|处理好?|解决|办好|修好?|还没人?(?:处理|解决|修|管|来))"
+    r"(?:了|吗|没有|没|呢|啊|呀|啦)*")
+ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
+
+
+def asks_progress(text: str) -> bool:
+    from handlers.first_words import bare
+    words = bare(text)
+    return bool(words) and ASKS_PROGRESS.fullmatch(words) is not None and \
+        ASKS_PROGRESS_NEEDS.search(words) is not None
+
+
+class ProgressQuestion(Handler):
+    """"这个问题怎么样了": where their newest matter stands, at once; an open ticket's owner is
+    told the resident asked. With no ticket at all, the words wait for a person."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return bool(text) and asks_progress(text) and ctx.understand(text).urgency == "normal"
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        from handlers.held import keep_for_person
+        text = message_text(msg)
+        ticket = ctx.session.scalar(
+            select(Ticket).where(Ticket.resident_id == ctx.resident.id)
+            .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+        if ticket is None:
+            return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
+        told = ticket.status in OPEN_STATES
+        if told:
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
+        elif ticket.status == "resolved":  # the reply asks for the rating: 1–5 rates it
+            ctx.resident.state = {"awaiting": "rating", "ticket": ticket.number}
+        link = ctx.page("mobile.resident_ticket", number=ticket.number)
+        return Reply(replies.progress(ticket, told) + replies.page_line(link, "查看办理进度"),
+                     ticket_id=ticket.id)
 
 
 PLACE_ANSWER_MAX = 20  # an answer to "where is it?" is short: longer words are a new matter

@@ -14,6 +14,17 @@ GUIDE = ("您好，我是网格服务台。请直接描述您遇到的问题或�
 # A message kept for a person (未受理留言): the resident is told someone will read it.
 HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您。如要报事，请直接说明什么事、在哪里，"
         "例如“3栋2单元楼道灯坏了”。")
+# Words with no matter yet (a greeting, "我想反映个问题"): one short question back.
+ASK_WHAT_AND_WHERE = ("您好，请直接说是什么事、在哪里，例如“3栋2单元楼道灯坏了，好几天了”；"
+                      "想咨询的，直接把问题发过来即可。")
+YOU_ARE_WELCOME = "不客气！还有别的事，直接发消息告诉我们（什么事、在哪里）。"
+ANYTHING_ELSE = "好的。还有别的事，直接发消息告诉我们（什么事、在哪里）。"
+# Who is my grid worker: how to reach them (the account is the way in), and without a grid.
+CONTACT_HOW = ("有事直接在这里留言（什么事、在哪里），我们会派给网格员处理；"
+               "需要回电的，请在留言里写上您的电话。")
+CONTACT_UNBOUND = ("您还没有绑定网格，暂时查不到您的网格员。请扫描小区公示牌上的网格二维码绑定，"
+                   "或告诉我们小区和楼栋，例如“幸福小区3栋的网格员是谁”。"
+                   "有事也可以直接留言，说明什么事、在哪里。")
 VOICE_UNRECOGNISED = "抱歉，没能听清这条语音，已转给工作人员收听。您也可以用文字描述问题，我们马上处理。"
 MEDIA = "已收到，工作人员会查看。请再用文字说明是什么事、在哪里，我们好派给网格员处理。"
 UNSUPPORTED = "已收到，工作人员会查看。这类消息暂不能自动处理，请直接发送文字描述您的问题。"
@@ -174,3 +185,29 @@ def page_line(url: str | None, label: str) -> str:
 def patrol_opened(ticket) -> str:
     return (f"已上报巡查发现，工单号 {ticket.number}（{ticket.category}），由您负责办理。"
             "办结时请在工单页面上传现场照片。")
+
+
+NO_TICKET_TO_CHECK = ("没有查到您在这里反映过的事。如果是别处反映的，请说说是什么事、在哪里，"
+                      "我们帮您跟进；工作人员也会看到这条留言。")
+
+
+def progress(ticket, told: bool) -> str:
+    """这个问题怎么样了: where their newest matter stands, and what they can do next."""
+    from store.vocab import STATUS_NAMES, china_time, holder_name
+    lines = [f"您的工单 {ticket.number}（{STATUS_NAMES[ticket.status]}）：{ticket.description[:30]}"]
+    done = [e for e in ticket.events if e.public and e.action in EVENT_NAMES
+            and e.action not in ("resident_message", "return_visit_answer")]
+    if done:
+        last = done[-1]
+        said = f"：{last.body[:40]}" if last.body and last.action in ("replied", "resolved") else ""
+        lines.append(f"最近进展：{china_time(last.at)} {EVENT_NAMES[last.action]}{said}")
+    holder = who(ticket.assignee) if ticket.assignee is not None else holder_name(ticket)
+    if told:
+        lines.append(f"已把您的询问转告{holder}，有进展会第一时间告诉您。")
+    elif ticket.status == "resolved":
+        lines.append(f"请回复 1-5 为办理打分；问题没解决请回复“未解决 {ticket.number}”。")
+    elif ticket.status == "closed":
+        lines.append(f"如问题仍在，请回复“未解决 {ticket.number}”。")
+    else:
+        lines.append("如还需要处理，请直接描述问题（什么事、在哪里）。")
+    return "\n".join(lines)

@@ -162,6 +162,15 @@ def _least_busy_worker():
             .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
 
 
+def published_people(session: Session, grid: Area, limit: int = 4) -> list[Staff]:
+    """The people a grid shows its residents (its poster, 公示牌; the answer to "网格员是谁"):
+    its active grid workers, then its leader."""
+    return list(session.scalars(
+        select(Staff).where(Staff.area_id == grid.id, Staff.active.is_(True),
+                            Staff.role.in_(("grid_leader", "grid_worker")))
+        .order_by(Staff.role.desc(), Staff.id).limit(limit)))
+
+
 def pick_assignee(session: Session, grid: Area) -> Staff | None:
     """The on-duty grid worker with the fewest open tickets; else the grid leader; else the
     community station (小事不出网格、大事不出社区)."""

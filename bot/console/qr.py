@@ -17,10 +17,10 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Area, Staff
+from store.models import Area
+from store.registry import published_people
 from store.vocab import ROLE_NAMES, mask_phone
 
 GRID_SCENE = "grid:"
@@ -102,11 +102,8 @@ class PosterFacts:
 
 
 def poster_facts(session: Session, grid: Area, qr_content: str) -> PosterFacts:
-    staff = list(session.scalars(
-        select(Staff).where(Staff.area_id == grid.id, Staff.active.is_(True),
-                            Staff.role.in_(("grid_leader", "grid_worker")))
-        .order_by(Staff.role.desc(), Staff.id)))  # grid workers first, then the leader
-    people = [(ROLE_NAMES[s.role], s.name, mask_phone(s.phone)) for s in staff[:4]]
+    people = [(ROLE_NAMES[s.role], s.name, mask_phone(s.phone))
+              for s in published_people(session, grid)]
     above = [a.name for a in reversed(grid.ancestors()[1:])]
     return PosterFacts(grid.code, grid.name, " · ".join(above), grid.kind, people, qr_content)
 

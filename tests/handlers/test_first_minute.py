@@ -1,0 +1,144 @@
+"""A resident's first minute, as a new resident types it: an opener before the matter, asking
+who their grid worker is, thanks, and "how is it going" — through the real webhook, with what
+the resident reads, which tickets exist and what the grid worker and the agent see."""
+import pytest
+
+from store.models import HeldMessage, Staff, Ticket, TicketEvent
+from tests.bot.console.test_console import login
+from tests.handlers.test_no_dead_ends import received
+from tests.support import Chat, count, rows
+
+ASKED = "请直接说是什么事、在哪里"
+OPENERS = ("我想反映个问题", "我要举报", "我要投诉", "在吗 我有个事", "网格员你好，想反映点情况",
+           "您好，我想咨询一下", "我有个问题想问一下", "投诉", "你好 请问")
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_an_opener_is_asked_what_and_where_and_opens_no_ticket(client, demo, svc, opener):
+    reply = Chat(client, "o_newcomer").send(opener)
+    assert reply.startswith("您好，" + ASKED) and "例如“3栋2单元楼道灯坏了" in reply
+    assert count(svc, Ticket) == 0
+    [held] = rows(svc, HeldMessage)  # a person sees it, should nothing follow
+    assert (held.text, held.status) == (opener, "waiting")
+
+
+def test_the_report_after_an_opener_opens_the_ticket_and_keeps_the_opener_in_its_thread(
+        client, chat, svc, worker, clock):
+    chat.send("我想反映个问题")
+    clock.at(minutes=2)
+    reply = chat.send("3栋楼道灯不亮，好几天了")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格员张伟")
+    assert (ticket.category, ticket.description) == ("路灯/井盖/道路", "3栋楼道灯不亮，好几天了")
+    [held] = rows(svc, HeldMessage)
+    assert (held.status, held.ticket_id) == ("opened", ticket.id)  # nothing left waiting
+    said = [e.body for e in rows(svc, TicketEvent, TicketEvent.action == "resident_message")]
+    assert said == ["我想反映个问题"]
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}"]
+    login(client, "worker01")
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "我想反映个问题" in page and "3栋楼道灯不亮，好几天了" in page
+
+
+def test_an_opener_nothing_follows_waits_for_a_person(client, chat, svc, clock):
+    chat.send("我要投诉")
+    clock.at(hours=3)  # the resident went away; what they write later is another thread
+    chat.send("小区门口垃圾堆了好几天没人清运")
+    [ticket] = rows(svc, Ticket)
+    [held] = rows(svc, HeldMessage)
+    assert (held.text, held.status, held.ticket_id) == ("我要投诉", "waiting", None)
+    login(client, "worker01")
+    assert "我要投诉" in client.get("/console/held").get_data(as_text=True)
+    assert ticket.category == "垃圾清运"
+
+
+@pytest.mark.parametrize("report", ["门禁坏了", "楼道灯不亮", "我想投诉物业"])
+def test_short_reports_still_open_a_ticket_at_once(chat, svc, report):
+    reply = chat.send(report)
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}") and count(svc, HeldMessage) == 0
+
+
+def test_an_emergency_is_never_held(client, chat, svc, worker):
+    chat.send("我想反映个问题")
+    reply = chat.send("救命")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("请立即拨打 110 报警电话！") and ticket.urgency == "emergency"
+    assert [h.status for h in rows(svc, HeldMessage)] == ["opened"]  # the opener joined it
+    alone = Chat(client, "o_alone").send("救命")
+    assert alone.startswith("请立即拨打 110") and count(svc, Ticket) == 2
+    hurry = Chat(client, "o_hurry").send("我有急事")  # no danger named: asked, with the numbers
+    assert hurry.startswith("如遇危险，请立即拨打 110") and ASKED in hurry
+
+
+def test_an_opener_during_a_report_is_asked_about_and_starts_the_next_matter(chat, svc):
+    chat.send("楼道灯坏了")
+    assert ASKED in chat.send("我还想反映个问题")
+    chat.send("楼下垃圾没人收")
+    lamp, rubbish = rows(svc, Ticket)
+    assert (lamp.category, rubbish.category) == ("路灯/井盖/道路", "垃圾清运")
+    [held] = rows(svc, HeldMessage)
+    assert held.ticket_id == rubbish.id
+    on_lamp = rows(svc, TicketEvent, TicketEvent.ticket_id == lamp.id,
+                   TicketEvent.action == "resident_message")
+    assert on_lamp == []
+
+
+@pytest.mark.parametrize("question", ["怎么联系网格员", "网格员电话多少", "我们网格员是谁",
+                                      "你好，请问我们小区的网格员是谁？"])
+def test_a_resident_asks_who_their_grid_worker_is(chat, svc, question):
+    reply = chat.send(question)
+    [zhang] = rows(svc, Staff, Staff.name == "张伟")
+    assert reply.startswith("您所在的网格：幸福里第1网格\n网格员：张伟（")
+    assert zhang.phone[:3] + "****" + zhang.phone[-4:] in reply  # as the grid's poster shows it
+    assert zhang.phone not in reply
+    assert "在这里留言" in reply
+    assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
+
+
+def test_a_resident_with_no_grid_is_told_how_to_find_theirs(client, demo, svc):
+    stranger = Chat(client, "o_stranger")
+    reply = stranger.send("怎么联系网格员")
+    assert "还没有绑定网格" in reply and "网格二维码" in reply and "网格员：" not in reply
+    named = stranger.send("幸福小区5栋的网格员是谁")
+    assert named.startswith("“幸福小区5栋”属于幸福里第2网格\n网格员：王芳（")
+    assert count(svc, Ticket) == 0
+
+
+def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
+        chat, svc, worker, clock):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=3)  # past the follow-up window
+    reply = chat.send("这个问题怎么样了")
+    assert reply.startswith(f"您的工单 {ticket.number}（待接单）：楼道灯坏了")
+    assert "已把您的询问转告网格员张伟" in reply and count(svc, Ticket) == 1
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}"]
+
+
+def test_a_resolved_ticket_asked_about_asks_for_the_rating(client, chat, svc):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("居住证怎么办理")  # a question in between: the conversation moved on
+    reply = chat.send("我反映的事情处理得怎么样了？")
+    assert reply.startswith(f"您的工单 {ticket.number}（已办结）")
+    assert "已更换灯泡" in reply and "请回复 1-5" in reply
+    assert chat.send("5") == "感谢您的评价！我们会继续努力。"
+
+
+def test_asking_how_it_goes_with_no_ticket_waits_for_a_person(chat, svc):
+    reply = chat.send("我的问题处理得怎么样了")
+    assert reply.startswith("没有查到您在这里反映过的事") and count(svc, Ticket) == 0
+    [held] = rows(svc, HeldMessage)
+    assert held.text == "我的问题处理得怎么样了"
+
+
+def test_thanks_after_an_answer_is_welcomed_and_opens_no_praise_ticket(chat, svc):
+    chat.send("居住证怎么办理")
+    assert chat.send("谢谢").startswith("不客气！") and chat.send("好的").startswith("好的。")
+    assert count(svc, Ticket) == 0
+    chat.send("转人工")  # still the question answered before the thanks
+    [ticket] = rows(svc, Ticket)
+    assert ticket.description == "居住证怎么办理"
