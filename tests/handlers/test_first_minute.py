@@ -113,7 +113,9 @@ def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
     reply = chat.send("这个问题怎么样了")
     assert reply.startswith(f"您的工单 {ticket.number}（待接单）：楼道灯坏了")
     assert "已把您的询问转告网格员张伟" in reply and count(svc, Ticket) == 1
+    assert chat.send("怎么还没人来？").startswith(f"您的工单 {ticket.number}（待接单）")
     assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}",
                                                     f"居民补充 {ticket.number}"]
 
 
@@ -142,3 +144,10 @@ def test_thanks_after_an_answer_is_welcomed_and_opens_no_praise_ticket(chat, svc
     chat.send("转人工")  # still the question answered before the thanks
     [ticket] = rows(svc, Ticket)
     assert ticket.description == "居住证怎么办理"
+
+
+@pytest.mark.parametrize("question", ["怎么报事", "这个公众号是干什么的"])
+def test_how_to_use_the_account_is_answered(chat, svc, question):
+    reply = chat.send(question)
+    assert reply.startswith("您好！有事直接在这里发文字：说清什么事、在哪里")
+    assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
