@@ -7,7 +7,7 @@ import re
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.first_words import FILLER, GREETING, bare
+from handlers.first_words import FILLER, GREETING, bare, settle_openers
 from handlers.followup import message_text
 from store.locate import locate_text
 from store.registry import published_people
@@ -54,6 +54,7 @@ class GridContact(Handler):
         return not rest or locate_text(ctx.session, rest).found
 
     def handle(self, msg, ctx: Context) -> Reply:
+        settle_openers(ctx, message_text(msg))
         _, rest = asked(message_text(msg))
         if rest:
             found = locate_text(ctx.session, rest)

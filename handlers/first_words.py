@@ -8,9 +8,10 @@ import re
 
 from handlers import replies
 from handlers.base import Handler
-from handlers.context import Context, Reply
+from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import is_small_talk, message_text
 from handlers.held import keep_for_person
+from store import held
 
 PUNCTUATION = re.compile(r"[\s,，。.!！?？~～、…:：;；\"“”'‘’()（）\[\]【】]+")
 # Words that address or greet, and say nothing of a matter.
@@ -45,6 +46,17 @@ def is_greeting(text: str) -> bool:
     """'你好', '你好 请问', '网格员在吗': a greeting and nothing else."""
     words = bare(text)
     return bool(words) and GREETING_ONLY.fullmatch(words) is not None
+
+
+def settle_openers(ctx: Context, answer: str) -> None:
+    """The words after an opener were answered at once (a common question, the grid worker's
+    contact, a ticket's progress): the opener no longer waits for a person."""
+    if ctx.standing is not None and not ctx.standing.held_waiting:
+        return
+    held.answered_since(ctx.session, ctx.resident, ctx.now - POINT_FRESH_FOR, ctx.now,
+                        note=f"居民随后的问题已自动答复：{answer[:40]}",
+                        which=lambda h: bool(h.text) and (is_opener(h.text) or
+                                                         is_greeting(h.text)))
 
 
 class FirstWords(Handler):

@@ -190,6 +190,8 @@ class ProgressQuestion(Handler):
             .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
         if ticket is None:
             return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
+        from handlers.first_words import settle_openers
+        settle_openers(ctx, text)
         told = ticket.status in OPEN_STATES
         if told:
             tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
+from handlers.first_words import settle_openers
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person
 from store import held, tickets
@@ -53,6 +54,7 @@ class ReportTicket(Handler):
         if result.faq and result.kind == "consultation" and result.urgency == "normal":
             # A common question is answered at once; "转人工" still brings a person.
             ctx.resident.state = {"awaiting": "faq", "question": text}
+            settle_openers(ctx, text)
             return Reply(result.faq["answer"])
         if unplaced(text, result):
             return keep_for_person(ctx, msg, text=text, result=result)

@@ -135,3 +135,18 @@ def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime
                              actor="resident", body=held.text, type=held.msg_type,
                              **held.attachment)
     return len(earlier)
+
+
+def answered_since(session: Session, resident: Resident, since: datetime, now: datetime, *,
+                   note: str, which=lambda held: True) -> int:
+    """The resident's words waiting since `since` that `which` keeps (an opener: "我想咨询一下")
+    were answered by what they wrote next (a common question answered at once): set aside
+    by the system (handled_by empty), with the note; how many were."""
+    waiting_now = session.scalars(
+        select(HeldMessage).where(HeldMessage.resident_id == resident.id,
+                                  HeldMessage.status == "waiting",
+                                  HeldMessage.received_at >= since)).all()
+    settled = [held for held in waiting_now if which(held)]
+    for held in settled:
+        held.status, held.handled_at, held.note = "replied", now, note
+    return len(settled)

@@ -151,3 +151,16 @@ def test_how_to_use_the_account_is_answered(chat, svc, question):
     reply = chat.send(question)
     assert reply.startswith("您好！有事直接在这里发文字：说清什么事、在哪里")
     assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
+
+
+def test_an_opener_answered_by_the_question_that_follows_waits_for_nobody(client, chat, svc):
+    chat.send("您好，我想咨询一下")
+    assert chat.send("居住证怎么办理").startswith("您好！居住证")
+    chat.send("网格员电话多少")  # an answer too: nothing more to settle, nothing held
+    [held] = rows(svc, HeldMessage)
+    assert (held.status, held.handled_by_id) == ("replied", None)
+    assert held.note == "居民随后的问题已自动答复：居住证怎么办理"
+    login(client, "worker01")
+    page = client.get("/console/held?tab=handled").get_data(as_text=True)  # 最近已处理
+    assert "您好，我想咨询一下" in page and "居民随后的问题已自动答复" in page and "系统" in page
+    assert "未受理留言<b>0</b>" in client.get("/console/").get_data(as_text=True)
