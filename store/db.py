@@ -142,6 +142,16 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    def run_alone(self, statement, params: dict | None = None):
+        """One statement as a transaction of its own (autocommit): on PostgreSQL one round
+        trip, where a session's transaction takes three (BEGIN, the statement, COMMIT) and
+        its bookkeeping. Atomic as any transaction; for a write that needs nothing else
+        (the delivery worker's `sent`, one a message). The result's rows, read."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = connection.execute(statement, params or {})
+            return result.all() if result.returns_rows else []
+
     def upgrade(self, revision: str = "head") -> None:
         command.upgrade(self.alembic_config(), revision)
 

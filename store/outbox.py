@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.db import defer
+from store.db import Database, defer
 from store.models import Outbox, SendAllowance
 
 # Customer-service messages since 2023-06-12 (公众号 客服消息下发规则): 5 within 48 hours after a
@@ -180,10 +180,16 @@ def hand_back(session: Session, claims: list[tuple[int, str]], why: str) -> list
     return back
 
 
-def record_sent(session: Session, outbox_id: int, now: datetime, channel: str) -> None:
+def record_sent(session: Session | Database, outbox_id: int, now: datetime,
+                channel: str) -> None:
     """Sent, by `channel` (the one it finally went by: a template after WeChat refused a
-    text); a Core statement built once (it runs once a message)."""
-    session.execute(_record_sent(), {"row": outbox_id, "now": now, "used": channel})
+    text); a Core statement built once (it runs once a message). Given the Database rather
+    than a session, it is a transaction of its own, in one round trip."""
+    params = {"row": outbox_id, "now": now, "used": channel}
+    if isinstance(session, Database):
+        session.run_alone(_record_sent(), params)
+    else:
+        session.execute(_record_sent(), params)
 
 
 @functools.cache
