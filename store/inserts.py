@@ -57,8 +57,8 @@ def write_ticket(session: Session, ticket: Ticket, outbox_rows: list) -> bool:
         _loaded(event, {**values, "ticket_id": ticket_id}, event_id)
     for row, values, row_id in zip(rows, row_values, row_ids):
         _loaded(row, {**values, "ticket_id": ticket_id}, row_id)
-    for obj in (ticket, *events, *rows):  # after all are loaded: add cascades to the events
-        session.add(obj)
+    for obj in (ticket, *rows):  # after all are loaded: the ticket's add cascades to its
+        session.add(obj)         # events (Ticket.events: cascade "all")
     note_written(session, [ticket], events)
     return True
 
