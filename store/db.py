@@ -40,6 +40,11 @@ def _owner_only(database: str | None) -> None:
 
 # A pooled connection unused for this long is pinged before it is handed out.
 IDLE_BEFORE_PING_SECONDS = 2.0
+# Connections a process keeps open (opened only when needed, then kept). A web process runs
+# WEB_THREADS (16) requests at once: with SQLAlchemy's default of 5 kept (and 10 more opened
+# and closed again), a busy webhook opened a new PostgreSQL connection every ten messages —
+# a backend started, authenticated and its catalog caches filled each time, on both sides.
+POOL_SIZE = 16  # a gthread process's threads (WEB_THREADS); PostgreSQL allows 100 in all
 
 
 def ping_when_idle(engine) -> None:
@@ -81,7 +86,7 @@ def counter_engine(engine):
         if key not in _counters:
             _counters[key] = create_engine(
                 engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True,
-                pool_size=4, max_overflow=28,
+                pool_size=POOL_SIZE, max_overflow=0, pool_timeout=10,
                 connect_args={"options": "-c synchronous_commit=off"})
         return _counters[key]
 
@@ -115,6 +120,10 @@ class Database:
         engine_options.setdefault("hide_parameters", True)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"check_same_thread": False})
+        elif url.startswith("postgresql"):
+            engine_options.setdefault("pool_size", POOL_SIZE)
+            engine_options.setdefault("max_overflow", 0)
+            engine_options.setdefault("pool_timeout", 10)
         self.engine = create_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _owner_only(self.engine.url.database)
@@ -132,6 +141,16 @@ class Database:
         """A session whose work is committed on success and rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def run_alone(self, statement, params: dict | None = None):
+        """One statement as a transaction of its own (autocommit): on PostgreSQL one round
+        trip, where a session's transaction takes three (BEGIN, the statement, COMMIT) and
+        its bookkeeping. Atomic as any transaction; for a write that needs nothing else
+        (the delivery worker's `sent`, one a message). The result's rows, read."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = connection.execute(statement, params or {})
+            return result.all() if result.returns_rows else []
 
     def upgrade(self, revision: str = "head") -> None:
         command.upgrade(self.alembic_config(), revision)

@@ -57,14 +57,21 @@ def write_ticket(session: Session, ticket: Ticket, outbox_rows: list) -> bool:
         _loaded(event, {**values, "ticket_id": ticket_id}, event_id)
     for row, values, row_id in zip(rows, row_values, row_ids):
         _loaded(row, {**values, "ticket_id": ticket_id}, row_id)
-    for obj in (ticket, *events, *rows):  # after all are loaded: add cascades to the events
-        session.add(obj)
+    for obj in (ticket, *rows):  # after all are loaded: the ticket's add cascades to its
+        session.add(obj)         # events (Ticket.events: cascade "all")
+    note_written(session, [ticket], events)
+    return True
+
+
+def note_written(session: Session, tickets, events) -> dict:
+    """Note tickets opened and timeline events written (by a flush or by write_ticket), to be
+    counted and logged once their transaction commits; the record, for more notes."""
     noted = session.info.setdefault(CHANGES_NOTED, {"opened": [], "escalated": [],
                                                     "events": []})
-    noted["opened"].append((ticket.kind, ticket.urgency))
-    noted["events"].extend({"ticket_id": ticket_id, "action": event.action,
+    noted["opened"].extend((ticket.kind, ticket.urgency) for ticket in tickets)
+    noted["events"].extend({"ticket_id": event.ticket_id, "action": event.action,
                             "actor": event.actor, "event_id": event.id} for event in events)
-    return True
+    return noted
 
 
 class _NotWritten(Exception):

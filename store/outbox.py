@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from store.db import defer
+from store.db import Database, defer
 from store.models import Outbox, SendAllowance
 
 # Customer-service messages since 2023-06-12 (公众号 客服消息下发规则): 5 within 48 hours after a
@@ -77,27 +77,6 @@ def take_new_ids(session: Session) -> list[int]:
     return [row.id for row in session.info.pop(NEW_IDS, [])]
 
 
-def claim(session: Session, outbox_id: int, now: datetime,
-          worker: str | None = None) -> Outbox | None:
-    """Mark a row as being delivered by us; None if it is sent, failed or in someone's hands,
-    or if an earlier message about the same ticket to the same person is not out yet (a
-    居民补充 never overtakes its 新工单; the clock's requeue tries it again)."""
-    earlier = aliased(Outbox)
-    result = session.execute(
-        update(Outbox)
-        .where(Outbox.id == outbox_id,
-               or_(Outbox.status == "pending",
-                   (Outbox.status == "sending") & (Outbox.claimed_at < now - CLAIM_TIMEOUT)),
-               ~exists().where(earlier.ticket_id == Outbox.ticket_id,
-                               earlier.to_openid == Outbox.to_openid, earlier.id < Outbox.id,
-                               earlier.status.in_(("pending", "sending"))))
-        .values(status="sending", claimed_at=now, claimed_by=worker,
-                attempts=Outbox.attempts + 1))
-    if result.rowcount != 1:
-        return None
-    return session.get(Outbox, outbox_id, populate_existing=True)
-
-
 @dataclass(slots=True)
 class Claimed:
     """A row claimed by claim_due, read by its UPDATE … RETURNING (no ORM object): what
@@ -115,10 +94,13 @@ class Claimed:
 
 def claim_due(session: Session, own_id: int | None, now: datetime, worker: str | None = None,
               limit: int = CLAIM_BATCH) -> list[Claimed]:
-    """claim's rules for a batch, in one statement: the row `own_id` (a job's own, also when
-    its claim has run out, as claim) and up to `limit` fresh rows (pending, never tried:
-    a row that failed a try waits for its own job's retry) — rows another worker is claiming
-    at the same moment are skipped, not waited for. Own row first, then oldest first."""
+    """Mark rows as being delivered by `worker`, in one statement: the row `own_id` (a job's
+    own: pending, or claimed by a try whose claim has run out) and up to `limit` fresh rows
+    (pending, never tried: a row that failed a try waits for its own job's retry) — rows
+    another worker is claiming at the same moment are skipped, not waited for. A row is not
+    claimed while an earlier message about the same ticket to the same person is not out yet
+    (a 居民补充 never overtakes its 新工单; the clock's requeue tries it again). Own row first,
+    then oldest first."""
     rows = session.execute(_claim_due(session.bind.dialect.name), {
         "own": own_id, "now": now, "stale": now - CLAIM_TIMEOUT, "worker": worker,
         "limit": limit + 1}).all()
@@ -139,7 +121,12 @@ def _claim_due(dialect_name: str):
                   .order_by(case((c.id == own, 0), else_=1), c.id)
                   .limit(bindparam("limit")))
     if dialect_name == "postgresql":  # SQLite has one writer at a time: nothing to skip
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Chosen once, in a CTE: as a subquery of the UPDATE PostgreSQL may scan it again
+        # for each row it updates, and SKIP LOCKED then skips the rows this very statement
+        # has just claimed and hands out the next ones (limit 1 claimed two rows, seen in a
+        # test; a batch could grow past CLAIM_BATCH).
+        candidates = select(candidates.with_for_update(skip_locked=True)
+                            .cte("due").prefix_with("MATERIALIZED").c.id)
     return (update(table)
             .where(c.id.in_(candidates),
                    or_(c.status == "pending", (c.status == "sending")
@@ -193,17 +180,16 @@ def hand_back(session: Session, claims: list[tuple[int, str]], why: str) -> list
     return back
 
 
-def mark_sent(session: Session, outbox_id: int, now: datetime,
-              channel: str | None = None) -> None:
-    """Sent; `channel` is the one it finally went by (a template after WeChat refused text)."""
-    values = {"channel": channel} if channel else {}
-    session.execute(update(Outbox).where(Outbox.id == outbox_id)
-                    .values(status="sent", sent_at=now, last_error=None, **values))
-
-
-def record_sent(session: Session, outbox_id: int, now: datetime, channel: str) -> None:
-    """mark_sent for the delivery job: a Core statement built once (one a message)."""
-    session.execute(_record_sent(), {"row": outbox_id, "now": now, "used": channel})
+def record_sent(session: Session | Database, outbox_id: int, now: datetime,
+                channel: str) -> None:
+    """Sent, by `channel` (the one it finally went by: a template after WeChat refused a
+    text); a Core statement built once (it runs once a message). Given the Database rather
+    than a session, it is a transaction of its own, in one round trip."""
+    params = {"row": outbox_id, "now": now, "used": channel}
+    if isinstance(session, Database):
+        session.run_alone(_record_sent(), params)
+    else:
+        session.execute(_record_sent(), params)
 
 
 @functools.cache
@@ -283,16 +269,11 @@ def mark_unreachable(session: Session, openid: str, reason: str) -> None:
                                            set_={"unreachable": reason}))
 
 
-def allowance_for(session: Session, openid: str) -> SendAllowance | None:
-    """What WeChat still allows this openid, locked until the delivery's claim commits (two
-    workers never both spend its last customer-service message)."""
-    return session.scalar(select(SendAllowance).where(SendAllowance.openid == openid)
-                          .with_for_update())
-
-
 def allowances_for(session: Session, openids) -> dict[str, SendAllowance]:
-    """allowance_for for a batch's recipients, locked in one statement (in openid order, so
-    two workers' batches never wait on each other crosswise)."""
+    """What WeChat still allows each of a batch's recipients, locked until the delivery's
+    claim commits (two workers never both spend a user's last customer-service message), in
+    one statement and in openid order (two workers' batches never wait on each other
+    crosswise)."""
     openids = sorted(set(openids))
     if not openids:
         return {}

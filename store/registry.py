@@ -154,12 +154,7 @@ def pick_worker(session: Session, grid: Area) -> Staff | None:
 
 @functools.cache
 def _least_busy_worker():
-    load = (select(func.count()).where(Ticket.assignee_id == Staff.id,
-                                       Ticket.status.in_(OPEN_STATES))
-            .correlate(Staff).scalar_subquery())
-    return (select(Staff).where(Staff.area_id == bindparam("grid"), Staff.role == "grid_worker",
-                                Staff.active.is_(True), Staff.on_duty.is_(True))
-            .order_by(Staff.openid.is_(None), load, Staff.id).limit(1))
+    return arrival.least_busy_worker(bindparam("grid"))
 
 
 def published_people(session: Session, grid: Area, limit: int = 4) -> list[Staff]:

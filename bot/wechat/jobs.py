@@ -74,20 +74,34 @@ def delivery_job_id(outbox_id: int) -> str:
     return f"deliver-outbox-{outbox_id}"
 
 
-def _drop_jobs(svc, outbox_ids: list[int]) -> None:
-    """Take the queued jobs of rows this job delivered off the queue, in one round trip: each
-    would only find its row sent (a job already taken by a worker just finds nothing)."""
+# KEYS[1] the queue, ARGV job ids, KEYS[1 + n] their hashes: each job still waiting in the
+# queue is taken off it and its hash deleted; a job no longer in the queue is in a worker's
+# hands (dequeued, maybe running), and its hash, which that worker still reads and writes, is
+# left alone. One script: nothing can take a job between its LREM and its DEL.
+DROP_WAITING = """
+local dropped = 0
+for n, job_id in ipairs(ARGV) do
+  if redis.call('LREM', KEYS[1], 1, job_id) == 1 then
+    redis.call('DEL', KEYS[n + 1])
+    dropped = dropped + 1
+  end
+end
+return dropped
+"""
+
+
+def _drop_jobs(svc, outbox_ids: list[int]) -> int:
+    """Take the still-waiting jobs of rows this job delivered off the queue, in one round
+    trip: each would only find its row sent. How many were taken off."""
     if not outbox_ids:
-        return
+        return 0
+    job_ids = [delivery_job_id(outbox_id) for outbox_id in outbox_ids]
     try:
-        with svc.redis.pipeline(transaction=False) as pipeline:
-            for outbox_id in outbox_ids:
-                job_id = delivery_job_id(outbox_id)
-                pipeline.lrem(svc.queue.key, 1, job_id)
-                pipeline.delete(Job.key_for(job_id))
-            pipeline.execute()
+        return svc.redis.eval(DROP_WAITING, 1 + len(job_ids), svc.queue.key,
+                              *(Job.key_for(job_id) for job_id in job_ids), *job_ids)
     except redis.RedisError as error:  # they run and skip
         log.warning("could not drop %d delivered rows' jobs: %s", len(outbox_ids), error)
+        return 0
 
 
 def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool]:
@@ -162,10 +176,12 @@ def _deliver(svc, row, channel: str) -> str:
     except Exception as error:
         _failed_try(svc, row.id, error, channel)
         raise
-    with svc.db.transaction() as session:
-        if channel == "customer_service" and used != channel:
+    if channel == "customer_service" and used != channel:
+        with svc.db.transaction() as session:
             outbox.window_used_up(session, row.to_openid)  # WeChat said 45015 / 45047
-        outbox.record_sent(session, row.id, svc.now(), used)
+            outbox.record_sent(session, row.id, svc.now(), used)
+    else:
+        outbox.record_sent(svc.db, row.id, svc.now(), used)  # one round trip
     count_delivery(used, "sent", (svc.now() - row.created_at).total_seconds())
     return "sent"
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy import WeChatClient
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
@@ -18,7 +18,7 @@ from wechatpy.session.redisstorage import RedisStorage
 
 from bot.wechat.templates import template_fields, template_id
 from store import Database
-from store.models import LocalDelivery, Outbox
+from store.models import LocalDelivery, Outbox, utcnow
 from store.photos import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -83,12 +83,11 @@ class LocalTransport:
         payload = {**row.payload, **({"url": url} if url else {})}
         if url and row.channel != "template":
             payload["text"] = text
-        try:
-            with self.db.transaction() as session:
-                session.add(LocalDelivery(outbox_id=row.id, to_openid=row.to_openid,
-                                          channel=row.channel, payload=payload))
-        except IntegrityError:
-            pass  # recorded by an earlier try whose acknowledgement was lost
+        # one statement, its own transaction; a row recorded by an earlier try whose
+        # acknowledgement was lost is kept as it is
+        self.db.run_alone(_record_delivery(self.db.engine.dialect.name), {
+            "outbox_id": row.id, "to_openid": row.to_openid, "channel": row.channel,
+            "payload": payload, "at": utcnow()})
         return row.channel
 
     def template_ready(self, payload: dict) -> bool:
@@ -104,6 +103,13 @@ class LocalTransport:
     def download_media(self, media_id: str, pic_url: str | None) -> bytes:
         """The simulator's pictures: its sample, stored like any resident's picture."""
         return sample_photo()
+
+
+@functools.cache
+def _record_delivery(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(LocalDelivery.__table__).on_conflict_do_nothing(
+        index_elements=["outbox_id"])
 
 
 class _TimeoutSession(requests.Session):

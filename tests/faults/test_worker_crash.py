@@ -108,8 +108,10 @@ def test_a_dead_workers_claim_is_handed_back_within_a_minute(app, demo, svc, cha
     try:
         with svc.db.transaction() as session:
             from store import outbox
-            assert outbox.claim(session, dead_row.id, svc.now(), worker="gone-worker")
-            assert outbox.claim(session, live_row.id, svc.now(), worker=alive.name)
+            assert outbox.claim_due(session, dead_row.id, svc.now(), worker="gone-worker",
+                                    limit=0)
+            assert outbox.claim_due(session, live_row.id, svc.now(), worker=alive.name,
+                                    limit=0)
         with app.app_context():
             assert requeue_stale_outbox() == 0  # a claim this fresh may be a slow send
         with time_machine.travel(svc.now() + timedelta(seconds=40), tick=False):

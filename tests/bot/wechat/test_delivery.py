@@ -68,13 +68,14 @@ def test_a_follow_up_never_overtakes_its_new_ticket(app, chat, svc, worker):
     with svc.db.sessions() as session:
         new, follow_up = session.scalars(
             select(Outbox.id).where(Outbox.to_openid == "o_worker_01").order_by(Outbox.id))
+    with svc.db.transaction() as session:  # not before its 新工单
+        assert rows_owed.claim_due(session, follow_up, svc.now(), limit=0) == []
+        assert [row.id for row in rows_owed.claim_due(session, new, svc.now(), limit=0)] == [new]
     with svc.db.transaction() as session:
-        assert rows_owed.claim(session, follow_up, svc.now()) is None  # not before its 新工单
-        assert rows_owed.claim(session, new, svc.now()) is not None
+        rows_owed.record_sent(session, new, svc.now(), "template")
     with svc.db.transaction() as session:
-        rows_owed.mark_sent(session, new, svc.now())
-    with svc.db.transaction() as session:
-        assert rows_owed.claim(session, follow_up, svc.now()) is not None
+        assert [row.id for row in rows_owed.claim_due(session, follow_up, svc.now(),
+                                                      limit=0)] == [follow_up]
 
 
 def test_one_job_delivers_a_queue_built_up_under_load_and_takes_the_others_off(
@@ -97,6 +98,51 @@ def test_one_job_delivers_a_queue_built_up_under_load_and_takes_the_others_off(
     with app.app_context():
         assert deliver_outbox(owed[1].id) == "skipped"  # a duplicate job, say from a requeue
     assert count(svc, LocalDelivery) == 3
+
+
+def test_a_job_a_worker_has_taken_keeps_its_hash_when_another_delivers_its_row(
+        app, chat, svc):
+    """A drain that delivered a row takes that row's job off the queue only while it waits
+    there: a job already taken by a worker (dequeued, maybe running) keeps its hash, which
+    its worker goes on reading and writing (RQ would otherwise record its end on a job
+    that no longer exists)."""
+    from rq.job import Job
+
+    from bot.wechat.jobs import deliver_outbox, delivery_job_id
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    first, taken, waiting = rows(svc, Outbox)
+    # another worker has dequeued `taken`'s job (as RQ's LPOP does) but not yet run it
+    assert svc.redis.lrem(svc.queue.key, 1, delivery_job_id(taken.id)) == 1
+    with app.app_context():
+        assert deliver_outbox(first.id) == "sent"
+    assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 3
+    assert Job.exists(delivery_job_id(taken.id), connection=svc.redis)  # its worker's
+    assert not Job.exists(delivery_job_id(waiting.id), connection=svc.redis)
+    assert svc.queue.job_ids == [delivery_job_id(first.id)]
+    job = Job.fetch(delivery_job_id(taken.id), connection=svc.redis)
+    with app.app_context():
+        assert job.perform() == "skipped"  # its worker runs it: the row is sent already
+    assert count(svc, LocalDelivery) == 3
+
+
+def test_a_claim_takes_its_own_row_and_no_more_than_its_batch(app, chat, svc):
+    """claim_due claims the job's own row and at most `limit` fresh ones, however the
+    database plans it (PostgreSQL rescanned a subquery, and SKIP LOCKED skipped the rows
+    the statement itself had just claimed: limit 0 claimed two rows)."""
+    from store import outbox as rows_owed
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑",
+                 "新问题 楼上噪音太大"):
+        chat.send(text)
+    first, second, third, fourth = rows(svc, Outbox)
+    with svc.db.transaction() as session:
+        assert [row.id for row in rows_owed.claim_due(session, third.id, svc.now(),
+                                                      limit=0)] == [third.id]
+        assert [row.id for row in rows_owed.claim_due(session, second.id, svc.now(),
+                                                      limit=1)] == [second.id, first.id]
+    assert [row.status for row in rows(svc, Outbox)] == ["sending"] * 3 + ["pending"]
 
 
 def test_a_row_that_failed_a_try_waits_for_its_own_retry(app, chat, svc):
