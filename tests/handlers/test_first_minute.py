@@ -103,6 +103,9 @@ def test_a_resident_with_no_grid_is_told_how_to_find_theirs(client, demo, svc):
     named = stranger.send("幸福小区5栋的网格员是谁")
     assert named.startswith("“幸福小区5栋”属于幸福里第2网格\n网格员：王芳（")
     assert count(svc, Ticket) == 0
+    both = stranger.send("幸福小区5栋楼道灯坏了，网格员电话多少")  # a report: its ticket first
+    [ticket] = rows(svc, Ticket)
+    assert both.startswith(f"已受理，工单号 {ticket.number}，网格员王芳")
 
 
 def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
