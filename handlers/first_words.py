@@ -79,6 +79,8 @@ class FirstWords(Handler):
             reply = replies.ASK_WHAT_AND_WHERE
             if "急" in text:  # no danger named, but nobody is sent yet: the numbers first
                 reply = replies.DANGER + "\n" + reply.removeprefix("您好，")
+        elif THANKS.search(text) and ctx.resident.state.get("awaiting") == "rating":
+            reply = replies.welcome_rate(ctx.resident.state.get("ticket", ""))
         elif THANKS.search(text):
             reply = replies.YOU_ARE_WELCOME
         else:

@@ -18,6 +18,10 @@ HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您�
 ASK_WHAT_AND_WHERE = ("您好，请直接说是什么事、在哪里，例如“3栋2单元楼道灯坏了，好几天了”；"
                       "想咨询的，直接把问题发过来即可。")
 YOU_ARE_WELCOME = "不客气！还有别的事，直接发消息告诉我们（什么事、在哪里）。"
+def welcome_rate(number: str) -> str:
+    return f"不客气！请回复 1-5 为工单 {number} 的办理打分（5 分最满意），也可以写上几句评价。"
+
+
 ANYTHING_ELSE = "好的。还有别的事，直接发消息告诉我们（什么事、在哪里）。"
 # Who is my grid worker: how to reach them (the account is the way in), and without a grid.
 CONTACT_HOW = ("有事直接在这里留言（什么事、在哪里），我们会派给网格员处理；"

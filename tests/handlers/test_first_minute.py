@@ -103,6 +103,9 @@ def test_a_resident_with_no_grid_is_told_how_to_find_theirs(client, demo, svc):
     named = stranger.send("幸福小区5栋的网格员是谁")
     assert named.startswith("“幸福小区5栋”属于幸福里第2网格\n网格员：王芳（")
     assert count(svc, Ticket) == 0
+    both = stranger.send("幸福小区5栋楼道灯坏了，网格员电话多少")  # a report: its ticket first
+    [ticket] = rows(svc, Ticket)
+    assert both.startswith(f"已受理，工单号 {ticket.number}，网格员王芳")
 
 
 def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
@@ -164,3 +167,11 @@ def test_an_opener_answered_by_the_question_that_follows_waits_for_nobody(client
     page = client.get("/console/held?tab=handled").get_data(as_text=True)  # 最近已处理
     assert "您好，我想咨询一下" in page and "居民随后的问题已自动答复" in page and "系统" in page
     assert "未受理留言<b>0</b>" in client.get("/console/").get_data(as_text=True)
+
+
+def test_thanks_after_the_result_is_asked_for_the_rating(client, chat, svc):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    assert chat.send("谢谢！").startswith(f"不客气！请回复 1-5 为工单 {ticket.number} 的办理打分")
+    assert chat.send("5 很快").startswith("感谢您的评价")
