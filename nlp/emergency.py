@@ -92,6 +92,9 @@ class Finding:
 
 
 URGENT = -2   # the rule of an urgency.tsv word in Taxonomy.signals (-1: a "none" word)
+# A rule's category written "explosion/last" ranks after every category: its rank in a rule is the
+# category's index plus the number of categories (the category itself is rank % that number).
+LAST_MARK = "/last"
 
 
 def _words(cell: str) -> list[str]:
@@ -187,6 +190,10 @@ def _load(lex: Lexicons) -> Taxonomy:
     signals: dict[str, list] = {}
 
     def rule(name: str, number: int, cid: str, needs: str) -> tuple:
+        # "explosion/last": the rule's category ranks after every category (LAST), so another
+        # reading of the same message names the number (a scald from a pressure cooker that
+        # burst is a burn, 120); alone it is still its category.
+        cid, last = (cid.removesuffix(LAST_MARK), True) if cid.endswith(LAST_MARK) else (cid, False)
         if cid != "none" and cid not in index:
             raise LexiconError(f"{name}:{number}: unknown category {cid!r}")
         alternatives = () if needs in ("", "-") else tuple(
@@ -194,7 +201,8 @@ def _load(lex: Lexicons) -> Taxonomy:
         for name_ in (n for alternative in alternatives for n in alternative):
             if name_ not in known_sets:
                 raise LexiconError(f"{name}:{number}: unknown context set {name_!r}")
-        return index.get(cid, -1), alternatives
+        rank = index.get(cid, -1)
+        return (rank + len(categories) if last and rank >= 0 else rank), alternatives
 
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
@@ -385,6 +393,8 @@ def detect(text: str, tax: Taxonomy) -> Finding:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
     scan = _Scan(text, tax)
     letter = len(text) > LETTER_CHARS
+    categories = tax.categories
+    count = len(categories)
     best, fired, needed, hazards = None, [], [], []
     for match, rules in matches:
         word, (start, end) = match.group(), match.span()
@@ -406,7 +416,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
                 if met is None:
                     continue
                 used = tuple(sets[name] for name in met)
-            if scan.hedge(start, end, tax.categories[cat].id):
+            if scan.hedge(start, end, categories[cat % count].id):
                 hazards.append(word)
                 continue
             fired.append(word)
@@ -414,5 +424,5 @@ def detect(text: str, tax: Taxonomy) -> Finding:
             if best is None or cat < best:
                 best = cat
     keywords = tuple(dict.fromkeys(fired + needed))
-    return Finding(None if best is None else tax.categories[best], keywords,
+    return Finding(None if best is None else categories[best % count], keywords,
                    tuple(dict.fromkeys(hazards)), tuple(urgent))
