@@ -35,9 +35,7 @@ _CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困",
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
 # pet, nobody at risk (人没事). Every other hedge yields to a word of immediacy.
 _HOLDING = frozenset({"nuisance", "pet", "nobody"})
-_COMMON_FIRSTS = 128   # first characters tried in small groups ahead of the others (_skipping_trie)
-_COMMON_GROUP = 32     # words of so many first characters per group: with 5,600 signal words,
-                       # groups of 32 cost about a tenth less than groups of 16 (2026-11-30)
+_COMMON_FIRSTS = 128   # first characters tried ahead of the others (_skipping_trie)
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
 # Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
 # is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.
@@ -92,6 +90,9 @@ class Finding:
 
 
 URGENT = -2   # the rule of an urgency.tsv word in Taxonomy.signals (-1: a "none" word)
+# A rule's category written "explosion/last" ranks after every category: its rank in a rule is the
+# category's index plus the number of categories (the category itself is rank % that number).
+LAST_MARK = "/last"
 
 
 def _words(cell: str) -> list[str]:
@@ -150,17 +151,18 @@ def _skipping_trie(words, frequency: dict) -> str:
     """The words as one expression that finds what trie_pattern finds (the longest word at the
     leftmost place), shaped for speed: one lookahead of every first character lets a place
     whose character starts no word (two in three, in residents' messages) cost one test; the
-    first characters most frequent in Chinese (jieba's dictionary: 一, 不, 人, 在…) are tried in
-    small groups ahead of the rest, so a common character costs a few tests, not one per group."""
+    first characters most frequent in Chinese (jieba's dictionary: 一, 不, 人, 在…) are tried
+    ahead of the rest, each part in nested groups (grouped_trie), so a character costs a few
+    lookaheads a level, not one test per first character of its group. Nested, 7,000 signal
+    words cost what 5,500 cost in flat groups of 32 (2026-11-30, session 4)."""
     firsts = sorted({w[0] for w in words}, key=lambda c: (-frequency.get(c, 0), c))
     if not firsts:
         return r"(?!)"
     parts = []
-    for chars, size in ((set(firsts[:_COMMON_FIRSTS]), _COMMON_GROUP),
-                        (set(firsts[_COMMON_FIRSTS:]), 64)):
+    for chars in (set(firsts[:_COMMON_FIRSTS]), set(firsts[_COMMON_FIRSTS:])):
         if chars:
             parts.append(f"(?={_char_class(chars)})"
-                         f"(?:{grouped_trie([w for w in words if w[0] in chars], size)})")
+                         f"(?:{grouped_trie([w for w in words if w[0] in chars], None)})")
     return f"(?={_char_class(firsts)})(?:{'|'.join(parts)})"
 
 
@@ -187,6 +189,10 @@ def _load(lex: Lexicons) -> Taxonomy:
     signals: dict[str, list] = {}
 
     def rule(name: str, number: int, cid: str, needs: str) -> tuple:
+        # "explosion/last": the rule's category ranks after every category (LAST), so another
+        # reading of the same message names the number (a scald from a pressure cooker that
+        # burst is a burn, 120); alone it is still its category.
+        cid, last = (cid.removesuffix(LAST_MARK), True) if cid.endswith(LAST_MARK) else (cid, False)
         if cid != "none" and cid not in index:
             raise LexiconError(f"{name}:{number}: unknown category {cid!r}")
         alternatives = () if needs in ("", "-") else tuple(
@@ -194,7 +200,8 @@ def _load(lex: Lexicons) -> Taxonomy:
         for name_ in (n for alternative in alternatives for n in alternative):
             if name_ not in known_sets:
                 raise LexiconError(f"{name}:{number}: unknown context set {name_!r}")
-        return index.get(cid, -1), alternatives
+        rank = index.get(cid, -1)
+        return (rank + len(categories) if last and rank >= 0 else rank), alternatives
 
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
@@ -385,6 +392,8 @@ def detect(text: str, tax: Taxonomy) -> Finding:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
     scan = _Scan(text, tax)
     letter = len(text) > LETTER_CHARS
+    categories = tax.categories
+    count = len(categories)
     best, fired, needed, hazards = None, [], [], []
     for match, rules in matches:
         word, (start, end) = match.group(), match.span()
@@ -406,7 +415,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
                 if met is None:
                     continue
                 used = tuple(sets[name] for name in met)
-            if scan.hedge(start, end, tax.categories[cat].id):
+            if scan.hedge(start, end, categories[cat % count].id):
                 hazards.append(word)
                 continue
             fired.append(word)
@@ -414,5 +423,5 @@ def detect(text: str, tax: Taxonomy) -> Finding:
             if best is None or cat < best:
                 best = cat
     keywords = tuple(dict.fromkeys(fired + needed))
-    return Finding(None if best is None else tax.categories[best], keywords,
+    return Finding(None if best is None else categories[best % count], keywords,
                    tuple(dict.fromkeys(hazards)), tuple(urgent))

@@ -2,6 +2,8 @@
 the people of their grid are told at once. Through the real webhook and a real RQ worker."""
 from datetime import timedelta
 
+import pytest
+
 from store.models import LocalDelivery, Outbox, Ticket
 
 from tests.support import Chat, rows
@@ -12,27 +14,38 @@ def delivered_to(svc, openid: str) -> list[str]:
     return [d.payload["text"] for d in rows(svc, LocalDelivery, LocalDelivery.to_openid == openid)]
 
 
-def test_a_stroke_in_plain_words_says_call_120_and_wakes_worker_and_leader(chat, svc, worker):
+@pytest.mark.parametrize("text,first_line,category,department,call,words", [
     # Its signs, not its name: the classifier must know them.
-    reply = chat.send("我爸突然说话不清楚，半边身子动不了")
+    ("我爸突然说话不清楚，半边身子动不了", "如有生命危险，请立即拨打 120 急救电话！",
+     "疑似中风", "卫健", "120", "半边身子动不了"),
+    # Held in a car by its driver, typed on the phone in the car: the police, not a rescue.
+    ("网约车司机把门锁了不让我下车 一直往山里开 救我", "请立即拨打 110 报警电话！先保护好自己。",
+     "被人关押/非法拘禁", "公安", "110", "不让我下车"),
+    # A pressure cooker burst and scalded: what is still going on is the burn, 120 first.
+    ("高压锅炸了 我妈脸上手上全烫起泡了", "如有生命危险，请立即拨打 120 急救电话！",
+     "烧烫伤", "卫健", "120", "烫起泡"),
+])
+def test_an_emergency_in_plain_words_names_the_number_and_wakes_worker_and_leader(
+        chat, svc, worker, text, first_line, category, department, call, words):
+    reply = chat.send(text)
 
     [ticket] = rows(svc, Ticket)
     first, second = reply.split("\n")
-    assert first == "如有生命危险，请立即拨打 120 急救电话！"
+    assert first == first_line
     assert second == f"已通知网格员张伟马上联系您，工单号 {ticket.number}。"
     assert (ticket.kind, ticket.urgency) == ("help", "emergency")
-    assert (ticket.category, ticket.department) == ("疑似中风", "卫健")
-    assert ticket.emergency_call == "120"
+    assert (ticket.category, ticket.department) == (category, department)
+    assert ticket.emergency_call == call
     assert ticket.accept_by - ticket.created_at == timedelta(minutes=5)
 
     worker()
     assert {o.status for o in rows(svc, Outbox)} == {"sent"}
     [to_worker] = delivered_to(svc, "o_worker_01")  # 张伟, the grid worker
     [to_leader] = delivered_to(svc, "o_leader_01")  # 周建国, the grid leader
-    for text in (to_worker, to_leader):
-        assert text.startswith(f"【特急】") and ticket.number in text
-        assert "半边身子动不了" in text
-    assert to_leader.startswith(f"【特急】【疑似中风】 {ticket.number}")
+    for text_ in (to_worker, to_leader):
+        assert text_.startswith("【特急】") and ticket.number in text_
+        assert words in text_
+    assert to_leader.startswith(f"【特急】【{category}】 {ticket.number}")
 
 
 def test_a_fire_goes_to_the_fire_service_and_the_menu_sos_still_reaches_both(chat, svc,

@@ -71,7 +71,9 @@ def test_at_most_one_real_letter_in_a_hundred_is_raised_as_an_emergency():
 def test_the_second_slice_covers_every_category_in_phone_words():
     rows = read_tsv(CORPUS / "heldback2_emergencies.tsv", 4)
     assert len(rows) >= 120 and len(read_tsv(CORPUS / "heldback2_lookalikes.tsv", 2)) >= 120
-    assert {row[3] for row in rows} == {c.id for c in _load(lexicons()).categories}
+    # confinement (held by a person) was split from trapped and distress after it was written
+    later = {"confinement"}
+    assert {row[3] for row in rows} == {c.id for c in _load(lexicons()).categories} - later
 
 
 def test_the_corpus_covers_every_taxonomy_category_with_its_call():
@@ -234,8 +236,22 @@ def test_the_fast_word_search_finds_what_the_plain_trie_finds():
     ("楼下燃气报警器一直在叫", "119", "gas_leak"),
     ("我外婆心口好痛 出冷汗", "120", "cardiac"),
     ("血流了一地 腿上好大个口子", "120", "bleeding"),
+    # the number to call follows what is still going on ('/last' rules)
+    # a hazard that is over once it happened: the injury it caused names the number
+    ("高压锅炸了 我婆婆脸上手上都烫起泡了", "120", "burns"),
+    ("高压锅炸了", "119", "explosion"),                      # alone it is still an explosion
+    ("我儿子的手被车门夹住了 车一开拖了他好几米", "120", "traffic_injury"),
+    ("孩子的手被车门夹住了 拔不出来", "119", "trapped"),      # still caught: rescue
+    ("我奶奶在卫生间摔倒了 动不了", "120", "fall"),          # a fall in a small room is a fall
+    ("我爸晕倒在厕所 门反锁着 叫不应", "120", "unconscious"),  # the lock tells why help is slow
+    ("孩子摸了插座 被打了一下 哭都哭不出来", "120", "electric_shock"),  # 打 is the current
+    ("我家孩子在外面被打了一下 在哭", "110", "domestic_violence"),      # and without one a blow
+    # held by a person is a matter for the police, not a rescue
+    ("我被网约车司机锁在车里了 他不让我下车", "110", "confinement"),
+    ("我弟弟被骗进了传销窝点 出不来", "110", "confinement"),
 ])
-def test_dialect_passives_pinyin_and_word_families_are_read(text, call, category):
+def test_dialect_passives_pinyin_and_word_families_are_read_and_name_the_number(text, call,
+                                                                                 category):
     result = nlp.classify(text)
     assert result.urgency == "emergency", result.keywords["urgency"]
     assert (result.emergency["call"], result.emergency["category"]) == (call, category)
