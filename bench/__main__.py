@@ -12,7 +12,9 @@
    to drain; messages sent are compared with inbound rows, tickets, outbox rows and the
    local transport's deliveries (lost / doubled), and notify_p95_ms is the 95th percentile
    of (handed to the local transport − the ticket's created_at). Then GridDesk again at a
-   constant rate of half its best throughput (open loop): p99_ms_half_load.
+   constant rate of half its best throughput (open loop): p99_ms_half_load. Around each run
+   the CPU of every process it used is read (bench/cpu.py): cpu_ms_per_message by process
+   for GridDesk (web, delivery workers, PostgreSQL, Redis) and for the durable floor.
 3. nlp.classify on one core; the SLA sweep (bot.wechat.jobs.sweep_sla) over 100,000 open tickets.
 
 The last line printed is one JSON object. `python -m bench console` times the agent console

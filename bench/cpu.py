@@ -95,7 +95,7 @@ class CpuMeter:
         result["total"] = round(sum(result.values()), 3)
         out = {"cpu_ms_per_message": result}
         if sessions is not None and self.sessions0 is not None:
-            out["pg_sessions_opened"] = sessions - self.sessions0 - 2  # our own two reads
+            out["pg_sessions_opened"] = sessions - self.sessions0 - 1  # the first read's own
         return out
 
 
