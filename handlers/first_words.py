@@ -20,7 +20,7 @@ GREETING = (r"你们好|您们好|你好|您好|大家好|哈喽|哈啰|嗨|hell
             r"麻烦问一下|麻烦一下|麻烦了|网格员|网格长|工作人员|社区|同志|领导|师傅|老师|书记|主任|"
             r"小哥|客服|管理员")
 # Words that announce a report or a question: intent, quantity, the empty object.
-INTENT = (r"反映|反应|举报|投诉|咨询|请教|报告|报事|申诉|上报|了解|打听|说说|问问|说|讲|问|提|报|"
+INTENT = (r"帮帮忙|帮帮|帮忙|帮助|求助|求求|帮|反映|反应|举报|投诉|咨询|请教|报告|报事|申诉|上报|了解|打听|说说|问问|说|讲|问|提|报|"
           r"问题|情况|急事|事情|事儿|事|意见|建议|诉求|困难")
 FILLER = (r"我们|我家|本人|我|俺|咱们|咱|你们|您|你|想要|需要|准备|打算|想|要|来|得|能不能|可不可以|"
           r"能否|可以|能|还|再|又|一下|下|一个|一点|一些|一件|几个|几件|个|点|些|件|有|跟|和|给|向|"
@@ -29,6 +29,8 @@ OPENER = re.compile(rf"(?:{GREETING}|{INTENT}|{FILLER})+", re.I)
 HAS_INTENT = re.compile(INTENT)
 GREETING_ONLY = re.compile(rf"(?:{GREETING}|{FILLER})+", re.I)
 THANKS = re.compile(r"谢|感谢|辛苦")
+# Asked for help or in a hurry, with nothing said of what: the numbers to call come first.
+PLEA = re.compile(r"急|帮|求助|求求")
 
 
 def bare(text: str) -> str:
@@ -77,7 +79,7 @@ class FirstWords(Handler):
         result = ctx.understand(text)
         if is_opener(text) or is_greeting(text):
             reply = replies.ASK_WHAT_AND_WHERE
-            if "急" in text:  # no danger named, but nobody is sent yet: the numbers first
+            if PLEA.search(text):  # no danger named, but nobody is sent yet: the numbers first
                 reply = replies.DANGER + "\n" + reply.removeprefix("您好，")
         elif THANKS.search(text) and ctx.resident.state.get("awaiting") == "rating":
             reply = replies.welcome_rate(ctx.resident.state.get("ticket", ""))

@@ -69,6 +69,16 @@ def test_an_emergency_is_never_held(client, chat, svc, worker):
     assert alone.startswith("请立即拨打 110") and count(svc, Ticket) == 2
     hurry = Chat(client, "o_hurry").send("我有急事")  # no danger named: asked, with the numbers
     assert hurry.startswith("如遇危险，请立即拨打 110") and ASKED in hurry
+    for plea in ("帮帮我", "我需要帮助", "能帮我一下吗"):  # asked for help, nothing said of what
+        asked = Chat(client, f"o_plea{len(plea)}").send(plea)
+        assert asked.startswith("如遇危险，请立即拨打 110") and ASKED in asked
+    assert count(svc, Ticket) == 2
+    police = Chat(client, "o_police").send("我要报警")  # WeChat is no police line: 110 first
+    assert police.startswith("请立即拨打 110 报警电话！") and count(svc, Ticket) == 3
+    threat = Chat(client, "o_threat").send("楼下天天半夜唱歌，再不处理我要报警了")
+    assert "110" not in threat.splitlines()[0] and rows(svc, Ticket)[-1].urgency != "emergency"
+    how = Chat(client, "o_how").send("怎么报警")  # a question, answered with the numbers
+    assert "立即拨打110" in how and count(svc, Ticket) == 4
 
 
 def test_an_opener_during_a_report_is_asked_about_and_starts_the_next_matter(chat, svc):
