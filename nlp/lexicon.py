@@ -286,6 +286,44 @@ def grouped_trie(words, size: int | None = None) -> str:
     return f"{_char_class(firsts)}(?:{'|'.join(parts)})"
 
 
+def compile_starting(pattern: str, firsts: str) -> re.Pattern:
+    """re.compile(pattern) for a pattern every match of which starts with a character of the
+    class `firsts` ("[…]": a grouped trie, a look-out behind a lookahead of its first
+    characters), with that class as the search's first-character set: the engine then passes
+    over a position holding none of them in a tight loop instead of trying the pattern there
+    (the standard compiler only finds such a set when the pattern starts with a plain character
+    class or literal). Same matches (tests/nlp/test_lexicon.py checks it); the plain compiled
+    pattern when this Python's regex compiler works otherwise."""
+    compiled = re.compile(pattern)
+    if compiled.flags & re.IGNORECASE:
+        return compiled
+    try:
+        import _sre
+        from re import _compiler, _parser   # standard library, compiler internals
+        parsed = _parser.parse(pattern, 0)
+        flags = parsed.state.flags
+        code: list = []
+        first = _parser.parse(firsts, flags)
+        if len(first.data) != 1 or first.data[0][0] is not _parser.IN:
+            return compiled   # one character class only (a literal would be taken for all)
+        _compiler._compile_info(code, first, flags)
+        _compiler._compile(code, parsed.data, flags)
+        code.append(_compiler.SUCCESS)
+        names = [None] * parsed.state.groups
+        for name, number in parsed.state.groupdict.items():
+            names[number] = name
+        return _sre.compile(pattern, flags, code, parsed.state.groups - 1,
+                            parsed.state.groupdict, tuple(names))
+    except Exception:   # another Python's internals: the plain pattern finds the same
+        return compiled
+
+
+def words_re(words) -> re.Pattern:
+    """The compiled grouped_trie of the words."""
+    return compile_starting(grouped_trie(words), "[" + "".join(
+        re.escape(c) for c in sorted({word[0] for word in words})) + "]")
+
+
 def _char_class(chars) -> str:
     """A lookahead for one of the characters."""
     return "(?=[" + "".join(re.escape(c) for c in chars) + "])"
@@ -384,10 +422,10 @@ def _build(learned: bool = True) -> Lexicons:
         if len(word) > 1 and not word.isascii():
             tokenizer.add_word(word)
     # grouped by first character: the same matches as one trie, found about three times faster
-    category_re = re.compile(grouped_trie(category_words))
-    kind_re = re.compile(grouped_trie(kind_words))
+    category_re = words_re(category_words)
+    kind_re = words_re(kind_words)
     leading = {w for *_, starts in kind_patterns if starts for w in starts}
-    kind_triggers = re.compile(grouped_trie(leading))
+    kind_triggers = words_re(leading)
     by_leading: dict[str, list] = {}
     for index, (*_, starts) in enumerate(kind_patterns):
         for word in starts or ():
