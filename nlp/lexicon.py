@@ -508,9 +508,11 @@ def _fold(table: dict) -> dict:
 
 def _folding(table: dict) -> tuple:
     """(_fold table, an expression finding any character normalize may change: one outside
-    SIMPLE_RANGES, one the fold table maps, white space; and the replacement of one such
-    character by re.sub). A text it finds nothing in is its own normalization, told by one
-    scan of a character class."""
+    SIMPLE_RANGES, one the fold table maps, white space; the replacement of one such character
+    by re.sub; the characters of SIMPLE_RANGES it finds; those of them that are or give white
+    space). A text it finds nothing in is its own normalization, told by one scan of a
+    character class; the characters it finds tell whether the text is all SIMPLE_RANGES and
+    whether its folded form holds white space, without another scan."""
     known = _FOLDS.get(id(table))
     if known is None or known[0] is not table:
         fold, kept = {}, []
@@ -538,20 +540,27 @@ def _folding(table: dict) -> tuple:
             char = match.group()
             return get(char, char)   # white space is kept here, collapsed later
 
-        known = _FOLDS[id(table)] = (table, (fold, changing, folded))
+        simple = frozenset(chr(code) for low, high in SIMPLE_RANGES
+                           for code in range(low, high + 1)) - frozenset(chr(c) for c in kept)
+        spacey = frozenset(char for char in simple
+                           if any(c.isspace() for c in by_char.get(char, char)))
+        known = _FOLDS[id(table)] = (table, (fold, changing, folded, simple, spacey))
     return known[1]
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
-    _, changing, folded = _folding(table)
-    if changing.search(text) is None:
+    _, changing, folded, simple, spacey = _folding(table)
+    found = changing.findall(text)
+    if not found:
         return text   # nothing to fold, no space to collapse
-    if _NOT_SIMPLE.search(text) is None:
+    if simple.issuperset(found):   # _NOT_SIMPLE finds nothing in the text
         # NFKC, char by char, and the table at once: text.translate(fold), replacing only the
         # few characters that change (a translate looks up every character)
         text = changing.sub(folded, text)
+        if spacey.isdisjoint(found):
+            return text   # no white space in the text nor in what its characters became
     else:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
