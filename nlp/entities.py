@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from nlp.lexicon import first_literals, trie_pattern
+from nlp.lexicon import compile_starting, first_literals, trie_pattern
 
-_PHONE = re.compile(   # (?=[+810]): the characters a number can start with, tested first
-    r"(?=[+810])(?<![\d])(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}-?\d{7,8})(?![\d])")
+_PHONE = compile_starting(   # [+810]: the characters a number can start with
+    r"(?=[+810])(?<![\d])(?:\+?86[- ]?)?(1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}-?\d{7,8})(?![\d])", "[+810]")
 
 
 def _letters_except(excluded: str) -> str:
@@ -47,17 +47,18 @@ _PART = r"(?:凌晨|清晨|早上|早晨|上午|中午|下午|傍晚|晚上|半�
 _DAY_WORDS = first_literals(_DAY, limit=4096, optional=True) | first_literals(_PART)
 _CLOCK = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})(?:点|时)(?:\d{{1,2}}分|半|多|钟|左右)?|\d{{1,2}}:\d{{2}}"
 _SPAN = "(?:个)?(?:多)?(?:天|周|星期|礼拜|个月|月|年|小时)(?:多)?了"
-_TIME = re.compile(
-    # every match starts with a digit, a numeral, 几/半 or a day word's first character: the
-    # lookahead passes over any other position in one test
-    rf"(?=[\d{_CN}几半{''.join(sorted({word[0] for word in _DAY_WORDS}))}])(?:"
+# every time starts with a digit, a numeral, 几/半 or a day word's first character: the search
+# passes over any other position in one test
+_TIME_FIRST = rf"[\d{_CN}几半{''.join(sorted({word[0] for word in _DAY_WORDS}))}]"
+_TIME = compile_starting(
+    rf"(?={_TIME_FIRST})(?:"
     rf"\d{{4}}年(?:\d{{1,2}}月)?(?:\d{{1,2}}[日号])?(?:{_PART}(?:{_CLOCK})?|{_CLOCK})?"
     rf"|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}(?: ?\d{{1,2}}:\d{{2}})?"
     rf"|\d{{1,2}}月(?:\d{{1,2}}|[{_CN}]{{1,3}})[日号](?:{_PART}(?:{_CLOCK})?|{_CLOCK})?"
     rf"|{_DAY}{_PART}?(?:{_CLOCK})?"
     rf"|{_PART}(?:{_CLOCK})?"
     rf"|{_CLOCK}"
-    rf"|(?:\d+|[{_CN}几半]+){_SPAN})")
+    rf"|(?:\d+|[{_CN}几半]+){_SPAN})", _TIME_FIRST)
 
 
 # Cheap look-outs: the full expressions run only when a text holds what every one of their
@@ -70,16 +71,17 @@ _DIGIT = re.compile(r"\d")
 # passes over any other position in one test (the look-outs cost more than the full
 # expressions did on the bench messages).
 _PLACE_WORDS = first_literals(_PLACE)
-_ADDRESS_HINT = re.compile(
-    rf"(?=[\d路街道巷同弄{_CN}{''.join(sorted({word[0] for word in _PLACE_WORDS}))}])(?:"
+_ADDRESS_FIRST = rf"[\d路街道巷同弄{_CN}{''.join(sorted({word[0] for word in _PLACE_WORDS}))}]"
+_ADDRESS_HINT = compile_starting(
+    rf"(?={_ADDRESS_FIRST})(?:"
     rf"{trie_pattern(_PLACE_WORDS)}|[路街道巷同弄]\d"   # the last characters of _STREET
-    rf"|\d[-—]?{_UNIT_WORD}{_UNIT}|[{_CN}]+[-—]?{_UNIT_WORD}{_UNIT}|\d-\d+-\d)")
+    rf"|\d[-—]?{_UNIT_WORD}{_UNIT}|[{_CN}]+[-—]?{_UNIT_WORD}{_UNIT}|\d-\d+-\d)", _ADDRESS_FIRST)
 # _TIME: a year, month, clock time or date written with digits, a day or part of the day, a
 # clock hour in numerals, or a span that has passed (三天了).
-_TIME_HINT = re.compile(
-    rf"(?=[\d{_CN}几半{''.join(sorted({word[0] for word in _DAY_WORDS}))}])(?:"
+_TIME_HINT = compile_starting(
+    rf"(?={_TIME_FIRST})(?:"
     rf"\d(?:[年月:点时]|[-/.]\d|{_SPAN})|[{_CN}][点时]|[{_CN}几半]{_SPAN}"
-    rf"|{trie_pattern(_DAY_WORDS)})")
+    rf"|{trie_pattern(_DAY_WORDS)})", _TIME_FIRST)
 
 
 def _dedupe(items):

@@ -286,6 +286,44 @@ def grouped_trie(words, size: int | None = None) -> str:
     return f"{_char_class(firsts)}(?:{'|'.join(parts)})"
 
 
+def compile_starting(pattern: str, firsts: str) -> re.Pattern:
+    """re.compile(pattern) for a pattern every match of which starts with a character of the
+    class `firsts` ("[…]": a grouped trie, a look-out behind a lookahead of its first
+    characters), with that class as the search's first-character set: the engine then passes
+    over a position holding none of them in a tight loop instead of trying the pattern there
+    (the standard compiler only finds such a set when the pattern starts with a plain character
+    class or literal). Same matches (tests/nlp/test_lexicon.py checks it); the plain compiled
+    pattern when this Python's regex compiler works otherwise."""
+    compiled = re.compile(pattern)
+    if compiled.flags & re.IGNORECASE:
+        return compiled
+    try:
+        import _sre
+        from re import _compiler, _parser   # standard library, compiler internals
+        parsed = _parser.parse(pattern, 0)
+        flags = parsed.state.flags
+        code: list = []
+        first = _parser.parse(firsts, flags)
+        if len(first.data) != 1 or first.data[0][0] is not _parser.IN:
+            return compiled   # one character class only (a literal would be taken for all)
+        _compiler._compile_info(code, first, flags)
+        _compiler._compile(code, parsed.data, flags)
+        code.append(_compiler.SUCCESS)
+        names = [None] * parsed.state.groups
+        for name, number in parsed.state.groupdict.items():
+            names[number] = name
+        return _sre.compile(pattern, flags, code, parsed.state.groups - 1,
+                            parsed.state.groupdict, tuple(names))
+    except Exception:   # another Python's internals: the plain pattern finds the same
+        return compiled
+
+
+def words_re(words) -> re.Pattern:
+    """The compiled grouped_trie of the words."""
+    return compile_starting(grouped_trie(words), "[" + "".join(
+        re.escape(c) for c in sorted({word[0] for word in words})) + "]")
+
+
 def _char_class(chars) -> str:
     """A lookahead for one of the characters."""
     return "(?=[" + "".join(re.escape(c) for c in chars) + "])"
@@ -384,10 +422,10 @@ def _build(learned: bool = True) -> Lexicons:
         if len(word) > 1 and not word.isascii():
             tokenizer.add_word(word)
     # grouped by first character: the same matches as one trie, found about three times faster
-    category_re = re.compile(grouped_trie(category_words))
-    kind_re = re.compile(grouped_trie(kind_words))
+    category_re = words_re(category_words)
+    kind_re = words_re(kind_words)
     leading = {w for *_, starts in kind_patterns if starts for w in starts}
-    kind_triggers = re.compile(grouped_trie(leading))
+    kind_triggers = words_re(leading)
     by_leading: dict[str, list] = {}
     for index, (*_, starts) in enumerate(kind_patterns):
         for word in starts or ():
@@ -470,9 +508,11 @@ def _fold(table: dict) -> dict:
 
 def _folding(table: dict) -> tuple:
     """(_fold table, an expression finding any character normalize may change: one outside
-    SIMPLE_RANGES, one the fold table maps, white space; and the replacement of one such
-    character by re.sub). A text it finds nothing in is its own normalization, told by one
-    scan of a character class."""
+    SIMPLE_RANGES, one the fold table maps, white space; the replacement of one such character
+    by re.sub; the characters of SIMPLE_RANGES it finds; those of them that are or give white
+    space). A text it finds nothing in is its own normalization, told by one scan of a
+    character class; the characters it finds tell whether the text is all SIMPLE_RANGES and
+    whether its folded form holds white space, without another scan."""
     known = _FOLDS.get(id(table))
     if known is None or known[0] is not table:
         fold, kept = {}, []
@@ -500,20 +540,27 @@ def _folding(table: dict) -> tuple:
             char = match.group()
             return get(char, char)   # white space is kept here, collapsed later
 
-        known = _FOLDS[id(table)] = (table, (fold, changing, folded))
+        simple = frozenset(chr(code) for low, high in SIMPLE_RANGES
+                           for code in range(low, high + 1)) - frozenset(chr(c) for c in kept)
+        spacey = frozenset(char for char in simple
+                           if any(c.isspace() for c in by_char.get(char, char)))
+        known = _FOLDS[id(table)] = (table, (fold, changing, folded, simple, spacey))
     return known[1]
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is)."""
-    _, changing, folded = _folding(table)
-    if changing.search(text) is None:
+    _, changing, folded, simple, spacey = _folding(table)
+    found = changing.findall(text)
+    if not found:
         return text   # nothing to fold, no space to collapse
-    if _NOT_SIMPLE.search(text) is None:
+    if simple.issuperset(found):   # _NOT_SIMPLE finds nothing in the text
         # NFKC, char by char, and the table at once: text.translate(fold), replacing only the
         # few characters that change (a translate looks up every character)
         text = changing.sub(folded, text)
+        if spacey.isdisjoint(found):
+            return text   # no white space in the text nor in what its characters became
     else:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)

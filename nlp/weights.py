@@ -54,9 +54,9 @@ def max_match(text: str, index: tuple) -> frozenset:
 def word_pattern(words) -> re.Pattern | None:
     """The compiled expression Weights.found scans with (max_match only finds words of two or
     more characters)."""
-    from nlp.lexicon import grouped_trie
+    from nlp.lexicon import words_re
     words = [w for w in words if len(w) >= 2]
-    return re.compile(grouped_trie(words)) if words else None
+    return words_re(words) if words else None
 
 
 @dataclass(frozen=True)
