@@ -9,7 +9,8 @@ one weight per n-gram, so unseen words that share characters with known dangers 
 喘, 掉进, 砍) still count. A type head (a weight per n-gram and taxonomy category) names the
 category, hence the number to call and the department.
 
-It is asked only when the taxonomy found no danger and no hedged one (nlp/urgency.py). Cost: one
+It is asked only when the taxonomy found no danger and no hedged one (nlp/urgency.py), and it
+does not fire over a word the taxonomy lists as harmless. Cost: one
 dict look-up per n-gram of the first READ_CHARS characters, summed in C (map/sum), about 2 µs on
 a short message. Messages longer than MAX_CHARS are letters written after the fact: not read.
 """
@@ -75,11 +76,12 @@ def category_of(text: str, net: Net) -> str:
 
 
 def keywords(text: str, net: Net) -> list[str]:
-    """The n-grams that pushed most towards danger, longest first among equals, none inside
-    another one chosen (they are substrings of the text)."""
+    """The n-grams that pushed most towards danger, as the reason agents see: words (two or three
+    characters) first, a single character only when no word pushed; none inside another one
+    chosen (they are substrings of the text)."""
     text = text[:READ_CHARS]
     ranked = sorted({g for g in grams(text) if net.weights.get(g, 0.0) > 0},
-                    key=lambda g: (-net.weights[g], -len(g), g))
+                    key=lambda g: (len(g) < 2, -net.weights[g], -len(g), g))
     chosen: list[str] = []
     for gram in ranked:
         if not any(gram in c or c in gram for c in chosen):
@@ -89,12 +91,18 @@ def keywords(text: str, net: Net) -> list[str]:
     return chosen
 
 
-def judge(text: str, net: Net | None = None) -> str | None:
-    """The taxonomy id the net gives a normalized text, or None when it does not fire."""
+def judge(text: str, tax, net: Net | None = None):
+    """The taxonomy category (nlp.emergency.EmergencyCategory) the net gives a normalized text
+    the taxonomy tax found nothing in, or None when it does not fire. A word the taxonomy lists
+    as harmless (category none: 火锅, 吓死, 暖气片爆, 救命钱) keeps it from firing."""
     net = net or load()
     if len(text) > MAX_CHARS or net is EMPTY or score(text, net) < net.threshold:
         return None
-    return category_of(text, net)
+    for found in tax.signal_re.finditer(text):
+        if all(category == -1 for category, _ in tax.signals[found.group()]):
+            return None
+    wanted = category_of(text, net)
+    return next((c for c in tax.categories if c.id == wanted), None)
 
 
 def parse(lines, name: str = DANGER_FILE) -> Net:

@@ -73,7 +73,11 @@ class Rows:
                     add(text, "letters:" + path.name.removesuffix("_dev.jsonl"), 0, parity=i % 2)
         found = [detect(t, tax) for t in self.text]
         self.keyword = np.array([f.category is not None for f in found])
-        self.hedged = np.array([f.category is None and bool(f.hazards) for f in found])
+        # the net is not asked where a hedge defused a danger, nor over a harmless word
+        harmless = [any(all(c == -1 for c, _ in tax.signals[m.group()])
+                        for m in tax.signal_re.finditer(t)) for t in self.text]
+        self.hedged = np.array([f.category is None and (bool(f.hazards) or h)
+                                for f, h in zip(found, harmless)])
         self.readable = np.array([len(t) <= MAX_CHARS for t in self.text])
         self.label = np.array(self.label)
         self.group = np.array(self.group)

@@ -15,14 +15,13 @@ from nlp.lexicon import Lexicons
 
 def decide_urgency(text: str, lex: Lexicons):
     """Return (urgency, confidence, keywords, emergency category or None)."""
-    finding = detect(text, taxonomy(lex))
+    tax = taxonomy(lex)
+    finding = detect(text, tax)
     if finding.category is not None:
         return "emergency", 0.95, list(finding.keywords), finding.category
-    if not finding.hazards and (learned := danger.judge(text)) is not None:
+    if not finding.hazards and (learned := danger.judge(text, tax)) is not None:
         # the learned net (nlp/danger.py) where the keywords found nothing, hedged or not
-        tax = taxonomy(lex)
-        category = next(c for c in tax.categories if c.id == learned)
-        return "emergency", 0.7, danger.keywords(text, danger.load()), category
+        return "emergency", 0.7, danger.keywords(text, danger.load()), learned
     keywords = list(finding.urgent + finding.hazards)
     if keywords:
         return "urgent", 0.8, list(dict.fromkeys(keywords)), None
