@@ -2,7 +2,7 @@
 
 The taxonomy (nlp/emergency.py) is a hand keyword list; each fresh slice of emergencies written
 before it saw them scored 0.62–0.85. This net is a logistic regression over the character
-n-grams (1–3) of the normalized text, fitted offline (`python -m nlp learn-danger`, nlp/danger_fit.py)
+n-grams (1–2) of the normalized text, fitted offline (`python -m nlp learn-danger`, nlp/danger_fit.py)
 on the project's corpus (nlp/corpus/: emergencies as positives; look-alikes, calm everyday
 reports and the real letters of the dev files as negatives) and stored in nlp/data/danger.tsv:
 one weight per n-gram, so unseen words that share characters with known dangers (倒, 血, 救, 不动,
@@ -42,10 +42,9 @@ class Net:
 
 
 def grams(text: str) -> list:
-    """The 1-, 2- and 3-grams of text (text already normalized and cut), in one list."""
-    one, two = text[1:], text[2:]
-    bigrams = list(map(add, text, one))
-    return [*text, *bigrams, *map(add, bigrams, two)]
+    """The 1- and 2-grams of text (text already normalized and cut), in one list. (Trigrams
+    cost as much again at every message and were left out: see nlp/README.md.)"""
+    return [*text, *map(add, text, text[1:])]
 
 
 def score(text: str, net: Net) -> float:
@@ -54,12 +53,8 @@ def score(text: str, net: Net) -> float:
     if not text:
         return -math.inf
     get = net.weights.get
-    one, two = text[1:], text[2:]
-    n = 3 * len(text) - 3 if len(text) > 1 else 1
-    total = (sum(map(get, text, repeat(0.0)))
-             + sum(map(get, map(add, text, one), repeat(0.0)))
-             + sum(map(get, map(add, map(add, text, one), two), repeat(0.0))))
-    return net.bias + total / math.sqrt(n)
+    total = sum(map(get, text, repeat(0.0))) + sum(map(get, map(add, text, text[1:]), repeat(0.0)))
+    return net.bias + total / math.sqrt(2 * len(text) - 1)
 
 
 def category_of(text: str, net: Net) -> str:

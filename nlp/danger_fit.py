@@ -27,7 +27,7 @@ from nlp.emergency import detect, taxonomy
 from nlp.lexicon import DATA, lexicons, normalize
 from nlp.sources import DEFAULT_DATA
 
-L2, CATEGORY_L2 = 1.0, 0.001
+L2, CATEGORY_L2 = 0.3, 0.001
 ITERATIONS, STEP = 250, 0.1
 CATEGORY_EPOCHS, CATEGORY_STEP = 10, 1.0
 MIN_ROWS = 2                 # a gram counts when at least this many training rows have it
@@ -309,11 +309,12 @@ def model_lines(model: dict, threshold: float) -> list[str]:
     return lines
 
 
-def write(data: Path = DEFAULT_DATA, out: Path | None = None) -> tuple[Path, dict]:
+def write(data: Path = DEFAULT_DATA, out: Path | None = None, rows: Rows | None = None,
+          held: tuple | None = None) -> tuple[Path, dict]:
     """Measure held out, choose the threshold, fit on every row, write danger.tsv."""
     out = out or DATA / DANGER_FILE
-    rows = Rows(data)
-    score, category = held_out(rows)
+    rows = rows or Rows(data)
+    score, category = held or held_out(rows)
     threshold = choose_threshold(rows, score)
     found = figures(rows, score, threshold, category)
     model = fit(rows, np.ones(len(rows.text), dtype=bool))
