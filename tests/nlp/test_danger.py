@@ -116,3 +116,14 @@ def test_a_net_fitted_without_a_slice_recognises_most_of_it():
 def test_real_letters_flagged_stay_under_one_percent_per_file():
     for name, part in score_letters(DEFAULT_DATA).items():
         assert part["share"] <= 0.01, (name, part["sample"])
+
+
+def test_a_bad_line_in_the_weights_file_names_its_line():
+    with pytest.raises(nlp.lexicon.LexiconError, match="danger.tsv:2"):
+        danger.parse(["@bias\t-1", "倒\tnot-a-number", "@threshold\t0.5", "@categories\tfire"])
+    with pytest.raises(nlp.lexicon.LexiconError, match="@threshold"):
+        danger.parse(["@bias\t-1", "倒\t1.5"])
+    net = danger.parse(["@bias\t-1", "@threshold\t0", "@categories\tfire,fall",
+                        "@category_bias\t0,0.5", "倒\t3\t0:1.0"])
+    assert danger.score("倒", net) == pytest.approx(2.0)   # -1 + 3 / sqrt(1)
+    assert danger.category_of("倒", net) == "fire" and danger.category_of("摔", net) == "fall"
