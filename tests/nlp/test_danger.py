@@ -89,7 +89,7 @@ def test_a_net_emergency_keeps_the_fail_safe_contract():
 
 
 def test_the_net_is_not_asked_where_a_hedge_defused_the_danger(monkeypatch):
-    always = danger.Net(danger.load().weights, 0.0, -math.inf, ("fire",), (0.0,), {})
+    always = danger.Net(danger.load().weights, 0.0, -math.inf, ("fire",), (0.0,), {}, {})
     monkeypatch.setattr(danger, "_net", [always])
     hedged = "楼道堆杂物有火灾隐患，万一着火了怎么办"
     assert detect(_norm(hedged), taxonomy()).hazards
@@ -127,3 +127,14 @@ def test_a_bad_line_in_the_weights_file_names_its_line():
                         "@category_bias\t0,0.5", "倒\t3\t0:1.0"])
     assert danger.score("倒", net) == pytest.approx(2.0)   # -1 + 3 / sqrt(1)
     assert danger.category_of("倒", net) == "fire" and danger.category_of("摔", net) == "fall"
+
+
+def test_the_quick_bound_never_hides_a_message_that_reaches_the_threshold():
+    net = danger.load()
+    texts = [_norm(t) for t, _ in FRESH_EMERGENCIES] + [_norm(t) for t in FRESH_CALM]
+    texts += [_norm(row[0]) for row in read_tsv(CORPUS / "heldback10_emergencies.tsv", 4)]
+    texts += [_norm(row[0]) for row in read_tsv(CORPUS / "heldback10_lookalikes.tsv", 2)]
+    for text in texts:
+        assert danger.reaches(text, net) == (danger.score(text, net) >= net.threshold), text
+    assert not all(danger.reaches(t, net) for t in texts) and any(
+        danger.reaches(t, net) for t in texts)
