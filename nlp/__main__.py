@@ -1,5 +1,5 @@
 """python -m nlp classify | evaluate [--data DIR] [--json] [--in-sample] | learn [--data DIR]
-| bench [--n N]"""
+| learn-danger [--data DIR] | evaluate-danger [--data DIR] | bench [--n N]"""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +56,22 @@ def _learn(args) -> int:
     return 0
 
 
+def _learn_danger(args) -> int:
+    from nlp.danger_fit import write_fixed
+    from nlp.sources import DEFAULT_DATA
+    path = write_fixed(Path(args.data or DEFAULT_DATA))
+    print(f"wrote {path}")
+    return 0
+
+
+def _evaluate_danger(args) -> int:
+    from nlp.danger_fit import evaluate, format_figures
+    from nlp.sources import DEFAULT_DATA
+    found = evaluate(Path(args.data or DEFAULT_DATA))
+    print(json.dumps(found, ensure_ascii=False) if args.json else format_figures(found))
+    return 0
+
+
 def _bench(args) -> int:
     from nlp.bench import bench, format_bench
     result = bench(args.n, repeat=args.repeat)
@@ -77,6 +93,13 @@ def main(argv=None) -> int:
     le = sub.add_parser("learn", help="fit the keyword weights on the dev files → "
                                       "nlp/data/learned.tsv")
     le.add_argument("--data", help="folder with *_dev.jsonl (default ../shared/data/nlp)")
+    for name, what in (("learn-danger", "fit the learned danger net → nlp/data/danger.tsv "
+                                        "(threshold chosen on held-out scores; ~2 min)"),
+                       ("evaluate-danger", "the danger net's leave-one-slice-out figures "
+                                           "(~2 min)")):
+        dn = sub.add_parser(name, help=what)
+        dn.add_argument("--data", help="folder with *_dev.jsonl (default ../shared/data/nlp)")
+        dn.add_argument("--json", action="store_true")
     be = sub.add_parser("bench", help="messages per second: classify vs plain jieba.lcut")
     be.add_argument("--n", type=int, default=20000, help="messages per timed run")
     be.add_argument("--repeat", type=int, default=5,
@@ -84,6 +107,7 @@ def main(argv=None) -> int:
     be.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     return {"classify": _classify, "evaluate": _evaluate, "learn": _learn,
+            "learn-danger": _learn_danger, "evaluate-danger": _evaluate_danger,
             "bench": _bench}[args.command](args)
 
 
