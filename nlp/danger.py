@@ -29,6 +29,7 @@ DANGER_FILE = "danger.tsv"
 READ_CHARS = 80    # the net reads the opening of a message (every corpus emergency is ≤ 35)
 MAX_CHARS = 120    # a longer message is a letter (as nlp.emergency.LETTER_CHARS): not read
 KEYWORDS = 3       # the n-grams shown as the reason
+MIN_CHARS = 5      # a shorter message ("我妈", "有个老人") names a person and no danger: not read
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ def grams(text: str) -> list:
     """The 1- and 2-grams of text (text already normalized and cut), in one list. (Trigrams
     cost as much again at every message and were left out: see nlp/README.md.)"""
     return [*text, *map(add, text, text[1:])]
+
+
+def readable(text: str) -> bool:
+    """Whether the net reads a normalized text: not a letter, and at least MIN_CHARS letters or
+    digits (a bare person or an unfinished line is no danger the keywords would not see)."""
+    n = len(text)
+    return MIN_CHARS <= n <= MAX_CHARS and (n >= 2 * MIN_CHARS or
+                                           sum(map(str.isalnum, text)) >= MIN_CHARS)
 
 
 def score(text: str, net: Net) -> float:
@@ -115,7 +124,7 @@ def judge(text: str, tax, net: Net | None = None):
     the taxonomy tax found nothing in, or None when it does not fire. A word the taxonomy lists
     as harmless (category none: 火锅, 吓死, 暖气片爆, 救命钱) keeps it from firing."""
     net = net or load()
-    if len(text) > MAX_CHARS or net is EMPTY or not reaches(text, net):
+    if not readable(text) or net is EMPTY or not reaches(text, net):
         return None
     for found in tax.signal_re.finditer(text):
         if all(category == -1 for category, _ in tax.signals[found.group()]):

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.corpus import CORPUS, read_tsv
-from nlp.danger import DANGER_FILE, MAX_CHARS, READ_CHARS, grams
+from nlp.danger import DANGER_FILE, READ_CHARS, grams, readable
 from nlp.emergency import detect, taxonomy
 from nlp.lexicon import DATA, lexicons, normalize
 from nlp.sources import DEFAULT_DATA
@@ -78,7 +78,7 @@ class Rows:
                         for m in tax.signal_re.finditer(t)) for t in self.text]
         self.hedged = np.array([f.category is None and (bool(f.hazards) or h)
                                 for f, h in zip(found, harmless)])
-        self.readable = np.array([len(t) <= MAX_CHARS for t in self.text])
+        self.readable = np.array([readable(t) for t in self.text])
         self.label = np.array(self.label)
         self.group = np.array(self.group)
         self.parity = np.array(self.parity)
