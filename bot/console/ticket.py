@@ -71,7 +71,7 @@ def ticket(number: str):
         found = scoped_ticket(session, number, staff)
         events = list(session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == found.id)
-            .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.id)))
+            .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.at, TicketEvent.id)))
         _ = (found.resident, found.grid, found.area, found.assignee, found.found_by,
              found.grid.parent if found.grid else None)
         canned = canned_replies_for(session, found.grid or found.area)

@@ -59,7 +59,7 @@ def resident_ticket(number, viewer):
         events = list(session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                       TicketEvent.public.is_(True))
-            .order_by(TicketEvent.id.desc())))
+            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())))
         return render_template(
             "mobile/resident_ticket.html", ticket=ticket, events=events, viewer=viewer,
             holder=holder_name(ticket), STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,

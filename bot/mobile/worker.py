@@ -110,7 +110,7 @@ def worker_ticket(number: str, viewer):
 def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dict:
     events = list(session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-        .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.id.desc())))
+        .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.at.desc(), TicketEvent.id.desc())))
     kept = list(session.execute(select(Photo.id, Photo.media_id, Photo.status)
                                 .where(Photo.ticket_id == ticket.id)))
     owner = ticket.assignee_id == staff.id

@@ -38,6 +38,8 @@ def test_the_report_after_an_opener_opens_the_ticket_and_keeps_the_opener_in_its
     login(client, "worker01")
     page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
     assert "我想反映个问题" in page and "3栋楼道灯不亮，好几天了" in page
+    timeline = page[page.index('<ul class="timeline">'):]  # told in the order it was said
+    assert timeline.index("我想反映个问题") < timeline.index("<strong>受理</strong>")
 
 
 def test_an_opener_nothing_follows_waits_for_a_person(client, chat, svc, clock):
