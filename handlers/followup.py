@@ -158,12 +158,17 @@ class FollowUp(Handler):
 
 
 # "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.
+PROGRESS_TAIL = (r"(?:怎么样|咋样|如何|进展如何|进度如何|进度怎么样|进展|进度|有结果|有消息|有回复|有回音|有人管|"
+                 r"到哪一?步|处理好?|解决|办好|修好?|还没人?(?:处理|解决|修|管|来))"
+                 r"(?:了|吗|没有|没|呢|啊|呀|啦)*")
 ASKS_PROGRESS = re.compile(
     r"(?:你好|您好|请问|怎么|为什么|为啥|咋|我们?|俺|有|之前|上次|昨天|前天|刚才|前几天|早上|今天|那天|反映|报|投诉|说|提|"
-    r"那个|这个|问题|事情|事儿?|工单|情况|处理|办理|办|解决|修|得|的|了)*"
-    r"(?:怎么样|咋样|如何|进展如何|进度如何|进度怎么样|进展|进度|有结果|有消息|有回复|有回音|有人管|"
-    r"到哪一?步|处理好?|解决|办好|修好?|还没人?(?:处理|解决|修|管|来))"
-    r"(?:了|吗|没有|没|呢|啊|呀|啦)*")
+    r"那个|这个|问题|事情|事儿?|工单|情况|处理|办理|办|解决|修|得|的|了)*" + PROGRESS_TAIL)
+# "我上次反映的楼道灯怎么样了": how a matter they name stands (it is one of their tickets).
+ASKS_ABOUT = re.compile(
+    r"(?:你好|您好|请问)?(?:我们?|俺)?(?:之前|上次|昨天|前天|前几天|刚才|早上|那天|上周|上个月)?"
+    r"(?:反映|反应|报|投诉|说|提|举报)过?的(?P<matter>.{2,24}?)(?:的?(?:事情|事儿?|问题))?"
+    r"(?:现在|到底|目前)?" + PROGRESS_TAIL)
 ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
 
 
@@ -174,18 +179,35 @@ def asks_progress(text: str) -> bool:
         ASKS_PROGRESS_NEEDS.search(words) is not None
 
 
+def named_ticket(ctx: Context, text: str) -> Ticket | None:
+    """The resident's ticket a progress question names by its matter ("我反映的楼道灯怎么样了"):
+    the newest of theirs in the category the named words classify to, open ones first."""
+    from handlers.first_words import bare
+    found = ASKS_ABOUT.fullmatch(bare(text))
+    if found is None:
+        return None
+    category = ctx.understand(found.group("matter")).category
+    return ctx.session.scalar(
+        select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.category == category)
+        .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+
+
 class ProgressQuestion(Handler):
-    """"这个问题怎么样了": where their newest matter stands, at once; an open ticket's owner is
-    told the resident asked. With no ticket at all, the words wait for a person."""
+    """"这个问题怎么样了": where their newest matter stands, at once; "我反映的楼道灯怎么样了":
+    where that matter stands (a named matter none of their tickets is about is a new report).
+    An open ticket's owner is told the resident asked. With no ticket at all, the words wait
+    for a person."""
 
     def matches(self, msg, ctx: Context) -> bool:
         text = message_text(msg)
-        return bool(text) and asks_progress(text) and ctx.understand(text).urgency == "normal"
+        if not text or ctx.understand(text).urgency != "normal":
+            return False
+        return asks_progress(text) or named_ticket(ctx, text) is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
         from handlers.held import keep_for_person
         text = message_text(msg)
-        ticket = ctx.session.scalar(
+        ticket = named_ticket(ctx, text) or ctx.session.scalar(
             select(Ticket).where(Ticket.resident_id == ctx.resident.id)
             .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
         if ticket is None:

@@ -134,6 +134,22 @@ def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
                                                     f"居民补充 {ticket.number}"]
 
 
+def test_a_question_naming_its_matter_answers_for_that_ticket_not_a_new_one(chat, svc, clock):
+    chat.send("3栋楼道灯坏了")
+    clock.at(hours=3)
+    chat.send("小区门口垃圾好几天没人清运")
+    lamp, rubbish = rows(svc, Ticket)
+    clock.at(hours=6)  # past the follow-up window of both: the words name which one
+    reply = chat.send("我上次反映的楼道灯怎么样了")
+    assert reply.startswith(f"您的工单 {lamp.number}（待接单）") and count(svc, Ticket) == 2
+    said = [e.body for e in rows(svc, TicketEvent, TicketEvent.ticket_id == lamp.id,
+                                 TicketEvent.action == "resident_message")]
+    assert said == ["我上次反映的楼道灯怎么样了"]
+    # a matter none of their tickets is about is no question about one: it is reported
+    chat.send("我反映的噪音怎么样了 楼上天天半夜蹦迪")
+    assert count(svc, Ticket) == 3
+
+
 def test_a_resolved_ticket_asked_about_asks_for_the_rating(client, chat, svc):
     chat.send("楼道灯坏了")
     [ticket] = rows(svc, Ticket)
