@@ -179,17 +179,23 @@ def asks_progress(text: str) -> bool:
         ASKS_PROGRESS_NEEDS.search(words) is not None
 
 
+def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:
+    """The resident's newest ticket (of `category`, if given), open ones first."""
+    query = select(Ticket).where(Ticket.resident_id == ctx.resident.id)
+    if category is not None:
+        query = query.where(Ticket.category == category)
+    return ctx.session.scalar(
+        query.order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+
+
 def named_ticket(ctx: Context, text: str) -> Ticket | None:
     """The resident's ticket a progress question names by its matter ("我反映的楼道灯怎么样了"):
-    the newest of theirs in the category the named words classify to, open ones first."""
+    the newest of theirs in the category the named words classify to."""
     from handlers.first_words import bare
     found = ASKS_ABOUT.fullmatch(bare(text))
     if found is None:
         return None
-    category = ctx.understand(found.group("matter")).category
-    return ctx.session.scalar(
-        select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.category == category)
-        .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+    return newest_ticket(ctx, ctx.understand(found.group("matter")).category)
 
 
 class ProgressQuestion(Handler):
@@ -207,9 +213,7 @@ class ProgressQuestion(Handler):
     def handle(self, msg, ctx: Context) -> Reply:
         from handlers.held import keep_for_person
         text = message_text(msg)
-        ticket = named_ticket(ctx, text) or ctx.session.scalar(
-            select(Ticket).where(Ticket.resident_id == ctx.resident.id)
-            .order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+        ticket = named_ticket(ctx, text) or newest_ticket(ctx)
         if ticket is None:
             return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
         from handlers.first_words import settle_openers
