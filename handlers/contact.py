@@ -7,8 +7,8 @@ import re
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.first_words import FILLER, GREETING, bare, settle_openers
-from handlers.followup import message_text
+from handlers.held import settle_openers
+from handlers.words import FILLER, GREETING, bare, message_text
 from store.locate import locate_text
 from store.registry import published_people
 from store.vocab import ROLE_NAMES, mask_phone

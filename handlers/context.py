@@ -41,15 +41,20 @@ class Context:
     # page("mobile.worker_ticket", number=...); None where there are no phone pages.
     page: Callable[..., str | None] = lambda endpoint, **values: None
 
-    _understood: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)
     # read with the resident's row when they wrote (registry.resident_wrote); None: unknown
     standing: registry.Standing | None = field(default=None, repr=False)
 
+    def once(self, key, compute: Callable):
+        """compute(), once per message however many handlers ask for `key` (a handler's
+        matches and its handle read the same answer)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     def understand(self, text: str):
         """classify(text), once per message however many handlers ask."""
-        if text not in self._understood:
-            self._understood[text] = self.classify(text)
-        return self._understood[text]
+        return self.once(("classify", text), lambda: self.classify(text))
 
     @cached_property
     def resident(self) -> Resident:

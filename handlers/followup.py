@@ -8,6 +8,8 @@ from sqlalchemy import select
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
+from handlers.held import keep_for_person, settle_openers
+from handlers.words import bare, is_opener, is_small_talk, message_text
 from store import held, ladder, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
@@ -15,32 +17,9 @@ from store.registry import OPEN_STATES
 
 SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
 NEW_MATTER = "新问题"
-# Words that carry no matter: they stay on the timeline but are not pushed to anyone.
-SMALL_TALK = re.compile(
-    r"^(?:你好|您好|在吗|(?:谢谢|多谢|感谢)(?:你们|您们|大家|你|您)?|辛苦了?|好的?|好滴|嗯+|哦+|噢|"
-    r"行|ok|OK|Ok|收到|知道了|"
-    r"明白了?|\d|[１-９０]|\[[^\]]{1,4}\]|/:[^\s]{1,6}|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])+"
-    r"[\s!！。.,，~～啦呀哈]*$")
 NOT_FIXED = ("没解决", "未解决", "没有解决", "还没", "还是", "仍然", "依然", "没修", "没好",
              "不行", "没人")
 FIXED = ("解决了", "已解决", "好了", "修好", "没问题", "可以了", "满意")
-
-
-def is_opener(text: str) -> bool:
-    from handlers.first_words import is_opener as opener
-    return opener(text)
-
-
-def is_small_talk(text: str) -> bool:
-    return SMALL_TALK.match(text.strip()) is not None
-
-
-def message_text(msg) -> str | None:
-    if msg.type == "text":
-        return msg.content.strip()
-    if msg.type == "voice" and msg.recognition:
-        return msg.recognition.strip()
-    return None
 
 
 class Rating(Handler):
@@ -173,7 +152,6 @@ ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|
 
 
 def asks_progress(text: str) -> bool:
-    from handlers.first_words import bare
     words = bare(text)
     return bool(words) and ASKS_PROGRESS.fullmatch(words) is not None and \
         ASKS_PROGRESS_NEEDS.search(words) is not None
@@ -191,11 +169,11 @@ def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:
 def named_ticket(ctx: Context, text: str) -> Ticket | None:
     """The resident's ticket a progress question names by its matter ("我反映的楼道灯怎么样了"):
     the newest of theirs in the category the named words classify to."""
-    from handlers.first_words import bare
     found = ASKS_ABOUT.fullmatch(bare(text))
     if found is None:
         return None
-    return newest_ticket(ctx, ctx.understand(found.group("matter")).category)
+    category = ctx.understand(found.group("matter")).category
+    return ctx.once(("newest_ticket", category), lambda: newest_ticket(ctx, category))
 
 
 class ProgressQuestion(Handler):
@@ -211,12 +189,10 @@ class ProgressQuestion(Handler):
         return asks_progress(text) or named_ticket(ctx, text) is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
-        from handlers.held import keep_for_person
         text = message_text(msg)
         ticket = named_ticket(ctx, text) or newest_ticket(ctx)
         if ticket is None:
             return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
-        from handlers.first_words import settle_openers
         settle_openers(ctx, text)
         told = ticket.status in OPEN_STATES
         if told:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from handlers import replies
-from handlers.context import Context, Reply
+from handlers.context import POINT_FRESH_FOR, Context, Reply
+from handlers.words import is_greeting, is_opener
 from store import held
 
 # The envelope of a WeChat message; everything else (PicUrl, MediaId, Url, Title, FileKey…)
@@ -42,3 +43,14 @@ def keep_for_person(ctx: Context, msg, *, text: str | None = None, result=None,
     held.hold(ctx.session, ctx.resident, ctx.now, msg_type=msg_type[:16], text=text,
               attachment=attachment_of(msg), guess=guess_of(result))
     return Reply(reply)
+
+
+def settle_openers(ctx: Context, answer: str) -> None:
+    """The words after an opener were answered at once (a common question, the grid worker's
+    contact, a ticket's progress): the opener no longer waits for a person."""
+    if ctx.standing is not None and not ctx.standing.held_waiting:
+        return
+    held.answered_since(ctx.session, ctx.resident, ctx.now - POINT_FRESH_FOR, ctx.now,
+                        note=f"居民随后的问题已自动答复：{answer[:40]}",
+                        which=lambda h: bool(h.text) and (is_opener(h.text) or
+                                                         is_greeting(h.text)))

@@ -1,13 +1,11 @@
 """A resident's words become a ticket."""
 from __future__ import annotations
 
-
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
-from handlers.first_words import settle_openers
 from handlers.followup import NEW_MATTER
-from handlers.held import keep_for_person
+from handlers.held import keep_for_person, settle_openers
 from store import held, tickets
 from store.locate import locate
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.followup import message_text, recent_open_ticket
+from handlers.followup import recent_open_ticket
+from handlers.words import message_text
 from handlers.resident import POINT_FRESH_FOR, phone_in, recent_point
 from nlp.service import ServiceWords, service_words
 from store import held, owners, service_orders, tickets
