@@ -93,3 +93,29 @@ def test_overdue_emergency_and_mine_are_counted_with_the_open_tabs(svc, demo):
     assert {key: shown[key] for key in expected} == expected
     assert 0 < expected["overdue"] < expected["open"] and 0 < expected["emergency"]
     assert 0 < expected["mine"] < expected["open"]
+
+
+def test_a_search_counts_its_finished_matches_up_to_its_own_cap(svc, demo, monkeypatch):
+    """A common word matches finished tickets all through a district's history: the tabs say
+    "n+" past the search cap, while open matches are counted exactly."""
+    import bot.console.inbox as inbox
+    now = svc.now()
+    with svc.db.transaction() as session:
+        grid = session.scalar(select(Area).where(Area.level == "grid").order_by(Area.id))
+        for n, status in enumerate(("assigned", "closed", "closed", "resolved") * 3):
+            ticket = _ticket(n, grid=grid, area=grid, status=status, now=now)
+            if n >= 8:
+                ticket.description = "小区门口有人摆摊"
+            session.add(ticket)
+    monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 3)
+    with svc.db.sessions() as session:
+        admin = session.scalar(select(Staff).where(Staff.username == "admin"))
+        searched = counts(session, admin, Filters(q="垃圾"), now)
+        few = counts(session, admin, Filters(q="摆摊"), now)
+        whole = counts(session, admin, Filters(), now)
+    finished = [searched[tab] for tab in ("resolved", "closed", "cancelled")]
+    assert searched["open"] == 2 and all(str(shown).endswith("+") for shown in finished)
+    assert sum(int(str(shown).rstrip("+")) for shown in finished) == 4  # the cap, and one
+    assert searched["all"] == "6+"  # lower bounds, and said so
+    assert few["open"] == 1 and few["closed"] == 2 and few["all"] == 4
+    assert whole["closed"] == 6 and whole["all"] == 12  # no search: the usual cap
