@@ -55,7 +55,7 @@ class Filters:
     since: date | None = None
     until: date | None = None
     q: str = ""
-    sort: str = "due"  # due: due time first; new: newest first
+    sort: str = ""  # due: due time first; new: newest first; "": as suits the tab (order)
     after: str = ""  # the keyset cursor
 
     @classmethod
@@ -68,8 +68,18 @@ class Filters:
                    area=args.get("area", type=int), assignee=args.get("assignee", ""),
                    overdue=args.get("overdue") == "1", since=_day(args.get("since")),
                    until=_day(args.get("until")), q=args.get("q", "").strip()[:64],
-                   sort="new" if args.get("sort") == "new" else "due",
+                   sort=args.get("sort") if args.get("sort") in ("due", "new") else "",
                    after=args.get("after", ""))
+
+    @property
+    def order(self) -> str:
+        """The order chosen, or by default: open tickets by due time (what is late first);
+        a tab holding finished tickets, and a search, newest first (a due time long past
+        says nothing there, and sorting every match of a common word by it reads them all)."""
+        if self.sort:
+            return self.sort
+        states = TABS[self.tab]
+        return "due" if states is not None and set(states) <= set(OPEN_STATES) else "new"
 
     def args(self, **changes) -> dict:
         """These filters as query arguments (the cursor dropped unless given)."""
@@ -133,7 +143,7 @@ def search_clause(q: str):
 
 def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
     """One page by keyset: (due time, id) ascending, or id descending. Index-backed."""
-    if f.sort == "new":
+    if f.order == "new":
         if f.after.isdigit():
             query = query.where(Ticket.id < int(f.after))
         query = query.order_by(Ticket.id.desc())
@@ -155,7 +165,7 @@ def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
         return rows, None
     rows = rows[:PAGE_SIZE]
     last = rows[-1]
-    cursor = str(last.id) if f.sort == "new" else f"{last.resolve_by.timestamp():.6f}_{last.id}"
+    cursor = str(last.id) if f.order == "new" else f"{last.resolve_by.timestamp():.6f}_{last.id}"
     return rows, cursor
 
 

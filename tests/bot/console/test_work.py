@@ -45,6 +45,11 @@ def test_inbox_filters_search_counts_and_pages(client, chat, svc, app):
         cursor = re.search(r'after=([0-9_.]+)', due1).group(1)
         assert first in due1 and second not in due1
         assert second in client.get(f"/console/?after={cursor}").get_data(as_text=True)
+        # every tab (as a search shows) lists the newest first, unless due time is chosen
+        newest = client.get("/console/?tab=all").get_data(as_text=True)
+        assert second in newest and first not in newest
+        by_due = client.get("/console/?tab=all&sort=due").get_data(as_text=True)
+        assert first in by_due and second not in by_due
     finally:
         inbox.PAGE_SIZE = size
     poll = client.get("/console/inbox/poll?tab=open").get_data(as_text=True)
