@@ -120,6 +120,33 @@ def nearest_centre(session: Session, lat: float, lng: float, within_m: float) ->
     return Located(session.get(Area, best[1]), "nearest", distance_m=round(best[0], 1))
 
 
+# GCJ-02, the datum of WeChat's locations and of every Chinese map the grid outlines are drawn
+# on, is WGS-84 (a phone browser's geolocation) moved by a published non-linear offset of
+# 100–700 m within China; outside China's box the two are the same.
+KRASOVSKY_A = 6378245.0
+KRASOVSKY_EE = 0.00669342162296594323
+
+
+def gcj02_of_wgs84(lat: float, lng: float) -> LatLng:
+    """A WGS-84 point (a browser's geolocation) as GCJ-02, where the grids are drawn."""
+    if not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271):
+        return LatLng(lat, lng)
+    x, y = lng - 105.0, lat - 35.0
+    waves = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2 / 3
+    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+             + waves + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2 / 3
+             + (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2 / 3)
+    d_lng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+             + waves + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2 / 3
+             + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2 / 3)
+    rad = math.radians(lat)
+    magic = 1 - KRASOVSKY_EE * math.sin(rad) ** 2
+    d_lat = d_lat * 180.0 / ((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * math.sqrt(magic))
+                             * math.pi)
+    d_lng = d_lng * 180.0 / (KRASOVSKY_A / math.sqrt(magic) * math.cos(rad) * math.pi)
+    return LatLng(lat + d_lat, lng + d_lng)
+
+
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

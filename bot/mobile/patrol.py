@@ -15,11 +15,14 @@ from bot.mobile.worker import MEDIA_ID, fetch_later, pending_ids
 from bot.services import services
 from store import patrol as store_patrol
 from store import photos, tickets
+from store.locate import gcj02_of_wgs84
 from store.models import Staff, Ticket
 
 
 def point_of(form) -> tuple[float, float] | None:
-    """(lat, lng) from the form's location fields, or None when absent or not a place."""
+    """(lat, lng) in GCJ-02 from the form's location fields, or None when absent or not a
+    place. The page says which datum it located in: WeChat's getLocation gives GCJ-02 (as
+    the grid outlines), a browser's geolocation WGS-84 (datum=wgs84), which is moved."""
     try:
         lat, lng = float(form.get("lat", "")), float(form.get("lng", ""))
     except ValueError:
@@ -27,6 +30,8 @@ def point_of(form) -> tuple[float, float] | None:
     if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90
             and -180 <= lng <= 180):
         return None
+    if form.get("datum") == "wgs84":
+        return tuple(gcj02_of_wgs84(lat, lng))
     return lat, lng
 
 

@@ -72,7 +72,7 @@
   // --- the location ---------------------------------------------------------------------
   function browserLocate(found, failed) {
     if (!navigator.geolocation) return failed('此浏览器无法定位');
-    navigator.geolocation.getCurrentPosition(function (p) { found(p.coords.latitude, p.coords.longitude); },
+    navigator.geolocation.getCurrentPosition(function (p) { found(p.coords.latitude, p.coords.longitude, 'wgs84'); },
       function () { failed('未能定位（可不填位置直接上报）'); },
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
@@ -80,11 +80,13 @@
   var locators = [];
   Array.prototype.forEach.call(document.querySelectorAll('form[data-locate]'), function (form) {
     var lat = form.querySelector('[name=lat]'), lng = form.querySelector('[name=lng]'),
+        datum = form.querySelector('[name=datum]'),
         where = form.querySelector('.where'), button = form.querySelector('.locate');
     function run() {
       where.textContent = '正在定位…';
-      locate(function (latitude, longitude) {
+      locate(function (latitude, longitude, system) {
         lat.value = latitude.toFixed(6); lng.value = longitude.toFixed(6);
+        if (datum) datum.value = system;  // the server moves WGS-84 onto the maps' GCJ-02
         where.textContent = '已定位：纬度 ' + lat.value + '，经度 ' + lng.value;
       }, function (why) { where.textContent = why; });
     }
@@ -96,7 +98,7 @@
   // --- real WeChat: the JS-SDK ----------------------------------------------------------
   if (window.wx && wx.ready) wx.ready(function () {
     locate = function (found, failed) {
-      wx.getLocation({ type: 'gcj02', success: function (r) { found(r.latitude, r.longitude); },
+      wx.getLocation({ type: 'gcj02', success: function (r) { found(r.latitude, r.longitude, 'gcj02'); },
                        fail: function () { failed('未能定位（可不填位置直接上报）'); } });
     };
     locators.forEach(function (run) { run(); });

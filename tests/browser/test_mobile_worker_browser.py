@@ -21,7 +21,9 @@ PHONE = dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_m
              has_touch=True, locale="zh-CN",
              user_agent="Mozilla/5.0 (Linux; Android 10; M2006C3LC) AppleWebKit/537.36 (KHTML, "
                         "like Gecko) Chrome/107.0 Mobile Safari/537.36 MicroMessenger/8.0.47")
-IN_GRID_1 = {"latitude": 30.2726, "longitude": 120.1027}
+# A browser's geolocation is WGS-84; this is (30.2726, 120.1027) on the grids' GCJ-02 map,
+# inside 幸福里第1网格 (unmoved it would fall 500 m east, outside every grid).
+IN_GRID_1 = {"latitude": 30.27487, "longitude": 120.09789}
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ def test_a_patrol_finding_reported_and_resolved_at_once(phone, live, screenshot,
     reply = Chat(live.app.test_client(), "o_worker_01").send("巡查")
     page = phone(geolocation=IN_GRID_1, permissions=["geolocation"])
     page.goto(local(LINK.search(reply).group(1)))
-    expect(page.locator("#where")).to_contain_text("已定位：纬度 30.2726")
+    expect(page.locator("#where")).to_contain_text("已定位：纬度 30.274870")
     page.select_option("#category", "路灯/井盖/道路")
     page.fill("#words", "幸福小区2栋门口井盖松动，踩上去会晃")
     page.set_input_files("input[type=file]", camera_photo(tmp_path / "found.jpg"))
@@ -136,6 +138,7 @@ def test_a_patrol_finding_reported_and_resolved_at_once(phone, live, screenshot,
     [ticket] = rows(svc, Ticket)
     assert (ticket.channel, ticket.status, ticket.grid.name) == \
         ("patrol", "resolved", "幸福里第1网格")
+    assert (round(ticket.lat, 4), round(ticket.lng, 4)) == (30.2726, 120.1027)  # on the map
 
     page.click("header .back")
     expect(page.locator("#patrol-link")).to_be_visible()

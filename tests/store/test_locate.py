@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from store import areas_io
-from store.locate import LatLng, chinese_number, distance_m, locate, record_place
+from store.locate import (LatLng, chinese_number, distance_m, gcj02_of_wgs84, locate,
+                          record_place)
 from store.models import Area, Resident
 from store.tickets import Triage, open_ticket
 
@@ -114,3 +115,15 @@ def test_the_place_is_recorded_on_the_ticket(registry):
         assert (ticket.grid.code, ticket.address, ticket.building.code, ticket.lat) == (
             GRID_A, "幸福小区3栋2单元", f"{GRID_A}003", 30.005)
         assert ticket.assignee is not None  # the grid's worker got it
+
+
+@pytest.mark.parametrize("wgs, gcj", [
+    # the published reference points of the WGS-84 → GCJ-02 offset (googollee/eviltransform)
+    ((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),    # Shanghai
+    ((22.543847, 113.912316), (22.540796131694766, 113.9171764808363)),     # Shenzhen
+    ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657)),     # Beijing
+    ((48.8566, 2.3522), (48.8566, 2.3522)),                                 # outside China
+])
+def test_a_browser_point_is_moved_onto_the_map_the_grids_are_drawn_on(wgs, gcj):
+    moved = gcj02_of_wgs84(*wgs)
+    assert distance_m(*moved, *gcj) < 0.01

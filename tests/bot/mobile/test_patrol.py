@@ -53,6 +53,17 @@ def test_a_patrol_finding_opens_a_ticket_the_finder_handles(zhang, svc):
     assert rows(svc, Ticket)[0].status == "accepted"
 
 
+def test_a_browser_located_finding_is_drawn_where_the_worker_stood(zhang, svc):
+    """A plain browser locates in WGS-84, WeChat and the grid outlines in GCJ-02 (500 m
+    apart here): the page says which, and the point is kept on the outlines' map."""
+    report(zhang, lat="30.274870", lng="120.097894", datum="wgs84")
+    [ticket] = rows(svc, Ticket)
+    assert (round(ticket.lat, 4), round(ticket.lng, 4)) == (30.2726, 120.1027)
+    report(zhang, lat="30.2726", lng="120.1027", datum="gcj02", words="幸福小区1栋路灯不亮")
+    assert (round(rows(svc, Ticket)[-1].lat, 4), round(rows(svc, Ticket)[-1].lng, 4)) == \
+        (30.2726, 120.1027)
+
+
 def test_report_and_resolve_at_once_needs_a_photo(zhang, svc):
     page = report(zhang, resolve_now="1", result="已将井盖复位")
     assert page.status_code == 400
