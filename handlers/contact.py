@@ -14,16 +14,18 @@ from store.registry import published_people
 from store.vocab import ROLE_NAMES, mask_phone
 
 WHO = r"(?:网格员|网格长|网格管理员)"
+# "你们电话多少", "怎么联系社区": the account's people are the grid's (what a poster shows).
+REACH = r"(?:网格员|网格长|网格管理员|你们|您们|社区|居委会|居委|村委会|村委)"
 US = r"(?:我们|我|咱们|咱)?(?:小区|社区|这边|这里)?的?"
 ASKS = re.compile("|".join((
-    rf"(?:怎么|怎样|如何|咋|去哪|哪里|在哪)(?:能|可以|才能)?(?:联系|联络|找到|找|打电话给){US}{WHO}",
-    rf"{WHO}的?(?:联系电话|电话号码|电话|手机号码|手机号|手机|号码|联系方式|微信号|微信)"
+    rf"(?:怎么|怎样|如何|咋|去哪|哪里|在哪)(?:能|可以|才能)?(?:联系|联络|找到|找|打电话给){US}{REACH}",
+    rf"{REACH}的?(?:联系电话|电话号码|电话|手机号码|手机号|手机|号码|联系方式|微信号|微信)"
     r"(?:是|有)?(?:多少|几号|什么|啥|哪个)?",
     rf"{WHO}(?:是|叫)(?:谁|哪位|哪一位|哪个|什么名字|啥名字|什么|啥)",
     rf"谁是{US}{WHO}",
     r"(?:我|我们|我家|这里|这边)(?:是|属于|在)(?:哪个|哪一个|什么|啥)网格",
     rf"(?:有没有|给个|给我|求|要)(?:一下)?{WHO}的?(?:电话|联系方式|手机号|手机)",
-    rf"(?:联系|找)(?:一下)?{US}{WHO}",
+    rf"(?:联系|找)(?:一下)?{US}{REACH}",
 )))
 # What may surround the question without making it another one.
 AROUND = re.compile(rf"(?:{GREETING}|{FILLER}|电话|手机号?|号码|联系方式|多少|谁|哪位|名字|叫什么|"

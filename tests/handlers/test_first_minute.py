@@ -98,7 +98,8 @@ def test_an_opener_during_a_report_is_asked_about_and_starts_the_next_matter(cha
 
 
 @pytest.mark.parametrize("question", ["怎么联系网格员", "网格员电话多少", "我们网格员是谁",
-                                      "你好，请问我们小区的网格员是谁？"])
+                                      "你好，请问我们小区的网格员是谁？", "你们电话多少",
+                                      "怎么联系你们", "社区电话是多少", "居委会的联系方式"])
 def test_a_resident_asks_who_their_grid_worker_is(chat, svc, question):
     reply = chat.send(question)
     [zhang] = rows(svc, Staff, Staff.name == "张伟")
@@ -107,6 +108,11 @@ def test_a_resident_asks_who_their_grid_worker_is(chat, svc, question):
     assert zhang.phone not in reply
     assert "在这里留言" in reply
     assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
+
+
+@pytest.mark.parametrize("words", ["你们电话一直打不通", "社区电话没人接，楼道灯坏了三天了"])
+def test_a_complaint_about_reaching_us_is_a_report(chat, svc, words):
+    assert "工单号" in chat.send(words) and count(svc, Ticket) == 1
 
 
 def test_a_resident_with_no_grid_is_told_how_to_find_theirs(client, demo, svc):
