@@ -24,6 +24,15 @@ def delivered_to(svc, openid: str) -> list[str]:
     # A pressure cooker burst and scalded: what is still going on is the burn, 120 first.
     ("高压锅炸了 我妈脸上手上全烫起泡了", "如有生命危险，请立即拨打 120 急救电话！",
      "烧烫伤", "卫健", "120", "烫起泡"),
+    # A robber's demand beside a knife, no word 抢 in it: the police.
+    ("一个男的拿着刀让我把收银台打开 我在便利店", "请立即拨打 110 报警电话！先保护好自己。",
+     "抢劫/入室", "公安", "110", "让我把收银台打开"),
+    # A car gone into a river with people in it: a rescue (119) before a drowning.
+    ("一辆车翻进河里了 里面还有人", "请立即拨打 119 火警电话！先撤到安全的地方。",
+     "人员被困", "应急管理/消防", "119", "车翻进河里"),
+    # A pan that flared and burned someone: the burn is what is still going on, 120 first.
+    ("炒菜的时候油锅一下着了 我老公手上全是泡", "如有生命危险，请立即拨打 120 急救电话！",
+     "烧烫伤", "卫健", "120", "油锅一下着了"),
 ])
 def test_an_emergency_in_plain_words_names_the_number_and_wakes_worker_and_leader(
         chat, svc, worker, text, first_line, category, department, call, words):

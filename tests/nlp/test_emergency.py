@@ -273,3 +273,47 @@ def test_a_hedge_of_one_matter_does_not_reach_a_danger_told_after_a_new_one():
     assert nlp.classify("门口烧烤的烟太大 还有楼上有人一直在喊救命").urgency == "emergency"
     assert nlp.classify("楼下烧烤摊烟好大 呛死了").urgency != "emergency"
 
+
+
+# Who needs what first (nlp/README.md): a flare that burned someone is a burn; a fire still
+# burning is the fire service's; a person in a vehicle in water, in a well or locked in a car is
+# a rescue before anything else.
+@pytest.mark.parametrize("text,call,category", [
+    ("炒菜的时候油锅一下着了 我老公手上全是泡", "120", "burns"),
+    ("煤油炉子着了 火越烧越大 我奶奶手也烫了", "119", "fire"),
+    ("充电的时候电池突然炸了 我儿子脸被燎了", "120", "burns"),
+    ("一辆车翻进河里了 里面还有人", "119", "trapped"),
+    ("我家小孩掉到枯井里了 在底下哭", "119", "trapped"),
+    ("孩子被锁在车里了 太阳晒着 哭得没声了", "119", "trapped"),
+])
+def test_the_number_follows_who_needs_what_first(text, call, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
+
+
+# Police told by what is done, not named (session 5): none of these says 打, 抢 or 杀.
+@pytest.mark.parametrize("text,category", [
+    ("一个男的拿着刀让我把收银台打开 我在便利店", "robbery"),
+    ("他拿着斧头在我家门口转悠 说今天谁也别想好过", "threat_to_kill"),
+    ("有人拿酒瓶往我哥头上砸 我哥倒了", "violence"),
+    ("他薅着我妈头发往外拖", "domestic_violence"),
+    ("我家孩子跟着一个陌生男的走了", "missing_child"),
+    ("我被扣在一个厂子里 护照被他们收了", "confinement"),
+])
+def test_police_dangers_told_by_what_is_done_call_110(text, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == ("110", category)
+
+
+@pytest.mark.parametrize("text", [
+    "小区东门的栏杆坏了 车出不去",            # a car cannot get out: nobody is trapped
+    "网线被人剪断了",                          # a net cable is no live wire
+    "我们这边的电线杆锈得快倒了",              # not yet fallen: urgent
+    "我爸老说再玩手机就打断我的腿",            # what a parent says
+    "想问一下 绑架罪一般判几年",                # a crime's legal name
+    "孩子躲在柜子里睡着了 找了半天 虚惊一场",  # over
+])
+def test_known_false_alarms_stay_calm(text):
+    assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
