@@ -33,9 +33,13 @@ CATEGORY_EPOCHS, CATEGORY_STEP = 10, 1.0
 MIN_ROWS = 2                 # a gram counts when at least this many training rows have it
 LETTER_WEIGHT = 0.3          # each real letter's share of the loss (there are many)
 CALM_WEIGHT = 3.0            # each calm everyday report's (few, and the most common traffic)
+POSITIVE_WEIGHT = 1.0        # each emergency's
+LOOKALIKE_WEIGHT = 1.0       # each look-alike's (the hard negatives)
+UNIGRAM_L2 = 1.0             # a single character's L2 against a 2-gram's
 KEEP, CATEGORY_KEEP = 0.02, 0.05   # smaller weights are not written
 LETTERS_CEILING, LOOKALIKES_CEILING = 0.01, 0.05
 CALM_FILE = "calm_reports.tsv"
+CALM_SHORT_FILE = "calm_short.tsv"   # short person + place lines, openers (group calm_short)
 HASH_SEED = "0"
 
 
@@ -63,8 +67,10 @@ class Rows:
             if neg.exists():
                 for text, _ in read_tsv(neg, 2):
                     add(text, "slice:" + name, 0)
-        for i, (text, _) in enumerate(read_tsv(corpus / CALM_FILE, 2)):
-            add(text, "calm", 0, parity=i % 2)
+        for group, name in (("calm", CALM_FILE), ("calm_short", CALM_SHORT_FILE)):
+            if (corpus / name).exists():
+                for i, (text, _) in enumerate(read_tsv(corpus / name, 2)):
+                    add(text, group, 0, parity=i % 2)
         if data is not None:
             for path in sorted(Path(data).glob("*_dev.jsonl")):
                 with path.open(encoding="utf-8") as handle:
@@ -157,15 +163,18 @@ def fit(rows: Rows, chosen: np.ndarray) -> dict:
     y = rows.label[chosen].astype(float)
     group = rows.group[chosen]
     weight = np.where(np.char.startswith(group, "letters:"), LETTER_WEIGHT,
-                      np.where(group == "calm", CALM_WEIGHT, 1.0))
+                      np.where(np.char.startswith(group, "calm"), CALM_WEIGHT,
+                               np.where(y == 1, POSITIVE_WEIGHT, LOOKALIKE_WEIGHT)))
     total = weight.sum()
+    l2 = L2 / total * np.where([len(rows.grams[i]) == 1 for i in np.flatnonzero(allowed)],
+                               UNIGRAM_L2, 1.0)
 
     def gradient(w):
         z = np.bincount(row, weights=value * w[feature], minlength=n) + w[-1]
         r = weight * (1 / (1 + np.exp(-z)) - y) / total
         g = np.bincount(feature, weights=value * r[row], minlength=size)
         g[-1] = r.sum()
-        g[:-1] += L2 / total * w[:-1]
+        g[:-1] += l2 * w[:-1]
         return g
 
     w = _adam(gradient, size)
@@ -371,7 +380,8 @@ def format_figures(found: dict) -> str:
     lines.append(f"pooled: net alone {p['net_alone']:.3f}, look-alikes raised (kw or net) "
                  f"{p['lookalikes_keywords_or_net']:.3f} (kept ≤ {LOOKALIKES_CEILING})")
     for name, f in found["letters"].items():
-        what = "calm reports" if name == "calm" else f"real letters {name}"
+        what = {"calm": "calm reports", "calm_short": "calm short lines"}.get(
+            name, f"real letters {name}")
         lines.append(f"{what:<22} n={f['n']:<5} flagged: keywords {f['keywords']:.4f}, "
                      f"keywords or net {f['keywords_or_net']:.4f} (+{f['net_added']}; "
                      f"kept ≤ {LETTERS_CEILING})")
