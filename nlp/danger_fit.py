@@ -2,7 +2,8 @@
 nlp/data/danger.tsv; `python -m nlp evaluate-danger` prints the held-out figures.
 
 Training rows: positives are every nlp/corpus/*emergencies.tsv row; negatives are every
-*lookalikes.tsv row, the calm everyday reports (calm_reports.tsv) and the real letters of the dev
+*lookalikes.tsv row, the calm everyday reports (calm_reports.tsv), the short calm lines that name
+a person and a place (calm_short.tsv) and the real letters of the dev
 files (../shared/data/nlp/*_dev.jsonl; their rows are read, never copied) except the ones the
 taxonomy flags (real dangers or borderline). The fit is L2-regularised logistic regression by
 full-batch Adam on numpy (offline only; classify needs the written file alone).
@@ -11,7 +12,9 @@ Honest figures: leave-one-slice-out — for each corpus slice (emergencies.tsv +
 each heldback*), fit on every other slice and score it — and cross-fitted real letters and calm
 reports (fit on the even rows, score the odd ones, and back). The threshold is chosen on these
 held-out scores: real letters flagged (taxonomy or net) ≤ LETTERS_CEILING in every dev file and
-look-alikes raised ≤ LOOKALIKES_CEILING pooled.
+among the calm lines (calm reports and short lines pooled), look-alikes raised ≤
+LOOKALIKES_CEILING pooled. The class weights and L2 below were chosen on the leave-one-slice-out
+figures (nlp/README.md lists what was tried).
 """
 from __future__ import annotations
 
