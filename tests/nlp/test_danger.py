@@ -10,7 +10,7 @@ import pytest
 import nlp
 from nlp import danger
 from nlp.corpus import CORPUS, read_tsv, score_letters
-from nlp.danger_fit import CALM_FILE, Rows, fit, scores
+from nlp.danger_fit import CALM_FILE, CALM_SHORT_FILE, Rows, fit, scores
 from nlp.emergency import detect, taxonomy
 from nlp.evaluate import DEFAULT_DATA
 from nlp.lexicon import lexicons, normalize
@@ -51,6 +51,14 @@ FRESH_CALM = [
 ]
 
 
+# A person and a place and nothing else, written for this test on 2026-11-30 before the refit was
+# run on them (none is in calm_short.tsv): the morning's net called the first two emergencies.
+PERSON_AND_PLACE = [
+    "我一个人在家", "楼下有个人一直在", "我外婆一个人在乡下", "有个大爷在单元门口", "我姐一个人在出租屋",
+    "门卫室有个人一直在", "我一个人在宿舍", "孩子一个人在楼下", "有个人坐在单元门口", "我老伴在屋里睡觉",
+]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def loaded():
     nlp.load()
@@ -72,6 +80,16 @@ def test_calm_everyday_messages_stay_calm():
         result = nlp.classify(text)
         assert result.urgency != "emergency", (text, result.emergency, result.keywords)
     rows = read_tsv(CORPUS / CALM_FILE, 2)
+    assert len(rows) >= 300
+    raised = [t for t, _ in rows if nlp.classify(t).urgency == "emergency"]
+    assert len(raised) <= 0.01 * len(rows), raised
+
+
+def test_a_person_and_a_place_alone_are_no_emergency():
+    for text in PERSON_AND_PLACE:
+        result = nlp.classify(text)
+        assert result.urgency != "emergency", (text, result.emergency, result.keywords)
+    rows = read_tsv(CORPUS / CALM_SHORT_FILE, 2)
     assert len(rows) >= 300
     raised = [t for t, _ in rows if nlp.classify(t).urgency == "emergency"]
     assert len(raised) <= 0.01 * len(rows), raised
