@@ -10,6 +10,7 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
+from nlp.records import found_records, kind_values
 from nlp.weights import EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
@@ -198,7 +199,12 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
         # are not even added up)
         values = handicapped
     else:
-        values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
+        records = weights.records
+        if records is None:
+            values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
+        else:   # the same sums from the words' records (nlp.records)
+            values = kind_values(hand, found_records(found, records) if found else [],
+                                 1.0 / math.sqrt(len(found)) if found else 1.0, weights, MARGIN)
     best = max(values)
     kind = _ORDER[values.index(best)]   # the first of equal scores wins
     # softmax_share(scores, (kind,)): the same terms added in the same order (sum() starts

@@ -13,6 +13,10 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
+from nlp.records import TOPIC, TOPIC_KEYWORDS, found_records, hand_evidence
+from nlp.records import learned_adds as records_adds
+from nlp.records import route as records_route
+from nlp.records import top_words as records_top_words
 from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
                          top_words, topic_scores)
 
@@ -66,6 +70,44 @@ def _domains(categories: tuple) -> tuple:
     return known[1]
 
 
+def _evidence_from_tables(scores: dict, found: tuple, weights: Weights):
+    """(evidence per category index, the best evidence, decisive) from nlp.weights' tables, or
+    None when the message names no topic (其他). Decisive: a hand word names the topic on its
+    own; then only the hand-found categories compete, so only theirs are computed (the others
+    can only raise `best`, which is already past the threshold when theirs are)."""
+    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
+    if decisive and weights.topic_rows is not None:
+        evidence = hand_topic_scores(scores, found, weights)
+        best = max(evidence.values())
+        if best >= MIN_EVIDENCE:
+            return evidence, best, decisive
+    if not scores and sum(word in weights.topic for word in found) < 2:
+        # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
+        # little to send anyone anywhere; a person reads it (handlers: unplaced)
+        return None
+    evidence = topic_scores(scores, learned_adds(found, weights), weights)
+    best = max(evidence.values(), default=0.0)
+    return None if best < MIN_EVIDENCE else (evidence, best, decisive)
+
+
+def _evidence_from_records(scores: dict, found: tuple, pairs: list, weights: Weights,
+                           records) -> tuple | None:
+    """_evidence_from_tables from the words' records (nlp.records): the same values."""
+    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
+    share = 1.0 / math.sqrt(len(found)) if found else 1.0   # word_share(found)
+    gamma = weights.topic_gamma
+    if decisive:
+        evidence = hand_evidence(scores, pairs, share, gamma, records)
+        best = max(evidence.values())
+        if best >= MIN_EVIDENCE:
+            return evidence, best, decisive
+    if not scores and sum(1 for pair in pairs if pair[TOPIC]) < 2:
+        return None   # one learned word and no word of the lexicon: a person reads it
+    evidence = topic_scores(scores, records_adds(pairs, share) if pairs else {}, weights)
+    best = max(evidence.values(), default=0.0)
+    return None if best < MIN_EVIDENCE else (evidence, best, decisive)
+
+
 def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights):
     """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
     for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
@@ -74,33 +116,31 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     found: the learned words in the text. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
-    categories, bias = lex.categories, weights.topic_bias
-    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
-    evidence = None
-    if decisive and weights.topic_rows is not None:
-        # Only the hand-found categories compete (below), so only theirs are computed; the
-        # others can only raise `best`, which is already past the threshold when theirs are.
-        evidence = hand_topic_scores(scores, found, weights)
-        best = max(evidence.values())
-        if best < MIN_EVIDENCE:
-            evidence = None
-    if evidence is None:
-        if not scores and sum(word in weights.topic for word in found) < 2:
-            # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
-            # little to send anyone anywhere; a person reads it (handlers: unplaced)
+    categories = lex.categories
+    records = weights.records
+    if records is not None:
+        found_pairs = found_records(found, records)
+        outcome = _evidence_from_records(scores, found, found_pairs, weights, records)
+        if outcome is None:
             return (*FALLBACK, 0.3, [], 0.0)
-        evidence = topic_scores(scores, learned_adds(found, weights), weights)
-        best = max(evidence.values(), default=0.0)
-        if best < MIN_EVIDENCE:
+    else:
+        outcome = _evidence_from_tables(scores, found, weights)
+        if outcome is None:
             return (*FALLBACK, 0.3, [], 0.0)
+    evidence, best, decisive = outcome
+    bias = weights.topic_bias
     if decisive:
         # words that name a topic on their own (categories.tsv weight 3, counted twice in the
         # opening line) keep the choice among the categories the hand lexicon found; the
         # learned words weigh between those (cross-fitted: teddy +0.013, jiamusi +0.014,
         # haikou −0.024, whose hotline routes e.g. night noise to the police)
         boost = (DECISIVE_HAND_WEIGHT - 1.0) * weights.topic_gamma
-        evidence = {i: evidence[i] + boost * scores[i] for i in scores}
-    final = {i: value + bias.get(i, 0.0) for i, value in evidence.items()}
+        final = {i: (evidence[i] + boost * scores[i]) + bias.get(i, 0.0) for i in scores}
+    elif records is not None:
+        biases = records.bias   # 0.0 where no bias was learned, as bias.get(i, 0.0)
+        final = {i: value + biases[i] for i, value in evidence.items()}
+    else:
+        final = {i: value + bias.get(i, 0.0) for i, value in evidence.items()}
     top = max(final.values())
     mass: dict[str, float] = {}
     winner: dict[str, int] = {}   # the best category of each domain
@@ -116,12 +156,17 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     confidence = mass[domain] / sum(mass.values())
     category = categories[index]
     keywords = hits.get(index, [])
-    if weights.category_groups:
+    if records is not None:
+        keywords = keywords + records_top_words(found_pairs, TOPIC_KEYWORDS,
+                                                weights.category_groups[index])
+    elif weights.category_groups:
         keywords = keywords + top_words(found, weights.topic_keywords,
                                         weights.category_groups[index])
     department = category.department
     if weights.route_gamma:
-        department, words = route(category.name, department, found, weights)
+        department, words = route(category.name, department, found, weights) \
+            if records is None else \
+            records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
     return (category.name, domain, department, round(min(confidence, 0.99), 2),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LEARNED_FILE = "learned.tsv"
 REPORT = "report"                       # complaint or help: one class on every board
@@ -89,6 +89,8 @@ class Weights:
     route_from: dict = field(default_factory=dict)       # category name → ((department, w), …)
     route_words: dict = field(default_factory=dict)      # word → ((department, weight), …)
     route_base: dict = field(default_factory=dict)       # category name → route_base()
+    # one record per learned word serving all of the above (nlp.records), built by parse
+    records: object = None
 
     def found(self, text: str) -> tuple:
         """The learned words in a text, each once, in sorted order: the scores are float sums
@@ -405,4 +407,5 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
         known = route_base(category.name, category.department, weights)
         if known is not None:
             weights.route_base[category.name] = known
-    return weights
+    from nlp.records import build
+    return replace(weights, records=build(weights))

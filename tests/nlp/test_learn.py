@@ -99,3 +99,34 @@ def test_learn_without_data_says_so(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "no dev files" in proc.stderr
+
+
+def test_the_word_records_decide_exactly_as_the_weight_tables():
+    """classify serves the learned decision from one record per word (nlp/records.py); the
+    tables of nlp.weights are the reference: every field of classify is the same with and
+    without the records, on the bench messages, the corpus and bags of learned
+    words (decisive or not, with and without words of the lexicon)."""
+    import random
+    from dataclasses import replace
+
+    from nlp.bench import MESSAGES
+    from nlp.classifier import classify_with
+    lex = lexicons()
+    records = lex.learned
+    assert records.records is not None
+    tables = replace(records, records=None)
+    texts = list(MESSAGES)
+    for path in sorted((ROOT / "nlp" / "corpus").glob("*.tsv")):
+        texts += [line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")]
+    learned = sorted(records.vocabulary[0])
+    topic_words = sorted(w for c in lex.category_words for w in [c] if len(w) > 1)
+    rng = random.Random(5)
+    for _ in range(1500):
+        words = rng.sample(learned, rng.randint(1, 12))
+        if rng.random() < 0.5:
+            words += rng.sample(topic_words, rng.randint(1, 2))
+        rng.shuffle(words)
+        texts.append("，".join(words))
+    for text in texts:
+        assert classify_with(text, lex, records) == classify_with(text, lex, tables), text
