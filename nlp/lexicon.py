@@ -459,8 +459,9 @@ def standalone(text: str, start: int, end: int, freq: dict) -> bool:
     "差" in "出差"). Longer matches are always words."""
     if end - start > 1:
         return True
-    return not (freq.get(text[start - 1:end], 0) if start else 0) and not freq.get(
-        text[start:end + 1], 0)
+    # at either end of the text there is no neighbour: the character alone is no longer word
+    return not (freq.get(text[start - 1:end], 0) if start else 0) and not (
+        freq.get(text[start:end + 1], 0) if end < len(text) else 0)
 
 
 _built: list = [None]   # lexicons() once built: classify reads it without taking the lock

@@ -78,9 +78,9 @@ def _evidence_from_tables(scores: dict, found: tuple, weights: Weights):
     decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
     if decisive and weights.topic_rows is not None:
         evidence = hand_topic_scores(scores, found, weights)
-        best = max(evidence.values())
-        if best >= MIN_EVIDENCE:
-            return evidence, best, decisive
+        # a word that names a topic on its own is not outvoted into 其他 by learned words
+        # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
+        return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
     if not scores and sum(word in weights.topic for word in found) < 2:
         # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
         # little to send anyone anywhere; a person reads it (handlers: unplaced)
@@ -98,9 +98,7 @@ def _evidence_from_records(scores: dict, found: tuple, pairs: list, weights: Wei
     gamma = weights.topic_gamma
     if decisive:
         evidence = hand_evidence(scores, pairs, share, gamma, records)
-        best = max(evidence.values())
-        if best >= MIN_EVIDENCE:
-            return evidence, best, decisive
+        return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
     if not scores and sum(1 for pair in pairs if pair[TOPIC]) < 2:
         return None   # one learned word and no word of the lexicon: a person reads it
     evidence = topic_scores(scores, records_adds(pairs, share) if pairs else {}, weights)
