@@ -46,10 +46,11 @@ ROUTE = True
 ROUTE_CATEGORY_VALUE = 0.3
 # Rows whose department is known but not scored (jiamusi letters: the unit that answered, see
 # nlp.sources.JIAMUSI_DEPARTMENT) join the route fit with this weight (0: hotline orders only).
-# Cross-fitted (with the full-vocabulary topic decisions below): Haikou department 0.727 →
-# 0.733 (halves +0.012 / −0.001); weight 0.3 reached +0.009 / +0.001 but sent "广场舞噪音太大，
-# 晚上十点还在跳" to 公安 (the hotline sends square dancing to 城管, tests expect 生态环境).
-ROUTE_LETTERS = 0.1
+# Tried and left at 0 (2026-11-30 session 5): at 0.1 Haikou department rose 0.730 → 0.733
+# cross-fitted (+0.007 on one half, 0 on the other), but jiamusi's 城乡建设局 answers street
+# lights, so "楼道灯坏了" / "路灯坏了" went to 住建 instead of 城管, "电梯坏了" to 街道/社区 and
+# cooking fumes to 生态环境 (the hotline sends them to 城管): a second city's routing is not ours.
+ROUTE_LETTERS = 0.0
 # Rows labelled with a department (hotline orders) fit the topic weights with this weight
 # (0: not at all): their label says where the hotline sent an order, which is not always our
 # category's department; the route model learns that part.

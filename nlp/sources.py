@@ -33,7 +33,8 @@ JIAMUSI_DOMAIN = {
 # The department a jiamusi letter's answering unit maps onto, following how haikou_dev's README
 # maps the 12345 units (供热办 answers heating, which categories.tsv gives to 水电气; districts,
 # 住房保障局, 房产 and finance offices, whose Haikou counterparts map to none, stay None). Used
-# only to fit the route (nlp.learn), never scored: a second city's routing beside the hotline's.
+# only to fit the route (nlp.learn, when ROUTE_LETTERS > 0; off: it sent street lights to 住建),
+# never scored.
 JIAMUSI_DEPARTMENT = {
     "人力资源和社会保障局": "人社", "城市管理行政执法局": "城管", "交警支队": "交警",
     "城乡建设局": "住建", "供热办": "水电气", "城乡规划局": "自然资源", "国土资源局": "自然资源",
