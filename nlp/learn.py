@@ -44,6 +44,13 @@ ROUTE = True
 # the value of the "decided category" indicator in the route fit: below 1 its weights are
 # regularised harder than the words' (0: the route reads the words only)
 ROUTE_CATEGORY_VALUE = 0.3
+# Rows whose department is known but not scored (jiamusi letters: the unit that answered, see
+# nlp.sources.JIAMUSI_DEPARTMENT) join the route fit with this weight (0: hotline orders only).
+# Tried and left at 0 (2026-11-30 session 5): at 0.1 Haikou department rose 0.730 → 0.733
+# cross-fitted (+0.007 on one half, 0 on the other), but jiamusi's 城乡建设局 answers street
+# lights, so "楼道灯坏了" / "路灯坏了" went to 住建 instead of 城管, "电梯坏了" to 街道/社区 and
+# cooking fumes to 生态环境 (the hotline sends them to 城管): a second city's routing is not ours.
+ROUTE_LETTERS = 0.0
 # Rows labelled with a department (hotline orders) fit the topic weights with this weight
 # (0: not at all): their label says where the hotline sent an order, which is not always our
 # category's department; the route model learns that part.
@@ -221,11 +228,14 @@ def fit(items: list[Example]) -> list[str]:
         for w, word in enumerate(vocab):
             if abs(W[w, k]) >= TOPIC_KEEP:
                 lines.append((word, model, name, float(W[w, k])))
-    topic_model = parse(enumerate(_cells(lines), 1), categories)
+    # the models the route and kind fits decide topics with find every vocabulary word, as
+    # classify's will (a word's share of the evidence is 1/sqrt of the words found)
+    plain = [(word, "word", "*", 0.0) for word in sorted(set(vocab) | hand_words)]
+    topic_model = parse(enumerate(_cells(lines + plain), 1), categories)
 
     if ROUTE:
         lines.extend(_fit_route(items, texts, feats, vocab, lex, topic_model))
-        topic_model = parse(enumerate(_cells(lines), 1), categories)
+        topic_model = parse(enumerate(_cells(lines + plain), 1), categories)
 
     # kind: hand kind scores given the (learned) topic, then the kind weights on top
     kinded = [i for i, e in enumerate(items) if e.kinds]
@@ -262,10 +272,13 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
 
     from nlp.kind import head_length
     from nlp.topic import decide_topic
-    labelled = [i for i, e in enumerate(items) if e.department]
-    # only the departments the labels name are routed to and from: a department the hotline
-    # never names (文旅, 应急管理/消防 in Haikou) keeps its categories (its rows are not scored)
-    departments = sorted({items[i].department for i in labelled}
+    def target(e: Example):
+        return e.department or (e.route_department if ROUTE_LETTERS > 0 else None)
+
+    labelled = [i for i, e in enumerate(items) if target(e)]
+    # only the departments the hotline names are routed to and from: a department it never
+    # names (文旅, 应急管理/消防 in Haikou) keeps its categories (its rows are not scored)
+    departments = sorted({items[i].department for i in labelled if items[i].department}
                          & {c.department for c in lex.categories})
     if not departments:
         return []
@@ -278,7 +291,7 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
         text = texts[i]
         category = decide_topic(text, lex, head_length(text), topic_model.found(text),
                                 topic_model)[0]
-        if default.get(category) in col and items[i].department in col:
+        if default.get(category) in col and target(items[i]) in col:
             rows.append(i)
             decided.append(category)
             features.append(feats[i] + ([name_col[category]] if ROUTE_CATEGORY_VALUE else []))
@@ -286,11 +299,12 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
     allowed = np.zeros_like(offsets)
     for r, i in enumerate(rows):
         offsets[r, col[default[decided[r]]]] = 1.0
-        allowed[r, col[items[i].department]] = 1.0
+        allowed[r, col[target(items[i])]] = 1.0
     keep = [r for r in range(len(rows)) if allowed[r].any()]
+    row_weights = np.array([1.0 if items[rows[r]].department else ROUTE_LETTERS for r in keep])
     W, b, g = _softmax_fit([features[r] for r in keep], offsets[keep], allowed[keep],
                            len(vocab) + len(names), ROUTE_L2, False,
-                           _source_weights([items[rows[r]] for r in keep]),
+                           row_weights * len(keep) / row_weights.sum(),
                            [len(feats[rows[r]]) for r in keep], unit_from=len(vocab),
                            unit_value=ROUTE_CATEGORY_VALUE)
     lines = [("@gamma", "route", "*", float(g[0]))]

@@ -64,6 +64,12 @@ KINDS = [
     ("派出所地址在哪", "consultation"),
     ("车管所周六上班吗", "consultation"),
     ("我上个月申请的低保办到哪一步了", "consultation"),
+    # …also when it names the report it asks about (反映, 投诉 are no new complaint here)
+    ("我之前反映的噪音问题有结果了吗", "consultation"),
+    ("上周投诉的占道经营有处理结果吗", "consultation"),
+    ("我报的路灯修得怎么样了", "consultation"),
+    ("上次说的楼道灯修好了没有", "consultation"),
+    ("我反映的问题至今没有结果", "complaint"),      # a protest, not a question
     # proposing to put something somewhere, asked as a question, is a suggestion
     ("能不能在垃圾房边加个洗手池", "suggestion"),
     # asking who approved what was done is a complaint, not a suggestion
