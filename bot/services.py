@@ -59,13 +59,13 @@ class Services:
     def wake_drain(self) -> None:
         """Make sure a drain job (bot.wechat.jobs.drain_outbox) claims after now: it takes
         every fresh row that is due, so when one is already waiting in the queue, or running
-        and not yet past its last look, nothing is queued — one Redis round trip, where a
-        job per row cost the webhook RQ's Job and a 20-field HSET a message, and the worker
-        RQ's bookkeeping (about 47 Redis commands) a message."""
+        and not yet past its last look (it is nudged), nothing is queued — one Redis round
+        trip, where a job per row cost the webhook RQ's Job and a 20-field HSET a message,
+        and the worker RQ's bookkeeping (about 47 Redis commands) a message."""
         from bot.wechat.jobs import drain_outbox
         job_id = str(uuid.uuid4())
         keys = [drain_key(self.queue, "running"), drain_key(self.queue, "waiting"),
-                self.queue.key]
+                self.queue.key, drain_key(self.queue, "nudged")]
         try:
             if _drain_needed(keys=keys, args=[job_id], client=self.queue.connection):
                 self.queue.enqueue(drain_outbox, job_id=job_id)
@@ -92,17 +92,23 @@ class Services:
 
 def drain_key(queue: Queue, which: str) -> str:
     """Where a queue's drain job is noted: "waiting" holds the id of the last one queued;
-    "running" exists while one runs and has not yet started its last look."""
+    "running" exists while one runs and has not yet started its last look; "nudged" is a
+    list a running drain waits on for rows committed after its last claim."""
     return f"griddesk:drain:{queue.name}:{which}"
 
 
-# KEYS: the running key, the waiting key, the queue; ARGV[1]: the id of a drain job about to
-# be queued. 0: a drain job will claim after now (one is running before its last look, or
-# one still waits in the queue); 1: none will, so the caller queues one (noted as waiting
-# first: two callers at once may both queue one, which is harmless; a job lost by Redis or
-# emptied off the queue is no longer in the list, so the next caller queues another).
+# KEYS: the running key, the waiting key, the queue, the nudged list; ARGV[1]: the id of a
+# drain job about to be queued. 0: a drain job will claim after now — one is running before
+# its last look (nudged: it claims again at once if it is waiting for rows) or one still
+# waits in the queue; 1: none will, so the caller queues one (noted as waiting first: two
+# callers at once may both queue one, which is harmless; a job lost by Redis or emptied off
+# the queue is no longer in the list, so the next caller queues another).
 DRAIN_NEEDED = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RPUSH', KEYS[4], 1)
+  redis.call('EXPIRE', KEYS[4], 60)
+  return 0
+end
 local waiting = redis.call('GET', KEYS[2])
 if waiting and redis.call('LPOS', KEYS[3], waiting) then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', 86400)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import redis
@@ -30,44 +31,73 @@ stop_draining = threading.Event()
 
 def drain_outbox() -> str:
     """Deliver every fresh row that is due (never tried: a row that failed a try waits for its
-    own job's retry), a claim of up to outbox.CLAIM_BATCH at a time. Services.wake_drain
-    queues it only when no other drain will claim after the rows' commit: while this one
-    runs it is noted as running, and once that note is gone it looks once more, so a row
-    committed while it was noted is claimed by that last look. A row whose try fails gets a
-    job of its own (fixed id, RQ's retries and failure registry) and the rest of its batch
-    is handed to a new drain. How it ended: "empty", "rounds", "stopped", "deferred" or
+    own job's retry), a claim of up to outbox.CLAIM_BATCH at a time, and the rows committed
+    while it runs: Services.wake_drain queues no job while it is noted as running, and nudges
+    it instead; it waits up to DRAIN_LINGER_SECONDS for a nudge after each pass (for up to
+    DRAIN_SECONDS in all), so at a steady rate one job delivers many messages (RQ's
+    bookkeeping was two thirds of a lone delivery). Once the note is gone it looks once more:
+    a row committed while it was noted is claimed by that last look. A row whose try fails
+    gets a job of its own (fixed id, RQ's retries and failure registry) and the rest of its
+    batch goes to a new drain. How it ended: "empty", "rounds", "stopped", "deferred" or
     "failed" (a row's try)."""
     svc = services()
-    running = drain_key(svc.queue, "running")
-    _note(svc, running, True)
+    _note(svc, True)
+    started = time.monotonic()
     try:
         if deferred(svc):
             return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
-        _, ended = _drain(svc, None)
+        while True:
+            _, ended = _drain(svc, None)
+            if (ended != "empty" or stop_draining.is_set()
+                    or time.monotonic() - started > DRAIN_SECONDS or not _nudged(svc)):
+                break
     finally:
-        _note(svc, running, False)
-    if ended == "empty":  # the last look: rows committed while this drain was noted running
-        _, ended = _drain(svc, None)
+        _note(svc, False)
+    if ended == "empty":  # the last look: rows committed while this drain was noted (when
+        _, ended = _drain(svc, None)  # stopping too: it ends after its first row then)
     if ended in ("rounds", "stopped", "failed"):  # rows may be left: another drain takes them
         svc.wake_drain()
     return ended
 
 
-def _note(svc, key: str, running: bool) -> None:
-    """Note a drain as running (for a while: a drain whose worker dies is forgotten), or not."""
+# A drain waits this long after a pass for rows committed meanwhile (a nudge wakes it at
+# once), and runs for about DRAIN_SECONDS at most before it leaves the rest to a new job
+# (other jobs in the queue get their turn; a stop is noticed after the row in flight or the
+# wait).
+DRAIN_LINGER_SECONDS = 0.25
+DRAIN_SECONDS = 5.0
+# How long a running drain stays noted if it is never forgotten (its worker died): new rows
+# then queue a new drain after this long at most, and the clock's requeue takes what is
+# older than OUTBOX_REQUEUE_AFTER_SECONDS. Renewed with every nudge.
+DRAIN_NOTED_SECONDS = 30
+
+
+def _note(svc, running: bool) -> None:
+    """Note a drain as running, or not (and forget the nudges: its last look covers them)."""
+    keys = [drain_key(svc.queue, "running"), drain_key(svc.queue, "nudged")]
     try:
         if running:
-            svc.queue.connection.set(key, 1, ex=DRAIN_NOTED_SECONDS)
+            svc.queue.connection.set(keys[0], 1, ex=DRAIN_NOTED_SECONDS)
         else:
-            svc.queue.connection.delete(key)
+            svc.queue.connection.delete(*keys)
     except redis.RedisError as error:  # more drains are queued than needed: no harm
         log.warning("could not note the drain (%s): %s", running, error)
 
 
-# How long a running drain stays noted at most (a drain of DRAIN_ROUNDS batches takes well
-# under this; if its worker dies, new rows queue a new drain after this long at most, and the
-# clock's requeue takes what is older than OUTBOX_REQUEUE_AFTER_SECONDS).
-DRAIN_NOTED_SECONDS = 30
+def _nudged(svc) -> bool:
+    """Wait for rows committed after the last claim (a nudge from wake_drain); True when one
+    came (the nudges are then forgotten: the next pass claims after them)."""
+    connection = svc.queue.connection
+    nudged, running = drain_key(svc.queue, "nudged"), drain_key(svc.queue, "running")
+    try:
+        if not connection.blpop([nudged], timeout=DRAIN_LINGER_SECONDS):
+            return False
+        with connection.pipeline() as pipeline:
+            pipeline.delete(nudged).expire(running, DRAIN_NOTED_SECONDS).execute()
+        return True
+    except redis.RedisError as error:
+        log.warning("a drain could not wait for more rows: %s", error)
+        return False
 
 
 def deliver_outbox(outbox_id: int) -> str:

@@ -8,10 +8,10 @@ from store.models import LocalDelivery, Outbox
 from tests.support import count, rows
 
 
-def test_a_message_written_while_a_drain_sends_is_sent_by_its_last_look(app, chat, svc,
+def test_a_message_written_while_a_drain_sends_is_sent_by_the_same_drain(app, chat, svc,
                                                                           monkeypatch):
-    """The drain is noted as running, so the second message queues no job of its own; the
-    drain's last look, after the note is gone, finds it."""
+    """The drain is noted as running, so the second message queues no job of its own: it
+    nudges the drain, which claims again."""
     chat.send("三单元楼道灯坏了")
     svc.queue.empty()  # the drain job is taken by a worker (below, as it would run it)
     send, arrived = svc.transport.send, []
@@ -25,6 +25,26 @@ def test_a_message_written_while_a_drain_sends_is_sent_by_its_last_look(app, cha
         assert jobs.drain_outbox() == "empty"
     assert arrived[0].startswith("已受理") and svc.queue.count == 0  # no job queued for it
     assert [(row.status, row.attempts) for row in rows(svc, Outbox)] == [("sent", 1)] * 2
+    assert count(svc, LocalDelivery) == 2
+
+
+def test_a_message_written_as_a_drain_stops_waiting_is_sent_by_its_last_look(
+        app, chat, svc, monkeypatch):
+    """A message committed after the drain's wait for nudges ran out, while it is still
+    noted as running: its nudge finds nobody waiting, and the drain's last look, after the
+    note is gone, claims it."""
+    chat.send("三单元楼道灯坏了")
+    svc.queue.empty()
+    arrived = []
+
+    def gave_up_waiting(svc_):
+        arrived.append(chat.send("新问题 楼下垃圾好几天没人清运"))
+        return False  # the wait ran out just before the message was committed
+    monkeypatch.setattr(jobs, "_nudged", gave_up_waiting)
+    with app.app_context():
+        assert jobs.drain_outbox() == "empty"
+    assert len(arrived) == 1 and svc.queue.count == 0
+    assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 2
     assert count(svc, LocalDelivery) == 2
 
 
