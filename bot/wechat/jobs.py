@@ -117,7 +117,7 @@ def deliver_outbox(outbox_id: int) -> str:
 
 def _drain(svc, own_id: int | None) -> tuple[str, str]:
     """Claim and send batches (the row `own_id` first, when given) until a claim comes back
-    short of a full batch, at most DRAIN_ROUNDS. Returns the own row's outcome ("skipped":
+    empty, at most DRAIN_ROUNDS. Returns the own row's outcome ("skipped":
     already sent, given up, or in other hands) and how the drain ended; raises when the own
     row failed a try. Another row's failed try gets a job of its own, and ends the drain."""
     worker, own = current_worker(), "skipped"
@@ -150,8 +150,11 @@ def _drain(svc, own_id: int | None) -> tuple[str, str]:
         finally:
             if own_id is not None:
                 _drop_jobs(svc, done)
-        if claimed <= outbox.CLAIM_BATCH:
-            return own, "empty"  # fewer than a full batch: nothing fresh is left
+        if not claimed:
+            # nothing fresh is left — a claim short of a full batch is not enough: a message
+            # about the same ticket to the same person is not claimed with the one before it
+            # (it never overtakes it), and is due once that one is out
+            return own, "empty"
     return own, "rounds"
 
 
