@@ -423,6 +423,10 @@ def main() -> None:
     parser.add_argument("--sweep-tickets", type=int, default=100_000)
     parser.add_argument("--sweep-breached", type=int, default=1_000)
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="only GridDesk, at this constant rate (req/s) for --seconds: "
+                             "CPU per message by process at a load that is the same for any "
+                             "code (saturation runs spread over fixed costs by throughput)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
 
@@ -474,6 +478,20 @@ def main() -> None:
 
         runs = {name: [] for name in ports}
         database = url.rsplit("/", 1)[-1] if not url.startswith("sqlite") else None
+        if args.rate:
+            wait_for(lambda: answers(ports["griddesk"]), 60)
+            warm = run_constant_rate(ports["griddesk"], files[1], 2, 20)  # loads, connects
+            wait_for(lambda: drained(url), 120)
+            meter = CpuMeter({"web": [servers["griddesk"].pid],
+                              "workers": [worker.pid for worker in workers],
+                              "redis": [redis.pid]}, database, url).start()
+            run = run_constant_rate(ports["griddesk"], files[0], args.seconds, args.rate)
+            wait_for(lambda: drained(url), 120)
+            run.update(meter.stop(run["requests"]))
+            counts = tally(url, {"ok": run["ok"] + warm["ok"], "wrapped": 0})
+            print(json.dumps({**run, **counts,
+                              "load_average": [round(x, 2) for x in os.getloadavg()]}))
+            return
         groups = {"echo": {"web": [servers["echo"].pid]},
                   "durable": {"web": [servers["durable"].pid]},
                   "griddesk": {"web": [servers["griddesk"].pid],

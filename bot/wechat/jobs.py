@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import redis
 
-from rq import Worker, get_current_job
+from rq import Retry, Worker, get_current_job
 from rq.job import Job
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.metrics import count_delivery, instruments
-from bot.services import services
+from bot.services import DELIVERY_RETRY, drain_key, services
 from bot.wechat.errors import (GIVE_UP, NOT_WHITELISTED, UNREACHABLE_CODES, UNREACHABLE_REASONS,
                                account_problem, deferred, quota_key, seconds_to_china_midnight)
 from store import outbox
@@ -28,48 +29,150 @@ DRAIN_ROUNDS = 10
 stop_draining = threading.Event()
 
 
+def drain_outbox() -> str:
+    """Deliver every fresh row that is due (never tried: a row that failed a try waits for its
+    own job's retry), a claim of up to outbox.CLAIM_BATCH at a time, and the rows committed
+    while it runs: Services.wake_drain queues no job while it is noted as running, and nudges
+    it instead; it waits up to DRAIN_LINGER_SECONDS for a nudge after each pass (for up to
+    DRAIN_SECONDS in all), so at a steady rate one job delivers many messages (RQ's
+    bookkeeping was two thirds of a lone delivery). Once the note is gone it looks once more:
+    a row committed while it was noted is claimed by that last look. A row whose try fails
+    gets a job of its own (fixed id, RQ's retries and failure registry) and the rest of its
+    batch goes to a new drain. How it ended: "empty", "rounds", "stopped", "deferred" or
+    "failed" (a row's try)."""
+    svc = services()
+    _note(svc, True)
+    started = time.monotonic()
+    try:
+        if deferred(svc):
+            return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
+        while True:
+            _, ended = _drain(svc, None)
+            if (ended != "empty" or stop_draining.is_set()
+                    or time.monotonic() - started > DRAIN_SECONDS or not _nudged(svc)):
+                break
+    finally:
+        _note(svc, False)
+    if ended == "empty":  # the last look: rows committed while this drain was noted (when
+        _, ended = _drain(svc, None)  # stopping too: it ends after its first row then)
+    if ended in ("rounds", "stopped", "failed"):  # rows may be left: another drain takes them
+        svc.wake_drain()
+    return ended
+
+
+# A drain waits this long after a pass for rows committed meanwhile (a nudge wakes it at
+# once), and runs for about DRAIN_SECONDS at most before it leaves the rest to a new job
+# (other jobs in the queue get their turn; a stop is noticed after the row in flight or the
+# wait).
+DRAIN_LINGER_SECONDS = 0.25
+DRAIN_SECONDS = 5.0
+# How long a running drain stays noted if it is never forgotten (its worker died): new rows
+# then queue a new drain after this long at most, and the clock's requeue takes what is
+# older than OUTBOX_REQUEUE_AFTER_SECONDS. Renewed with every nudge.
+DRAIN_NOTED_SECONDS = 30
+
+
+def _note(svc, running: bool) -> None:
+    """Note a drain as running, or not (and forget the nudges: its last look covers them)."""
+    keys = [drain_key(svc.queue, "running"), drain_key(svc.queue, "nudged")]
+    try:
+        if running:
+            svc.queue.connection.set(keys[0], 1, ex=DRAIN_NOTED_SECONDS)
+        else:
+            svc.queue.connection.delete(*keys)
+    except redis.RedisError as error:  # more drains are queued than needed: no harm
+        log.warning("could not note the drain (%s): %s", running, error)
+
+
+def _nudged(svc) -> bool:
+    """Wait for rows committed after the last claim (a nudge from wake_drain); True when one
+    came (the nudges are then forgotten: the next pass claims after them)."""
+    connection = svc.queue.connection
+    nudged, running = drain_key(svc.queue, "nudged"), drain_key(svc.queue, "running")
+    try:
+        if not connection.blpop([nudged], timeout=DRAIN_LINGER_SECONDS):
+            return False
+        with connection.pipeline() as pipeline:
+            pipeline.delete(nudged).expire(running, DRAIN_NOTED_SECONDS).execute()
+        return True
+    except redis.RedisError as error:
+        log.warning("a drain could not wait for more rows: %s", error)
+        return False
+
+
 def deliver_outbox(outbox_id: int) -> str:
-    """Hand outbox row `outbox_id` to the transport, and with it the fresh rows that are due
-    (a queue built up under load: their own jobs then find them sent and skip them). Returns
-    this row's outcome; raises when this row failed a try so RQ retries it (only where
-    another try can succeed: every WeChat error code has its own behaviour here)."""
+    """Hand outbox row `outbox_id` to the transport, and with it the fresh rows that are due.
+    The job of a row the clock re-queued (bot.services.deliver_each) or that failed a try in
+    a drain. Returns this row's outcome; raises when this row failed a try so RQ retries it
+    (only where another try can succeed: every WeChat error code has its own behaviour
+    here)."""
     svc = services()
     if deferred(svc):
         return "deferred"  # over WeChat's daily quota, or not whitelisted: the clock re-queues
-    worker, own = current_worker(), "skipped"  # already sent, given up, or in other hands
+    own, ended = _drain(svc, outbox_id)
+    if ended == "rounds":  # fresh rows may be left
+        svc.wake_drain()
+    return own
+
+
+def _drain(svc, own_id: int | None) -> tuple[str, str]:
+    """Claim and send batches (the row `own_id` first, when given) until a claim comes back
+    empty, at most DRAIN_ROUNDS. Returns the own row's outcome ("skipped":
+    already sent, given up, or in other hands) and how the drain ended; raises when the own
+    row failed a try. Another row's failed try gets a job of its own, and ends the drain."""
+    worker, own = current_worker(), "skipped"
     for round_ in range(DRAIN_ROUNDS):
-        batch, claimed, own_given_up = _claim(svc, outbox_id if round_ == 0 else None, worker)
+        batch, claimed, own_given_up = _claim(svc, own_id if round_ == 0 else None, worker)
         if own_given_up:
             own = "failed"
-        done = []  # other rows settled here: their own jobs have nothing left to do
+        done = []  # other rows settled here: their own jobs (if any) have nothing left to do
         try:
             for n, (row, channel) in enumerate(batch):
+                rest = [other for other, _ in batch[n + 1:]]
                 try:
                     outcome = _deliver(svc, row, channel)
                 except Exception:
-                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
-                    if row.id == outbox_id:
-                        raise  # RQ tries this row again later; the others keep their jobs
-                    return own
-                if row.id == outbox_id:
+                    _unclaim(svc, rest)
+                    if row.id == own_id:
+                        raise  # RQ tries this row again later
+                    _retry_later(svc, row.id)
+                    return own, "failed"
+                if row.id == own_id:
                     own = outcome
                 elif outcome != "deferred":
                     done.append(row.id)
                 if outcome == "deferred":  # WeChat takes nothing more for now
-                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
-                    return "deferred" if row.id == outbox_id else own
+                    _unclaim(svc, rest)
+                    return ("deferred" if row.id == own_id else own), "deferred"
                 if stop_draining.is_set():
-                    _unclaim(svc, [other for other, _ in batch[n + 1:]])
-                    return own
+                    _unclaim(svc, rest)
+                    return own, "stopped"
         finally:
-            _drop_jobs(svc, done)
-        if claimed <= outbox.CLAIM_BATCH:
-            break  # fewer than a full batch: nothing fresh is left for this job to drain
-    return own
+            if own_id is not None:
+                _drop_jobs(svc, done)
+        if not claimed:
+            # nothing fresh is left — a claim short of a full batch is not enough: a message
+            # about the same ticket to the same person is not claimed with the one before it
+            # (it never overtakes it), and is due once that one is out
+            return own, "empty"
+    return own, "rounds"
+
+
+def _retry_later(svc, outbox_id: int) -> None:
+    """A job of its own for a row whose try failed in another row's batch: RQ's retries, at
+    the backoff of DELIVERY_RETRY (its first try was this one), and RQ's failure registry
+    once they are used up."""
+    first, *later = DELIVERY_RETRY.intervals
+    try:
+        svc.queue.enqueue_in(timedelta(seconds=first), deliver_outbox, outbox_id,
+                             job_id=delivery_job_id(outbox_id),
+                             retry=Retry(max=DELIVERY_RETRY.max - 1, interval=later))
+    except redis.RedisError as error:  # requeue_stale_outbox finds it
+        log.warning("could not queue the retry of outbox %s: %s", outbox_id, error)
 
 
 def delivery_job_id(outbox_id: int) -> str:
-    """The id of a row's delivery job (Services.deliver_later): known without asking Redis,
+    """The id of a row's delivery job (Services.deliver_each): known without asking Redis,
     so a job that delivered the row can take its job off the queue."""
     return f"deliver-outbox-{outbox_id}"
 
@@ -136,21 +239,13 @@ def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool
 
 
 def _unclaim(svc, rows: list) -> None:
-    """Give a cut-short batch's untried rows back, and queue them again at once: their own
-    jobs may have run already and found them in this batch's hands."""
+    """Give a cut-short batch's untried rows back, for a drain to take (a new one, or the one
+    this is part of when it ends: it then queues a new one)."""
     if not rows:
         return
     with svc.db.transaction() as session:
         outbox.unclaim(session, rows)
-    try:
-        with svc.redis.pipeline(transaction=False) as pipeline:
-            for row in rows:
-                pipeline.lpos(svc.queue.key, delivery_job_id(row.id))
-            waiting = pipeline.execute()
-    except redis.RedisError as error:  # requeue_stale_outbox finds them
-        log.warning("could not requeue %d rows given back: %s", len(rows), error)
-        return
-    svc.deliver_later([row.id for row, place in zip(rows, waiting) if place is None])
+    svc.wake_drain()
 
 
 def _deliver(svc, row, channel: str) -> str:
@@ -275,7 +370,7 @@ def requeue_stale_outbox() -> int:
     with svc.db.sessions() as session:
         ids = outbox.stale_ids(session, svc.now(), older_than)
     ids = sorted(set(ids) | set(handed_back))
-    svc.deliver_later(ids)
+    svc.deliver_each(ids)
     if ids:
         log.info("re-enqueued %d stale outbox rows", len(ids))
     from store import command

@@ -29,7 +29,7 @@ def test_the_grid_worker_is_notified_through_a_real_worker(chat, svc, worker):
 def test_running_a_delivery_twice_sends_once(chat, svc, app, worker):
     chat.send("小区道路路面有大坑")
     [row] = rows(svc, Outbox)
-    svc.deliver_later([row.id])  # a duplicate job, e.g. from the stale sweep
+    svc.deliver_each([row.id])  # a duplicate job, e.g. from the stale sweep
     worker()
     assert count(svc, LocalDelivery) == 1
 
@@ -78,16 +78,32 @@ def test_a_follow_up_never_overtakes_its_new_ticket(app, chat, svc, worker):
                                                       limit=0)] == [follow_up]
 
 
-def test_one_job_delivers_a_queue_built_up_under_load_and_takes_the_others_off(
-        app, chat, svc):
-    """Messages queued faster than they are sent: the first job to run takes the fresh rows
-    that are due with its own, each sent once, and the jobs it made redundant are gone."""
+def test_a_queue_built_up_under_load_is_one_drain_job_that_sends_each_once(
+        app, chat, svc, worker):
+    """Messages written faster than they are sent: the first queues a drain job, the next
+    ones find it waiting and queue nothing; it sends each message once."""
+    chat.send("三单元楼道灯坏了")
+    for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
+        chat.send(text)
+    owed = rows(svc, Outbox)
+    assert len(owed) == 3 and svc.queue.count == 1
+    worker()
+    assert [(row.status, row.attempts) for row in rows(svc, Outbox)] == [("sent", 1)] * 3
+    assert sorted(d.outbox_id for d in rows(svc, LocalDelivery)) == [row.id for row in owed]
+
+
+def test_a_rows_own_job_delivers_the_fresh_rows_and_takes_their_jobs_off(app, chat, svc):
+    """Rows re-queued one job each (the clock's requeue after Redis lost their drain): the
+    first job to run takes the fresh rows that are due with its own, each sent once, and
+    the jobs it made redundant are gone."""
     from bot.wechat.jobs import deliver_outbox, delivery_job_id
     chat.send("三单元楼道灯坏了")
     for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
         chat.send(text)
     owed = rows(svc, Outbox)
-    assert len(owed) == 3 and svc.queue.count == 3
+    svc.queue.empty()  # Redis lost the drain job
+    svc.deliver_each([row.id for row in owed])
+    assert svc.queue.count == 3
     with app.app_context():
         assert deliver_outbox(owed[0].id) == "sent"
     assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 3
@@ -113,6 +129,8 @@ def test_a_job_a_worker_has_taken_keeps_its_hash_when_another_delivers_its_row(
     for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
         chat.send(text)
     first, taken, waiting = rows(svc, Outbox)
+    svc.queue.empty()
+    svc.deliver_each([first.id, taken.id, waiting.id])  # the clock's requeue
     # another worker has dequeued `taken`'s job (as RQ's LPOP does) but not yet run it
     assert svc.redis.lrem(svc.queue.key, 1, delivery_job_id(taken.id)) == 1
     with app.app_context():
@@ -166,9 +184,10 @@ def test_a_row_that_failed_a_try_waits_for_its_own_retry(app, chat, svc):
     assert rows(svc, Outbox)[0].attempts == 2
 
 
-def test_a_batch_cut_short_gives_the_untried_rows_back_untouched(app, chat, svc,
+def test_a_batch_cut_short_gives_the_untried_rows_back_untouched(app, chat, svc, worker,
                                                                   monkeypatch):
     import pytest
+    from rq.job import Job
 
     from bot.wechat.jobs import deliver_outbox, delivery_job_id
     chat.send("三单元楼道灯坏了")
@@ -188,7 +207,10 @@ def test_a_batch_cut_short_gives_the_untried_rows_back_untouched(app, chat, svc,
     assert (own.status, second.status, third.status) == ("sent", "pending", "pending")
     assert "unreachable" in second.last_error and second.attempts == 1
     assert (third.attempts, third.claimed_by, third.last_error) == (0, None, None)
-    assert svc.queue.job_ids == [delivery_job_id(row.id) for row in (own, second, third)]
+    # the failed row has a job of its own, with RQ's retries at DELIVERY_RETRY's backoff
+    assert svc.queue.scheduled_job_registry.get_job_ids() == [delivery_job_id(second.id)]
+    retry = Job.fetch(delivery_job_id(second.id), connection=svc.redis)
+    assert retry.retries_left == 4 and retry.retry_intervals == [30, 120, 600, 1800]
 
     monkeypatch.setattr(svc.transport, "send", lambda row: (_ for _ in ()).throw(
         ConnectionError("still unreachable")))
@@ -220,7 +242,7 @@ def test_a_stop_ends_a_drain_after_the_row_being_sent(app, chat, svc, monkeypatc
 
 
 def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_rows(
-        app, chat, svc, monkeypatch):
+        app, chat, svc, worker, monkeypatch):
     """Rows handed back untried must not have used up the resident's customer-service
     window (5 texts after a message, WeChat's rule): the next try still goes as a text."""
     from bot.wechat import jobs
@@ -247,4 +269,8 @@ def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_ro
     assert allowance.message_sends + allowance.event_sends == 1  # only the text that went
     assert [row.status for row in rows(svc, Outbox, Outbox.id.in_([r.id for r in rest]))] == \
         ["pending"] * 3
-    assert sorted(svc.queue.job_ids) == sorted(jobs.delivery_job_id(r.id) for r in rest)
+    jobs.stop_draining.clear()
+    worker()  # the drain queued for them
+    assert [row.status for row in rows(svc, Outbox, Outbox.id.in_([r.id for r in rest]))] == \
+        ["sent"] * 3
+    assert count(svc, LocalDelivery, LocalDelivery.outbox_id.in_([r.id for r in rest])) == 3
