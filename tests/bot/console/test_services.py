@@ -96,10 +96,12 @@ def test_the_grid_places_an_order_from_the_console_with_the_teams_it_chooses(
     assert order.scheduled_at.isoformat() == "2026-12-01T01:30:00+00:00"
 
 
-def test_the_months_figures_export_as_csv(client, demo, order_number):
+def test_the_months_figures_export_as_csv(client, demo, svc, order_number):
+    from store.vocab import CHINA
+    month = svc.now().astimezone(CHINA).strftime("%Y-%m")  # the order's month, in China
     login(client, "community001001")
-    text = client.get("/console/export/services.csv?month=2026-11").get_data(as_text=True)
-    assert text.startswith("\ufeff服务统计 2026-11")
+    text = client.get(f"/console/export/services.csv?month={month}").get_data(as_text=True)
+    assert text.startswith(f"\ufeff服务统计 {month}")
     assert "服务队,区卫健局后盾单位,T002,后盾单位,,3,0,0.0,3" in text
     assert "队员,区卫健局后盾单位,T002,后盾单位,周敏,,0,0.0,是" in text
     assert "代办服务,0,1,0,0,0,0,1" in text  # placed, waiting to be taken
