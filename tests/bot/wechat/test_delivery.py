@@ -227,13 +227,7 @@ def test_a_stop_ends_a_drain_after_the_row_being_sent(app, chat, svc, monkeypatc
     for text in ("新问题 楼下垃圾好几天没人清运", "新问题 小区门口路面有大坑"):
         chat.send(text)
     own, second, third = rows(svc, Outbox)
-    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
-    send = svc.transport.send
-
-    def send_then_stop(row):
-        jobs.stop_draining.set()  # the signal arrives while the first row is being sent
-        return send(row)
-    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    stop_while_sending(monkeypatch, svc)
     with app.app_context():
         assert jobs.deliver_outbox(own.id) == "sent"
     assert [(row.status, row.attempts, row.claimed_by) for row in rows(svc, Outbox)] == [
@@ -262,6 +256,7 @@ def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_ro
         jobs.stop_draining.set()
         return send(row)
     monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    return send
     with app.app_context():
         assert jobs.deliver_outbox(first.id) == "sent"
     [allowance] = rows(svc, SendAllowance, SendAllowance.openid == chat.openid,
@@ -274,3 +269,16 @@ def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_ro
     assert [row.status for row in rows(svc, Outbox, Outbox.id.in_([r.id for r in rest]))] == \
         ["sent"] * 3
     assert count(svc, LocalDelivery, LocalDelivery.outbox_id.in_([r.id for r in rest])) == 3
+
+
+def stop_while_sending(monkeypatch, svc):
+    """A stop signal arrives while the first row is being sent; returns the real send."""
+    from bot.wechat import jobs
+    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
+    send = svc.transport.send
+
+    def send_then_stop(row):
+        jobs.stop_draining.set()
+        return send(row)
+    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    return send

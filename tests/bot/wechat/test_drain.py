@@ -5,6 +5,7 @@ from rq.job import Job
 from bot.wechat import jobs
 from store.models import LocalDelivery, Outbox
 
+from tests.bot.wechat.test_delivery import stop_while_sending
 from tests.support import count, rows
 
 
@@ -102,13 +103,7 @@ def test_a_drain_stopped_by_a_signal_leaves_the_rest_to_a_new_drain(app, chat, s
     chat.send("三单元楼道灯坏了")
     chat.send("新问题 楼下垃圾好几天没人清运")
     svc.queue.empty()
-    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
-    send = svc.transport.send
-
-    def send_then_stop(row):
-        jobs.stop_draining.set()  # the signal arrives while the first row is being sent
-        return send(row)
-    monkeypatch.setattr(svc.transport, "send", send_then_stop)
+    send = stop_while_sending(monkeypatch, svc)
     with app.app_context():
         assert jobs.drain_outbox() == "stopped"
     assert [(row.status, row.claimed_by) for row in rows(svc, Outbox)] == [
