@@ -59,9 +59,20 @@ def emergency_opened(ticket) -> str:
     return f"{first}\n{told}"
 
 
+# A resident just cheated out of money: the police can still stop a transfer, but only fast.
+FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈专线 96110），并马上联系银行冻结"
+               "收款账户，保留聊天记录和转账凭证。")
+
+
 def ticket_opened(ticket, now) -> str:
     if ticket.urgency == "emergency":
         return emergency_opened(ticket)
+    if any("骗" in word for word in (ticket.keywords or {}).get("urgency", ())):
+        return FRAUD_FIRST + "\n" + _opened(ticket, now)
+    return _opened(ticket, now)
+
+
+def _opened(ticket, now) -> str:
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
         soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"

@@ -210,3 +210,13 @@ def test_thanks_after_the_result_is_asked_for_the_rating(client, chat, svc):
     Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
     assert chat.send("谢谢！").startswith(f"不客气！请回复 1-5 为工单 {ticket.number} 的办理打分")
     assert chat.send("5 很快").startswith("感谢您的评价")
+
+
+def test_a_resident_just_cheated_is_told_to_call_110_and_the_bank_first(chat, svc):
+    reply = chat.send("我被电信诈骗了 刚转了五千块")
+    first, rest = reply.split("\n", 1)
+    assert "110" in first and "冻结" in first  # minutes count: the transfer can still be stopped
+    assert "工单号" in rest
+    [ticket] = rows(svc, Ticket)
+    assert (ticket.category, ticket.urgency) == ("治安", "urgent")
+    assert "110" not in chat.send("新问题 小区里诈骗电话太多了，希望多宣传")  # no fraud told
