@@ -87,13 +87,16 @@ def test_the_grid_places_an_order_from_the_console_with_the_teams_it_chooses(
     login(client, "worker01")
     page = client.get(f"/console/services/{order.ticket.number}").get_data(as_text=True)
     assert "网格下单" in page and "幸福里社区党员先锋队" in page
+    from datetime import timedelta
+    from store.vocab import CHINA
+    tomorrow = (svc.now().astimezone(CHINA) + timedelta(days=1)).date()
     client.post(f"/console/services/{order.ticket.number}", data={
-        "action": "place", "people": "2", "hours": "1.5", "when": "2026-12-01T09:30",
+        "action": "place", "people": "2", "hours": "1.5", "when": f"{tomorrow}T09:30",
         "team": str(party.id)})
     [order] = rows(svc, ServiceOrder)
     assert (order.status, order.people_needed, order.minutes_expected) == ("open", 2, 90)
     assert [p.team.code for p in order.publications] == ["T001"]
-    assert order.scheduled_at.isoformat() == "2026-12-01T01:30:00+00:00"
+    assert order.scheduled_at.astimezone(CHINA).isoformat() == f"{tomorrow}T09:30:00+08:00"
 
 
 def test_the_months_figures_export_as_csv(client, demo, svc, order_number):
