@@ -49,8 +49,11 @@ run: demo fonts
 	@echo ""
 	@# /metrics adds up every process's counters from files in one fresh folder per run
 	@rm -rf "$(GRIDDESK_INSTANCE)/metrics" && mkdir -p "$(GRIDDESK_INSTANCE)/metrics"
-	@# exec: honcho keeps this pid, which its processes watch (they stop when it is gone)
+	@# exec: honcho keeps this pid, which its processes watch (they stop when it is gone);
+	@# honcho gives each process a PORT of its own: WEB_PORT is the web's, for the links
+	@# workers put in messages
 	PROMETHEUS_MULTIPROC_DIR="$(GRIDDESK_INSTANCE)/metrics" GRIDDESK_SUPERVISOR_PID=$$$$ \
+	  WEB_PORT=$${PORT:-8000} \
 	  exec $(BIN)/honcho start --port $${PORT:-8000} --concurrency worker=$${DELIVERY_WORKERS:-2}
 
 # The browser tests drive Debian's chromium; screenshots need a CJK font. Installed only when

@@ -1,4 +1,5 @@
 """`make run`'s processes for real: honcho starts the Procfile; a message goes all the way."""
+import json
 import os
 import signal
 import subprocess
@@ -28,8 +29,8 @@ class Stack:
         env = {**os.environ, "SECRET_KEY": "x", "WEB_CONCURRENCY": "1",
                "GRIDDESK_INSTANCE": str(tmp_path), "PATH": f"{BIN}:{os.environ['PATH']}", **env}
         env = {name: value for name, value in env.items() if value is not None}
-        command = (f"GRIDDESK_SUPERVISOR_PID=$$ exec {BIN / 'honcho'} -f {procfile} -d {ROOT} "
-                   f"start --port {self.port}")
+        command = (f"GRIDDESK_SUPERVISOR_PID=$$ WEB_PORT={self.port} "
+                   f"exec {BIN / 'honcho'} -f {procfile} -d {ROOT} start --port {self.port}")
         self.honcho = subprocess.Popen(["sh", "-c", command], env=env, cwd=ROOT,
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                        start_new_session=True)
@@ -107,6 +108,9 @@ def test_web_worker_and_clock_carry_a_message_to_the_grid_worker(app, demo, svc,
         assert wait_for(lambda: count(svc, LocalDelivery) == 1, seconds=30)
         [notice] = rows(svc, LocalDelivery)
         assert notice.to_openid == "o_worker_01" and ticket.number in notice.payload["text"]
+        # its link opens the web server (honcho gives the worker a PORT of its own)
+        assert f"{base}/m/w/tickets/{ticket.number}?" in json.dumps(notice.payload,
+                                                                   ensure_ascii=False)
         # /metrics adds up the web's and the delivery worker's counters (as make run runs).
         def scraped():
             return urllib.request.urlopen(f"{base}/metrics").read().decode()
