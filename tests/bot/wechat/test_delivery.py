@@ -249,14 +249,7 @@ def test_a_batch_cut_short_gives_back_the_allowance_and_the_queue_its_untried_ro
             outbox.add(session, to_openid=chat.openid, channel="customer_service",
                        purpose="reply", payload={"text": f"进度 {n}"}, now=svc.now())
     first, *rest = rows(svc, Outbox, Outbox.to_openid == chat.openid)
-    monkeypatch.setattr(jobs, "stop_draining", jobs.threading.Event())
-    send = svc.transport.send
-
-    def send_then_stop(row):
-        jobs.stop_draining.set()
-        return send(row)
-    monkeypatch.setattr(svc.transport, "send", send_then_stop)
-    return send
+    stop_while_sending(monkeypatch, svc)
     with app.app_context():
         assert jobs.deliver_outbox(first.id) == "sent"
     [allowance] = rows(svc, SendAllowance, SendAllowance.openid == chat.openid,
