@@ -13,13 +13,13 @@ Redis costs one timeout, not one per message.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
 import redis
+from redis.commands.core import Script
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
@@ -42,7 +42,8 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-COUNT_SHA = hashlib.sha1(COUNT.encode()).hexdigest()
+# Sent by its hash (EVALSHA); redis-py loads it again when a restarted Redis lacks it.
+_count_script = Script(None, COUNT.encode())
 _lock = threading.Lock()
 
 
@@ -70,9 +71,5 @@ def check(connection: redis.Redis, namespace: str, openid: str | None, limit: in
 
 
 def _count(connection: redis.Redis, key: str) -> int:
-    """The window's count with this message (the script by its hash: Redis keeps it once
-    loaded; after a restart it is sent in full once)."""
-    try:
-        return connection.evalsha(COUNT_SHA, 1, key, WINDOW_SECONDS * 2)
-    except redis.exceptions.NoScriptError:
-        return connection.eval(COUNT, 1, key, WINDOW_SECONDS * 2)
+    """The window's count with this message."""
+    return _count_script(keys=[key], args=[WINDOW_SECONDS * 2], client=connection)

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import redis
-
+from redis.commands.core import Script
 from rq import Retry, Worker, get_current_job
 from rq.job import Job
 from wechatpy.exceptions import APILimitedException, WeChatClientException
@@ -191,6 +191,7 @@ for n, job_id in ipairs(ARGV) do
 end
 return dropped
 """
+_drop_waiting = Script(None, DROP_WAITING.encode())  # EVALSHA; loaded when Redis lacks it
 
 
 def _drop_jobs(svc, outbox_ids: list[int]) -> int:
@@ -200,8 +201,8 @@ def _drop_jobs(svc, outbox_ids: list[int]) -> int:
         return 0
     job_ids = [delivery_job_id(outbox_id) for outbox_id in outbox_ids]
     try:
-        return svc.redis.eval(DROP_WAITING, 1 + len(job_ids), svc.queue.key,
-                              *(Job.key_for(job_id) for job_id in job_ids), *job_ids)
+        return _drop_waiting(keys=[svc.queue.key, *(Job.key_for(job_id) for job_id in job_ids)],
+                             args=job_ids, client=svc.redis)
     except redis.RedisError as error:  # they run and skip
         log.warning("could not drop %d delivered rows' jobs: %s", len(outbox_ids), error)
         return 0
