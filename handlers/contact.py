@@ -59,7 +59,7 @@ class GridContact(Handler):
         settle_openers(ctx, message_text(msg))
         _, rest = asked(message_text(msg))
         if rest:
-            found = locate_text(ctx.session, rest)
+            found = place_named(ctx, rest)
             return Reply(people_of(ctx, found.grid, f"“{found.place_name or rest}”属于"))
         if ctx.resident.grid is None:
             return Reply(replies.CONTACT_UNBOUND)
@@ -69,13 +69,18 @@ class GridContact(Handler):
 def names_only_a_place(ctx: Context, rest: str) -> bool:
     """"幸福小区3栋的" names a place and nothing else; "幸福小区3栋楼道灯坏了" is a report too,
     and opens its ticket (every word the classifier leans on lies inside the place)."""
-    found = locate_text(ctx.session, rest)
+    found = place_named(ctx, rest)
     if not found.found:
         return False
     keywords = ctx.understand(rest).keywords
     place = found.place_name or ""
     return all(word in place for key in ("kind", "domain", "category")
                for word in keywords.get(key, ()))
+
+
+def place_named(ctx: Context, rest: str):
+    """The place the words name, looked up once per message (matches, then handle)."""
+    return ctx.once(("place", rest), lambda: locate_text(ctx.session, rest))
 
 
 def people_of(ctx: Context, grid, where: str) -> str:
