@@ -1,6 +1,7 @@
 """Every text a resident reads, in one place."""
 from __future__ import annotations
 
+from nlp.urgency import labels as urgency_labels
 from store.owners import who
 from store.vocab import minutes_between
 
@@ -67,7 +68,7 @@ FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈�
 def ticket_opened(ticket, now) -> str:
     if ticket.urgency == "emergency":
         return emergency_opened(ticket)
-    if any("骗" in word for word in (ticket.keywords or {}).get("urgency", ())):
+    if "fraud" in urgency_labels((ticket.keywords or {}).get("urgency", ())):
         return FRAUD_FIRST + "\n" + _opened(ticket, now)
     return _opened(ticket, now)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nlp import danger
 from nlp.emergency import EmergencyCategory, detect, taxonomy
-from nlp.lexicon import Lexicons
+from nlp.lexicon import Lexicons, lexicons
 
 
 def decide_urgency(text: str, lex: Lexicons):
@@ -28,4 +28,11 @@ def decide_urgency(text: str, lex: Lexicons):
     return "normal", 0.9 if text else 0.5, [], None
 
 
-__all__ = ["EmergencyCategory", "decide_urgency"]
+def labels(words) -> set[str]:
+    """What urgency words say, as urgency.tsv labels them (fraud, burst pipe, utility outage…):
+    a reply can answer the situation, not only its level."""
+    known = lexicons().urgency_words
+    return {known[word][1] for word in words if word in known}
+
+
+__all__ = ["EmergencyCategory", "decide_urgency", "labels"]
