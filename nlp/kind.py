@@ -11,7 +11,8 @@ import re
 
 from nlp.lexicon import Lexicons, standalone
 from nlp.records import found_records, kind_values
-from nlp.weights import EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words
+from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words,
+                         word_share)
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
 MARGIN = {"consultation": 0.5, "suggestion": 0.0, "praise": 0.0}  # handicap before winning
@@ -204,7 +205,7 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
             values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
         else:   # the same sums from the words' records (nlp.records)
             values = kind_values(hand, found_records(found, records) if found else [],
-                                 1.0 / math.sqrt(len(found)) if found else 1.0, weights, MARGIN)
+                                 word_share(found), weights, MARGIN)
     best = max(values)
     kind = _ORDER[values.index(best)]   # the first of equal scores wins
     # softmax_share(scores, (kind,)): the same terms added in the same order (sum() starts

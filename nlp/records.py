@@ -11,12 +11,11 @@ from the same learned.tsv lines at load, so a refitted file needs nothing else.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul
 
-from nlp.weights import KEYWORD_WEIGHT, _kind_terms
+from nlp.weights import KEYWORD_WEIGHT, _kind_terms, word_share
 from nlp.weights import route as _route_tables
 
 # A record, one tuple per learned word with a weight (fields by position, for speed):
@@ -149,7 +148,7 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
             named = True
     if not named:
         return best, []
-    share = 1.0 / math.sqrt(len(found))   # word_share(found)
+    share = word_share(found)
     values = list(map(add, base, map(mul, repeat(share), totals)))
     top = max(values)
     if values.count(top) != 1:

@@ -18,7 +18,7 @@ from nlp.records import learned_adds as records_adds
 from nlp.records import route as records_route
 from nlp.records import top_words as records_top_words
 from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
-                         top_words, topic_scores)
+                         top_words, topic_scores, word_share)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -70,38 +70,26 @@ def _domains(categories: tuple) -> tuple:
     return known[1]
 
 
-def _evidence_from_tables(scores: dict, found: tuple, weights: Weights):
-    """(evidence per category index, the best evidence, decisive) from nlp.weights' tables, or
-    None when the message names no topic (其他). Decisive: a hand word names the topic on its
-    own; then only the hand-found categories compete, so only theirs are computed (the others
-    can only raise `best`, which is already past the threshold when theirs are)."""
+def _evidence(scores: dict, weights: Weights, decisive_evidence, learned_additions,
+              topic_words_found):
+    """(evidence per category index, the best evidence, decisive), or None when the message
+    names no topic (其他). Decisive: a hand word names the topic on its own; then only the
+    hand-found categories compete, so only theirs are computed (decisive_evidence(); None where
+    these weights cannot): the others could only raise `best`. The learned words' part comes
+    from nlp.records or from nlp.weights' tables (learned_additions(), topic_words_found():
+    the found words with a topic weight), the same values either way."""
     decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
-    if decisive and weights.topic_rows is not None:
-        evidence = hand_topic_scores(scores, found, weights)
-        # a word that names a topic on its own is not outvoted into 其他 by learned words
-        # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
-        return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
-    if not scores and sum(word in weights.topic for word in found) < 2:
+    if decisive:
+        evidence = decisive_evidence()
+        if evidence is not None:
+            # a word that names a topic on its own is not outvoted into 其他 by learned words
+            # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
+            return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
+    if not scores and topic_words_found() < 2:
         # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
         # little to send anyone anywhere; a person reads it (handlers: unplaced)
         return None
-    evidence = topic_scores(scores, learned_adds(found, weights), weights)
-    best = max(evidence.values(), default=0.0)
-    return None if best < MIN_EVIDENCE else (evidence, best, decisive)
-
-
-def _evidence_from_records(scores: dict, found: tuple, pairs: list, weights: Weights,
-                           records) -> tuple | None:
-    """_evidence_from_tables from the words' records (nlp.records): the same values."""
-    decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
-    share = 1.0 / math.sqrt(len(found)) if found else 1.0   # word_share(found)
-    gamma = weights.topic_gamma
-    if decisive:
-        evidence = hand_evidence(scores, pairs, share, gamma, records)
-        return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
-    if not scores and sum(1 for pair in pairs if pair[TOPIC]) < 2:
-        return None   # one learned word and no word of the lexicon: a person reads it
-    evidence = topic_scores(scores, records_adds(pairs, share) if pairs else {}, weights)
+    evidence = topic_scores(scores, learned_additions(), weights)
     best = max(evidence.values(), default=0.0)
     return None if best < MIN_EVIDENCE else (evidence, best, decisive)
 
@@ -118,13 +106,21 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     records = weights.records
     if records is not None:
         found_pairs = found_records(found, records)
-        outcome = _evidence_from_records(scores, found, found_pairs, weights, records)
-        if outcome is None:
-            return (*FALLBACK, 0.3, [], 0.0)
+        share = word_share(found)
+        outcome = _evidence(
+            scores, weights,
+            lambda: hand_evidence(scores, found_pairs, share, weights.topic_gamma, records),
+            lambda: records_adds(found_pairs, share) if found_pairs else {},
+            lambda: sum(1 for pair in found_pairs if pair[TOPIC]))
     else:
-        outcome = _evidence_from_tables(scores, found, weights)
-        if outcome is None:
-            return (*FALLBACK, 0.3, [], 0.0)
+        outcome = _evidence(
+            scores, weights,
+            lambda: (hand_topic_scores(scores, found, weights)
+                     if weights.topic_rows is not None else None),
+            lambda: learned_adds(found, weights),
+            lambda: sum(word in weights.topic for word in found))
+    if outcome is None:
+        return (*FALLBACK, 0.3, [], 0.0)
     evidence, best, decisive = outcome
     bias = weights.topic_bias
     if decisive:
