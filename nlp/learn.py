@@ -44,13 +44,12 @@ ROUTE = True
 # the value of the "decided category" indicator in the route fit: below 1 its weights are
 # regularised harder than the words' (0: the route reads the words only)
 ROUTE_CATEGORY_VALUE = 0.3
-# Rows whose department is known but not scored (jiamusi letters: the unit that answered, see
-# nlp.sources.JIAMUSI_DEPARTMENT) join the route fit with this weight (0: hotline orders only).
-# Tried and left at 0 (2026-11-30 session 5): at 0.1 Haikou department rose 0.730 → 0.733
+# Only hotline orders teach the route. Tried (2026-11-30 session 5): jiamusi letters with their
+# answering unit mapped onto our departments, at weight 0.1: Haikou department 0.730 → 0.733
 # cross-fitted (+0.007 on one half, 0 on the other), but jiamusi's 城乡建设局 answers street
 # lights, so "楼道灯坏了" / "路灯坏了" went to 住建 instead of 城管, "电梯坏了" to 街道/社区 and
 # cooking fumes to 生态环境 (the hotline sends them to 城管): a second city's routing is not ours.
-ROUTE_LETTERS = 0.0
+
 # Rows labelled with a department (hotline orders) fit the topic weights with this weight
 # (0: not at all): their label says where the hotline sent an order, which is not always our
 # category's department; the route model learns that part.
@@ -272,13 +271,10 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
 
     from nlp.kind import head_length
     from nlp.topic import decide_topic
-    def target(e: Example):
-        return e.department or (e.route_department if ROUTE_LETTERS > 0 else None)
-
-    labelled = [i for i, e in enumerate(items) if target(e)]
-    # only the departments the hotline names are routed to and from: a department it never
-    # names (文旅, 应急管理/消防 in Haikou) keeps its categories (its rows are not scored)
-    departments = sorted({items[i].department for i in labelled if items[i].department}
+    labelled = [i for i, e in enumerate(items) if e.department]
+    # only the departments the labels name are routed to and from: a department the hotline
+    # never names (文旅, 应急管理/消防 in Haikou) keeps its categories (its rows are not scored)
+    departments = sorted({items[i].department for i in labelled}
                          & {c.department for c in lex.categories})
     if not departments:
         return []
@@ -291,7 +287,7 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
         text = texts[i]
         category = decide_topic(text, lex, head_length(text), topic_model.found(text),
                                 topic_model)[0]
-        if default.get(category) in col and target(items[i]) in col:
+        if default.get(category) in col and items[i].department in col:
             rows.append(i)
             decided.append(category)
             features.append(feats[i] + ([name_col[category]] if ROUTE_CATEGORY_VALUE else []))
@@ -299,12 +295,11 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
     allowed = np.zeros_like(offsets)
     for r, i in enumerate(rows):
         offsets[r, col[default[decided[r]]]] = 1.0
-        allowed[r, col[target(items[i])]] = 1.0
+        allowed[r, col[items[i].department]] = 1.0
     keep = [r for r in range(len(rows)) if allowed[r].any()]
-    row_weights = np.array([1.0 if items[rows[r]].department else ROUTE_LETTERS for r in keep])
     W, b, g = _softmax_fit([features[r] for r in keep], offsets[keep], allowed[keep],
                            len(vocab) + len(names), ROUTE_L2, False,
-                           row_weights * len(keep) / row_weights.sum(),
+                           _source_weights([items[rows[r]] for r in keep]),
                            [len(feats[rows[r]]) for r in keep], unit_from=len(vocab),
                            unit_value=ROUTE_CATEGORY_VALUE)
     lines = [("@gamma", "route", "*", float(g[0]))]

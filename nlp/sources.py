@@ -30,19 +30,6 @@ JIAMUSI_DOMAIN = {
     "卫生和计划生育委员会": "卫生计生",
     "农业委员会（扶贫办）": "农业农村",
 }
-# The department a jiamusi letter's answering unit maps onto, following how haikou_dev's README
-# maps the 12345 units (供热办 answers heating, which categories.tsv gives to 水电气; districts,
-# 住房保障局, 房产 and finance offices, whose Haikou counterparts map to none, stay None). Used
-# only to fit the route (nlp.learn, when ROUTE_LETTERS > 0; off: it sent street lights to 住建),
-# never scored.
-JIAMUSI_DEPARTMENT = {
-    "人力资源和社会保障局": "人社", "城市管理行政执法局": "城管", "交警支队": "交警",
-    "城乡建设局": "住建", "供热办": "水电气", "城乡规划局": "自然资源", "国土资源局": "自然资源",
-    "教育局": "教育", "公安局": "公安", "民政局": "民政", "公交办": "交通运输",
-    "交通运输局": "交通运输", "环境保护局": "生态环境", "物价监督管理局": "市场监管",
-    "工商局": "市场监管", "食品药品监督管理局": "市场监管", "卫生和计划生育委员会": "卫健",
-    "龙江环保供水有限公司": "水电气", "燃气公司": "水电气", "国网佳木斯供电公司": "水电气",
-}
 # The kinds a label allows (learning); "report" is complaint or help (one class on every board).
 REPORT_KINDS = frozenset(("report", "suggestion", "praise"))
 HAIKOU_KINDS = {"咨询": frozenset(("consultation",)), "反映": REPORT_KINDS, "投诉": REPORT_KINDS,
@@ -62,9 +49,6 @@ class Example:
     department: str | None    # gold department (haikou, scored), or None
     kind_gold: str | None     # gold kind label as the source writes it (scored)
     kinds: frozenset | None   # the learning kinds the label allows
-    # a department the row's label names that the route may learn from but that is not scored
-    # (jiamusi: the answering unit, JIAMUSI_DEPARTMENT), or None
-    route_department: str | None = None
 
 
 def read(path: Path) -> list[dict]:
@@ -87,8 +71,7 @@ def _example(source: str, index: int, row: dict) -> Example:
         consult = row.get("type") == "咨询问题"
         return Example(source, index, body(row["text"]), JIAMUSI_DOMAIN.get(row.get("domain")),
                        None, "咨询问题" if consult else "反映问题",
-                       frozenset(("consultation",)) if consult else REPORT_KINDS,
-                       JIAMUSI_DEPARTMENT.get(row.get("domain")))
+                       frozenset(("consultation",)) if consult else REPORT_KINDS)
     verb = row.get("verb")
     return Example(source, index, row["text"], None, row.get("department"),
                    None if verb is None else ("咨询" if verb == "咨询" else "报告"),
