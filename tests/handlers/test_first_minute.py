@@ -168,11 +168,22 @@ def test_a_resolved_ticket_asked_about_asks_for_the_rating(client, chat, svc):
     assert chat.send("5") == "感谢您的评价！我们会继续努力。"
 
 
-def test_asking_how_it_goes_with_no_ticket_waits_for_a_person(chat, svc):
-    reply = chat.send("我的问题处理得怎么样了")
+@pytest.mark.parametrize("question", ["我的问题处理得怎么样了", "我想问一下我上次反映的问题怎么样了",
+                                      "想问下我报的事处理了吗"])
+def test_asking_how_it_goes_with_no_ticket_waits_for_a_person(chat, svc, question):
+    reply = chat.send(question)
     assert reply.startswith("没有查到您在这里反映过的事") and count(svc, Ticket) == 0
     [held] = rows(svc, HeldMessage)
-    assert held.text == "我的问题处理得怎么样了"
+    assert held.text == question
+
+
+def test_a_progress_question_after_a_lead_in_answers_for_the_ticket(chat, svc, clock):
+    chat.send("3栋楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=3)
+    for question in ("我想问一下我上次反映的问题怎么样了", "麻烦问一下我投诉的楼道灯修好了吗"):
+        assert chat.send(question).startswith(f"您的工单 {ticket.number}（待接单）")
+    assert count(svc, Ticket) == 1
 
 
 def test_thanks_after_an_answer_is_welcomed_and_opens_no_praise_ticket(chat, svc):
