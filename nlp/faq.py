@@ -52,22 +52,25 @@ def match_faq(text: str, lex: Lexicons, question_form: bool):
     if any_topic.search(text) is None:
         return None   # most messages name no FAQ topic: no entry needs to be looked at
     first = _first_topics(text, finder, entries)
-    best, best_score = None, 0.0
-    for number in sorted({n for word in first for n in entries[word]}):   # file order
-        faq = lex.faqs[number]
-        for word in faq.intents:
-            if word in text:
-                break
-        else:
-            continue  # a topic word alone ("居住证") is not yet a question to answer
-        topic = min([first[t] for t in faq.topics if t in first])
-        score = 0.8 + (0.1 if question_form else 0.0)
-        score += 0.1 if topic < 20 else 0.0
-        if len(text) > 120:  # a long letter is rarely one FAQ question
-            score -= 0.2
-        if score > best_score:
-            best, best_score = faq, score
-    if best is None or best_score < THRESHOLD:
+    named: dict[int, int] = {}   # entry → where its topic is first named
+    for word, start in first.items():
+        for number in entries[word]:
+            named[number] = min(start, named.get(number, start))
+    # The service named first decides, and it must be asked about: "孩子上学要交社保吗" is about
+    # school; "这个周末社区有没有疫苗接种" about vaccination, not when the office is open (an
+    # entry about the office itself answers only when no service is named).
+    number = min(named, key=lambda n: (lex.faqs[n].general, named[n], n))
+    faq = lex.faqs[number]
+    for word in faq.intents:
+        if word in text:
+            break
+    else:
+        return None  # a topic word alone ("居住证") is not yet a question to answer
+    score = 0.8 + (0.1 if question_form else 0.0)
+    score += 0.1 if named[number] < 20 else 0.0
+    if len(text) > 120:  # a long letter is rarely one FAQ question
+        score -= 0.2
+    if score < THRESHOLD:
         return None
-    return {"id": best.id, "question": best.question, "answer": best.answer,
-            "score": round(min(best_score, 0.99), 2)}
+    return {"id": faq.id, "question": faq.question, "answer": faq.answer,
+            "score": round(min(score, 0.99), 2)}

@@ -58,6 +58,7 @@ class Faq:
     intents: tuple
     question: str
     answer: str
+    general: bool = False   # about the office itself (hours, address): yields to a named service
 
 
 @dataclass(frozen=True)
@@ -396,8 +397,10 @@ def _load_learned(categories):
 def _load_faqs():
     faqs = []
     for _, (fid, topics, intents, question, answer) in rows("faq.tsv", 5):
-        faqs.append(Faq(fid, tuple(t.strip() for t in topics.split(",") if t.strip()),
-                        tuple(t.strip() for t in intents.split(",") if t.strip()), question, answer))
+        general = topics.startswith("*")
+        faqs.append(Faq(fid, tuple(t.strip() for t in topics.lstrip("*").split(",") if t.strip()),
+                        tuple(t.strip() for t in intents.split(",") if t.strip()), question, answer,
+                        general))
     return tuple(faqs)
 
 

@@ -313,6 +313,8 @@ FAQS = [
     ("残疾证怎么办理", "disability_card"),
     ("孩子入学需要什么材料", "school_enrollment"),
     ("社区周末上班吗？", "office_hours"),
+    ("请问这个周末社区有没有疫苗接种", "vaccination"),   # the service named, not the office hours
+    ("孩子上学需要父母交社保吗", "school_enrollment"),    # the service named first decides
 ]
 
 
