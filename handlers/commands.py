@@ -14,7 +14,8 @@ from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|取消|未解决|新问题|绑定|巡查)"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|我的待办|我的任务|取消|未解决|新问题|"
+                     r"绑定|巡查)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
 
@@ -59,11 +60,18 @@ class StaffCommand(Handler):
     def matches(self, msg, ctx: Context) -> bool:
         return msg.type == "text" and ctx.staff is not None
 
+    # What a worker types for "my list" and for "look at one" besides the command's own word.
+    SAME = {"我的工单": "待办", "我的待办": "待办", "我的任务": "待办", "查询": "查看"}
+
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
-        if command is None or command[0] not in (*self.ACTIONS, "待办", "查看", "巡查"):
-            return Reply(replies.STAFF_HELP)
+        if command is None or self.SAME.get(command[0], command[0]) not in (
+                *self.ACTIONS, "待办", "查看", "巡查"):
+            return plain_words(ctx, msg.content.strip())
         name, number, rest = command
+        name = self.SAME.get(name, name)
+        if name == "查看" and not number:
+            name = "待办"
         if name == "待办":
             return Reply(self.todo(ctx) + replies.page_line(ctx.page("mobile.worker_todo"),
                                                             "打开待办列表"))
@@ -116,6 +124,22 @@ class StaffCommand(Handler):
                  f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
                  for t in mine]
         return "待办工单（最急的在前）：\n" + "\n".join(lines)
+
+
+def plain_words(ctx: Context, text: str) -> Reply:
+    """A staff member's words that are no command. A danger is reported at once, as a patrol
+    find (the number to call first; the grid leader is told as for any emergency): nobody in
+    danger gets a list of commands. Anything else gets the list, how to report what they
+    wrote, and their to-do page."""
+    understood = ctx.understand(text) if text else None
+    if understood is not None and understood.urgency == "emergency":
+        reported = report_patrol(ctx, text)
+        call = replies.CALL_FIRST.get((understood.emergency or {}).get("call"), replies.DANGER)
+        return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
+    hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
+            if understood is not None and understood.category != "其他" else "")
+    return Reply(replies.STAFF_HELP + hint +
+                 replies.page_line(ctx.page("mobile.worker_todo"), "打开待办列表"))
 
 
 def report_patrol(ctx: Context, words: str) -> Reply:

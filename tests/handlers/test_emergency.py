@@ -78,3 +78,15 @@ def test_an_emergency_from_a_stranger_asks_where_and_waits_for_the_district(clie
     assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！")
     assert "请告诉我们具体地址" in reply and ticket.number in reply
     assert ticket.tier == "district" and ticket.urgency == "emergency"
+
+
+def test_a_grid_worker_who_types_an_emergency_is_told_whom_to_call_and_it_is_reported(
+        client, demo, svc, worker):
+    # A worker on patrol types what they see, as a resident would: no list of commands.
+    reply = Chat(client, "o_worker_01").send("三单元门口有个老人倒地上了 叫不醒")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！\n已上报巡查发现")
+    assert ticket.number in reply and (ticket.urgency, ticket.emergency_call) == ("emergency", "120")
+    worker()
+    [to_leader] = delivered_to(svc, "o_leader_01")  # the grid leader knows at once
+    assert to_leader.startswith("【特急】") and ticket.number in to_leader

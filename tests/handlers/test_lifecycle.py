@@ -192,6 +192,16 @@ def test_staff_bind_their_wechat_with_a_one_time_code(client, demo, svc, clock):
     assert phone.send("待办").startswith("您目前没有待办工单。\n<a href=")
 
 
+def test_a_worker_types_as_they_would_say_it(chat, zhang, svc):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    assert zhang.send("我的工单").startswith(f"待办工单（最急的在前）：\n{number} 待接单 3栋楼道灯坏了")
+    assert zhang.send(f"查询 {number}").startswith(f"工单 {number}")
+    plain = zhang.send("5栋门口的井盖松了")  # no command: how to report it, and their list
+    assert plain.startswith("工作人员指令") and "如是巡查发现的问题，请回复：巡查 5栋门口的井盖松了" in plain
+    assert "打开待办列表" in plain and count(svc, Ticket) == 1
+
+
 def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
     chat.send("小区门口有人占道摆摊卖菜")
     number = the_ticket(svc).number
