@@ -9,6 +9,7 @@ from sqlalchemy import select
 from handlers import members, replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.resident import open_for, triage_of
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES
@@ -134,6 +135,8 @@ def plain_words(ctx: Context, text: str) -> Reply:
     understood = ctx.understand(text) if text else None
     if understood is not None and understood.urgency == "emergency":
         reported = report_patrol(ctx, text)
+        if reported.ticket_id is None:  # above a grid, no location: opened as a resident's
+            return open_for(ctx, text, understood)
         call = replies.CALL_FIRST.get((understood.emergency or {}).get("call"), replies.DANGER)
         return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
     hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
@@ -149,7 +152,6 @@ def report_patrol(ctx: Context, words: str) -> Reply:
     if not words:
         return Reply(replies.PATROL_GUIDE + replies.page_line(ctx.page("mobile.patrol"),
                                                               "打开巡查上报"))
-    from handlers.resident import triage_of
     triage = dataclasses.replace(triage_of(ctx.understand(words)), kind=patrol.KIND)
     try:
         ticket, _ = patrol.report(ctx.session, ctx.staff, words=words, triage=triage,

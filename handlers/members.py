@@ -11,7 +11,7 @@ from sqlalchemy import select
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.replies import page_line
-from handlers.resident import recent_point, remember_point
+from handlers.resident import open_for, recent_point, remember_point
 from handlers.service_words import terms
 from nlp.service import service_words
 from store import scope, service_notices, service_orders, service_visits, teams, tickets
@@ -61,6 +61,9 @@ class MemberCommand(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
+        if command is None and ctx.understand(msg.content.strip()).urgency == "emergency":
+            # a member in danger, or seeing one, is a person first: whom to call, and a ticket
+            return open_for(ctx, msg.content.strip(), ctx.understand(msg.content.strip()))
         if command is None or command[0] == "下单":
             return Reply(HELP)
         name, number, rest = command

@@ -90,3 +90,13 @@ def test_a_grid_worker_who_types_an_emergency_is_told_whom_to_call_and_it_is_rep
     worker()
     [to_leader] = delivered_to(svc, "o_leader_01")  # the grid leader knows at once
     assert to_leader.startswith("【特急】") and ticket.number in to_leader
+
+
+@pytest.mark.parametrize("openid", ["o_leader_01", "o_member_01"])
+def test_staff_above_a_grid_and_team_members_typing_an_emergency_get_a_ticket_too(
+        client, demo, svc, openid):
+    # No grid of their own and no location: opened as any resident's emergency, never lost.
+    reply = Chat(client, openid).send("楼下有人拿刀砍人 快来")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("请立即拨打 110 报警电话！") and ticket.number in reply
+    assert (ticket.urgency, ticket.emergency_call) == ("emergency", "110")
