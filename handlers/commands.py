@@ -178,6 +178,14 @@ class ResidentCommand(Handler):
             return Reply(replies.ASK_NEW_MATTER)
         if name in ("查询", "我的工单") and not number:
             return Reply(my_tickets(ctx))
+        if name == "取消" and not number:  # which one: their newest open ticket, confirmed
+            newest = ctx.session.scalar(
+                select(Ticket).where(Ticket.resident_id == ctx.resident.id,
+                                     Ticket.status.in_(OPEN_STATES))
+                .order_by(Ticket.id.desc()).limit(1))
+            if newest is not None:
+                return Reply(f"您要撤回工单 {newest.number}（{newest.description[:20]}）吗？"
+                             f"确认请回复“取消 {newest.number}”。", ticket_id=newest.id)
         if not number:
             return Reply(replies.NEED_NUMBER.format(command=name))
         ticket = tickets.by_number(ctx.session, number)

@@ -9,7 +9,8 @@ from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
 from handlers.held import keep_for_person, settle_openers
-from handlers.words import bare, is_opener, is_small_talk, message_text
+from handlers.words import announces_matter, bare, is_small_talk, message_text
+from nlp import names_topic
 from store import held, ladder, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
@@ -94,7 +95,7 @@ class FollowUp(Handler):
         text = message_text(msg)
         if msg.type in ("text", "voice") and (not text or text.startswith(NEW_MATTER)):
             return False
-        if text and is_opener(text):  # "我还想反映个问题": asked what it is (FirstWords)
+        if text and announces_matter(text):  # "我还想反映个问题": asked what (FirstWords)
             return False
         ticket = recent_open_ticket(ctx)
         if ticket is None:
@@ -103,7 +104,10 @@ class FollowUp(Handler):
             result = ctx.understand(text)
             if result.urgency == "emergency":
                 return False
-            if result.category not in ("其他", ticket.category) and result.kind != "other":
+            # Another matter only when the words name another topic ("还有楼下的狗天天叫");
+            # "每天晚上都有", "我的电话是…", "车牌号是…" add to this one, whatever they hint at.
+            if result.category not in ("其他", ticket.category) and result.kind != "other" \
+                    and names_topic(result):
                 return answers_where(ctx, ticket, text)  # 翠苑小区5栋门口 reads as 物业服务
         return True
 
@@ -133,7 +137,18 @@ class FollowUp(Handler):
         # An opener held just before these words ("我想补充一下") belongs with them.
         held.join_ticket(ctx.session, ticket, ctx.now,
                          since=max(ticket.created_at, ctx.now - FOLLOW_UP_WINDOW))
-        return place_or_append(ctx, ticket, found, "您的补充", text=text)
+        phones = (ctx.understand(text).entities or {}).get("phones") or []
+        if phones and not ticket.resident_phone:  # "我的电话是…": the number to call back
+            ticket.resident_phone = phones[0][:20]
+        reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
+        if WITHDRAWS.match(bare(text)) and ticket.status in OPEN_STATES:
+            reply = Reply(reply.text + replies.how_to_withdraw(ticket), ticket_id=reply.ticket_id)
+        return reply
+
+
+# "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.
+WITHDRAWS = re.compile(r"(?:那就|那)?(?:算了|不用了|不需要了|不用管了|不用来了|别来了|不要了|撤回|撤销|"
+                       r"已经好了|(?:我们?)?自己(?:解决|弄好|修好|处理)了)")
 
 
 # "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.

@@ -134,6 +134,10 @@ def appended(ticket, what: str) -> str:
     return f"已将{what}加入工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
 
 
+def how_to_withdraw(ticket) -> str:
+    return f"\n如不再需要处理，请回复“取消 {ticket.number}”撤回工单。"
+
+
 def small_talk(ticket) -> str:
     return f"收到。您的工单 {ticket.number} 正在处理中，有进展会第一时间告诉您。"
 

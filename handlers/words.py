@@ -21,6 +21,10 @@ OPENER = re.compile(rf"(?:{GREETING}|{INTENT}|{FILLER})+", re.I)
 HAS_INTENT = re.compile(INTENT)
 GREETING_ONLY = re.compile(rf"(?:{GREETING}|{FILLER})+", re.I)
 THANKS = re.compile(r"谢|感谢|辛苦")
+# An opener that announces a matter ("我还想反映个问题", "还有个事"), not a push on the one just
+# reported ("你们到底管不管", "帮帮忙吧").
+ANNOUNCES = re.compile(r"反映|反应|举报|投诉|咨询|请教|报告|报事|申诉|上报|了解|打听|问|提|报|"
+                       r"问题|情况|事|意见|建议|诉求|困难")
 # Asked for help or in a hurry, with nothing said of what: the numbers to call come first.
 PLEA = re.compile(r"急|帮|求助|求求")
 
@@ -34,6 +38,10 @@ def is_opener(text: str) -> bool:
     words = bare(text)
     return bool(words) and OPENER.fullmatch(words) is not None and \
         HAS_INTENT.search(words) is not None
+
+
+def announces_matter(text: str) -> bool:
+    return is_opener(text) and ANNOUNCES.search(bare(text)) is not None
 
 
 def is_greeting(text: str) -> bool:

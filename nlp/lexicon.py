@@ -572,3 +572,18 @@ def normalize(text: str, table: dict) -> str:
     if _ANY_SPACE.search(text) is None:
         return text
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+NAMES_TOPIC = 3.0   # categories.tsv's weight for "a word that names the topic on its own"
+
+
+def names_topic(result, lex: Lexicons | None = None) -> bool:
+    """Whether a classification's category was named by one of its own words of weight 3 or
+    more ("狗", "电梯", "油烟"), not only hinted at ("晚上", "门口") or guessed from learned
+    words: a follow-up that names another topic is another matter."""
+    lex = lex or lexicons()
+    index = next((i for i, c in enumerate(lex.categories) if c.name == result.category), None)
+    return index is not None and any(
+        i == index and weight >= NAMES_TOPIC
+        for word in result.keywords.get("category", ())
+        for i, weight in lex.category_words.get(word, ()))

@@ -163,6 +163,36 @@ def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, cl
     assert chat.send("楼道灯还是不亮").startswith("已受理")  # 2 hours on: a new ticket
 
 
+@pytest.mark.parametrize("report,more", [
+    ("三单元楼道灯坏了", "好几天了 晚上黑乎乎的 老人摔了一跤"),  # hints at 治安, names nothing
+    ("小区门口有人乱停车", "车牌号是鲁A12345 白色的"),
+    ("楼下饭店油烟太大", "每天中午和晚上都有"),
+    ("隔壁装修太吵了", "现在晚上十点了还在砸墙"),
+    ("物业不给修电梯", "你们到底管不管"),  # a push on the matter, not an opener
+])
+def test_more_words_on_the_same_matter_stay_in_its_thread(chat, svc, clock, report, more):
+    chat.send(report)
+    clock.at(minutes=2)
+    assert chat.send(more).startswith(f"已将您的补充加入工单 {the_ticket(svc).number}")
+
+
+def test_a_phone_number_sent_after_the_report_is_the_one_to_call_back(chat, svc, clock):
+    chat.send("楼上漏水 滴到我家卧室了")
+    clock.at(minutes=1)
+    chat.send("我的电话是13912345678")
+    assert the_ticket(svc).resident_phone == "13912345678"
+
+
+def test_a_resident_who_says_never_mind_is_told_how_to_withdraw(chat, svc, clock):
+    chat.send("楼上漏水")
+    number = the_ticket(svc).number
+    clock.at(minutes=1)
+    assert chat.send("算了 不用了").endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
+    assert chat.send("取消") == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“取消 {number}”。"
+    assert the_ticket(svc).status != "cancelled"  # only the number confirms it
+    assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
+
+
 def test_residents_see_and_cancel_only_their_own_tickets(chat, client, svc):
     chat.send("小区垃圾桶满了没人清运")
     number = the_ticket(svc).number
