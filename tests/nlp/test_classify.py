@@ -315,6 +315,7 @@ FAQS = [
     ("社区周末上班吗？", "office_hours"),
     ("请问这个周末社区有没有疫苗接种", "vaccination"),   # the service named, not the office hours
     ("孩子上学需要父母交社保吗", "school_enrollment"),    # the service named first decides
+    ("我家老人80岁了 能领高龄补贴吗", "senior_card"),      # 能领: asked as residents ask
 ]
 
 
