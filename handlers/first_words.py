@@ -23,7 +23,8 @@ class FirstWords(Handler):
         if not text or text.isdigit() or not (is_opener(text) or is_greeting(text)
                                               or is_small_talk(text)):
             return False
-        return ctx.understand(text).urgency == "normal"  # an emergency is never held
+        # an emergency is never held; "急急急" (urgent, nothing said) is asked, numbers first
+        return ctx.understand(text).urgency != "emergency"
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)

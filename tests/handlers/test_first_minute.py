@@ -72,7 +72,7 @@ def test_an_emergency_is_never_held(client, chat, svc, worker):
     assert alone.startswith("请立即拨打 110") and count(svc, Ticket) == 2
     hurry = Chat(client, "o_hurry").send("我有急事")  # no danger named: asked, with the numbers
     assert hurry.startswith("如遇危险，请立即拨打 110") and ASKED in hurry
-    for plea in ("帮帮我", "我需要帮助", "能帮我一下吗"):  # asked for help, nothing said of what
+    for plea in ("帮帮我", "我需要帮助", "能帮我一下吗", "急", "急急急", "很急"):  # nothing said of what
         asked = Chat(client, f"o_plea{len(plea)}").send(plea)
         assert asked.startswith("如遇危险，请立即拨打 110") and ASKED in asked
     assert count(svc, Ticket) == 2
