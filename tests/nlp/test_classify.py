@@ -70,6 +70,18 @@ KINDS = [
     ("我报的路灯修得怎么样了", "consultation"),
     ("上次说的楼道灯修好了没有", "consultation"),
     ("我反映的问题至今没有结果", "complaint"),      # a protest, not a question
+    # asking where, how or through what a thing is done (2026-11-30, session 6)
+    ("居住证到何处办理", "consultation"),
+    ("单位养老保险怎么才能转到个人账户", "consultation"),
+    ("供暖报停需要交什么手续", "consultation"),
+    ("这个小区属于哪个派出所", "consultation"),
+    ("网上在哪个网站能查到停水通知", "consultation"),
+    # saying something is done too fast or too loud reports it; so does a question whether
+    # anyone will act
+    ("外卖小哥电动车骑得太快", "complaint"),
+    ("车开得太快了，小孩过马路很危险", "complaint"),
+    ("楼下烧烤你们管不管", "complaint"),
+    ("我要投诉物业不作为", "complaint"),
     # proposing to put something somewhere, asked as a question, is a suggestion
     ("能不能在垃圾房边加个洗手池", "suggestion"),
     # asking who approved what was done is a complaint, not a suggestion
@@ -147,6 +159,15 @@ DOMAIN_CASES = [
     ("村里有人没有执照非法行医", "卫生计生", "医疗", "卫健"),            # not 治安 for 有人
     ("有没有人管管楼下的狗", "城乡建设", "宠物", "城管"),                # a one-character word last
     ("楼下的狗天天叫", "城乡建设", "宠物", "城管"),                      # 楼下, 天天 lean to noise
+    # residents' words tried in session 6: decoration is noise (the hotline sends it to the
+    # police, which must not make 装修 mean 治安), a load-bearing wall is the building's safety,
+    # a property company that does nothing is a property matter, not officials' conduct, and a
+    # barbecue downstairs is a street stall
+    ("隔壁在装修 周末也不停", "环境保护", "噪音扰民", "生态环境"),
+    ("邻居装修把承重墙砸了", "城乡建设", "房屋漏水", "住建"),
+    ("外卖小哥电动车骑得太快", "交通运输", "交通秩序", "交警"),
+    ("我要投诉物业不作为", "城乡建设", "物业服务", "街道/社区"),
+    ("楼下烧烤你们管不管", "城乡建设", "占道经营", "城管"),
     ("今天天气不错", "其他", "其他", "街道/社区"),
 ]
 
