@@ -187,7 +187,10 @@ def fit(rows: Rows, chosen: np.ndarray) -> dict:
     """The danger weights (and the type head) fitted on the chosen rows."""
     chosen = chosen & rows.trainable
     counts = np.zeros(len(rows.grams))
-    for i in np.flatnonzero(chosen):
+    # a gram counts when MIN_ROWS corpus rows have it: the letters shape the weights of those
+    # grams and add none (a gram of one emergency and one letter would be a large weight learned
+    # from one row, and the run-time bound of nlp/danger.py loosens with every positive 2-gram)
+    for i in np.flatnonzero(chosen & ~np.char.startswith(rows.group, "letters:")):
         counts[np.unique(rows.docs[i])] += 1
     allowed = (counts >= MIN_ROWS) & rows.writable
     row, feature, value, n, size = _matrix(rows, chosen, allowed)
