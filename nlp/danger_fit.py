@@ -12,14 +12,17 @@ Honest figures: leave-one-slice-out — for each corpus slice (emergencies.tsv +
 each heldback*), fit on every other slice and score it — and cross-fitted real letters and calm
 reports (fit on the even rows, score the odd ones, and back). The threshold is chosen on these
 held-out scores: real letters flagged (taxonomy or net) ≤ LETTERS_CEILING in every dev file and
-among the calm lines (calm reports and short lines pooled), look-alikes raised ≤
-LOOKALIKES_CEILING pooled. The class weights and L2 below were chosen on the leave-one-slice-out
+among the calm lines (calm reports and short lines pooled), none of the calm reports, ≤
+CALM_SHORT_CEILING of the short calm lines, look-alikes raised ≤ LOOKALIKES_CEILING pooled.
+Opener copies of the corpus rows and short sentences of the letters are learned from, never
+counted (Rows.aug). The class weights and L2 below were chosen on the leave-one-slice-out
 figures (nlp/README.md lists what was tried).
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +45,20 @@ LOOKALIKE_WEIGHT = 1.0       # each look-alike's (the hard negatives)
 UNIGRAM_L2 = 1.0             # a single character's L2 against a 2-gram's
 KEEP, CATEGORY_KEEP = 0.02, 0.05   # smaller weights are not written
 LETTERS_CEILING, LOOKALIKES_CEILING = 0.01, 0.05
+CALM_CEILING, CALM_SHORT_CEILING = 0.0, 0.02   # calm reports: none; short calm lines ≤ 2 %
 CALM_FILE = "calm_reports.tsv"
 CALM_SHORT_FILE = "calm_short.tsv"   # short person + place lines, openers (group calm_short)
 HASH_SEED = "0"
+# Copies the fit learns from and no figure counts (Rows.aug), so that what carries to a new
+# writer is the danger, not the way a slice happens to open (session 6, nlp/README.md):
+# - every corpus row (emergencies, look-alikes, calm lines) once more behind an opener residents
+#   send first, the same openers on both sides, so an opener weighs nothing either way;
+# - the first SNIPPETS sentences (SNIPPET_CHARS long) of each real letter the taxonomy does not
+#   flag, as negatives of the letter's weight: short real statements, where the letters are long.
+OPENERS = ("你好 ", "在吗 ", "喂 ", "打扰一下 ", "同志你好 ", "麻烦问下 ", "早上好 ", "那个 ",
+           "请问 ", "您好 我想说个事 ")
+SNIPPETS, SNIPPET_CHARS = 2, (8, 50)
+_SENTENCE = re.compile(r"[。！？!?；;\n]")
 
 
 class Rows:
@@ -82,6 +96,20 @@ class Rows:
                 for i, text in enumerate(texts):
                     add(text, "letters:" + path.name.removesuffix("_dev.jsonl"), 0, parity=i % 2)
         found = [detect(t, tax) for t in self.text]
+        real = len(self.text)
+        for i in range(real):
+            group = self.group[i]
+            if group.startswith(("slice:", "calm")):
+                add(OPENERS[i % len(OPENERS)] + self.text[i], group, self.label[i],
+                    self.category[i], self.call[i], self.parity[i])
+            elif found[i].category is None:
+                parts = [s.strip() for s in _SENTENCE.split(self.text[i])]
+                for part in [s for s in parts
+                             if SNIPPET_CHARS[0] <= len(s) <= SNIPPET_CHARS[1]][:SNIPPETS]:
+                    if part != self.text[i]:
+                        add(part, group, 0, parity=self.parity[i])
+        found += [detect(t, tax) for t in self.text[real:]]
+        self.aug = np.arange(len(self.text)) >= real
         self.keyword = np.array([f.category is not None for f in found])
         # the net is not asked where a hedge defused a danger, nor over a harmless word
         harmless = [any(all(c == -1 for c, _ in tax.signals[m.group()])
@@ -159,7 +187,10 @@ def fit(rows: Rows, chosen: np.ndarray) -> dict:
     """The danger weights (and the type head) fitted on the chosen rows."""
     chosen = chosen & rows.trainable
     counts = np.zeros(len(rows.grams))
-    for i in np.flatnonzero(chosen):
+    # a gram counts when MIN_ROWS corpus rows have it: the letters shape the weights of those
+    # grams and add none (a gram of one emergency and one letter would be a large weight learned
+    # from one row, and the run-time bound of nlp/danger.py loosens with every positive 2-gram)
+    for i in np.flatnonzero(chosen & ~np.char.startswith(rows.group, "letters:")):
         counts[np.unique(rows.docs[i])] += 1
     allowed = (counts >= MIN_ROWS) & rows.writable
     row, feature, value, n, size = _matrix(rows, chosen, allowed)
@@ -261,8 +292,9 @@ def figures(rows: Rows, score: np.ndarray, threshold: float, category=None) -> d
     alone = score >= threshold
     calls = {c.id: c.call for c in taxonomy(lexicons(learned=False)).categories}
     out = {"threshold": threshold, "slices": {}, "letters": {}}
+    real = ~rows.aug
     for name in slices():
-        part = rows.group == "slice:" + name
+        part = (rows.group == "slice:" + name) & real
         pos, neg = part & (rows.label == 1), part & (rows.label == 0)
         right = [calls.get(category[i]) == rows.call[i] for i in np.flatnonzero(pos & alone)] \
             if category else []
@@ -279,15 +311,16 @@ def figures(rows: Rows, score: np.ndarray, threshold: float, category=None) -> d
     for group in sorted(set(rows.group.tolist())):
         if group.startswith("slice:"):
             continue
-        part = rows.group == group
+        part = (rows.group == group) & real
         out["letters"][group.split(":")[-1]] = {
             "n": int(part.sum()), "keywords": float(rows.keyword[part].mean()),
             "keywords_or_net": float((rows.keyword | net)[part].mean()),
             "net_added": int((net & part).sum()),
             "sample": [rows.text[i][:70] for i in np.flatnonzero(net & part)[:5]]}
-    pos = np.char.startswith(rows.group, "slice:") & (rows.label == 1)
-    neg = np.char.startswith(rows.group, "slice:") & (rows.label == 0)
+    pos = np.char.startswith(rows.group, "slice:") & (rows.label == 1) & real
+    neg = np.char.startswith(rows.group, "slice:") & (rows.label == 0) & real
     out["pooled"] = {"net_alone": float(alone[pos].mean()),
+                     "keywords_or_net": float((rows.keyword | net)[pos].mean()),
                      "lookalikes_keywords_or_net": float((rows.keyword | net)[neg].mean()),
                      "lookalikes_net_alone": float(alone[neg].mean())}
     return out
@@ -302,11 +335,15 @@ def calm_share(found: dict) -> float:
 
 def within(found: dict) -> bool:
     """Whether held-out figures keep real letters flagged ≤ LETTERS_CEILING in every dev file,
-    the calm lines (reports and short lines pooled) ≤ LETTERS_CEILING and look-alikes raised ≤
+    the calm lines (reports and short lines pooled) ≤ LETTERS_CEILING, the calm reports ≤
+    CALM_CEILING, the short calm lines ≤ CALM_SHORT_CEILING and look-alikes raised ≤
     LOOKALIKES_CEILING pooled."""
     letters = [f for name, f in found["letters"].items() if not name.startswith("calm")]
+    calm = found["letters"]
     return (all(f["keywords_or_net"] <= LETTERS_CEILING for f in letters)
             and calm_share(found) <= LETTERS_CEILING
+            and calm.get("calm", {}).get("keywords_or_net", 0.0) <= CALM_CEILING
+            and calm.get("calm_short", {}).get("keywords_or_net", 0.0) <= CALM_SHORT_CEILING
             and found["pooled"]["lookalikes_keywords_or_net"] <= LOOKALIKES_CEILING)
 
 
@@ -359,7 +396,8 @@ def write(data: Path = DEFAULT_DATA, out: Path | None = None, rows: Rows | None 
         if abs(weight) >= KEEP or cells:
             body.append(f"{gram}\t{weight:.4f}\t{cells}")
     rule = (f"real letters ≤ {LETTERS_CEILING} flagged (taxonomy or net) in every dev file and "
-            f"the calm lines (calm_reports.tsv + calm_short.tsv pooled), look-alikes ≤ "
+            f"the calm lines (calm_reports.tsv + calm_short.tsv pooled), calm reports ≤ "
+            f"{CALM_CEILING}, calm short lines ≤ {CALM_SHORT_CEILING}, look-alikes ≤ "
             f"{LOOKALIKES_CEILING} pooled")
     out.write_text(HEADER.format(rule=rule) + "\n".join(lines + sorted(body)) + "\n",
                    encoding="utf-8")
@@ -401,14 +439,17 @@ def format_figures(found: dict) -> str:
                      f"{f['lookalikes_keywords']:>7.3f}{f['lookalikes_net_alone']:>7.3f}"
                      f"{f['lookalikes_keywords_or_net']:>11.3f}")
     p = found["pooled"]
-    lines.append(f"pooled: net alone {p['net_alone']:.3f}, look-alikes raised (kw or net) "
+    lines.append(f"pooled: net alone {p['net_alone']:.3f}, keywords or net "
+                 f"{p.get('keywords_or_net', 0.0):.3f}, look-alikes raised (kw or net) "
                  f"{p['lookalikes_keywords_or_net']:.3f} (kept ≤ {LOOKALIKES_CEILING})")
     for name, f in found["letters"].items():
         what = {"calm": "calm reports", "calm_short": "calm short lines"}.get(
             name, f"real letters {name}")
+        ceiling = {"calm": CALM_CEILING, "calm_short": CALM_SHORT_CEILING}.get(name,
+                                                                                LETTERS_CEILING)
         lines.append(f"{what:<22} n={f['n']:<5} flagged: keywords {f['keywords']:.4f}, "
                      f"keywords or net {f['keywords_or_net']:.4f} (+{f['net_added']}; "
-                     f"kept ≤ {LETTERS_CEILING})")
+                     f"kept ≤ {ceiling})")
         lines += [f"   net: {t}" for t in f["sample"]]
     lines.append(f"calm lines pooled (reports + short lines) flagged {calm_share(found):.4f} "
                  f"(kept ≤ {LETTERS_CEILING})")

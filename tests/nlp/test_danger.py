@@ -10,7 +10,7 @@ import pytest
 import nlp
 from nlp import danger
 from nlp.corpus import CORPUS, read_tsv, score_letters
-from nlp.danger_fit import CALM_FILE, CALM_SHORT_FILE, Rows, fit, scores
+from nlp.danger_fit import CALM_FILE, CALM_SHORT_FILE, OPENERS, Rows, figures, fit, scores
 from nlp.emergency import detect, taxonomy
 from nlp.evaluate import DEFAULT_DATA
 from nlp.lexicon import lexicons, normalize
@@ -155,3 +155,15 @@ def test_the_quick_bound_never_hides_a_message_that_reaches_the_threshold():
         assert danger.reaches(text, net) == (danger.score(text, net) >= net.threshold), text
     assert not all(danger.reaches(t, net) for t in texts) and any(
         danger.reaches(t, net) for t in texts)
+
+
+def test_the_fit_learns_from_opener_copies_that_no_figure_counts():
+    """Every corpus row is learned once more behind an opener (Rows.aug); the held-out figures
+    and the threshold rule count the rows as written, never the copies."""
+    rows = Rows(data=None)
+    copies = np.flatnonzero(rows.aug)
+    assert len(copies) == (~rows.aug).sum()
+    assert all(rows.text[i].startswith(tuple(o.strip() for o in OPENERS)) for i in copies)
+    found = figures(rows, np.full(len(rows.text), -np.inf), 0.0)
+    emergencies = (~rows.aug & (rows.label == 1) & np.char.startswith(rows.group, "slice:")).sum()
+    assert sum(f["n"] for f in found["slices"].values()) == emergencies
