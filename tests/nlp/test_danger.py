@@ -155,3 +155,23 @@ def test_the_quick_bound_never_hides_a_message_that_reaches_the_threshold():
         assert danger.reaches(text, net) == (danger.score(text, net) >= net.threshold), text
     assert not all(danger.reaches(t, net) for t in texts) and any(
         danger.reaches(t, net) for t in texts)
+
+
+def test_the_bounds_hold_on_every_corpus_row():
+    """Both quick bounds of `reaches` (per character, then 1-grams + positive 2-grams) are upper
+    bounds of the exact score on every message of nlp/corpus/, and the second one is computed
+    from the net's own weights (a refit needs nothing else)."""
+    net = danger.load()
+    assert net.positive == {g: w for g, w in net.weights.items() if len(g) == 2 and w > 0}
+    for path in sorted(CORPUS.glob("*.tsv")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line in filter(lambda line: line.strip() and not line.startswith("#"), lines):
+            text = _norm(line.split("\t")[0])[:danger.READ_CHARS]
+            if not text:
+                continue
+            exact = danger.score(text, net)
+            scale = 1 / math.sqrt(2 * len(text) - 1)
+            second = net.bias + (sum(net.unigrams.get(c, 0.0) for c in text) + sum(
+                net.positive.get(a + b, 0.0) for a, b in zip(text, text[1:]))) * scale
+            assert second >= exact - 1e-12, text
+            assert danger.reaches(text, net) == (exact >= net.threshold), text
