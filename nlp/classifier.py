@@ -13,6 +13,7 @@ from nlp.entities import extract
 from nlp.faq import match_faq
 from nlp.kind import decide_kind, head_length, score_kinds
 from nlp.lexicon import Lexicons, lexicons, normalize
+from nlp.records import found_records
 from nlp.topic import decide_topic, topic_evidence
 from nlp.urgency import decide_urgency
 from nlp.weights import Weights
@@ -94,10 +95,13 @@ def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
         emergency = None
         found = weights.found(text)
         head = head_length(text)
+        # the found words' records (nlp.records), looked up once for the topic and the kind
+        records = weights.records
+        pairs = found_records(found, records) if records is not None else None
         category, domain, department, topic_conf, topic_words, topic_score = decide_topic(
-            text, lex, head, found, weights)
+            text, lex, head, found, weights, pairs)
         kind, kind_conf, kind_words = decide_kind(
-            text, lex, category if topic_score > 0 else None, found, weights, head)
+            text, lex, category if topic_score > 0 else None, found, weights, head, pairs)
     faq = None
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)

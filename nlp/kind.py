@@ -170,12 +170,13 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
 
 
 def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (),
-                weights: Weights = EMPTY, head: int | None = None):
+                weights: Weights = EMPTY, head: int | None = None, found_pairs: list | None = None):
     """Return (kind, confidence, keywords) for a normalized text.
 
     category: the message's category when it names a topic (a named problem always opens a
     ticket: such a message is never `other`); found: its learned words (see nlp.weights);
-    head: head_length(text), when the caller has it."""
+    head: head_length(text), when the caller has it; found_pairs: the records of found
+    (nlp.records.found_records), when the caller has them."""
     hand, hits = _evidence(text, lex, category, head_length(text) if head is None else head)
     other = hand["other"]
     complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
@@ -204,7 +205,9 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
         if records is None:
             values = list(kind_scores(hand, found, weights, MARGIN).values())   # in _ORDER
         else:   # the same sums from the words' records (nlp.records)
-            values = kind_values(hand, found_records(found, records) if found else [],
+            if found_pairs is None:
+                found_pairs = found_records(found, records) if found else []
+            values = kind_values(hand, found_pairs,
                                  word_share(found), weights, MARGIN)
     best = max(values)
     kind = _ORDER[values.index(best)]   # the first of equal scores wins

@@ -94,18 +94,21 @@ def _evidence(scores: dict, weights: Weights, decisive_evidence, learned_additio
     return None if best < MIN_EVIDENCE else (evidence, best, decisive)
 
 
-def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights):
+def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights,
+                 found_pairs: list | None = None):
     """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
     for 其他 and otherwise a score of at least MIN_EVIDENCE (callers only test it against 0).
 
     head: number of characters at the start that count HEAD_BOOST times (the opening line);
-    found: the learned words in the text. The domain is the one whose categories hold the most
+    found: the learned words in the text; found_pairs: their records (nlp.records.found_records),
+    when the caller has them. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
     categories = lex.categories
     records = weights.records
     if records is not None:
-        found_pairs = found_records(found, records)
+        if found_pairs is None:
+            found_pairs = found_records(found, records)
         share = word_share(found)
         outcome = _evidence(
             scores, weights,

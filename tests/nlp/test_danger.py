@@ -167,3 +167,23 @@ def test_the_fit_learns_from_opener_copies_that_no_figure_counts():
     found = figures(rows, np.full(len(rows.text), -np.inf), 0.0)
     emergencies = (~rows.aug & (rows.label == 1) & np.char.startswith(rows.group, "slice:")).sum()
     assert sum(f["n"] for f in found["slices"].values()) == emergencies
+
+
+def test_the_bounds_hold_on_every_corpus_row():
+    """Both quick bounds of `reaches` (per character, then 1-grams + positive 2-grams) are upper
+    bounds of the exact score on every message of nlp/corpus/, and the second one is computed
+    from the net's own weights (a refit needs nothing else)."""
+    net = danger.load()
+    assert net.positive == {g: w for g, w in net.weights.items() if len(g) == 2 and w > 0}
+    for path in sorted(CORPUS.glob("*.tsv")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line in filter(lambda line: line.strip() and not line.startswith("#"), lines):
+            text = _norm(line.split("\t")[0])[:danger.READ_CHARS]
+            if not text:
+                continue
+            exact = danger.score(text, net)
+            scale = 1 / math.sqrt(2 * len(text) - 1)
+            second = net.bias + (sum(net.unigrams.get(c, 0.0) for c in text) + sum(
+                net.positive.get(a + b, 0.0) for a, b in zip(text, text[1:]))) * scale
+            assert second >= exact - 1e-12, text
+            assert danger.reaches(text, net) == (exact >= net.threshold), text
