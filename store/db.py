@@ -130,6 +130,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         elif not engine_options.get("pool_pre_ping"):
             ping_when_idle(self.engine)
+        if url.startswith("postgresql"):
+            deferrable_savepoints(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -197,6 +199,30 @@ def defer(session: Session, statement, params: dict) -> None:
         session.connection().execute(statement, params)
 
 
+def execute_then_savepoint(session: Session, statements: list[tuple]) -> tuple[list, object]:
+    """execute_together, then a savepoint (session.begin_nested(): its transaction is returned
+    with the rows of the last statement): on PostgreSQL the SAVEPOINT goes in the same round
+    trip, after the statements (what they write stays when the savepoint is rolled back)."""
+    if not pipelines(session):
+        rows = execute_together(session, statements)
+        return rows, session.begin_nested()
+    batch = session.info.pop(DEFERRED, []) + statements
+    with savepoint_deferred(session):
+        nested = session.begin_nested()
+        session.connection()  # SQLAlchemy sends the SAVEPOINT when the connection is taken
+    savepoint = session.info.pop(DEFERRED, [])
+    assert len(savepoint) == 1, "begin_nested() sent its SAVEPOINT, or more than that"
+    try:
+        return _pipelined(session, batch + savepoint, commit=False,
+                          rows_of=len(batch) - 1), nested
+    except DBAPIError:
+        # The SAVEPOINT that SQLAlchemy counts as open never ran: its ROLLBACK TO would fail
+        # and hide this error. The connection is dropped instead (the server ends the
+        # transaction); the error goes on as it came.
+        session.connection().invalidate()
+        raise
+
+
 def execute_together(session: Session, statements: list[tuple]) -> list:
     """Run the deferred statements and these (statement, params) in one round trip on
     PostgreSQL (in order, in the session's transaction, opening it: BEGIN goes along); the
@@ -221,20 +247,25 @@ def commit_together(session: Session, statements: list[tuple]) -> None:
     _pipelined(session, session.info.pop(DEFERRED, []) + statements, commit=True)
 
 
-def _pipelined(session: Session, batch: list[tuple], *, commit: bool) -> list:
+def _pipelined(session: Session, batch: list[tuple], *, commit: bool,
+               rows_of: int = -1) -> list:
+    """The batch in one round trip; the rows of its statement `rows_of` (the last one)."""
     connection = session.connection()
     driver = connection.connection.driver_connection
     cursors, sql = [], None
     try:
         with driver.pipeline():
             for statement, params in batch:
-                sql, values = _driver_form(connection.dialect, statement, params)
+                if isinstance(statement, str):  # a savepoint's command (deferrable_savepoints)
+                    sql, values = statement, None
+                else:
+                    sql, values = _driver_form(connection.dialect, statement, params)
                 cursor = driver.cursor()
                 cursor.execute(sql, values)
                 cursors.append(cursor)
             if commit:  # as a statement: driver.commit() would sync once more
                 driver.cursor().execute("COMMIT")
-        last = cursors[-1] if cursors else None
+        last = cursors[rows_of] if cursors else None
         return last.fetchall() if last is not None and last.description else []
     except driver.Error as error:
         # As SQLAlchemy would have raised it (OperationalError: the webhook says 503), with
@@ -271,7 +302,56 @@ def _run_deferred(session: Session) -> None:
     if session.in_nested_transaction():
         return
     for statement, params in session.info.pop(DEFERRED, []):
-        session.connection().execute(statement, params)
+        if isinstance(statement, str):
+            session.connection().exec_driver_sql(statement)
+        else:
+            session.connection().execute(statement, params)
+
+
+# The savepoint that keeps a message's raw row when its handling fails (bot.wechat.inbox) cost
+# two round trips of its own: SAVEPOINT, and RELEASE before the commit. Within
+# savepoint_deferred(session), the one SAVEPOINT or RELEASE SAVEPOINT that SQLAlchemy sends
+# next (for session.begin_nested() or its commit) is deferred instead: sent in order with the
+# next batch (execute_then_savepoint, commit_together). ROLLBACK TO SAVEPOINT is never
+# deferred. PostgreSQL engines only (Database); elsewhere nothing is deferred.
+_deferring = threading.local()
+
+
+@contextlib.contextmanager
+def savepoint_deferred(session: Session):
+    if not pipelines(session):
+        yield
+        return
+    _deferring.session = session
+    try:
+        yield
+    finally:
+        _deferring.session = None
+
+
+def deferrable_savepoints(engine) -> None:
+    dialect = engine.dialect
+    savepoint, release = dialect.do_savepoint, dialect.do_release_savepoint
+
+    def do_savepoint(connection, name):
+        if not _deferred_savepoint(connection, "SAVEPOINT", name):
+            savepoint(connection, name)
+
+    def do_release_savepoint(connection, name):
+        if not _deferred_savepoint(connection, "RELEASE SAVEPOINT", name):
+            release(connection, name)
+
+    dialect.do_savepoint, dialect.do_release_savepoint = do_savepoint, do_release_savepoint
+
+
+def _deferred_savepoint(connection, command: str, name: str) -> bool:
+    session = getattr(_deferring, "session", None)
+    if session is None:
+        return False
+    _deferring.session = None  # this one command only
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    session.info.setdefault(DEFERRED, []).append((f"{command} {quoted}", None))
+    return True
 
 
 event.listen(Session, "before_commit", _run_deferred)

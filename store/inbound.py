@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.db import Database, commit_together, execute_together
+from store.db import Database, commit_together, execute_then_savepoint, execute_together
 from store.models import InboundMessage
 
 
@@ -30,10 +30,24 @@ def add(session: Session, *, raw: str, dedupe_key: str, openid: str | None,
     same message (WeChat's retry) is stored already. A try that arrives while the first one's
     transaction is still open waits here until that transaction ends, and then finds the
     first one's outcome (or, if it died, stores the message itself)."""
-    rows = execute_together(session, [(_add(session.bind.dialect.name), {
-        "dedupe_key": dedupe_key, "received_at": now, "status": "received",
-        **_storable(raw, openid, msg_type)})])  # with anything deferred (store.db)
+    rows = execute_together(session, [_adding(session, raw, dedupe_key, openid, msg_type,
+                                              now)])  # with anything deferred (store.db)
     return rows[0][0] if rows else None
+
+
+def add_then_savepoint(session: Session, *, raw: str, dedupe_key: str, openid: str | None,
+                       msg_type: str | None, now: datetime) -> tuple[int | None, object]:
+    """add, and a savepoint opened after it for the handling (on PostgreSQL in the same round
+    trip): (its id or None, the savepoint's transaction — session.begin_nested()'s)."""
+    rows, nested = execute_then_savepoint(session, [_adding(session, raw, dedupe_key, openid,
+                                                            msg_type, now)])
+    return (rows[0][0] if rows else None), nested
+
+
+def _adding(session, raw, dedupe_key, openid, msg_type, now) -> tuple:
+    return (_add(session.bind.dialect.name), {
+        "dedupe_key": dedupe_key, "received_at": now, "status": "received",
+        **_storable(raw, openid, msg_type)})
 
 
 @functools.cache

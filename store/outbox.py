@@ -89,6 +89,10 @@ class Claimed:
     payload: dict
     ticket_id: int | None
     created_at: datetime
+    # a fresh row (pending, never tried) with a later id was there when this one was claimed:
+    # one the claim's batch left (a full batch), or one held back behind this row (the same
+    # ticket's next message to the same person); a drain claims again only then
+    later: bool = False
     spent: str | None = None  # the customer-service window choose_channel counted it against
 
 
@@ -113,7 +117,7 @@ def claim_due(session: Session, own_id: int | None, now: datetime, worker: str |
 def _claim_due(dialect_name: str):
     """claim_due's UPDATE … RETURNING, built once per dialect (it runs once a delivery)."""
     table = Outbox.__table__
-    c, earlier = table.c, table.alias("earlier")
+    c, earlier, later = table.c, table.alias("earlier"), table.alias("later")
     when = Outbox.claimed_at.type
     own = bindparam("own", type_=c.id.type)
     candidates = (select(c.id)
@@ -137,7 +141,9 @@ def _claim_due(dialect_name: str):
             .values(status="sending", claimed_at=bindparam("now", type_=when),
                     claimed_by=bindparam("worker"), attempts=c.attempts + 1)
             .returning(c.id, c.to_openid, c.channel, c.purpose, c.payload, c.ticket_id,
-                       c.created_at))
+                       c.created_at,
+                       exists().where(later.c.status == "pending", later.c.attempts == 0,
+                                      later.c.id > c.id)))
 
 
 def unclaim(session: Session, rows: list[Claimed]) -> None:
@@ -198,6 +204,28 @@ def _record_sent():
     return (update(table).where(table.c.id == bindparam("row"))
             .values(status="sent", sent_at=bindparam("now", type_=table.c.sent_at.type),
                     last_error=None, channel=bindparam("used")))
+
+
+def record_sent_with(db: Database, write, params: dict, outbox_id: int, now: datetime,
+                     channel: str) -> None:
+    """A write that is the send itself (the local transport's record, an INSERT whose
+    values are bound parameters named as in `params`) and the row's `sent`, as one
+    transaction: both or neither, and one commit where there were two. On PostgreSQL one
+    statement (the write as a CTE of the UPDATE) in one round trip; elsewhere two statements
+    in one transaction."""
+    sent = {"row": outbox_id, "now": now, "used": channel}
+    if db.is_sqlite:
+        with db.transaction() as session:
+            connection = session.connection()
+            connection.execute(write, params)
+            connection.execute(_record_sent(), sent)
+        return
+    db.run_alone(_sent_with(write), {**params, **sent})
+
+
+@functools.lru_cache(maxsize=8)
+def _sent_with(write):
+    return _record_sent().add_cte(write.cte("done"))
 
 
 def mark_failed_try(session: Session, outbox_id: int, error: str) -> str:

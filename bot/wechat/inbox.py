@@ -29,6 +29,7 @@ from bot.services import Services
 from bot.wechat.protocol import Callback
 from handlers import replies
 from store import inbound, outbox, photos
+from store.db import savepoint_deferred
 from store.models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,12 @@ def receive(svc: Services, callback: Callback) -> str | None:
     """Store the message and answer it once; WeChat's retries get the first answer."""
     msg = callback.message
     with svc.db.transaction() as session:
-        inbound_id = inbound.add(session, raw=callback.xml, dedupe_key=callback.dedupe_key,
-                                 openid=msg.source, msg_type=_type_of(msg), now=svc.now())
+        # the savepoint the handling runs under is opened with the raw message's INSERT
+        inbound_id, nested = inbound.add_then_savepoint(
+            session, raw=callback.xml, dedupe_key=callback.dedupe_key, openid=msg.source,
+            msg_type=_type_of(msg), now=svc.now())
         if inbound_id is None:  # a retry: the first try has committed (or died) by now
+            nested.rollback()
             first = inbound.by_key(session, callback.dedupe_key)
         else:
             first = None
@@ -63,8 +67,9 @@ def receive(svc: Services, callback: Callback) -> str | None:
                                    svc.settings.flood_limit_per_minute)
                        if msg.type != "event" else flood.ALLOWED)
             if verdict.allowed:
-                outcome = handle_in(svc, session, inbound_id, msg, passive=True)
+                outcome = handle_in(svc, session, inbound_id, msg, passive=True, nested=nested)
             else:  # kept raw, opens nothing; the notice is said once a minute
+                nested.rollback()
                 inbound.finish(session, inbound_id, status="throttled", reply=verdict.notice)
     if first is not None:
         count_message(_type_of(msg), "duplicate")
@@ -101,13 +106,18 @@ def handle(svc: Services, inbound_id: int, msg, *, passive: bool,
     return after_commit(svc, outcome, msg, passive=passive, raise_errors=raise_errors)
 
 
-def handle_in(svc: Services, session, inbound_id: int, msg, *, passive: bool) -> Outcome:
-    """Dispatch the message under a savepoint of the caller's transaction and mark it
-    processed; on any error roll the savepoint back and mark it failed instead."""
+def handle_in(svc: Services, session, inbound_id: int, msg, *, passive: bool,
+              nested=None) -> Outcome:
+    """Dispatch the message under a savepoint of the caller's transaction (`nested`, when
+    the caller opened it) and mark it processed; on any error roll the savepoint back and
+    mark it failed instead."""
     outcome = Outcome(inbound_id)
+    nested = nested if nested is not None else session.begin_nested()
     try:
-        with session.begin_nested():
+        with nested:  # rolled back on any error, as session.begin_nested() is
             _dispatch(svc, session, outcome, msg, passive=passive)
+            with savepoint_deferred(session):  # RELEASE goes with the outcome and the COMMIT
+                nested.commit()
     except (OperationalError, InterfaceError):
         raise  # the database itself failed: nothing is committed, and the try comes again
     except Exception as error:  # the raw message stays; nothing else of this try does

@@ -122,7 +122,8 @@ def _drain(svc, own_id: int | None) -> tuple[str, str]:
     row failed a try. Another row's failed try gets a job of its own, and ends the drain."""
     worker, own = current_worker(), "skipped"
     for round_ in range(DRAIN_ROUNDS):
-        batch, claimed, own_given_up = _claim(svc, own_id if round_ == 0 else None, worker)
+        batch, claimed, own_given_up, later = _claim(svc, own_id if round_ == 0 else None,
+                                                     worker)
         if own_given_up:
             own = "failed"
         done = []  # other rows settled here: their own jobs (if any) have nothing left to do
@@ -150,10 +151,14 @@ def _drain(svc, own_id: int | None) -> tuple[str, str]:
         finally:
             if own_id is not None:
                 _drop_jobs(svc, done)
-        if not claimed:
+        if not claimed or (own_id is None and not later):
             # nothing fresh is left — a claim short of a full batch is not enough: a message
             # about the same ticket to the same person is not claimed with the one before it
-            # (it never overtakes it), and is due once that one is out
+            # (it never overtakes it), and is due once that one is out. A drain claims again
+            # only when its claim saw a fresh row after one it took (`later`): what was
+            # committed since that claim nudges it (Services.wake_drain), and its last look
+            # claims after its note is gone. A row's own job, which nothing nudges, claims
+            # until a claim comes back empty.
             return own, "empty"
     return own, "rounds"
 
@@ -208,16 +213,16 @@ def _drop_jobs(svc, outbox_ids: list[int]) -> int:
         return 0
 
 
-def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool]:
+def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool, bool]:
     """Claim a batch: ([(row, channel)] to send, own row first; how many rows were claimed;
-    whether the own row was given up). Rows no channel can reach are given up in the same
-    transaction."""
+    whether the own row was given up; whether a fresh row after one of them was left).
+    Rows no channel can reach are given up in the same transaction."""
     now = svc.now()
     own_given_up = False
     with svc.db.transaction() as session:
         rows = outbox.claim_due(session, own_id, now, worker=worker)
         if not rows:
-            return [], 0, False
+            return [], 0, False, False
         # Every row is checked for a user WeChat said is unreachable; customer-service rows
         # spend an allowance, locked until this claim commits.
         allowances = outbox.allowances_for(session, (row.to_openid for row in rows))
@@ -236,7 +241,7 @@ def _claim(svc, own_id: int | None, worker: str | None) -> tuple[list, int, bool
                 own_given_up = own_given_up or row.id == own_id
                 continue
             batch.append((row, channel))
-    return batch, len(rows), own_given_up
+    return batch, len(rows), own_given_up, any(row.later for row in rows)
 
 
 def _unclaim(svc, rows: list) -> None:
@@ -276,7 +281,7 @@ def _deliver(svc, row, channel: str) -> str:
         with svc.db.transaction() as session:
             outbox.window_used_up(session, row.to_openid)  # WeChat said 45015 / 45047
             outbox.record_sent(session, row.id, svc.now(), used)
-    else:
+    elif not getattr(svc.transport, "marks_sent", False):  # the local one marks it itself
         outbox.record_sent(svc.db, row.id, svc.now(), used)  # one round trip
     count_delivery(used, "sent", (svc.now() - row.created_at).total_seconds())
     return "sent"

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy import WeChatClient
 from wechatpy.constants import WeChatErrorCode
@@ -17,7 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot.wechat.templates import template_fields, template_id
-from store import Database
+from store import Database, outbox
 from store.models import LocalDelivery, Outbox, utcnow
 from store.photos import MAX_BYTES
 
@@ -70,6 +71,9 @@ class LocalTransport:
     """No WeChat credentials: record each message where the console and simulator show it."""
 
     name = "local"
+    # send() marks the row sent itself, in the transaction that records it (the record is
+    # the send): one commit a delivery where a record and a `sent` were two.
+    marks_sent = True
 
     def __init__(self, db: Database, settings=None):
         self.db = db
@@ -83,11 +87,12 @@ class LocalTransport:
         payload = {**row.payload, **({"url": url} if url else {})}
         if url and row.channel != "template":
             payload["text"] = text
-        # one statement, its own transaction; a row recorded by an earlier try whose
-        # acknowledgement was lost is kept as it is
-        self.db.run_alone(_record_delivery(self.db.engine.dialect.name), {
-            "outbox_id": row.id, "to_openid": row.to_openid, "channel": row.channel,
-            "payload": payload, "at": utcnow()})
+        # recorded and marked sent in one transaction (one statement on PostgreSQL); a row
+        # recorded by an earlier version's try whose `sent` was lost is kept as it is
+        at = utcnow()
+        outbox.record_sent_with(self.db, _record_delivery(self.db.engine.dialect.name), {
+            "d_outbox_id": row.id, "d_to_openid": row.to_openid, "d_channel": row.channel,
+            "d_payload": payload, "d_at": at}, row.id, at, row.channel)
         return row.channel
 
     def template_ready(self, payload: dict) -> bool:
@@ -108,8 +113,11 @@ class LocalTransport:
 @functools.cache
 def _record_delivery(dialect_name: str):
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(LocalDelivery.__table__).on_conflict_do_nothing(
-        index_elements=["outbox_id"])
+    table = LocalDelivery.__table__
+    return (dialect.insert(table)
+            .values({name: bindparam(f"d_{name}", type_=table.c[name].type)
+                     for name in ("outbox_id", "to_openid", "channel", "payload", "at")})
+            .on_conflict_do_nothing(index_elements=["outbox_id"]))
 
 
 class _TimeoutSession(requests.Session):

@@ -75,3 +75,55 @@ def test_a_failing_batch_raises_as_sqlalchemy_would_and_commits_nothing(db):
         assert session.get(SendAllowance, "o_batch") is None
     with db.transaction() as session:  # the connection is fine for the next message
         store_raw(session, "msg:3")
+
+
+def test_a_savepoint_sent_with_the_raw_message_keeps_it_when_rolled_back(db):
+    """inbound.add_then_savepoint: the savepoint (sent in the raw message's batch on
+    PostgreSQL) is opened after the raw message, so rolling it back keeps the raw message;
+    its release, deferred, goes with the outcome and the COMMIT."""
+    with db.transaction() as session:
+        kept, nested = inbound.add_then_savepoint(session, raw="<xml/>", dedupe_key="msg:4",
+                                                  openid="o_batch", msg_type="text", now=NOW)
+        with nested:
+            outbox.user_acted(session, "o_batch", "message", NOW)
+            store_raw(session, "msg:5")
+        assert session.get(InboundMessage, kept) is not None
+        with pytest.raises(RuntimeError):
+            with session.begin_nested():
+                store_raw(session, "msg:6")
+                raise RuntimeError("handling failed")
+        inbound.finish(session, kept, status="failed", error="handling failed", commit=True)
+    with db.transaction() as session:
+        handled, nested = inbound.add_then_savepoint(session, raw="<xml/>", dedupe_key="msg:7",
+                                                     openid="o_batch", msg_type="text", now=NOW)
+        with pytest.raises(RuntimeError):
+            with nested:
+                store_raw(session, "msg:8")
+                raise RuntimeError("handling failed")
+        inbound.finish(session, handled, status="failed", error="handling failed", commit=True)
+    with db.sessions() as session:
+        keys = session.scalars(select(InboundMessage.dedupe_key).order_by(InboundMessage.id))
+        assert list(keys) == ["msg:4", "msg:5", "msg:7"]
+        assert session.get(SendAllowance, "o_batch").message_at == NOW
+
+
+def test_a_failing_batch_that_opens_a_savepoint_raises_its_own_error(db):
+    with db.transaction() as session:
+        earlier = store_raw(session, "msg:9")
+    with pytest.raises(exc.IntegrityError):
+        with db.transaction() as session:
+            defer(session, outbox._acted(session.bind.dialect.name, "message"),
+                  {"who": "o_batch", "now": NOW})
+            # no such ticket: the foreign key fails the batch that also opens the savepoint
+            defer(session, inbound._finish(), {"which": earlier, "status": "processed",
+                                               "reply": None, "error": None,
+                                               "ticket_id": 987654})
+            inbound.add_then_savepoint(session, raw="<xml/>", dedupe_key="msg:11",
+                                       openid="o_batch", msg_type="text", now=NOW)
+    with db.sessions() as session:
+        assert session.get(SendAllowance, "o_batch") is None
+        assert session.get(InboundMessage, earlier).status == "received"
+        assert session.scalar(select(InboundMessage.id).where(
+            InboundMessage.dedupe_key == "msg:11")) is None
+    with db.transaction() as session:  # the connection is fine for the next message
+        assert store_raw(session, "msg:10") is not None

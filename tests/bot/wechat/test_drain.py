@@ -114,3 +114,56 @@ def test_a_drain_stopped_by_a_signal_leaves_the_rest_to_a_new_drain(app, chat, s
     worker()
     assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 2
     assert count(svc, LocalDelivery) == 2
+
+
+def counting_claims(monkeypatch) -> list[int]:
+    """How many rows each claim of the drain took, in order."""
+    from store import outbox as rows_owed
+    claims, claim_due = [], rows_owed.claim_due
+
+    def counted(*args, **kwargs):
+        claimed = claim_due(*args, **kwargs)
+        claims.append(len(claimed))
+        return claimed
+    monkeypatch.setattr(rows_owed, "claim_due", counted)
+    return claims
+
+
+def test_a_drain_claims_again_only_when_its_claim_saw_a_fresh_row_left(app, chat, svc,
+                                                                        monkeypatch):
+    """A pass that took every fresh row ends without a claim that finds nothing (the rows
+    committed since are nudged in, or taken by the last look); a row held back behind one
+    it took (the same ticket's next message to the same person) is claimed at once."""
+    chat.send("三单元楼道灯坏了")
+    svc.queue.empty()
+    claims = counting_claims(monkeypatch)
+    monkeypatch.setattr(jobs, "_nudged", lambda svc_: False)
+    with app.app_context():
+        assert jobs.drain_outbox() == "empty"
+    assert claims == [1, 0]  # the pass, then the last look after the note is gone
+    assert [row.status for row in rows(svc, Outbox)] == ["sent"]
+
+    chat.send("新问题 楼下垃圾好几天没人清运")
+    chat.send("垃圾桶都满出来了")  # its 居民补充 to the same grid worker: held back at first
+    svc.queue.empty()
+    claims.clear()
+    with app.app_context():
+        assert jobs.drain_outbox() == "empty"
+    assert claims == [1, 1, 0]
+    assert [row.status for row in rows(svc, Outbox)] == ["sent"] * 3
+    assert count(svc, LocalDelivery) == 3
+
+
+def test_the_local_transport_marks_a_row_sent_with_its_record(app, chat, svc):
+    """The local record is the send: the row's `sent` is written in the same transaction."""
+    from store import outbox as rows_owed
+    chat.send("三单元楼道灯坏了")
+    [row] = rows(svc, Outbox)
+    with svc.db.transaction() as session:
+        [claimed] = rows_owed.claim_due(session, row.id, svc.now(), limit=0)
+    with app.app_context():
+        assert svc.transport.send(claimed) == "template"
+    [row] = rows(svc, Outbox)
+    [record] = rows(svc, LocalDelivery)
+    assert (row.status, row.channel, row.last_error) == ("sent", "template", None)
+    assert row.sent_at is not None and record.outbox_id == row.id
