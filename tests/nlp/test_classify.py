@@ -82,6 +82,9 @@ KINDS = [
     ("车开得太快了，小孩过马路很危险", "complaint"),
     ("楼下烧烤你们管不管", "complaint"),
     ("我要投诉物业不作为", "complaint"),
+    ("你们能不能管管广场舞 声音太大", "complaint"),      # will anyone act: a complaint
+    ("我家小孩发高烧39度 晚上去哪看病", "consultation"),  # where to see a doctor: a question
+    ("燃气灶打不着火", "complaint"),                      # a thing at home that will not work
     # proposing to put something somewhere, asked as a question, is a suggestion
     ("能不能在垃圾房边加个洗手池", "suggestion"),
     # asking who approved what was done is a complaint, not a suggestion
@@ -168,6 +171,13 @@ DOMAIN_CASES = [
     ("外卖小哥电动车骑得太快", "交通运输", "交通秩序", "交警"),
     ("我要投诉物业不作为", "城乡建设", "物业服务", "街道/社区"),
     ("楼下烧烤你们管不管", "城乡建设", "占道经营", "城管"),
+    # and by the lead, the same evening: what a resident smells, hears or cannot reach
+    ("小区里有人养鸡 味道很大", "城乡建设", "宠物", "城管"),
+    ("附近工地晚上12点还在施工", "环境保护", "噪音扰民", "生态环境"),
+    ("我家楼下有人每天晚上烧烤 烟都飘到我家了", "环境保护", "环境污染", "生态环境"),
+    ("你们这个网格员根本不管事 打电话也不接", "政务服务", "工作作风", "政务服务"),
+    ("家里跳闸了 全屋没电 冰箱里的药要坏了", "城乡建设", "供水/供电/燃气", "水电气"),
+    ("下水道返味 有点臭", "城乡建设", "排水/下水道", "城管"),
     ("今天天气不错", "其他", "其他", "街道/社区"),
 ]
 
