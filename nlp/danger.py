@@ -12,8 +12,10 @@ category, hence the number to call and the department.
 
 It is asked only when the taxonomy found no danger and no hedged one (nlp/urgency.py), and it
 does not fire over a word the taxonomy lists as harmless. Cost: one dict look-up per character
-(an upper bound that rules out most calm messages), then one per n-gram of the first READ_CHARS
-characters, summed in C (map/sum). Messages longer than MAX_CHARS are letters written after the fact: not read.
+(an upper bound that rules out many calm messages), then a second upper bound over the first
+READ_CHARS characters (their 1-grams and only the 2-grams of positive weight, looked up in small
+tables built from the weights: it rules out nearly every calm message left), and only then one
+look-up per n-gram in the whole table, summed in C (map/sum). Messages longer than MAX_CHARS are letters written after the fact: not read.
 """
 from __future__ import annotations
 
