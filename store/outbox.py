@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, exists, insert, or_, select, update
+from sqlalchemy import (Boolean, bindparam, case, exists, insert, literal_column, or_, select,
+                        update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,7 @@ def claim_due(session: Session, own_id: int | None, now: datetime, worker: str |
 def _claim_due(dialect_name: str):
     """claim_due's UPDATE … RETURNING, built once per dialect (it runs once a delivery)."""
     table = Outbox.__table__
-    c, earlier, later = table.c, table.alias("earlier"), table.alias("later")
+    c, earlier = table.c, table.alias("earlier")
     when = Outbox.claimed_at.type
     own = bindparam("own", type_=c.id.type)
     candidates = (select(c.id)
@@ -141,9 +142,14 @@ def _claim_due(dialect_name: str):
             .values(status="sending", claimed_at=bindparam("now", type_=when),
                     claimed_by=bindparam("worker"), attempts=c.attempts + 1)
             .returning(c.id, c.to_openid, c.channel, c.purpose, c.payload, c.ticket_id,
-                       c.created_at,
-                       exists().where(later.c.status == "pending", later.c.attempts == 0,
-                                      later.c.id > c.id)))
+                       c.created_at, _LATER_FRESH_ROW))
+
+
+# claim_due's `later`, as SQL text: SQLAlchemy writes RETURNING's columns unqualified on SQLite,
+# and `later.id > outbox.id` would become `id > id` there.
+_LATER_FRESH_ROW = literal_column(
+    "EXISTS (SELECT 1 FROM outbox AS later WHERE later.status = 'pending'"
+    " AND later.attempts = 0 AND later.id > outbox.id)", Boolean)
 
 
 def unclaim(session: Session, rows: list[Claimed]) -> None:
