@@ -9,6 +9,7 @@ from sqlalchemy import select
 from handlers import members, replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.followup import newest_ticket
 from handlers.resident import open_for, triage_of
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
@@ -179,11 +180,8 @@ class ResidentCommand(Handler):
         if name in ("查询", "我的工单") and not number:
             return Reply(my_tickets(ctx))
         if name == "取消" and not number:  # which one: their newest open ticket, confirmed
-            newest = ctx.session.scalar(
-                select(Ticket).where(Ticket.resident_id == ctx.resident.id,
-                                     Ticket.status.in_(OPEN_STATES))
-                .order_by(Ticket.id.desc()).limit(1))
-            if newest is not None:
+            newest = newest_ticket(ctx)  # open ones first
+            if newest is not None and newest.status in OPEN_STATES:
                 return Reply(f"您要撤回工单 {newest.number}（{newest.description[:20]}）吗？"
                              f"确认请回复“取消 {newest.number}”。", ticket_id=newest.id)
         if not number:

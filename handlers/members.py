@@ -60,10 +60,10 @@ class MemberCommand(Handler):
         return name != "待办"
 
     def handle(self, msg, ctx: Context) -> Reply:
-        command = parse(msg)
-        if command is None and ctx.understand(msg.content.strip()).urgency == "emergency":
+        command, text = parse(msg), msg.content.strip()
+        if command is None and ctx.understand(text).urgency == "emergency":
             # a member in danger, or seeing one, is a person first: whom to call, and a ticket
-            return open_for(ctx, msg.content.strip(), ctx.understand(msg.content.strip()))
+            return open_for(ctx, text, ctx.understand(text))
         if command is None or command[0] == "下单":
             return Reply(HELP)
         name, number, rest = command
