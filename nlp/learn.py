@@ -28,6 +28,11 @@ from nlp.weights import (EMPTY, KIND_CLASSES, LEARNED_FILE, Weights, max_match, 
 MIN_ROWS, MIN_SOURCES = 5, 2
 SINGLE_SOURCE_ROWS = 10    # a word seen in one source only needs this many rows
 TOPIC_L2, KIND_L2 = 0.3, 3.0
+# KIND_L2 (2026-11-30 session 7, cross-fitted with the reason/progress and operator-callback
+# kind rules): 2.5 held every figure on both halves (jiamusi consultation +0.001 on each) but
+# wrote 21 % more kind words, and short lines with no topic that were `other` ("人民路12号",
+# "十二点半", "所在网格") became consultations; 2 and 1.5 lost 0.005 / 0.004 on one half of
+# Haikou consultation / liuyan kind. Kept at 3.
 BALANCE = 0.0
 TOPIC_GAMMA = None     # None: fit the scale of the hand category scores
 KIND_GAMMA = None

@@ -76,6 +76,13 @@ KINDS = [
     ("供暖报停需要交什么手续", "consultation"),
     ("这个小区属于哪个派出所", "consultation"),
     ("网上在哪个网站能查到停水通知", "consultation"),
+    # a message that ends by naming the reason or progress it wants asks (session 7)
+    ("我家这片昨晚停水的原因", "consultation"),
+    ("营业执照的办理进度", "consultation"),
+    ("上周报修的路灯处理情况", "consultation"),
+    # asking to be called back by or put through to an operator asks someone to act
+    ("请让话务员给我回电", "help"),
+    ("麻烦转接一下话务员", "help"),
     # saying something is done too fast or too loud reports it; so does a question whether
     # anyone will act
     ("外卖小哥电动车骑得太快", "complaint"),
