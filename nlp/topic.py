@@ -18,7 +18,7 @@ from nlp.records import learned_adds as records_adds
 from nlp.records import route as records_route
 from nlp.records import top_words as records_top_words
 from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
-                         top_words, topic_scores, word_share)
+                         top_words, topic_scores)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -106,8 +106,9 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     records = weights.records
     if records is None:
         return _decide_topic_tables(text, lex, head, found, weights)
-    # What _evidence and _decide works out with the records' lambdas, written out in one
-    # function (no closures made and called per message): the same sums in the same order.
+    # What _evidence works out (as _decide_topic_tables does from the tables), written out for
+    # the records in one function, no closures made and called per message: the same sums in
+    # the same order.
     scores, hits = topic_evidence(text, lex, head)
     if found_pairs is None:
         found_pairs = found_records(found, records)
