@@ -57,6 +57,12 @@ PERSON_AND_PLACE = [
     "我一个人在家", "楼下有个人一直在", "我外婆一个人在乡下", "有个大爷在单元门口", "我姐一个人在出租屋",
     "门卫室有个人一直在", "我一个人在宿舍", "孩子一个人在楼下", "有个人坐在单元门口", "我老伴在屋里睡觉",
 ]
+# The same family, written on 2026-11-30 (session 7) while the refit ran, before it was scored
+# (none is in calm_short.tsv): elders by relation in an everyday place.
+PERSON_AND_PLACE += [
+    "我外公在菜地", "姥姥在村口", "老伴在楼下超市", "爷爷在河边公园", "奶奶在社区食堂",
+    "我婆婆在小区花园", "楼下有个人一直在喊收旧家电", "老爷子在澡堂", "外婆一个人在乡下老家", "我一个人在车里等人",
+]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -317,3 +317,31 @@ def test_police_dangers_told_by_what_is_done_call_110(text, category):
 ])
 def test_known_false_alarms_stay_calm(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
+
+
+# Session 7 (danger-gen3): heldback17 gave a fight with pick handles 120 (its blood) and a girl in
+# an iron cage 119 (locked in); both are police matters. Fresh phrasings of the two families, none
+# in the corpus.
+@pytest.mark.parametrize("text,category", [
+    ("两个男的在停车场拿着镐把互相砍 一身是血", "violence"),
+    ("村里两家人抡着扁担打 有人头破了", "violence"),
+    ("吵着吵着他回屋拿了把砍刀出来", "violence"),
+    ("对门把一个小孩关在铁笼子里 哭了一晚上", "confinement"),
+    ("养殖场里有个人被铁链子拴着 看着很瘦", "confinement"),
+    ("他把他老婆锁在狗笼里了", "confinement"),
+])
+def test_fights_with_tools_and_people_in_cages_call_the_police(text, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == ("110", category)
+
+
+@pytest.mark.parametrize("text", [
+    "我家狗关在笼子里了 坐高铁能带吗",      # a pet in a cage
+    "手机掉进水塘里了 还能捞上来吗",        # a thing in the water
+    "刚看了个电视剧 里面有人跳楼",          # fiction
+    "救命 这个月水费怎么这么多",            # a cry about a bill
+    "社区能不能讲讲冬天怎么防煤气中毒",      # how to prevent it
+])
+def test_things_pets_fiction_and_bills_are_no_emergency(text):
+    assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
