@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from handlers import (commands, contact, dispatch, events, first_words, followup, members, menu,
-                      replies, resident, service)
+                      places, replies, resident, service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -32,7 +32,8 @@ HANDLERS: tuple[Handler, ...] = (
     members.PlaceOrder(), members.MemberCommand(), commands.StaffCommand(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
-    followup.ProgressQuestion(), followup.FollowUp(), first_words.FirstWords(),
+    followup.ProgressQuestion(), followup.FollowUp(), places.TypedPlace(),
+    first_words.FirstWords(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),
     Fallback(),

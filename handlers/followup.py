@@ -147,8 +147,9 @@ class FollowUp(Handler):
 
 
 # "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.
-WITHDRAWS = re.compile(r"(?:那就|那)?(?:算了|不用了|不需要了|不用管了|不用来了|别来了|不要了|撤回|撤销|"
-                       r"已经好了|(?:我们?)?自己(?:解决|弄好|修好|处理)了)")
+WITHDRAWS = re.compile(r"(?:谢谢|好的|好|那就|那|我们?|想|要|麻烦|请|帮我|把|能不能|可以)*"
+                       r"(?:算了|不用了|不需要了|不用管了|不用来了|别来了|不要了|撤回|撤销|取消|"
+                       r"已经(?:好|修好|弄好|解决|处理好)了|(?:我们?)?自己(?:解决|弄好|修好|处理)了)")
 
 
 # "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.
@@ -165,13 +166,19 @@ ASKS_ABOUT = re.compile(
     r"(?:你好|您好|请问)?" + ASKS_LEAD + r"?(?:我们?|俺)?(?:之前|上次|昨天|前天|前几天|刚才|早上|那天|上周|上个月)?"
     r"(?:反映|反应|报|投诉|说|提|举报)过?的(?P<matter>.{2,24}?)(?:的?(?:事情|事儿?|问题))?"
     r"(?:现在|到底|目前)?" + PROGRESS_TAIL)
+# "多久能修好", "什么时候来处理": when their matter will be seen to.
+ASKS_WHEN = re.compile(
+    r"(?:你好|您好|请问|" + ASKS_LEAD + r"|那|这个|那个|问题|大概|大约|到底|还要|还得|要)*"
+    r"(?:多久|多长时间|什么时候|啥时候|几时|何时|哪天|几天)(?:能|可以|会|才能|才会|才|能够)?"
+    r"(?:派人|有人)?(?:来|过来|上门)?(?:修|处理|解决|弄|管|看|办)(?:好|完)?(?:啊|呢|吗|呀|了|啦)*")
 ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
 
 
 def asks_progress(text: str) -> bool:
     words = bare(text)
-    return bool(words) and ASKS_PROGRESS.fullmatch(words) is not None and \
-        ASKS_PROGRESS_NEEDS.search(words) is not None
+    return bool(words) and (ASKS_PROGRESS.fullmatch(words) is not None and
+                            ASKS_PROGRESS_NEEDS.search(words) is not None
+                            or ASKS_WHEN.fullmatch(words) is not None)
 
 
 def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:

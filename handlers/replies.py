@@ -82,7 +82,9 @@ def _opened(ticket, now) -> str:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
     if ticket.kind == "praise":
         text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
-    if ticket.grid is None:
+    if ticket.grid is None and ticket.address:  # a place we do not know: a person places it
+        text += f"地址“{ticket.address}”已记下，工作人员会派给对应的网格员。"
+    elif ticket.grid is None:
         text += UNBOUND
     elif ticket.resident is not None and ticket.resident.grid is None:
         text += f"（已按您说的地点派给“{ticket.grid.name}”）"
@@ -166,6 +168,18 @@ def bound_staff(staff, area_name: str, role: str) -> str:
     return f"绑定成功：{staff.name}（{role}，{area_name}）。新工单会推送到这里。\n{STAFF_HELP}"
 
 
+def place_received(grid_name: str | None, place: str | None = None) -> str:
+    """"我住幸福小区3栋": the place is noted for the report that follows."""
+    if grid_name:
+        return f"好的，已记下您的地址（属于“{grid_name}”）。请再说说是什么事，我们会派给这个网格的网格员。"
+    return f"好的，已记下地址“{place}”。请再说说是什么事，工作人员会派给对应的网格员。"
+
+
+def estate_received(estate: str) -> str:
+    return (f"好的，已记下“{estate}”。{estate}分属几个网格，请再告诉我们楼栋号和是什么事，"
+            f"例如“{estate}3栋楼道灯坏了”。")
+
+
 def location_received(grid_name: str | None) -> str:
     where = f"（属于“{grid_name}”）" if grid_name else ""
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
@@ -224,6 +238,8 @@ def progress(ticket, told: bool) -> str:
         said = f"：{last.body[:40]}" if last.body and last.action in ("replied", "resolved") else ""
         lines.append(f"最近进展：{china_time(last.at)} {EVENT_NAMES[last.action]}{said}")
     holder = who(ticket.assignee) if ticket.assignee is not None else holder_name(ticket)
+    if told and ticket.resolve_by is not None and ticket.kind != "praise":
+        lines.append(f"按时限应在 {china_time(ticket.resolve_by)} 前办结。")  # "多久能修好"
     if told:
         lines.append(f"已把您的询问转告{holder}，有进展会第一时间告诉您。")
     elif ticket.status == "resolved":

@@ -7,7 +7,8 @@ from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
 from store import held, tickets
-from store.locate import locate
+from handlers.places import recent_place
+from store.locate import locate, locate_text
 
 
 def triage_of(result) -> tickets.Triage:
@@ -64,10 +65,16 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     point = recent_point(ctx)
     found = locate(ctx.session, resident=ctx.resident, text=text, point=point,
                    nearest_within_m=ctx.nearest_within_m)
+    place = recent_place(ctx) if found.how in ("none", "nearest") else None
+    if place:  # "我住幸福小区3栋" said just before: "楼道灯坏了" is there
+        said = locate_text(ctx.session, place + text)
+        said = said if said.found else locate_text(ctx.session, place)
+        found = said if said.found else found
+    address = place if place and not found.found else None
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
                                  triage=triage_of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
-                                     "point", "nearest", "none") else None,
+                                     "point", "nearest", "none") else None, address=address,
                                  resident_phone=phone_in(result))
     # What the resident sent just before the words (a photo, a location) belongs to them.
     if ctx.standing is None or ctx.standing.held_waiting:

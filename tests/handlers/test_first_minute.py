@@ -141,6 +141,19 @@ def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
                                                     f"居民补充 {ticket.number}"]
 
 
+@pytest.mark.parametrize("question", ["多久能修好", "什么时候来修啊", "请问大概几天能处理好"])
+def test_asking_when_it_will_be_done_answers_with_the_deadline(chat, svc, worker, clock,
+                                                                question):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(minutes=5)
+    reply = chat.send(question)
+    assert reply.startswith(f"您的工单 {ticket.number}（待接单）") and count(svc, Ticket) == 1
+    assert "前办结" in reply and "已把您的询问转告网格员张伟" in reply
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}"]
+
+
 def test_a_question_naming_its_matter_answers_for_that_ticket_not_a_new_one(chat, svc, clock):
     chat.send("3栋楼道灯坏了")
     clock.at(hours=3)

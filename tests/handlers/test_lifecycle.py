@@ -193,6 +193,15 @@ def test_a_resident_who_says_never_mind_is_told_how_to_withdraw(chat, svc, clock
     assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
 
 
+@pytest.mark.parametrize("words", ["我要撤销刚才的投诉", "谢谢 已经修好了", "我想取消"])
+def test_a_withdrawal_in_other_words_is_told_how_to_withdraw(chat, svc, clock, words):
+    chat.send("楼上漏水")
+    number = the_ticket(svc).number
+    clock.at(minutes=1)
+    assert chat.send(words).endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
+    assert the_ticket(svc).status != "cancelled"
+
+
 def test_residents_see_and_cancel_only_their_own_tickets(chat, client, svc):
     chat.send("小区垃圾桶满了没人清运")
     number = the_ticket(svc).number
