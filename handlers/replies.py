@@ -100,6 +100,21 @@ RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工�
                  "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
 NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3栋楼道灯坏了”。"
 NEED_NUMBER = "请在指令后面加上工单号，例如：{command} 2611230001"
+
+
+def todo_lines(todo) -> str:
+    from store.vocab import STATUS_NAMES, china_time
+    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
+                     f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
+                     for t in todo)
+
+
+def which_ticket(command: str, candidates) -> str:
+    """A command without a number that could mean several tickets, or none."""
+    if not candidates:
+        return NEED_NUMBER.format(command=command)
+    return (f"您有 {len(candidates)} 张工单可以{command}，请写明工单号，例如：{command} "
+            f"{candidates[0].number}\n" + todo_lines(candidates))
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"

@@ -10,6 +10,7 @@ from bot.wechat.jobs import close_and_revisit, sweep_sla
 from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
 
 from tests.handlers.conftest import START
+from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, count, rows, run_worker
 
 
@@ -236,9 +237,34 @@ def test_a_worker_types_as_they_would_say_it(chat, zhang, svc):
     number = the_ticket(svc).number
     assert zhang.send("我的工单").startswith(f"待办工单（最急的在前）：\n{number} 待接单 3栋楼道灯坏了")
     assert zhang.send(f"查询 {number}").startswith(f"工单 {number}")
-    plain = zhang.send("5栋门口的井盖松了")  # no command: how to report it, and their list
-    assert plain.startswith("工作人员指令") and "如是巡查发现的问题，请回复：巡查 5栋门口的井盖松了" in plain
+    plain = zhang.send("5栋门口的井盖松了")  # no command: what to do next, how to report it
+    assert plain.startswith(f"您的待办：工单 {number}（待接单，3栋楼道灯坏了），回复“接单”即可接单。\n"
+                            "工作人员指令")
+    assert "如是巡查发现的问题，请回复：巡查 5栋门口的井盖松了" in plain
     assert "打开待办列表" in plain and count(svc, Ticket) == 1
+
+
+def test_a_worker_with_one_ticket_need_not_type_its_number(chat, zhang, svc, worker):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    assert zhang.send("收到").endswith(f"工单 {number}（待接单，3栋楼道灯坏了），回复“接单”即可接单。")
+    assert zhang.send("接单") == f"已接单：工单 {number}（3栋楼道灯坏了）"
+    assert "处理好后回复“办结 处理结果”" in zhang.send("已经修好了")
+    assert zhang.send("办结 已经换好灯泡了") == f"已办结：工单 {number}（3栋楼道灯坏了）"
+    ticket = the_ticket(svc)
+    assert ticket.status == "resolved"
+    assert any("处理结果：已经换好灯泡了" in text
+               for text in received(svc, worker)[chat.openid])
+
+
+def test_a_number_is_asked_for_when_a_command_could_mean_two_tickets(chat, zhang, svc):
+    chat.send("3栋楼道灯坏了")
+    chat.send("新问题 小区门口垃圾好几天没人清运")
+    lamp, rubbish = rows(svc, Ticket)
+    reply = zhang.send("接单")
+    assert reply.startswith("您有 2 张工单可以接单，请写明工单号") and lamp.number in reply \
+        and rubbish.number in reply
+    assert {t.status for t in rows(svc, Ticket)} == {"assigned"}
 
 
 def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
