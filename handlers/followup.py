@@ -42,6 +42,59 @@ class Rating(Handler):
         return Reply(replies.rated(score), ticket_id=ticket.id)
 
 
+# A rating said in words, as the 12345 surveys ask it (满意 / 基本满意 / 不满意); the longest
+# word first, so 很不满意 is not read as 满意.
+WORD_SCORES = (("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("差评", 1), ("不满意", 2),
+               ("基本满意", 3), ("还行", 3), ("一般", 3), ("凑合", 3), ("还可以", 3),
+               ("比较满意", 4), ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("满意", 5),
+               ("好评", 5), ("点赞", 5))
+
+
+def word_score(text: str) -> tuple[str, int] | None:
+    return next(((word, score) for word, score in WORD_SCORES if word in text), None)
+
+
+class RatingInWords(Handler):
+    """Asked to rate a resolved ticket, the resident answers in words: "还是不亮啊" / "根本没修好"
+    reopen it (as 未解决 would), "满意 谢谢" / "不满意" rate it; neither opens another ticket.
+    Words that name another matter ("小区门口垃圾还没人收") are that matter."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        if ctx.resident.state.get("awaiting") != "rating" or not text or SCORE.match(text):
+            return False
+        result = ctx.understand(text)
+        if result.urgency == "emergency" or (result.category != "其他" and names_topic(result)
+                                             and self.ticket(ctx) is not None
+                                             and result.category != self.ticket(ctx).category):
+            return False
+        return ReturnVisitAnswer.verdict(text) is False or word_score(text) is not None
+
+    @staticmethod
+    def ticket(ctx: Context) -> Ticket | None:
+        number = ctx.resident.state.get("ticket")
+        return ctx.once(("rated_ticket", number), lambda: tickets.by_number(ctx.session, number))
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = message_text(msg)
+        ticket = self.ticket(ctx)
+        try:
+            if ticket is None:
+                raise tickets.TicketError("no ticket")
+            if ReturnVisitAnswer.verdict(text) is False:
+                tickets.reopen(ctx.session, ticket, ctx.now, text, ctx.policy)
+                ctx.resident.state = {}
+                return Reply(replies.reopened(ticket), ticket_id=ticket.id)
+            word, score = word_score(text)
+            tickets.rate(ctx.session, ticket, score, ctx.now, text)
+            ctx.resident.state = {}
+        except tickets.TicketError:
+            ctx.resident.state = {}
+            return keep_for_person(ctx, msg, text=text)
+        return Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。" + replies.rated(score),
+                     ticket_id=ticket.id)
+
+
 class ReturnVisitAnswer(Handler):
     """Words answering a 回访 (还是没解决 / 解决了) answer it: reopened, or closed for good."""
 

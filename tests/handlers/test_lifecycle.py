@@ -338,3 +338,33 @@ def test_one_sender_gets_a_few_tries_an_hour(client, demo, svc):
         assert guesser.send(f"绑定 {n:010d}").startswith("绑定码无效")
     assert guesser.send(f"绑定 {code}").startswith("绑定码输错次数过多")  # even a right one
     assert Chat(client, "o_worker04_phone").send(f"绑定 {code}").startswith("绑定成功")
+
+
+@pytest.mark.parametrize("words, status, rating, read_as", [
+    ("还是不亮啊", "reopened", None, None), ("根本没修好 骗人", "reopened", None, None),
+    ("满意 谢谢张伟", "closed", 5, "满意"), ("不满意", "closed", 2, "不满意"),
+    ("一般吧 太慢了", "closed", 3, "一般")])
+def test_asked_to_rate_the_resident_answers_in_words(chat, zhang, svc, worker, words, status,
+                                                     rating, read_as):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    zhang.send(f"办结 {number} 已更换灯泡")
+    reply = chat.send(words)
+    ticket = the_ticket(svc)  # still the one ticket: the words were about it
+    assert (ticket.status, ticket.rating) == (status, rating)
+    if rating is None:
+        assert reply == f"已重新办理工单 {number}，张伟会再次处理，请留意进度。"
+        assert f"【返工】居民反映未解决 {number}" in received(svc, worker)["o_worker_01"]
+    else:
+        assert reply.startswith(f"已按“{read_as}”为工单 {number} 记 {rating} 分。")
+
+
+def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang, svc):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    zhang.send(f"办结 {number} 已更换灯泡")
+    chat.send("小区门口的垃圾还没人收")
+    lamp, rubbish = rows(svc, Ticket)
+    assert (lamp.status, rubbish.category) == ("resolved", "垃圾清运")
