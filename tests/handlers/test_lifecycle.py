@@ -368,3 +368,13 @@ def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang,
     chat.send("小区门口的垃圾还没人收")
     lamp, rubbish = rows(svc, Ticket)
     assert (lamp.status, rubbish.category) == ("resolved", "垃圾清运")
+
+
+def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, svc, worker):
+    reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
+    ticket = the_ticket(svc)
+    assert (ticket.category, ticket.assignee.name, ticket.escalation_level) == (
+        "工作作风", "周建国", 1)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格长周建国")
+    pushed = received(svc, worker)
+    assert pushed["o_leader_01"] == [f"新工单 {ticket.number}"] and "o_worker_01" not in pushed
