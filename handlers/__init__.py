@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from handlers import (commands, contact, dispatch, events, first_words, followup, members, menu,
-                      places, replies, resident, service)
+                      places, replies, resident, same_matter, service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -33,7 +33,8 @@ HANDLERS: tuple[Handler, ...] = (
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
-    followup.ProgressQuestion(), followup.FollowUp(), places.TypedPlace(),
+    followup.ProgressQuestion(), followup.FollowUp(), same_matter.SameMatter(),
+    places.TypedPlace(),
     first_words.FirstWords(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),

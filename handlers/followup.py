@@ -224,6 +224,13 @@ ASKS_WHEN = re.compile(
     r"(?:你好|您好|请问|" + ASKS_LEAD + r"|那|这个|那个|问题|大概|大约|到底|还要|还得|要)*"
     r"(?:多久|多长时间|什么时候|啥时候|几时|何时|哪天|几天)(?:能|可以|会|才能|才会|才|能够)?"
     r"(?:派人|有人)?(?:来|过来|上门)?(?:修|处理|解决|弄|管|看|办)(?:好|完)?(?:啊|呢|吗|呀|了|啦)*")
+# "怎么还没人来修", "都三天了还没修": a chase, asking the same as "怎么样了".
+CHASES = re.compile(
+    r"(?:你好|您好|请问)?(?:怎么|为什么|为啥|咋|都|已经|这都)*(?:[0-9]+|[一二两三四五六七八九十几好多]+)?"
+    r"(?:天|周|星期|个星期|个礼拜|个月|小时|个小时)?了?(?:怎么|为什么|为啥|咋)?(?:还是|还|仍然|一直)"
+    r"(?:没|没有|不见|不)(?:(?:人|人来|见人)?(?:来|过来|上门)?"
+    r"(?:修|处理|解决|管|弄|理|回复|答复|动静|消息|反应|回音)(?:好)?|人来|人过来|见人|人上门)"
+    r"(?:啊|呢|吗|呀|了|啦)*")
 ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
 
 
@@ -231,7 +238,8 @@ def asks_progress(text: str) -> bool:
     words = bare(text)
     return bool(words) and (ASKS_PROGRESS.fullmatch(words) is not None and
                             ASKS_PROGRESS_NEEDS.search(words) is not None
-                            or ASKS_WHEN.fullmatch(words) is not None)
+                            or ASKS_WHEN.fullmatch(words) is not None
+                            or CHASES.fullmatch(words) is not None)
 
 
 def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:

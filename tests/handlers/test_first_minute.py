@@ -244,3 +244,22 @@ def test_a_resident_just_cheated_is_told_to_call_110_and_the_bank_first(chat, sv
     [ticket] = rows(svc, Ticket)
     assert (ticket.category, ticket.urgency) == ("治安", "urgent")
     assert "110" not in chat.send("新问题 小区里诈骗电话太多了，希望多宣传")  # no fraud told
+
+
+@pytest.mark.parametrize("again", ["楼道灯还是没人修啊", "怎么还没人来修", "都三天了还没修"])
+def test_a_matter_chased_a_day_later_joins_its_open_ticket(chat, svc, worker, clock, again):
+    chat.send("3栋楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=26)  # long past the follow-up window; the ticket is still open
+    reply = chat.send(again)
+    assert count(svc, Ticket) == 1 and f"您的工单 {ticket.number}（待接单）" in reply
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}"]
+
+
+@pytest.mark.parametrize("other", ["5栋的楼道灯也坏了", "物业乱停车不管"])
+def test_another_of_the_same_kind_is_its_own_ticket(chat, svc, clock, other):
+    chat.send("3栋楼道灯坏了" if "灯" in other else "物业不打扫卫生")
+    clock.at(hours=26)
+    chat.send(other)
+    assert count(svc, Ticket) == 2
