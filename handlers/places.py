@@ -78,7 +78,10 @@ class TypedPlace(Handler):
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)
         place, found, estate = place_of(ctx, text)
-        if found.found:
+        if ctx.resident.grid is not None:  # their bound grid comes first (store.locate)
+            remember_place(ctx, found.place_name or place)
+            reply = replies.place_received(None, found.place_name or place)
+        elif found.found:
             remember_place(ctx, found.place_name or place)
             reply = replies.place_received(found.grid.name)
         elif estate is not None:
