@@ -263,3 +263,11 @@ def test_another_of_the_same_kind_is_its_own_ticket(chat, svc, clock, other):
     clock.at(hours=26)
     chat.send(other)
     assert count(svc, Ticket) == 2
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("社区医院几点开门", "社区卫生服务中心（卫生院）门诊一般工作日"),
+    ("垃圾分类怎么分", "生活垃圾一般分为四类"),
+    ("养老金什么时候发", "养老金一般按月发放")])
+def test_common_questions_are_answered_at_once(chat, svc, question, answer):
+    assert answer in chat.send(question) and count(svc, Ticket) == 0
