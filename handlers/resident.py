@@ -1,13 +1,16 @@
 """A resident's words become a ticket."""
 from __future__ import annotations
 
+import re
+
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
-from store import held, tickets
 from handlers.places import recent_place
+from handlers.words import bare
+from store import held, tickets
 from store.locate import locate, locate_text
 
 
@@ -130,10 +133,12 @@ class ReportedLocation(MessageType):
 class AskForPerson(Handler):
     """转人工 after an automatic answer: the question becomes a ticket for a person."""
 
-    WORDS = ("转人工", "人工", "人工服务", "找人工", "人工客服")
+    # 转人工, 我要找人工, 有没有人工客服, 请帮我转人工服务
+    WORDS = re.compile(r"(?:我要|我想|请|麻烦|帮我|给我|有没有|能不能)*(?:找|转|接|要)?(?:个|一下)?"
+                       r"人工(?:服务|客服|接听)?(?:吗|呢|啊|吧)?")
 
     def matches(self, msg, ctx: Context) -> bool:
-        return msg.type == "text" and msg.content.strip(" 。！!") in self.WORDS
+        return msg.type == "text" and self.WORDS.fullmatch(bare(msg.content)) is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
         question = ctx.resident.state.get("question")
