@@ -41,6 +41,8 @@ def open_ticket_about(ctx: Context, result, text: str) -> Ticket | None:
     topic = pairs(result.keywords.get("category") or ())
     if result.category == "其他" or not topic or ANOTHER.search(text):
         return None
+    if ctx.standing is not None and not ctx.standing.has_open:  # read with their row
+        return None
     here = places_named(text)
     candidates = ctx.session.scalars(
         select(Ticket).where(Ticket.resident_id == ctx.resident.id,

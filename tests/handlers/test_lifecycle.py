@@ -160,8 +160,9 @@ def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, cl
     assert [e.body for e in added] == ["是3楼到5楼那几盏灯", None]
     assert added[1].data["pic_url"] == "http://img/1.jpg"
 
-    clock.at(hours=3)
-    assert chat.send("楼道灯还是不亮").startswith("已受理")  # 2 hours on: a new ticket
+    clock.at(hours=3)  # 2 hours on, the open ticket of that matter still takes its words
+    assert chat.send("楼道灯还是不亮").startswith(f"这件事您已反映过，已并入原工单。\n您的工单 {number}")
+    assert count(svc, Ticket) == 3
 
 
 @pytest.mark.parametrize("report,more", [
