@@ -67,8 +67,11 @@ browser-deps:
 	  fi; \
 	fi
 
+# One pytest process a core; a file's tests run in one process, so a module's costly fixture
+# (the nlp evaluation's refits) is built once. Runs side by side never collide (each has its
+# own database and queues: tests/conftest.py).
 test: $(STAMP) fonts browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The load generator: Debian's wrk when root can install it (else a slower Python one runs).
 bench-deps:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from handlers import (commands, contact, dispatch, events, first_words, followup, members, menu,
-                      replies, resident, service)
+                      places, replies, resident, same_matter, service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -30,9 +30,12 @@ HANDLERS: tuple[Handler, ...] = (
     events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
     members.PlaceOrder(), members.MemberCommand(), commands.StaffCommand(), menu.TypedMenu(),
-    commands.ResidentCommand(), followup.Rating(), followup.ReturnVisitAnswer(),
+    commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
+    followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
-    followup.ProgressQuestion(), followup.FollowUp(), first_words.FirstWords(),
+    followup.ProgressQuestion(), followup.FollowUp(), same_matter.SameMatter(),
+    places.TypedPlace(),
+    first_words.FirstWords(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),
     resident.ReportedLocation(), resident.Media(),
     Fallback(),

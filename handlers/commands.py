@@ -79,11 +79,15 @@ class StaffCommand(Handler):
                                                             "打开待办列表"))
         if name == "巡查":
             return report_patrol(ctx, ((number or "") + rest).strip())
-        if not number:
-            return Reply(replies.NEED_NUMBER.format(command=name))
-        ticket = tickets.by_number(ctx.session, number)
-        if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
-            return Reply(replies.NOT_IN_SCOPE.format(number=number))
+        if not number:  # "接单", "办结 已经换好了": their only ticket it can mean, else which
+            candidates = [] if name == "督办" else meant_by(name, todo_of(ctx))
+            if len(candidates) != 1:
+                return Reply(replies.which_ticket(name, candidates))
+            ticket = candidates[0]
+        else:
+            ticket = tickets.by_number(ctx.session, number)
+            if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
+                return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
             link = ctx.page("mobile.worker_ticket", number=ticket.number)
             return Reply(replies.ticket_card(ticket, ctx.now) +
@@ -116,16 +120,43 @@ class StaffCommand(Handler):
 
     @staticmethod
     def todo(ctx: Context) -> str:
-        mine = ctx.session.scalars(
-            select(Ticket).where(Ticket.assignee_id == ctx.staff.id,
-                                 Ticket.status.in_(OPEN_STATES))
-            .order_by(Ticket.urgency == "normal", Ticket.resolve_by).limit(20)).all()
-        if not mine:
+        todo = todo_of(ctx)
+        if not todo:
             return "您目前没有待办工单。"
-        lines = [f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
-                 f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
-                 for t in mine]
-        return "待办工单（最急的在前）：\n" + "\n".join(lines)
+        return "待办工单（最急的在前）：\n" + replies.todo_lines(todo)
+
+
+TO_ACCEPT = ("new", "assigned", "reopened")
+
+
+def todo_of(ctx: Context) -> list[Ticket]:
+    """The staff member's open tickets, most urgent first (once per message)."""
+    return ctx.once("my_open_tickets", lambda: ctx.session.scalars(
+        select(Ticket).where(Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES))
+        .order_by(Ticket.urgency == "normal", Ticket.resolve_by).limit(20)).all())
+
+
+def meant_by(name: str, todo: list[Ticket]) -> list[Ticket]:
+    """The tickets a command without a number can mean: 接单 one waiting to be taken; the
+    others one in hand (or, with none in hand, any)."""
+    if name == "接单":
+        return [t for t in todo if t.status in TO_ACCEPT]
+    in_hand = [t for t in todo if t.status not in TO_ACCEPT]
+    return in_hand or list(todo)
+
+
+def next_step(ctx: Context) -> str:
+    """What the staff member can do now with what they hold, first in any help they get."""
+    todo = todo_of(ctx)
+    if len(todo) != 1:
+        return f"您有 {len(todo)} 张待办工单，回复“待办”查看。\n" if todo else ""
+    ticket = todo[0]
+    if ticket.status in TO_ACCEPT:
+        step = "回复“接单”即可接单"
+    else:
+        step = "处理好后回复“办结 处理结果”，如：办结 已更换灯泡"
+    return (f"您的待办：工单 {ticket.number}（{STATUS_NAMES[ticket.status]}，"
+            f"{ticket.description[:14]}），{step}。\n")
 
 
 def plain_words(ctx: Context, text: str) -> Reply:
@@ -142,7 +173,7 @@ def plain_words(ctx: Context, text: str) -> Reply:
         return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
     hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
             if understood is not None and understood.category != "其他" else "")
-    return Reply(replies.STAFF_HELP + hint +
+    return Reply(next_step(ctx) + replies.STAFF_HELP + hint +
                  replies.page_line(ctx.page("mobile.worker_todo"), "打开待办列表"))
 
 

@@ -19,4 +19,8 @@ class Acknowledge(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         code = ACK.match(msg.content).group(1)
-        return Reply(command.acknowledge(ctx.session, ctx.staff, code, ctx.now))
+        said = command.acknowledge(ctx.session, ctx.staff, code, ctx.now)
+        if code is None and said == command.NO_DISPATCH:  # "收到" to a new ticket's push
+            from handlers.commands import next_step
+            said += "\n" + next_step(ctx).rstrip("\n")
+        return Reply(said.rstrip("\n"))

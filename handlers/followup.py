@@ -42,6 +42,59 @@ class Rating(Handler):
         return Reply(replies.rated(score), ticket_id=ticket.id)
 
 
+# A rating said in words, as the 12345 surveys ask it (满意 / 基本满意 / 不满意); the longest
+# word first, so 很不满意 is not read as 满意.
+WORD_SCORES = (("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("差评", 1), ("不满意", 2),
+               ("基本满意", 3), ("还行", 3), ("一般", 3), ("凑合", 3), ("还可以", 3),
+               ("比较满意", 4), ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("满意", 5),
+               ("好评", 5), ("点赞", 5))
+
+
+def word_score(text: str) -> tuple[str, int] | None:
+    return next(((word, score) for word, score in WORD_SCORES if word in text), None)
+
+
+class RatingInWords(Handler):
+    """Asked to rate a resolved ticket, the resident answers in words: "还是不亮啊" / "根本没修好"
+    reopen it (as 未解决 would), "满意 谢谢" / "不满意" rate it; neither opens another ticket.
+    Words that name another matter ("小区门口垃圾还没人收") are that matter."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        if ctx.resident.state.get("awaiting") != "rating" or not text or SCORE.match(text):
+            return False
+        result = ctx.understand(text)
+        if result.urgency == "emergency" or (result.category != "其他" and names_topic(result)
+                                             and self.ticket(ctx) is not None
+                                             and result.category != self.ticket(ctx).category):
+            return False
+        return ReturnVisitAnswer.verdict(text) is False or word_score(text) is not None
+
+    @staticmethod
+    def ticket(ctx: Context) -> Ticket | None:
+        number = ctx.resident.state.get("ticket")
+        return ctx.once(("rated_ticket", number), lambda: tickets.by_number(ctx.session, number))
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = message_text(msg)
+        ticket = self.ticket(ctx)
+        try:
+            if ticket is None:
+                raise tickets.TicketError("no ticket")
+            if ReturnVisitAnswer.verdict(text) is False:
+                tickets.reopen(ctx.session, ticket, ctx.now, text, ctx.policy)
+                ctx.resident.state = {}
+                return Reply(replies.reopened(ticket), ticket_id=ticket.id)
+            word, score = word_score(text)
+            tickets.rate(ctx.session, ticket, score, ctx.now, text)
+            ctx.resident.state = {}
+        except tickets.TicketError:
+            ctx.resident.state = {}
+            return keep_for_person(ctx, msg, text=text)
+        return Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。" + replies.rated(score),
+                     ticket_id=ticket.id)
+
+
 class ReturnVisitAnswer(Handler):
     """Words answering a 回访 (还是没解决 / 解决了) answer it: reopened, or closed for good."""
 
@@ -147,8 +200,9 @@ class FollowUp(Handler):
 
 
 # "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.
-WITHDRAWS = re.compile(r"(?:那就|那)?(?:算了|不用了|不需要了|不用管了|不用来了|别来了|不要了|撤回|撤销|"
-                       r"已经好了|(?:我们?)?自己(?:解决|弄好|修好|处理)了)")
+WITHDRAWS = re.compile(r"(?:谢谢|好的|好|那就|那|我们?|想|要|麻烦|请|帮我|把|能不能|可以)*"
+                       r"(?:算了|不用了|不需要了|不用管了|不用来了|别来了|不要了|撤回|撤销|取消|"
+                       r"已经(?:好|修好|弄好|解决|处理好)了|(?:我们?)?自己(?:解决|弄好|修好|处理)了)")
 
 
 # "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.
@@ -165,13 +219,27 @@ ASKS_ABOUT = re.compile(
     r"(?:你好|您好|请问)?" + ASKS_LEAD + r"?(?:我们?|俺)?(?:之前|上次|昨天|前天|前几天|刚才|早上|那天|上周|上个月)?"
     r"(?:反映|反应|报|投诉|说|提|举报)过?的(?P<matter>.{2,24}?)(?:的?(?:事情|事儿?|问题))?"
     r"(?:现在|到底|目前)?" + PROGRESS_TAIL)
+# "多久能修好", "什么时候来处理": when their matter will be seen to.
+ASKS_WHEN = re.compile(
+    r"(?:你好|您好|请问|" + ASKS_LEAD + r"|那|这个|那个|问题|大概|大约|到底|还要|还得|要)*"
+    r"(?:多久|多长时间|什么时候|啥时候|几时|何时|哪天|几天)(?:能|可以|会|才能|才会|才|能够)?"
+    r"(?:派人|有人)?(?:来|过来|上门)?(?:修|处理|解决|弄|管|看|办)(?:好|完)?(?:啊|呢|吗|呀|了|啦)*")
+# "怎么还没人来修", "都三天了还没修": a chase, asking the same as "怎么样了".
+CHASES = re.compile(
+    r"(?:你好|您好|请问)?(?:怎么|为什么|为啥|咋|都|已经|这都)*(?:[0-9]+|[一二两三四五六七八九十几好多]+)?"
+    r"(?:天|周|星期|个星期|个礼拜|个月|小时|个小时)?了?(?:怎么|为什么|为啥|咋)?(?:还是|还|仍然|一直)"
+    r"(?:没|没有|不见|不)(?:(?:人|人来|见人)?(?:来|过来|上门)?"
+    r"(?:修|处理|解决|管|弄|理|回复|答复|动静|消息|反应|回音)(?:好)?|人来|人过来|见人|人上门)"
+    r"(?:啊|呢|吗|呀|了|啦)*")
 ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
 
 
 def asks_progress(text: str) -> bool:
     words = bare(text)
-    return bool(words) and ASKS_PROGRESS.fullmatch(words) is not None and \
-        ASKS_PROGRESS_NEEDS.search(words) is not None
+    return bool(words) and (ASKS_PROGRESS.fullmatch(words) is not None and
+                            ASKS_PROGRESS_NEEDS.search(words) is not None
+                            or ASKS_WHEN.fullmatch(words) is not None
+                            or CHASES.fullmatch(words) is not None)
 
 
 def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:

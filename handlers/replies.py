@@ -82,7 +82,9 @@ def _opened(ticket, now) -> str:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
     if ticket.kind == "praise":
         text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
-    if ticket.grid is None:
+    if ticket.grid is None and ticket.address:  # a place we do not know: a person places it
+        text += f"地址“{ticket.address}”已记下，工作人员会派给对应的网格员。"
+    elif ticket.grid is None:
         text += UNBOUND
     elif ticket.resident is not None and ticket.resident.grid is None:
         text += f"（已按您说的地点派给“{ticket.grid.name}”）"
@@ -98,6 +100,21 @@ RESIDENT_HELP = ("您可以：直接描述问题来报事；回复“我的工�
                  "“取消 工单号”撤回；“未解决 工单号”要求重新办理。")
 NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3栋楼道灯坏了”。"
 NEED_NUMBER = "请在指令后面加上工单号，例如：{command} 2611230001"
+
+
+def todo_lines(todo) -> str:
+    from store.vocab import STATUS_NAMES, china_time
+    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
+                     f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
+                     for t in todo)
+
+
+def which_ticket(command: str, candidates) -> str:
+    """A command without a number that could mean several tickets, or none."""
+    if not candidates:
+        return NEED_NUMBER.format(command=command)
+    return (f"您有 {len(candidates)} 张工单可以{command}，请写明工单号，例如：{command} "
+            f"{candidates[0].number}\n" + todo_lines(candidates))
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
@@ -166,6 +183,18 @@ def bound_staff(staff, area_name: str, role: str) -> str:
     return f"绑定成功：{staff.name}（{role}，{area_name}）。新工单会推送到这里。\n{STAFF_HELP}"
 
 
+def place_received(grid_name: str | None, place: str | None = None) -> str:
+    """"我住幸福小区3栋": the place is noted for the report that follows."""
+    if grid_name:
+        return f"好的，已记下您的地址（属于“{grid_name}”）。请再说说是什么事，我们会派给这个网格的网格员。"
+    return f"好的，已记下地址“{place}”。请再说说是什么事，工作人员会派给对应的网格员。"
+
+
+def estate_received(estate: str) -> str:
+    return (f"好的，已记下“{estate}”。{estate}分属几个网格，请再告诉我们楼栋号和是什么事，"
+            f"例如“{estate}3栋楼道灯坏了”。")
+
+
 def location_received(grid_name: str | None) -> str:
     where = f"（属于“{grid_name}”）" if grid_name else ""
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
@@ -224,6 +253,8 @@ def progress(ticket, told: bool) -> str:
         said = f"：{last.body[:40]}" if last.body and last.action in ("replied", "resolved") else ""
         lines.append(f"最近进展：{china_time(last.at)} {EVENT_NAMES[last.action]}{said}")
     holder = who(ticket.assignee) if ticket.assignee is not None else holder_name(ticket)
+    if told and ticket.resolve_by is not None and ticket.kind != "praise":
+        lines.append(f"按时限应在 {china_time(ticket.resolve_by)} 前办结。")  # "多久能修好"
     if told:
         lines.append(f"已把您的询问转告{holder}，有进展会第一时间告诉您。")
     elif ticket.status == "resolved":

@@ -1,13 +1,17 @@
 """A resident's words become a ticket."""
 from __future__ import annotations
 
+import re
+
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
+from handlers.places import recent_place
+from handlers.words import bare
 from store import held, tickets
-from store.locate import locate
+from store.locate import locate, locate_text
 
 
 def triage_of(result) -> tickets.Triage:
@@ -64,10 +68,16 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     point = recent_point(ctx)
     found = locate(ctx.session, resident=ctx.resident, text=text, point=point,
                    nearest_within_m=ctx.nearest_within_m)
+    place = recent_place(ctx) if found.how in ("none", "nearest") else None
+    if place:  # "我住幸福小区3栋" said just before: "楼道灯坏了" is there
+        said = locate_text(ctx.session, place + text)
+        said = said if said.found else locate_text(ctx.session, place)
+        found = said if said.found else found
+    address = place if place and not found.found else None
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
                                  triage=triage_of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
-                                     "point", "nearest", "none") else None,
+                                     "point", "nearest", "none") else None, address=address,
                                  resident_phone=phone_in(result))
     # What the resident sent just before the words (a photo, a location) belongs to them.
     if ctx.standing is None or ctx.standing.held_waiting:
@@ -123,10 +133,12 @@ class ReportedLocation(MessageType):
 class AskForPerson(Handler):
     """转人工 after an automatic answer: the question becomes a ticket for a person."""
 
-    WORDS = ("转人工", "人工", "人工服务", "找人工", "人工客服")
+    # 转人工, 我要找人工, 有没有人工客服, 请帮我转人工服务
+    WORDS = re.compile(r"(?:我要|我想|请|麻烦|帮我|给我|有没有|能不能)*(?:找|转|接|要)?(?:个|一下)?"
+                       r"人工(?:服务|客服|接听)?(?:吗|呢|啊|吧)?")
 
     def matches(self, msg, ctx: Context) -> bool:
-        return msg.type == "text" and msg.content.strip(" 。！!") in self.WORDS
+        return msg.type == "text" and self.WORDS.fullmatch(bare(msg.content)) is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
         question = ctx.resident.state.get("question")

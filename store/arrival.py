@@ -38,7 +38,7 @@ def least_busy_worker(grid):
 
 
 def resident_wrote_in_grid(session: Session, values: dict):
-    """(Resident, staff_id, open_ticket_id, held_waiting) for a resident bound to a grid,
+    """(Resident, staff_id, open_ticket_id, held_waiting, has_open) for a resident bound to a grid,
     stamped; None when there is none such (or their row is in the session already): the
     caller then takes the general path."""
     statement, names = _statement()
@@ -53,7 +53,8 @@ def resident_wrote_in_grid(session: Session, values: dict):
     worker = _as_loaded(session, Staff, fields, "w_") if fields["w_id"] is not None else None
     # The session's identity map holds clean objects weakly: the offer holds the worker.
     session.info[LEAST_BUSY] = (grid.id, worker)
-    return resident, fields["x_staff"], fields["x_ticket"], bool(fields["x_held"])
+    return (resident, fields["x_staff"], fields["x_ticket"], bool(fields["x_held"]),
+            bool(fields["x_open"]))
 
 
 def offered_worker(session: Session, grid_id: int):
@@ -110,8 +111,10 @@ RETURNING {", ".join(f"{expr} AS {label}" for expr, label, _ in selected)},
      AND ticket.status IN ({states}) AND ticket.created_at >= :ticket_since) AS x_ticket,
   EXISTS (SELECT 1 FROM held_message WHERE held_message.resident_id = resident.id
      AND held_message.status = 'waiting' AND held_message.received_at >= :held_since)
-     AS x_held"""
-    names = [label for _, label, _ in selected] + ["x_staff", "x_ticket", "x_held"]
+     AS x_held,
+  EXISTS (SELECT 1 FROM ticket WHERE ticket.resident_id = resident.id
+     AND ticket.status IN ({states})) AS x_open"""
+    names = [label for _, label, _ in selected] + ["x_staff", "x_ticket", "x_held", "x_open"]
     types = {label: kind for _, label, kind in selected}
     statement = text(sql).bindparams(*[bindparam(name, type_=UTC_TIME)
                                        for name in ("now", "ticket_since", "held_since")])

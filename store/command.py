@@ -223,6 +223,9 @@ def dispatch(session: Session, *, by: Staff, title: str, body: str, grid_ids: li
     return task
 
 
+NO_DISPATCH = "您目前没有待确认的调度任务。"
+
+
 def acknowledge(session: Session, staff: Staff, code: str | None, now: datetime) -> str:
     """收到 [<code>]: the worker confirms a dispatch (the latest open one when no code)."""
     query = (select(DispatchAck).join(DispatchTask)
@@ -233,8 +236,7 @@ def acknowledge(session: Session, staff: Staff, code: str | None, now: datetime)
         query = query.where(DispatchAck.acknowledged_at.is_(None))
     ack = session.scalar(query.limit(1))
     if ack is None:
-        return (f"没有找到调度任务 {code}，请核对编号。" if code
-                else "您目前没有待确认的调度任务。")
+        return f"没有找到调度任务 {code}，请核对编号。" if code else NO_DISPATCH
     if ack.acknowledged_at is not None:
         return f"调度任务 {ack.task.code} 您已确认过，请按要求执行。"
     ack.acknowledged_at = now

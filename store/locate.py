@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from store.models import Area, Building, BuildingUnit, Resident, Ticket
@@ -235,6 +235,19 @@ def locate_text(session: Session, text: str) -> Located:
             if len(grids) == 1:
                 return Located(session.get(Area, grids.pop()), "estate")
     return NOWHERE
+
+
+def named_estate(session: Session, text: str) -> str | None:
+    """The longest estate of the building registry named in the text (幸福小区), whether or
+    not its buildings lie in one grid."""
+    text = text.translate(FULL_WIDTH)
+    names = set()
+    for match in ESTATE_ENDINGS.finditer(text):
+        names.update(_suffixes(text[:match.end()]))
+    if not names:
+        return None
+    return session.scalar(select(Building.estate).where(Building.estate.in_(names))
+                          .order_by(func.length(Building.estate).desc()).limit(1))
 
 
 def _one(buildings: list[Building], key) -> Building | None:

@@ -181,6 +181,10 @@ class Ladder:
         return Owner(TOP, self.root, spare[0] if spare else None, [], passed)
 
 
+CONDUCT = "工作作风"
+CONDUCT_NOTE = "作风投诉不交网格员本人办理，由网格长办理"
+
+
 def find_owner(session: Session, ticket: Ticket, now: datetime, *,
                first: Staff | None = None) -> Owner:
     """The owner of a ticket from the level it is at: `first` (a person an agent chose) when
@@ -193,6 +197,10 @@ def find_owner(session: Session, ticket: Ticket, now: datetime, *,
                                                                         ticket.department))
     if ticket.grid is None or ticket.escalation_level > 0:
         return ladder.owner(ticket.grid, ticket.escalation_level)
+    if ticket.category == CONDUCT and ticket.kind == "complaint":
+        # A complaint about how staff work may be about the grid's own worker: it starts
+        # with the grid leader, who answers for the worker.
+        return ladder.owner(ticket.grid, 1, passed_over=[CONDUCT_NOTE])
     worker = pick_worker(session, ticket.grid)
     if worker is None:
         return ladder.owner(ticket.grid, 1, passed_over=["网格员无人在岗"])

@@ -40,12 +40,14 @@ def resident_for(session: Session, openid: str, now: datetime, *,
 class Standing:
     """What a resident who just wrote has going on, read with their row in one statement:
     the staff account their WeChat is bound to, their newest open ticket opened since
-    `ticket_since`, and whether messages of theirs since `held_since` wait for a person.
+    `ticket_since`, whether messages of theirs since `held_since` wait for a person, and
+    whether they have any open ticket at all.
     As the message found it: read before anything of this message changed."""
 
     staff_id: int | None
     open_ticket_id: int | None
     held_waiting: bool
+    has_open: bool = True  # any open ticket at all, however old (True: unknown, look)
 
 
 def resident_wrote(session: Session, openid: str, now: datetime, *,
@@ -60,15 +62,15 @@ def resident_wrote(session: Session, openid: str, now: datetime, *,
     if stamp is None:  # PostgreSQL: for a resident bound to a grid, grid and worker too
         found = arrival.resident_wrote_in_grid(session, values)
         if found is not None:
-            resident, staff_id, ticket_id, held_waiting = found
-            return resident, Standing(staff_id, ticket_id, held_waiting)
+            resident, staff_id, ticket_id, held_waiting, has_open = found
+            return resident, Standing(staff_id, ticket_id, held_waiting, has_open)
     if stamp is not None:  # SQLite writes RETURNING's correlated subqueries unqualified
         session.execute(stamp, values, execution_options={"synchronize_session": False})
     row = session.execute(read, values, execution_options={"populate_existing": True}).first()
     if row is None:
         return _first_contact(session, openid, now, now), None
-    resident, staff_id, ticket_id, held_waiting = row
-    return resident, Standing(staff_id, ticket_id, bool(held_waiting))
+    resident, staff_id, ticket_id, held_waiting, has_open = row
+    return resident, Standing(staff_id, ticket_id, bool(held_waiting), bool(has_open))
 
 
 @functools.cache
@@ -84,9 +86,11 @@ def _standing_statements(dialect: str) -> tuple:
     held = (select(HeldMessage.id)
             .where(HeldMessage.resident_id == Resident.id, HeldMessage.status == "waiting",
                    HeldMessage.received_at >= bindparam("held_since")).exists())
+    opened = select(Ticket.id).where(Ticket.resident_id == Resident.id,
+                                     Ticket.status.in_(OPEN_STATES)).exists()
     stamp = (update(Resident).where(Resident.openid == bindparam("who"))
              .values(last_inbound_at=bindparam("now")))
-    columns = (Resident, staff, ticket, held)
+    columns = (Resident, staff, ticket, held, opened)
     if dialect == "postgresql":
         return None, stamp.returning(*columns)
     return stamp, select(*columns).where(Resident.openid == bindparam("who"))

@@ -134,7 +134,8 @@ def test_a_common_question_is_answered_at_once_and_a_person_is_one_word_away(cha
     assert ticket.kind == "consultation" and ticket.description == "请问居住证怎么办理？"
     # Nothing pending any more: the plea itself waits for a person.
     assert chat.send("转人工").startswith("好的，已转给工作人员")
-    assert [h.text for h in rows(svc, HeldMessage)] == ["转人工"]
+    assert chat.send("我要找人工").startswith("好的，已转给工作人员")
+    assert [h.text for h in rows(svc, HeldMessage)] == ["转人工", "我要找人工"]
 
 
 def test_staff_command_words_from_a_resident_are_just_words(chat, svc):

@@ -141,6 +141,19 @@ def test_a_question_about_a_ticket_answers_where_it_stands_and_tells_its_owner(
                                                     f"居民补充 {ticket.number}"]
 
 
+@pytest.mark.parametrize("question", ["多久能修好", "什么时候来修啊", "请问大概几天能处理好"])
+def test_asking_when_it_will_be_done_answers_with_the_deadline(chat, svc, worker, clock,
+                                                                question):
+    chat.send("楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(minutes=5)
+    reply = chat.send(question)
+    assert reply.startswith(f"您的工单 {ticket.number}（待接单）") and count(svc, Ticket) == 1
+    assert "前办结" in reply and "已把您的询问转告网格员张伟" in reply
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}"]
+
+
 def test_a_question_naming_its_matter_answers_for_that_ticket_not_a_new_one(chat, svc, clock):
     chat.send("3栋楼道灯坏了")
     clock.at(hours=3)
@@ -231,3 +244,30 @@ def test_a_resident_just_cheated_is_told_to_call_110_and_the_bank_first(chat, sv
     [ticket] = rows(svc, Ticket)
     assert (ticket.category, ticket.urgency) == ("治安", "urgent")
     assert "110" not in chat.send("新问题 小区里诈骗电话太多了，希望多宣传")  # no fraud told
+
+
+@pytest.mark.parametrize("again", ["楼道灯还是没人修啊", "怎么还没人来修", "都三天了还没修"])
+def test_a_matter_chased_a_day_later_joins_its_open_ticket(chat, svc, worker, clock, again):
+    chat.send("3栋楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=26)  # long past the follow-up window; the ticket is still open
+    reply = chat.send(again)
+    assert count(svc, Ticket) == 1 and f"您的工单 {ticket.number}（待接单）" in reply
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}",
+                                                    f"居民补充 {ticket.number}"]
+
+
+@pytest.mark.parametrize("other", ["5栋的楼道灯也坏了", "物业乱停车不管"])
+def test_another_of_the_same_kind_is_its_own_ticket(chat, svc, clock, other):
+    chat.send("3栋楼道灯坏了" if "灯" in other else "物业不打扫卫生")
+    clock.at(hours=26)
+    chat.send(other)
+    assert count(svc, Ticket) == 2
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("社区医院几点开门", "社区卫生服务中心（卫生院）门诊一般工作日"),
+    ("垃圾分类怎么分", "生活垃圾一般分为四类"),
+    ("养老金什么时候发", "养老金一般按月发放")])
+def test_common_questions_are_answered_at_once(chat, svc, question, answer):
+    assert answer in chat.send(question) and count(svc, Ticket) == 0

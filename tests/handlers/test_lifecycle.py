@@ -10,6 +10,7 @@ from bot.wechat.jobs import close_and_revisit, sweep_sla
 from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
 
 from tests.handlers.conftest import START
+from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, count, rows, run_worker
 
 
@@ -159,8 +160,9 @@ def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, cl
     assert [e.body for e in added] == ["是3楼到5楼那几盏灯", None]
     assert added[1].data["pic_url"] == "http://img/1.jpg"
 
-    clock.at(hours=3)
-    assert chat.send("楼道灯还是不亮").startswith("已受理")  # 2 hours on: a new ticket
+    clock.at(hours=3)  # 2 hours on, the open ticket of that matter still takes its words
+    assert chat.send("楼道灯还是不亮").startswith(f"这件事您已反映过，已并入原工单。\n您的工单 {number}")
+    assert count(svc, Ticket) == 3
 
 
 @pytest.mark.parametrize("report,more", [
@@ -191,6 +193,15 @@ def test_a_resident_who_says_never_mind_is_told_how_to_withdraw(chat, svc, clock
     assert chat.send("取消") == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“取消 {number}”。"
     assert the_ticket(svc).status != "cancelled"  # only the number confirms it
     assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
+
+
+@pytest.mark.parametrize("words", ["我要撤销刚才的投诉", "谢谢 已经修好了", "我想取消"])
+def test_a_withdrawal_in_other_words_is_told_how_to_withdraw(chat, svc, clock, words):
+    chat.send("楼上漏水")
+    number = the_ticket(svc).number
+    clock.at(minutes=1)
+    assert chat.send(words).endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
+    assert the_ticket(svc).status != "cancelled"
 
 
 def test_residents_see_and_cancel_only_their_own_tickets(chat, client, svc):
@@ -227,9 +238,34 @@ def test_a_worker_types_as_they_would_say_it(chat, zhang, svc):
     number = the_ticket(svc).number
     assert zhang.send("我的工单").startswith(f"待办工单（最急的在前）：\n{number} 待接单 3栋楼道灯坏了")
     assert zhang.send(f"查询 {number}").startswith(f"工单 {number}")
-    plain = zhang.send("5栋门口的井盖松了")  # no command: how to report it, and their list
-    assert plain.startswith("工作人员指令") and "如是巡查发现的问题，请回复：巡查 5栋门口的井盖松了" in plain
+    plain = zhang.send("5栋门口的井盖松了")  # no command: what to do next, how to report it
+    assert plain.startswith(f"您的待办：工单 {number}（待接单，3栋楼道灯坏了），回复“接单”即可接单。\n"
+                            "工作人员指令")
+    assert "如是巡查发现的问题，请回复：巡查 5栋门口的井盖松了" in plain
     assert "打开待办列表" in plain and count(svc, Ticket) == 1
+
+
+def test_a_worker_with_one_ticket_need_not_type_its_number(chat, zhang, svc, worker):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    assert zhang.send("收到").endswith(f"工单 {number}（待接单，3栋楼道灯坏了），回复“接单”即可接单。")
+    assert zhang.send("接单") == f"已接单：工单 {number}（3栋楼道灯坏了）"
+    assert "处理好后回复“办结 处理结果”" in zhang.send("已经修好了")
+    assert zhang.send("办结 已经换好灯泡了") == f"已办结：工单 {number}（3栋楼道灯坏了）"
+    ticket = the_ticket(svc)
+    assert ticket.status == "resolved"
+    assert any("处理结果：已经换好灯泡了" in text
+               for text in received(svc, worker)[chat.openid])
+
+
+def test_a_number_is_asked_for_when_a_command_could_mean_two_tickets(chat, zhang, svc):
+    chat.send("3栋楼道灯坏了")
+    chat.send("新问题 小区门口垃圾好几天没人清运")
+    lamp, rubbish = rows(svc, Ticket)
+    reply = zhang.send("接单")
+    assert reply.startswith("您有 2 张工单可以接单，请写明工单号") and lamp.number in reply \
+        and rubbish.number in reply
+    assert {t.status for t in rows(svc, Ticket)} == {"assigned"}
 
 
 def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
@@ -303,3 +339,43 @@ def test_one_sender_gets_a_few_tries_an_hour(client, demo, svc):
         assert guesser.send(f"绑定 {n:010d}").startswith("绑定码无效")
     assert guesser.send(f"绑定 {code}").startswith("绑定码输错次数过多")  # even a right one
     assert Chat(client, "o_worker04_phone").send(f"绑定 {code}").startswith("绑定成功")
+
+
+@pytest.mark.parametrize("words, status, rating, read_as", [
+    ("还是不亮啊", "reopened", None, None), ("根本没修好 骗人", "reopened", None, None),
+    ("满意 谢谢张伟", "closed", 5, "满意"), ("不满意", "closed", 2, "不满意"),
+    ("一般吧 太慢了", "closed", 3, "一般")])
+def test_asked_to_rate_the_resident_answers_in_words(chat, zhang, svc, worker, words, status,
+                                                     rating, read_as):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    zhang.send(f"办结 {number} 已更换灯泡")
+    reply = chat.send(words)
+    ticket = the_ticket(svc)  # still the one ticket: the words were about it
+    assert (ticket.status, ticket.rating) == (status, rating)
+    if rating is None:
+        assert reply == f"已重新办理工单 {number}，张伟会再次处理，请留意进度。"
+        assert f"【返工】居民反映未解决 {number}" in received(svc, worker)["o_worker_01"]
+    else:
+        assert reply.startswith(f"已按“{read_as}”为工单 {number} 记 {rating} 分。")
+
+
+def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang, svc):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    zhang.send(f"办结 {number} 已更换灯泡")
+    chat.send("小区门口的垃圾还没人收")
+    lamp, rubbish = rows(svc, Ticket)
+    assert (lamp.status, rubbish.category) == ("resolved", "垃圾清运")
+
+
+def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, svc, worker):
+    reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
+    ticket = the_ticket(svc)
+    assert (ticket.category, ticket.assignee.name, ticket.escalation_level) == (
+        "工作作风", "周建国", 1)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格长周建国")
+    pushed = received(svc, worker)
+    assert pushed["o_leader_01"] == [f"新工单 {ticket.number}"] and "o_worker_01" not in pushed

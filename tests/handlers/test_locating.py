@@ -1,5 +1,5 @@
 """Where a matter is: the bound grid, a location, an address in the words, else the pool."""
-from store.models import Ticket
+from store.models import HeldMessage, Ticket
 
 from tests.support import Chat, rows
 
@@ -51,3 +51,40 @@ def test_a_location_sent_during_a_report_joins_that_ticket(chat, svc):
     chat.send("楼道灯坏了")
     reply = chat.send_xml(location_xml(chat.openid, *CUIYUAN_1, msg_id=32))
     assert reply.startswith("已将位置加入工单")
+
+
+def test_a_place_said_before_the_matter_routes_it_and_opens_no_ticket(client, demo, svc):
+    """The reply to an unbound resident's report asks for the estate and building: said
+    first, they are remembered, not opened as a ticket of their own."""
+    newcomer = Chat(client, "o_newcomer")
+    reply = newcomer.send("我住在幸福小区5栋2单元302")
+    assert reply.startswith("好的，已记下您的地址（属于“幸福里第2网格”）") and not rows(svc, Ticket)
+    newcomer.send("隔壁装修太吵了")
+    [ticket] = rows(svc, Ticket)
+    assert (ticket.grid.name, ticket.assignee.name, ticket.category) == (
+        "幸福里第2网格", "王芳", "噪音扰民")
+    [held] = rows(svc, HeldMessage)  # the place joined the ticket's thread
+    assert (held.status, held.ticket_id) == ("opened", ticket.id)
+
+
+def test_an_estate_of_several_grids_is_asked_for_its_building(client, demo, svc):
+    newcomer = Chat(client, "o_newcomer")
+    assert "请再告诉我们楼栋号" in newcomer.send("我是幸福小区的") and not rows(svc, Ticket)
+    newcomer.send("3栋楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    assert (ticket.grid.name, ticket.assignee.name) == ("幸福里第1网格", "张伟")
+
+
+def test_a_place_the_registry_does_not_know_is_kept_on_the_ticket(client, demo, svc):
+    newcomer = Chat(client, "o_newcomer")
+    newcomer.send("我住阳光花园5栋")
+    reply = newcomer.send("门口垃圾没人收")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid is None and ticket.address == "阳光花园5栋"
+    assert "地址“阳光花园5栋”已记下" in reply and "告诉我们您所在的小区" not in reply
+
+
+def test_words_that_only_sound_like_a_place_are_no_place(client, demo, svc):
+    newcomer = Chat(client, "o_newcomer")
+    assert not newcomer.send("我知道了").startswith("好的，已记下")
+    assert not newcomer.send("我在公司里").startswith("好的，已记下")
