@@ -127,3 +127,37 @@ def test_a_failing_batch_that_opens_a_savepoint_raises_its_own_error(db):
             InboundMessage.dedupe_key == "msg:11")) is None
     with db.transaction() as session:  # the connection is fine for the next message
         assert store_raw(session, "msg:10") is not None
+
+
+def test_the_ticket_counter_survives_a_dropped_connection_and_says_when_the_database_is_gone(
+        svc):
+    """PostgreSQL: the day's counter runs on the driver's connection of its own engine
+    (store.db.count_with). A connection the server dropped is replaced and the count taken
+    again (never a number twice); with no database the error is SQLAlchemy's
+    OperationalError, which the webhook answers with 503."""
+    from sqlalchemy import create_engine, text
+
+    from store.db import count_with, counter_engine, dispose_counter_engine
+    from store.tickets import _count_on
+    if svc.db.is_sqlite:
+        pytest.skip("the counter has an engine of its own on PostgreSQL only")
+    counting = _count_on("postgresql")
+    first = count_with(svc.db.engine, counting, {"day": "c1"})
+    assert count_with(svc.db.engine, counting, {"day": "c1"}) == first + 1 == 2
+    pooled = counter_engine(svc.db.engine).raw_connection()
+    backend = pooled.driver_connection.info.backend_pid
+    pooled.close()
+    with svc.db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    assert count_with(svc.db.engine, counting, {"day": "c1"}) == 3
+    pooled = counter_engine(svc.db.engine).raw_connection()
+    assert pooled.driver_connection.info.backend_pid != backend
+    pooled.close()
+
+    gone = create_engine(svc.db.engine.url.set(port=1))  # nothing listens there
+    try:
+        with pytest.raises(exc.OperationalError):
+            count_with(gone, counting, {"day": "c1"})
+    finally:
+        dispose_counter_engine(gone)
+        gone.dispose()
