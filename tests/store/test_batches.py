@@ -161,3 +161,43 @@ def test_the_ticket_counter_survives_a_dropped_connection_and_says_when_the_data
     finally:
         dispose_counter_engine(gone)
         gone.dispose()
+
+
+def test_a_batch_that_opens_the_transaction_takes_its_begin_along_and_rolls_back_whole(db):
+    """On PostgreSQL the batch that opens a transaction sends BEGIN itself (the connection
+    is in autocommit until it goes back to the pool): what SQLAlchemy sends after the batch is
+    in the same transaction, a rollback takes back both, and every pooled connection is back
+    to implicit transactions (a rollback there undoes too)."""
+    from sqlalchemy import update
+
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone):
+        with db.transaction() as session:
+            inbound_id = store_raw(session, "msg:b1")  # the batch that opens the transaction
+            session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                            .values(status="failed"))
+            raise Undone
+    with db.sessions() as session:
+        assert session.scalar(select(InboundMessage.id)) is None
+    with db.transaction() as session:
+        kept = store_raw(session, "msg:b2")
+        session.execute(update(InboundMessage).where(InboundMessage.id == kept)
+                        .values(status="processed"))
+    with db.sessions() as session:
+        assert session.get(InboundMessage, kept).status == "processed"
+    if not db.is_sqlite:
+        pooled = [db.engine.raw_connection() for _ in range(db.engine.pool.checkedin())]
+        assert pooled and not any(c.driver_connection.autocommit for c in pooled)
+        for connection in pooled:
+            connection.close()
+    with pytest.raises(Undone):  # a plain transaction, no batch: rolled back as ever
+        with db.transaction() as session:
+            session.add(InboundMessage(raw="<xml/>", dedupe_key="msg:b3", status="received",
+                                       received_at=NOW))
+            session.flush()
+            raise Undone
+    with db.sessions() as session:
+        assert session.scalar(select(InboundMessage.id).where(
+            InboundMessage.dedupe_key == "msg:b3")) is None
