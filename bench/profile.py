@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 # stage name -> (module path, attribute path) of the function doing it
 STAGES = {  # (module|its name in older code, attribute|older name)
     "verify+decrypt+parse": ("bot.wechat.protocol|bot.wechat", "Protocol.open"),
-    "store raw": ("store.inbound", "add|record"),
+    "store raw": ("store.inbound", "add_then_savepoint|add|record"),
     "flood check": ("bot.wechat.flood|bot.flood", "check"),
     "classify": ("bot.services", None),  # Services.classify, wrapped on the instance
     "handle": ("bot.wechat.inbox|bot.inbox", "handle_in|handle"),
