@@ -27,10 +27,11 @@ from urllib.parse import urlencode
 # stage name -> (module path, attribute path) of the function doing it
 STAGES = {  # (module|its name in older code, attribute|older name)
     "verify+decrypt+parse": ("bot.wechat.protocol|bot.wechat", "Protocol.open"),
-    "store raw": ("store.inbound", "add|record"),
+    "store raw": ("store.inbound", "add_then_savepoint|add|record"),
     "flood check": ("bot.wechat.flood|bot.flood", "check"),
     "classify": ("bot.services", None),  # Services.classify, wrapped on the instance
     "handle": ("bot.wechat.inbox|bot.inbox", "handle_in|handle"),
+    "ticket number": ("store.tickets", "next_number"),
     "enqueue": ("bot.services", "Services.deliver_later"),
     "reply (encrypt)": ("bot.wechat.protocol|bot.wechat", "Protocol.reply"),
     # inside the stages above: the ORM's flushes, and every SQL statement (SQLAlchemy's
@@ -136,6 +137,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--show", action="store_true", help="print one message's statements")
     parser.add_argument("--cprofile", metavar="FILE", help="also write cProfile's stats here")
+    parser.add_argument("--sample", action="store_true",
+                        help="also sample the stack every 0.5 ms of CPU (bench/sampler.py)")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event
@@ -182,7 +185,7 @@ def main(argv: list[str]) -> None:
         client = app.test_client()
         lines = [line.rstrip("\n").split("\t", 1) for line in requests.open()]
         per_message, cpu_total, wall_total, since = [], [], [], None
-        first_statements, profiler = None, None
+        first_statements, profiler, sampler = None, None, None
         for n, (path, body) in enumerate(lines):
             measuring = n >= args.warmup
             if n == args.warmup:
@@ -192,6 +195,10 @@ def main(argv: list[str]) -> None:
                     import cProfile
                     profiler = cProfile.Profile(time.thread_time)  # CPU, not waits
                     profiler.enable()
+                if args.sample:
+                    from bench.sampler import Sampler
+                    sampler = Sampler()
+                    sampler.start()
             statements.clear()
             transactions[0] = 0
             cpu0, wall0 = time.thread_time(), time.perf_counter()
@@ -206,6 +213,9 @@ def main(argv: list[str]) -> None:
             first_statements = first_statements or list(statements)
         messages, until = len(per_message), local_stamp()
         python_calls = None
+        if sampler is not None:
+            sampler.stop()
+            sampler.report(messages)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.cprofile)

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+IDLE = TransactionStatus.IDLE
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -132,6 +134,7 @@ class Database:
             ping_when_idle(self.engine)
         if url.startswith("postgresql"):
             deferrable_savepoints(self.engine)
+            event.listen(self.engine, "checkin", explicit_begin_undone)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -253,6 +256,16 @@ def _pipelined(session: Session, batch: list[tuple], *, commit: bool,
     connection = session.connection()
     driver = connection.connection.driver_connection
     cursors, sql = [], None
+    if driver.info.transaction_status == IDLE and not driver.autocommit:
+        # This batch opens the transaction. psycopg would send its BEGIN in a round trip of
+        # its own (it syncs after it in pipeline mode); in autocommit mode it sends nothing
+        # itself, so the BEGIN goes first in the batch. Back out of autocommit when the
+        # connection returns to the pool (explicit_begin_undone); until then the statements
+        # SQLAlchemy sends run in this transaction, and its commit or rollback ends it.
+        driver.autocommit = True
+        connection.connection._connection_record.info[EXPLICIT_BEGIN] = True
+        batch = [("BEGIN", None), *batch]
+        rows_of = rows_of + 1 if rows_of >= 0 else rows_of
     try:
         with driver.pipeline():
             for statement, params in batch:
@@ -274,6 +287,20 @@ def _pipelined(session: Session, batch: list[tuple], *, commit: bool,
             connection.invalidate(error)
         raise DBAPIError.instance(sql, None, error, type(driver).Error,
                                   hide_parameters=True) from error
+
+
+EXPLICIT_BEGIN = "griddesk_explicit_begin"  # pool record info: in autocommit for a BEGIN
+
+
+def explicit_begin_undone(dbapi_connection, record) -> None:
+    """At checkin (the transaction ended: committed, or reset by the pool's rollback): a
+    connection put in autocommit by _pipelined for its own BEGIN is back to psycopg's
+    implicit transactions. One that cannot be (still in a transaction: broken) is closed."""
+    if record.info.pop(EXPLICIT_BEGIN, False):
+        try:
+            dbapi_connection.autocommit = False
+        except Exception as error:  # never handed out again in autocommit
+            record.invalidate(error)
 
 
 def _driver_form(dialect, statement, params: dict) -> tuple[str, dict]:

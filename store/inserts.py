@@ -80,32 +80,51 @@ class _NotWritten(Exception):
 
 def _values(obj, skip: tuple[str, ...] = ()) -> dict:
     """Every column's value: as set, from the object it points at, or the column's default."""
-    mapper, state = obj.__mapper__, obj.__dict__
+    relations, columns = _plan(obj.__mapper__)
+    state = obj.__dict__
     values = {}
-    for relation in mapper.relationships:
-        if relation.direction is not MANYTOONE or relation.key not in state:
+    for key, pairs in relations:
+        if key not in state:
             continue
-        target = state[relation.key]
-        for local, remote in relation.local_remote_pairs:
-            if local.key in skip:
+        target = state[key]
+        for local, remote in pairs:
+            if local in skip:
                 continue
-            value = None if target is None else getattr(target, remote.key)
+            value = None if target is None else getattr(target, remote)
             if target is not None and value is None:
-                raise _NotWritten(relation.key)
-            values[local.key] = value
-    for column in mapper.local_table.columns:
-        name = column.key
-        if name in values or name in skip or column.primary_key:
+                raise _NotWritten(key)
+            values[local] = value
+    for name, default, arg in columns:
+        if name in values or name in skip:
             continue
         if name in state:
             values[name] = state[name]
-        elif column.default is not None and column.default.is_scalar:
-            values[name] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            values[name] = column.default.arg(None)
+        elif default == "scalar":
+            values[name] = arg
+        elif default == "callable":
+            values[name] = arg(None)
         else:
             values[name] = None
     return values
+
+
+@functools.cache
+def _plan(mapper):
+    """What _values reads of a mapper, once: its many-to-one relationships' (key, [(local
+    column key, remote column key)]), and its columns but the primary key as (key, kind of
+    default: "scalar", "callable" or None, the default's value or function)."""
+    relations = [(relation.key, [(local.key, remote.key)
+                                 for local, remote in relation.local_remote_pairs])
+                 for relation in mapper.relationships if relation.direction is MANYTOONE]
+    columns = []
+    for column in mapper.local_table.columns:
+        if column.primary_key:
+            continue
+        default = column.default
+        kind = None if default is None else (
+            "scalar" if default.is_scalar else "callable" if default.is_callable else None)
+        columns.append((column.key, kind, default.arg if kind else None))
+    return relations, columns
 
 
 def _loaded(obj, values: dict, new_id: int) -> None:

@@ -127,3 +127,77 @@ def test_a_failing_batch_that_opens_a_savepoint_raises_its_own_error(db):
             InboundMessage.dedupe_key == "msg:11")) is None
     with db.transaction() as session:  # the connection is fine for the next message
         assert store_raw(session, "msg:10") is not None
+
+
+def test_the_ticket_counter_survives_a_dropped_connection_and_says_when_the_database_is_gone(
+        svc):
+    """PostgreSQL: the day's counter runs on the driver's connection of its own engine
+    (store.db.count_with). A connection the server dropped is replaced and the count taken
+    again (never a number twice); with no database the error is SQLAlchemy's
+    OperationalError, which the webhook answers with 503."""
+    from sqlalchemy import create_engine, text
+
+    from store.db import count_with, counter_engine, dispose_counter_engine
+    from store.tickets import _count_on
+    if svc.db.is_sqlite:
+        pytest.skip("the counter has an engine of its own on PostgreSQL only")
+    counting = _count_on("postgresql")
+    first = count_with(svc.db.engine, counting, {"day": "c1"})
+    assert count_with(svc.db.engine, counting, {"day": "c1"}) == first + 1 == 2
+    pooled = counter_engine(svc.db.engine).raw_connection()
+    backend = pooled.driver_connection.info.backend_pid
+    pooled.close()
+    with svc.db.engine.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    assert count_with(svc.db.engine, counting, {"day": "c1"}) == 3
+    pooled = counter_engine(svc.db.engine).raw_connection()
+    assert pooled.driver_connection.info.backend_pid != backend
+    pooled.close()
+
+    gone = create_engine(svc.db.engine.url.set(port=1))  # nothing listens there
+    try:
+        with pytest.raises(exc.OperationalError):
+            count_with(gone, counting, {"day": "c1"})
+    finally:
+        dispose_counter_engine(gone)
+        gone.dispose()
+
+
+def test_a_batch_that_opens_the_transaction_takes_its_begin_along_and_rolls_back_whole(db):
+    """On PostgreSQL the batch that opens a transaction sends BEGIN itself (the connection
+    is in autocommit until it goes back to the pool): what SQLAlchemy sends after the batch is
+    in the same transaction, a rollback takes back both, and every pooled connection is back
+    to implicit transactions (a rollback there undoes too)."""
+    from sqlalchemy import update
+
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone):
+        with db.transaction() as session:
+            inbound_id = store_raw(session, "msg:b1")  # the batch that opens the transaction
+            session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                            .values(status="failed"))
+            raise Undone
+    with db.sessions() as session:
+        assert session.scalar(select(InboundMessage.id)) is None
+    with db.transaction() as session:
+        kept = store_raw(session, "msg:b2")
+        session.execute(update(InboundMessage).where(InboundMessage.id == kept)
+                        .values(status="processed"))
+    with db.sessions() as session:
+        assert session.get(InboundMessage, kept).status == "processed"
+    if not db.is_sqlite:
+        pooled = [db.engine.raw_connection() for _ in range(db.engine.pool.checkedin())]
+        assert pooled and not any(c.driver_connection.autocommit for c in pooled)
+        for connection in pooled:
+            connection.close()
+    with pytest.raises(Undone):  # a plain transaction, no batch: rolled back as ever
+        with db.transaction() as session:
+            session.add(InboundMessage(raw="<xml/>", dedupe_key="msg:b3", status="received",
+                                       received_at=NOW))
+            session.flush()
+            raise Undone
+    with db.sessions() as session:
+        assert session.scalar(select(InboundMessage.id).where(
+            InboundMessage.dedupe_key == "msg:b3")) is None

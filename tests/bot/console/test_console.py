@@ -98,6 +98,25 @@ def test_guessing_one_name_from_many_addresses_is_limited_per_name(client, demo)
     assert other.status_code == 302  # the next name is not locked
 
 
+def test_the_login_limiter_runs_on_the_console_and_not_on_the_webhook(client, chat, monkeypatch):
+    """Flask-Limiter's hooks are skipped for WeChat's callback (nothing there is limited by
+    it: bot/console/auth.py), and still run for the login form."""
+    from flask import request
+    from flask_limiter import Limiter
+    seen = []
+    identify = Limiter.identify_request
+
+    def noting(self):
+        seen.append(request.endpoint)
+        return identify(self)
+
+    monkeypatch.setattr(Limiter, "identify_request", noting)
+    assert chat.send("3栋楼道灯坏了三天了").startswith("已受理")
+    assert seen == []
+    assert login(client, "worker01", "guess").status_code == 200
+    assert seen and set(seen) == {"console.login"}
+
+
 def test_x_forwarded_for_is_believed_only_from_trusted_proxies(make_app, demo, app):
     def guesses(client, addresses):
         return [client.post("/console/login", data={"username": f"worker{n % 12 + 1:02d}",
