@@ -39,7 +39,7 @@ class Rating(Handler):
         except (tickets.TicketError, AttributeError):
             ctx.resident.state = {}
             return Reply("这张工单已评价或已重新办理，无需再评分。感谢您的反馈！")
-        return Reply(replies.rated(score), ticket_id=ticket.id)
+        return Reply(replies.rated(score, ticket.number), ticket_id=ticket.id)
 
 
 # A rating said in words, as the 12345 surveys ask it (满意 / 基本满意 / 不满意); the longest
@@ -91,7 +91,7 @@ class RatingInWords(Handler):
         except tickets.TicketError:
             ctx.resident.state = {}
             return keep_for_person(ctx, msg, text=text)
-        return Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。" + replies.rated(score),
+        return Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。" + replies.rated(score, ticket.number),
                      ticket_id=ticket.id)
 
 

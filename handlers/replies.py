@@ -169,10 +169,10 @@ def reopened(ticket) -> str:
     return f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。"
 
 
-def rated(score: int) -> str:
+def rated(score: int, number: str) -> str:
     if score >= 4:
         return "感谢您的评价！我们会继续努力。"
-    return "感谢您的评价，很抱歉没让您满意。我们会回访并改进；如问题仍未解决，请回复“未解决 工单号”。"
+    return f"感谢您的评价，很抱歉没让您满意。我们会回访并改进；如问题仍未解决，请回复“未解决 {number}”。"
 
 
 def staff_done(action: str, ticket) -> str:

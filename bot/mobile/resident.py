@@ -81,7 +81,7 @@ def act(session, ticket: Ticket, form, svc) -> None:
                 return
             comment = (form.get("comment") or "").strip()[:COMMENT_MAX] or None
             tickets.rate(session, ticket, int(score), now, comment)
-            flash(rated(int(score)))
+            flash(rated(int(score), ticket.number))
         elif action == "reopen":
             reason = (form.get("reason") or "").strip()[:COMMENT_MAX] or None
             tickets.reopen(session, ticket, now, reason, svc.settings.sla_policy)
