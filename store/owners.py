@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from store.models import Area, Staff, Ticket
 from store.registry import pick_worker, root_area
-from store.vocab import CHINA, ROLE_NAMES
+from store.vocab import CHINA, CONDUCT, ROLE_NAMES
 
 # level → (tier name, how many steps up from the grid, roles that handle it there)
 TIERS = {0: ("grid", 0, ("grid_worker",)), 1: ("grid_leader", 0, ("grid_leader",)),
@@ -181,7 +181,6 @@ class Ladder:
         return Owner(TOP, self.root, spare[0] if spare else None, [], passed)
 
 
-CONDUCT = "工作作风"
 CONDUCT_NOTE = "作风投诉不交网格员本人办理，由网格长办理"
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import AWAY_FROM_GRID, Area, HeldMessage, Staff, Ticket
+from store.vocab import CONDUCT
 
 SEES_EVERYTHING = ("admin", "district")
 
@@ -34,7 +35,17 @@ def visible_tickets(session: Session, staff: Staff) -> Select:
     if staff.role == "department":
         return query.where(Ticket.tier == "department", Ticket.department == staff.department)
     ids = area_ids_under(session, staff.area_id)
-    return query.where(or_(Ticket.grid_id.in_(ids), Ticket.area_id.in_(ids)))
+    return query.where(or_(Ticket.grid_id.in_(ids), Ticket.area_id.in_(ids)),
+                       *not_about_them(staff))
+
+
+def not_about_them(staff: Staff) -> tuple:
+    """A grid worker does not see a conduct complaint in their grid unless they hold it: it
+    may be about them, and the resident who wrote it is named on it."""
+    if staff.role != "grid_worker":
+        return ()
+    return (or_(Ticket.category != CONDUCT, Ticket.kind != "complaint",
+                Ticket.assignee_id == staff.id),)
 
 
 def visible_ticket_parts(session: Session, staff: Staff) -> list[Select]:
@@ -47,11 +58,12 @@ def visible_ticket_parts(session: Session, staff: Staff) -> list[Select]:
         return [visible_tickets(session, staff)]
     ids = area_ids_under(session, staff.area_id)
     in_grids = Ticket.grid_id.in_(ids)
-    return [select(Ticket).where(in_grids),
+    mine = not_about_them(staff)
+    return [select(Ticket).where(in_grids, *mine),
             # AWAY_FROM_GRID follows from the rest (an area in the scope, a grid not), and
             # lets the planner use its partial index
             select(Ticket).where(Ticket.area_id.in_(ids), ~in_grids | Ticket.grid_id.is_(None),
-                                 AWAY_FROM_GRID)]
+                                 AWAY_FROM_GRID, *mine)]
 
 
 def can_see(session: Session, staff: Staff, ticket: Ticket) -> bool:

@@ -8,6 +8,9 @@ KIND_NAMES = {"complaint": "投诉", "consultation": "咨询", "help": "求助",
               "suggestion": "建议", "praise": "表扬", "other": "其他"}
 STATUS_NAMES = {"new": "待分派", "assigned": "待接单", "accepted": "处理中", "resolved": "已办结",
                 "closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消"}
+# A complaint about how staff work (its category): handled from the grid leader up, and not
+# shown to grid workers who do not hold it, since it may be about them.
+CONDUCT = "工作作风"
 URGENCY_NAMES = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道分中心",
               "community": "社区工作站", "grid_leader": "网格长", "grid_worker": "网格员",

@@ -371,7 +371,8 @@ def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang,
     assert (lamp.status, rubbish.category) == ("resolved", "垃圾清运")
 
 
-def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, svc, worker):
+def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, zhang, client, svc,
+                                                                   worker):
     reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
     ticket = the_ticket(svc)
     assert (ticket.category, ticket.assignee.name, ticket.escalation_level) == (
@@ -379,3 +380,8 @@ def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, svc, wo
     assert reply.startswith(f"已受理，工单号 {ticket.number}，网格长周建国")
     pushed = received(svc, worker)
     assert pushed["o_leader_01"] == [f"新工单 {ticket.number}"] and "o_worker_01" not in pushed
+    # nor can the worker read it (it names the resident who complained about him)
+    assert zhang.send(f"查看 {ticket.number}").startswith(f"工单 {ticket.number} 不在您的管辖范围内")
+    assert ticket.number not in zhang.send("待办")
+    assert Chat(client, "o_leader_01").send(f"查看 {ticket.number}").startswith(
+        f"工单 {ticket.number}")
