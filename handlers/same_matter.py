@@ -35,23 +35,32 @@ def places_named(text: str) -> set[str]:
     return {re.sub(r"\s+", "", match.group(0)) for match in BUILDING.finditer(text or "")}
 
 
+# "又吵了", "还是没人收": the words say it is the same again.
+AGAIN = re.compile(r"又|还是|还在|还没|仍然|依然|照样|照旧|一直|再次")
+
+
 def open_ticket_about(ctx: Context, result, text: str) -> Ticket | None:
-    """The resident's newest open ticket in the same category whose words share a topic
-    word with these ("楼道灯", "漏水", "烧烤"): the same matter, not just the same kind."""
+    """The resident's newest open ticket of this matter: in the same category, with a topic
+    word shared ("楼道灯", "漏水", "烧烤") or said to be happening again ("昨晚又吵到两点"); or
+    said again in words of another category that share a topic word ("垃圾还是没人收 都臭了"
+    after a 垃圾清运 report). The same matter, not just the same kind."""
     topic = pairs(result.keywords.get("category") or ())
     if result.category == "其他" or not topic or ANOTHER.search(text):
         return None
     if ctx.standing is not None and not ctx.standing.has_open:  # read with their row
         return None
-    here = places_named(text)
+    again, here = AGAIN.search(text) is not None, places_named(text)
     candidates = ctx.session.scalars(
         select(Ticket).where(Ticket.resident_id == ctx.resident.id,
-                             Ticket.category == result.category,
                              Ticket.status.in_(OPEN_STATES))
         .order_by(Ticket.id.desc()).limit(5))
-    return next((t for t in candidates
-                 if topic & pairs([t.description, *((t.keywords or {}).get("category") or ())])
-                 and here <= places_named(f"{t.description} {t.address or ''}")), None)
+    for ticket in candidates:
+        shared = topic & pairs([ticket.description,
+                                *((ticket.keywords or {}).get("category") or ())])
+        same = shared or again if ticket.category == result.category else shared and again
+        if same and here <= places_named(f"{ticket.description} {ticket.address or ''}"):
+            return ticket
+    return None
 
 
 class SameMatter(Handler):

@@ -271,3 +271,17 @@ def test_another_of_the_same_kind_is_its_own_ticket(chat, svc, clock, other):
     ("养老金什么时候发", "养老金一般按月发放")])
 def test_common_questions_are_answered_at_once(chat, svc, question, answer):
     assert answer in chat.send(question) and count(svc, Ticket) == 0
+
+
+@pytest.mark.parametrize("first, later, joined", [
+    ("楼上天天半夜蹦迪 吵死了", "昨晚又吵到两点", True),          # said to happen again
+    ("小区门口垃圾堆了好几天", "垃圾还是没人收 都臭了", True),      # again, in 环境污染's words
+    ("楼上天天半夜蹦迪 吵死了", "楼下广场舞太吵了", False),         # another noise
+    ("小区门口垃圾堆了好几天", "楼下饭店油烟太大了", False)])
+def test_what_is_said_days_later_joins_only_its_own_matter(chat, svc, clock, first, later,
+                                                            joined):
+    chat.send(first)
+    clock.at(hours=30)
+    reply = chat.send(later)
+    assert count(svc, Ticket) == (1 if joined else 2)
+    assert reply.startswith("这件事您已反映过，已并入原工单。") is joined
