@@ -13,7 +13,7 @@ from handlers.followup import newest_ticket
 from handlers.resident import open_for, triage_of
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
-from store.registry import OPEN_STATES
+from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
 COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|我的待办|我的任务|取消|未解决|新问题|"
@@ -124,9 +124,6 @@ class StaffCommand(Handler):
         if not todo:
             return "您目前没有待办工单。"
         return "待办工单（最急的在前）：\n" + replies.todo_lines(todo)
-
-
-TO_ACCEPT = ("new", "assigned", "reopened")
 
 
 def todo_of(ctx: Context) -> list[Ticket]:

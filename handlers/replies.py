@@ -203,6 +203,7 @@ def location_received(grid_name: str | None) -> str:
 def ticket_card(ticket, now) -> str:
     """查看 <号>: the whole ticket for the staff member who acts on it, without the console."""
     from store.notices import deadline
+    from store.registry import TO_ACCEPT
     from store.vocab import (KIND_NAMES, STATUS_NAMES, URGENCY_NAMES, china_time,
                              holder_name)
     urgency = "" if ticket.urgency == "normal" else f"·{URGENCY_NAMES[ticket.urgency]}"
@@ -218,7 +219,7 @@ def ticket_card(ticket, now) -> str:
     if photos:
         lines.append(f"照片：{photos} 张（工作台查看）")
     lines.append(f"处理人：{who(ticket.assignee) if ticket.assignee else '待分派'}")
-    if ticket.status in ("new", "assigned", "reopened"):
+    if ticket.status in TO_ACCEPT:
         lines.append(f"接单时限：{deadline(ticket, now)[0][1]}")
     if ticket.kind != "praise" and ticket.status not in ("closed", "cancelled"):
         lines.append(f"办结时限：{china_time(ticket.resolve_by)} 前")

@@ -21,6 +21,7 @@ from store.models import Area, Resident, Staff, Ticket, UTCDateTime
 
 LEAST_BUSY = "griddesk_least_busy_worker"  # session.info: (grid id, Staff or None)
 OPEN_STATES = ("new", "assigned", "accepted", "reopened")  # store.registry's too
+TO_ACCEPT = ("new", "assigned", "reopened")  # open and not yet taken (接单)
 UTC_TIME = UTCDateTime()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
-from store.registry import OPEN_STATES, root_area
+from store.registry import OPEN_STATES, TO_ACCEPT, root_area
 from store.tickets import (TicketError, hand_to, notify_resident, notify_staff, record_event,
                            require, tell_owner)
 
@@ -24,7 +24,7 @@ WHAT_ESCALATION_READS = (
     selectinload(Ticket.resident), selectinload(Ticket.assignee))
 SUPERVISORS = ("grid_leader", "community", "street", "district", "admin")
 CLOCKS = (  # (breach marker, due column, states in which the clock runs, Chinese name)
-    ("accept_breached_at", "accept_by", ("new", "assigned", "reopened"), "接单"),
+    ("accept_breached_at", "accept_by", TO_ACCEPT, "接单"),
     ("reply_breached_at", "first_reply_by", OPEN_STATES, "首次回复"),
     ("resolve_breached_at", "resolve_by", OPEN_STATES, "办结"),
 )
@@ -100,7 +100,7 @@ def place(session: Session, ticket: Ticket, grid: Area, now: datetime, *,
           by: Staff | None = None, how: str = "agent") -> Staff | None:
     """Put a ticket waiting in the pool (or not yet taken) into a grid: its worker, or the
     first reachable person up from there, owns it and is told; so is the resident."""
-    require(ticket, "派往网格", "new", "assigned", "reopened")
+    require(ticket, "派往网格", *TO_ACCEPT)
     if grid.level != "grid":
         raise TicketError("请选择一个网格")
     if ticket.grid_id == grid.id and ticket.tier == "grid":

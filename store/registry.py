@@ -14,6 +14,7 @@ from store import arrival
 from store.models import Area, BindFailure, Resident, Staff, Ticket
 
 OPEN_STATES = arrival.OPEN_STATES
+TO_ACCEPT = arrival.TO_ACCEPT
 event.listen(Session, "after_flush", arrival.forget_offer)
 
 

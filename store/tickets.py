@@ -20,7 +20,7 @@ from store import inserts, notices, outbox, owners
 from store.db import count_with
 from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
-from store.registry import OPEN_STATES, leader_for, pick_worker, root_area
+from store.registry import OPEN_STATES, TO_ACCEPT, leader_for, pick_worker, root_area
 from store.sla import SlaPolicy
 from store.vocab import CHINA, STATUS_NAMES
 
@@ -260,7 +260,7 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
            tell: bool = True) -> None:
     """接单 (or 部门接单): whoever accepts becomes the handler. `tell=False`: the resident
     hears in the same breath from what follows (placing a service order replies at once)."""
-    require(ticket, "接单", "new", "assigned", "reopened")
+    require(ticket, "接单", *TO_ACCEPT)
     ticket.assignee = staff
     ticket.status = "accepted"
     if ticket.accepted_at is None:
@@ -276,7 +276,7 @@ def book(session: Session, ticket: Ticket, staff: Staff, now: datetime, *, due: 
     on (accepted, if not yet), `answer` is the resident's reply (none to give: placing it is
     the answer), and the matter is due once the booked service is over: the resolve clock
     moves later, never earlier."""
-    if ticket.status in ("new", "assigned", "reopened"):
+    if ticket.status in TO_ACCEPT:
         accept(session, ticket, staff, now, tell=False)
     if answer and ticket.resident is not None:
         reply(session, ticket, staff, answer, now)

@@ -15,7 +15,7 @@ from bot.console import area_ids_in_scope, areas_in_scope, bp, me
 from bot.services import services
 from store import csvfile, held, scope
 from store.models import Staff, Ticket, UTCDateTime
-from store.registry import OPEN_STATES
+from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES, URGENCY_NAMES
 
 PAGE_SIZE = 50
@@ -25,7 +25,6 @@ TABS = {"open": OPEN_STATES, "new": ("new",), "assigned": ("assigned",),
         "accepted": ("accepted",), "reopened": ("reopened",), "resolved": ("resolved",),
         "closed": ("closed",), "cancelled": ("cancelled",), "all": None}
 TAB_NAMES = {"open": "待办", **{k: STATUS_NAMES[k] for k in STATUS_NAMES}, "all": "全部"}
-ACCEPT_STATES = ("new", "assigned", "reopened")
 
 
 @functools.cache
@@ -94,7 +93,7 @@ class Filters:
 def overdue_clause(now: datetime):
     return and_(Ticket.status.in_(OPEN_STATES),
                 or_(Ticket.resolve_by < now,
-                    and_(Ticket.status.in_(ACCEPT_STATES), Ticket.accept_by < now)))
+                    and_(Ticket.status.in_(TO_ACCEPT), Ticket.accept_by < now)))
 
 
 def filtered(session, staff: Staff, f: Filters, now: datetime, *, with_tab: bool = True,
@@ -258,7 +257,7 @@ def humanize(minutes: int) -> str:
 def row_state(ticket: Ticket, now: datetime) -> str:
     if ticket.status not in OPEN_STATES or ticket.kind == "praise":
         return ""
-    late = ticket.resolve_by < now or (ticket.status in ACCEPT_STATES and ticket.accept_by < now)
+    late = ticket.resolve_by < now or (ticket.status in TO_ACCEPT and ticket.accept_by < now)
     return "late" if late else ("soon" if ticket.resolve_by - now < timedelta(hours=2) else "")
 
 

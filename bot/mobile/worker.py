@@ -24,10 +24,9 @@ from bot.mobile.outline import draw
 from bot.services import services
 from store import ladder, photos, scope, tickets
 from store.models import Photo, Staff, Ticket, TicketEvent
-from store.registry import OPEN_STATES
+from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import mask_phones
 
-ACCEPTING = ("new", "assigned", "reopened")
 RESOLVING = ("assigned", "accepted", "reopened")
 SHARED_ACTIONS = ("accept", "reply", "escalate", "transfer", "extend")  # as the console's
 # Photos are larger than MAX_CONTENT_LENGTH (1 MB): the pages that take them accept up to
@@ -127,7 +126,7 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
         outline=draw(ticket.grid.geometry if ticket.grid else None, point), point=point,
         by_media={media: (pid, status) for pid, media, status in kept if media},
         status_of={pid: status for pid, _, status in kept},
-        accepting=ticket.status in ACCEPTING, resolving=ticket.status in RESOLVING,
+        accepting=ticket.status in TO_ACCEPT, resolving=ticket.status in RESOLVING,
         open=ticket.status in OPEN_STATES, supervisor=staff.role in ladder.SUPERVISORS,
         departments=console_ticket.departments(session) if ticket.status in OPEN_STATES
         else [], action_names=console_ticket.ACTION_NAMES,
