@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from handlers.base import Handler
+from handlers.commands import next_step
 from handlers.context import Context, Reply
 from store import command
 
@@ -21,6 +22,5 @@ class Acknowledge(Handler):
         code = ACK.match(msg.content).group(1)
         said = command.acknowledge(ctx.session, ctx.staff, code, ctx.now)
         if code is None and said == command.NO_DISPATCH:  # "收到" to a new ticket's push
-            from handlers.commands import next_step
             said += "\n" + next_step(ctx).rstrip("\n")
         return Reply(said.rstrip("\n"))

@@ -14,7 +14,7 @@ from nlp import names_topic
 from store import held, ladder, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket
-from store.registry import OPEN_STATES
+from store.registry import OPEN_STATES, TO_ACCEPT
 
 SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
 NEW_MATTER = "新问题"
@@ -278,15 +278,21 @@ class ProgressQuestion(Handler):
         ticket = named_ticket(ctx, text) or newest_ticket(ctx)
         if ticket is None:
             return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
-        settle_openers(ctx, text)
-        told = ticket.status in OPEN_STATES
-        if told:
-            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
-        elif ticket.status == "resolved":  # the reply asks for the rating: 1–5 rates it
-            ctx.resident.state = {"awaiting": "rating", "ticket": ticket.number}
-        link = ctx.page("mobile.resident_ticket", number=ticket.number)
-        return Reply(replies.progress(ticket, told) + replies.page_line(link, "查看办理进度"),
-                     ticket_id=ticket.id)
+        return where_it_stands(ctx, ticket, text)
+
+
+def where_it_stands(ctx: Context, ticket: Ticket, text: str, lead: str = "") -> Reply:
+    """The resident's words about one of their tickets: an open one takes them (its owner is
+    told), a resolved one asks for the rating again; the reply says where it stands."""
+    settle_openers(ctx, text)
+    told = ticket.status in OPEN_STATES
+    if told:
+        tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
+    elif ticket.status == "resolved":  # the reply asks for the rating: 1–5 rates it
+        ctx.resident.state = {"awaiting": "rating", "ticket": ticket.number}
+    link = ctx.page("mobile.resident_ticket", number=ticket.number)
+    return Reply(lead + replies.progress(ticket, told) + replies.page_line(link, "查看办理进度"),
+                 ticket_id=ticket.id)
 
 
 PLACE_ANSWER_MAX = 20  # an answer to "where is it?" is short: longer words are a new matter
@@ -300,7 +306,7 @@ def answers_where(ctx: Context, ticket: Ticket, text: str) -> bool:
 
 def placeable(ticket: Ticket, found) -> bool:
     return (found is not None and found.found
-            and ticket.status in ("new", "assigned", "reopened"))
+            and ticket.status in TO_ACCEPT)
 
 
 def place_or_append(ctx: Context, ticket: Ticket, found, what: str, **message) -> Reply:

@@ -7,12 +7,10 @@ import re
 
 from sqlalchemy import select
 
-from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.held import settle_openers
+from handlers.followup import where_it_stands
 from handlers.words import message_text
-from store import tickets
 from store.locate import BUILDING
 from store.models import Ticket
 from store.registry import OPEN_STATES
@@ -81,9 +79,5 @@ class SameMatter(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)
-        ticket = self.ticket(ctx, text, ctx.understand(text))
-        settle_openers(ctx, text)
-        tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
-        link = ctx.page("mobile.resident_ticket", number=ticket.number)
-        return Reply("这件事您已反映过，已并入原工单。\n" + replies.progress(ticket, True)
-                     + replies.page_line(link, "查看办理进度"), ticket_id=ticket.id)
+        ticket = self.ticket(ctx, text, ctx.understand(text))  # an open one
+        return where_it_stands(ctx, ticket, text, lead="这件事您已反映过，已并入原工单。\n")
