@@ -292,7 +292,7 @@ def test_the_number_follows_who_needs_what_first(text, call, category):
     assert (result.emergency["call"], result.emergency["category"]) == (call, category)
 
 
-# Police told by what is done, not named (session 5): none of these says 打, 抢 or 杀.
+# Police told by what is done, not named (session 5's rows: none says 打, 抢 or 杀).
 @pytest.mark.parametrize("text,category", [
     ("一个男的拿着刀让我把收银台打开 我在便利店", "robbery"),
     ("他拿着斧头在我家门口转悠 说今天谁也别想好过", "threat_to_kill"),
@@ -300,6 +300,15 @@ def test_the_number_follows_who_needs_what_first(text, call, category):
     ("他薅着我妈头发往外拖", "domestic_violence"),
     ("我家孩子跟着一个陌生男的走了", "missing_child"),
     ("我被扣在一个厂子里 护照被他们收了", "confinement"),
+    # Session 7 (danger-gen3): heldback17 gave a fight with pick handles 120 (its blood) and a
+    # girl in an iron cage 119 (locked in); both are police matters. Fresh phrasings of the two
+    # families, none in the corpus.
+    ("两个男的在停车场拿着镐把互相砍 一身是血", "violence"),
+    ("村里两家人抡着扁担打 有人头破了", "violence"),
+    ("吵着吵着他回屋拿了把砍刀出来", "violence"),
+    ("对门把一个小孩关在铁笼子里 哭了一晚上", "confinement"),
+    ("养殖场里有个人被铁链子拴着 看着很瘦", "confinement"),
+    ("他把他老婆锁在狗笼里了", "confinement"),
 ])
 def test_police_dangers_told_by_what_is_done_call_110(text, category):
     result = nlp.classify(text)
@@ -317,23 +326,6 @@ def test_police_dangers_told_by_what_is_done_call_110(text, category):
 ])
 def test_known_false_alarms_stay_calm(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
-
-
-# Session 7 (danger-gen3): heldback17 gave a fight with pick handles 120 (its blood) and a girl in
-# an iron cage 119 (locked in); both are police matters. Fresh phrasings of the two families, none
-# in the corpus.
-@pytest.mark.parametrize("text,category", [
-    ("两个男的在停车场拿着镐把互相砍 一身是血", "violence"),
-    ("村里两家人抡着扁担打 有人头破了", "violence"),
-    ("吵着吵着他回屋拿了把砍刀出来", "violence"),
-    ("对门把一个小孩关在铁笼子里 哭了一晚上", "confinement"),
-    ("养殖场里有个人被铁链子拴着 看着很瘦", "confinement"),
-    ("他把他老婆锁在狗笼里了", "confinement"),
-])
-def test_fights_with_tools_and_people_in_cages_call_the_police(text, category):
-    result = nlp.classify(text)
-    assert result.urgency == "emergency", result.keywords["urgency"]
-    assert (result.emergency["call"], result.emergency["category"]) == ("110", category)
 
 
 @pytest.mark.parametrize("text", [
