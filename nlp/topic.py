@@ -18,7 +18,7 @@ from nlp.records import learned_adds as records_adds
 from nlp.records import route as records_route
 from nlp.records import top_words as records_top_words
 from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
-                         top_words, topic_scores)
+                         top_words, topic_scores, word_share)
 
 FALLBACK = ("其他", "其他", "街道/社区")
 PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边上", "后面", "前面", "东侧",
@@ -103,65 +103,45 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     found: the learned words in the text; found_pairs: their records (nlp.records.found_records),
     when the caller has them. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
-    records = weights.records
-    if records is None:
-        return _decide_topic_tables(text, lex, head, found, weights)
-    # What _evidence works out (as _decide_topic_tables does from the tables), written out for
-    # the records in one function, no closures made and called per message: the same sums in
-    # the same order.
     scores, hits = topic_evidence(text, lex, head)
-    if found_pairs is None:
-        found_pairs = found_records(found, records)
-    share = 1.0 / math.sqrt(len(found)) if found else 1.0   # word_share(found)
-    biases = records.bias   # 0.0 where no bias was learned, as topic_bias.get(i, 0.0)
-    if scores and max(scores.values()) >= HAND_DECISIVE:
-        gamma = weights.topic_gamma
-        evidence = hand_evidence(scores, found_pairs, share, gamma, records)
-        best = max(max(evidence.values()), MIN_EVIDENCE)
-        boost = (DECISIVE_HAND_WEIGHT - 1.0) * gamma
+    categories = lex.categories
+    records = weights.records
+    if records is not None:
+        if found_pairs is None:
+            found_pairs = found_records(found, records)
+        share = word_share(found)
+        outcome = _evidence(
+            scores, weights,
+            lambda: hand_evidence(scores, found_pairs, share, weights.topic_gamma, records),
+            lambda: records_adds(found_pairs, share) if found_pairs else {},
+            lambda: sum(1 for pair in found_pairs if pair[TOPIC]))
+    else:
+        outcome = _evidence(
+            scores, weights,
+            lambda: (hand_topic_scores(scores, found, weights)
+                     if weights.topic_rows is not None else None),
+            lambda: learned_adds(found, weights),
+            lambda: sum(word in weights.topic for word in found))
+    if outcome is None:
+        return (*FALLBACK, 0.3, [], 0.0)
+    evidence, best, decisive = outcome
+    bias = weights.topic_bias
+    if decisive:
         # words that name a topic on their own (categories.tsv weight 3, counted twice in the
         # opening line) keep the choice among the categories the hand lexicon found; the
         # learned words weigh between those (cross-fitted: teddy +0.013, jiamusi +0.014,
         # haikou −0.024, whose hotline routes e.g. night noise to the police)
-        final = {i: (evidence[i] + boost * scores[i]) + biases[i] for i in scores}
-    else:
-        if not scores and sum(1 for pair in found_pairs if pair[TOPIC]) < 2:
-            return (*FALLBACK, 0.3, [], 0.0)
-        evidence = topic_scores(scores, records_adds(found_pairs, share) if found_pairs else {},
-                                weights)
-        best = max(evidence.values(), default=0.0)
-        if best < MIN_EVIDENCE:
-            return (*FALLBACK, 0.3, [], 0.0)
+        boost = (DECISIVE_HAND_WEIGHT - 1.0) * weights.topic_gamma
+        final = {i: (evidence[i] + boost * scores[i]) + bias.get(i, 0.0) for i in scores}
+    elif records is not None:
+        biases = records.bias   # 0.0 where no bias was learned, as bias.get(i, 0.0)
         final = {i: value + biases[i] for i, value in evidence.items()}
-    categories = lex.categories
-    if len(final) == 1:
-        # one category: its exp(value - top) is exp(0.0) = 1.0, the whole mass
-        index, = final
-        domain, confidence = categories[index].domain, 1.0
     else:
-        domain, index, confidence = _softmax(final, _domains(categories))
-    category = categories[index]
-    keywords = hits.get(index, [])
-    learned = records_top_words(found_pairs, TOPIC_KEYWORDS, weights.category_groups[index])
-    if learned:
-        keywords = keywords + learned
-    department = category.department
-    if weights.route_gamma:
-        department, words = records_route(category.name, department, found, found_pairs,
-                                          records, weights)
-        if words:
-            keywords = keywords + words
-    return (category.name, domain, department, round(min(confidence, 0.99), 2),
-            list(dict.fromkeys(keywords)), best)
-
-
-def _softmax(final: dict, domains: tuple) -> tuple:
-    """(domain, its best category index, its share of the probability): the domain whose
-    categories hold the most probability in a softmax over the final scores."""
+        final = {i: value + bias.get(i, 0.0) for i, value in evidence.items()}
     top = max(final.values())
     mass: dict[str, float] = {}
     winner: dict[str, int] = {}   # the best category of each domain
-    exp = math.exp
+    domains, exp = _domains(categories), math.exp
     for index, value in final.items():
         domain = domains[index]
         mass[domain] = mass.get(domain, 0.0) + exp(value - top)
@@ -169,38 +149,21 @@ def _softmax(final: dict, domains: tuple) -> tuple:
         if best_index is None or value > final[best_index]:
             winner[domain] = index
     domain = max(mass, key=mass.get)
-    return domain, winner[domain], mass[domain] / sum(mass.values())
-
-
-def _decide_topic_tables(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights):
-    """decide_topic from nlp.weights' tables (EMPTY, or a model whose words name a group
-    twice)."""
-    scores, hits = topic_evidence(text, lex, head)
-    categories = lex.categories
-    outcome = _evidence(
-        scores, weights,
-        lambda: (hand_topic_scores(scores, found, weights)
-                 if weights.topic_rows is not None else None),
-        lambda: learned_adds(found, weights),
-        lambda: sum(word in weights.topic for word in found))
-    if outcome is None:
-        return (*FALLBACK, 0.3, [], 0.0)
-    evidence, best, decisive = outcome
-    bias = weights.topic_bias
-    if decisive:
-        boost = (DECISIVE_HAND_WEIGHT - 1.0) * weights.topic_gamma
-        final = {i: (evidence[i] + boost * scores[i]) + bias.get(i, 0.0) for i in scores}
-    else:
-        final = {i: value + bias.get(i, 0.0) for i, value in evidence.items()}
-    domain, index, confidence = _softmax(final, _domains(categories))
+    index = winner[domain]
+    confidence = mass[domain] / sum(mass.values())
     category = categories[index]
     keywords = hits.get(index, [])
-    if weights.category_groups:
+    if records is not None:
+        keywords = keywords + records_top_words(found_pairs, TOPIC_KEYWORDS,
+                                                weights.category_groups[index])
+    elif weights.category_groups:
         keywords = keywords + top_words(found, weights.topic_keywords,
                                         weights.category_groups[index])
     department = category.department
     if weights.route_gamma:
-        department, words = route(category.name, department, found, weights)
+        department, words = route(category.name, department, found, weights) \
+            if records is None else \
+            records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
     return (category.name, domain, department, round(min(confidence, 0.99), 2),
