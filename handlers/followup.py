@@ -243,12 +243,14 @@ def asks_progress(text: str) -> bool:
 
 
 def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:
-    """The resident's newest ticket (of `category`, if given), open ones first."""
+    """The resident's newest ticket (of `category`, if given), open ones first, a matter
+    before a praise."""
     query = select(Ticket).where(Ticket.resident_id == ctx.resident.id)
     if category is not None:
         query = query.where(Ticket.category == category)
     return ctx.session.scalar(
-        query.order_by(Ticket.status.in_(OPEN_STATES).desc(), Ticket.id.desc()).limit(1))
+        query.order_by(Ticket.status.in_(OPEN_STATES).desc(), (Ticket.kind != "praise").desc(),
+                       Ticket.id.desc()).limit(1))
 
 
 def named_ticket(ctx: Context, text: str) -> Ticket | None:

@@ -1,0 +1,49 @@
+"""A resident who says their matter is fixed ("修好了 谢谢") is heard on that ticket: its owner
+is told, the resident learns what happens next, and no second ticket opens — a praise of
+"其他" or a message waiting for a person — however long after the report they say it."""
+from store.models import HeldMessage, Ticket, TicketEvent
+from tests.handlers.test_no_dead_ends import received
+from tests.support import Chat, rows
+
+
+def test_said_fixed_the_next_day_goes_to_the_owner_not_a_new_ticket(chat, svc, worker, clock):
+    chat.send("三单元楼道灯坏了，晚上很黑")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=20)  # past the two hours in which any words join the ticket
+    reply = chat.send("灯亮了 谢谢网格员")
+    assert reply.startswith(f"收到！已告诉网格员张伟：您说“灯亮了 谢谢网格员”。核实后会办结工单 "
+                            f"{ticket.number}")
+    assert reply.endswith(f"如不再需要处理，请回复“取消 {ticket.number}”撤回工单。")
+    assert len(rows(svc, Ticket)) == 1 and rows(svc, HeldMessage) == []
+    assert received(svc, worker)["o_worker_01"][-1] == f"居民补充 {ticket.number}"
+    said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
+    assert said == ["灯亮了 谢谢网格员"]
+
+
+def test_said_fixed_finds_the_matter_it_names(chat, svc, clock):
+    chat.send("三单元楼道灯坏了")
+    clock.at(hours=1)
+    chat.send("另外小区门口下水道堵了")
+    light, drain = rows(svc, Ticket)
+    clock.at(hours=30)
+    assert f"工单 {light.number}" in chat.send("楼道灯已经修好了")
+    assert f"工单 {drain.number}" in chat.send("好了 通了 谢谢")
+    assert len(rows(svc, Ticket)) == 2
+
+
+def test_said_fixed_after_the_result_asks_for_the_score(chat, client, svc):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    assert chat.send("修好了 谢谢") == (f"很高兴问题已经解决！请回复 1-5 为工单 {ticket.number} "
+                                    "的办理打分（5 分最满意），也可以写上几句评价。")
+    assert chat.send("5").startswith("感谢您的评价")
+    assert [t.rating for t in rows(svc, Ticket)] == [5]
+
+
+def test_not_fixed_or_asked_is_not_taken_for_fixed(chat, svc, clock):
+    chat.send("三单元楼道灯坏了")
+    clock.at(hours=20)
+    assert "核实后会办结" not in chat.send("修好了吗")
+    assert "核实后会办结" not in chat.send("还是没修好")
+    assert "核实后会办结" not in chat.send("不修了")
