@@ -10,7 +10,7 @@ from handlers import members, replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
-from handlers.resident import open_for, triage_of
+from handlers.resident import open_for
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
@@ -181,7 +181,7 @@ def report_patrol(ctx: Context, words: str) -> Reply:
     if not words:
         return Reply(replies.PATROL_GUIDE + replies.page_line(ctx.page("mobile.patrol"),
                                                               "打开巡查上报"))
-    triage = dataclasses.replace(triage_of(ctx.understand(words)), kind=patrol.KIND)
+    triage = dataclasses.replace(tickets.Triage.of(ctx.understand(words)), kind=patrol.KIND)
     try:
         ticket, _ = patrol.report(ctx.session, ctx.staff, words=words, triage=triage,
                                   now=ctx.now, policy=ctx.policy)

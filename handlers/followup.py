@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -155,8 +156,8 @@ class FollowUp(Handler):
             return False
         if text:
             result = ctx.understand(text)
-            if result.urgency == "emergency":
-                return False
+            if result.urgency == "emergency":  # its own ticket, unless it goes on with one
+                return continues_emergency(ticket, result, ctx.now)
             # Another matter only when the words name another topic ("还有楼下的狗天天叫");
             # "每天晚上都有", "我的电话是…", "车牌号是…" add to this one, whatever they hint at.
             if result.category not in ("其他", ticket.category) and result.kind != "other" \
@@ -193,10 +194,29 @@ class FollowUp(Handler):
         phones = (ctx.understand(text).entities or {}).get("phones") or []
         if phones and not ticket.resident_phone:  # "我的电话是…": the number to call back
             ticket.resident_phone = phones[0][:20]
+        result = ctx.understand(text)
+        if result.urgency == "emergency" and ticket.category == tickets.SOS_CATEGORY:
+            tickets.name_emergency(ctx.session, ticket, tickets.Triage.of(result), ctx.now)
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
+        if result.urgency == "emergency":  # the number to call first, every time
+            return Reply(replies.emergency_joined(ticket, result.emergency["call"]),
+                         ticket_id=ticket.id)
         if WITHDRAWS.match(bare(text)) and ticket.status in OPEN_STATES:
             reply = Reply(reply.text + replies.how_to_withdraw(ticket), ticket_id=reply.ticket_id)
         return reply
+
+
+# A frightened resident writes again and again ("救命 我家着火了" twice, "快来人啊", "人都出来
+# 了"): within this while of an emergency, every danger named goes on with its ticket (one
+# thread, one alarm); the same danger, for as long as the follow-up window lasts.
+EMERGENCY_BURST = timedelta(minutes=30)
+
+
+def continues_emergency(ticket: Ticket, result, now) -> bool:
+    if ticket.urgency != "emergency":
+        return False
+    return (ticket.category in (result.category, tickets.SOS_CATEGORY)
+            or now - ticket.created_at <= EMERGENCY_BURST)
 
 
 # "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.

@@ -18,7 +18,7 @@ MENU = {"button": [
                                    {"type": "click", "name": "我的工单", "key": MY_TICKETS},
                                    {"type": "click", "name": "办事指南", "key": GUIDE}]},
 ]}
-SOS_TRIAGE = tickets.Triage(kind="help", domain="公共安全", category="紧急求助",
+SOS_TRIAGE = tickets.Triage(kind="help", domain="公共安全", category=tickets.SOS_CATEGORY,
                             department="应急管理/消防", urgency="emergency")
 
 

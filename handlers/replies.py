@@ -60,6 +60,16 @@ def emergency_opened(ticket) -> str:
     return f"{first}\n{told}"
 
 
+def emergency_joined(ticket, call: str | None) -> str:
+    """More words of a frightened resident: the number first again, then that they reach the
+    person already coming (one ticket, not one alarm per message)."""
+    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    told = f"已加入您的紧急求助（工单 {ticket.number}），{holder}会马上看到。"
+    if ticket.grid is None:
+        told += "请告诉我们具体地址。"
+    return f"{CALL_FIRST.get(call, DANGER)}\n{told}"
+
+
 # A resident just cheated out of money: the police can still stop a transfer, but only fast.
 FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈专线 96110），并马上联系银行冻结"
                "收款账户，保留聊天记录和转账凭证。")

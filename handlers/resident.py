@@ -14,14 +14,6 @@ from store import held, tickets
 from store.locate import locate, locate_text
 
 
-def triage_of(result) -> tickets.Triage:
-    """An emergency goes to the department that answers its call (120 → 卫健, 119 → 消防…)."""
-    emergency = getattr(result, "emergency", None)
-    return tickets.Triage(kind=result.kind, domain=result.domain, category=result.category,
-                          department=emergency["department"] if emergency else result.department,
-                          urgency=result.urgency, keywords=result.keywords, emergency=emergency)
-
-
 SHORT = 8  # Chinese characters: fewer, with no topic, and a ticket would tell a worker nothing
 
 
@@ -75,7 +67,7 @@ def open_for(ctx: Context, text: str, result) -> Reply:
         found = said if said.found else found
     address = place if place and not found.found else None
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
-                                 triage=triage_of(result), now=ctx.now, policy=ctx.policy,
+                                 triage=tickets.Triage.of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
                                      "point", "nearest", "none") else None, address=address,
                                  resident_phone=phone_in(result))

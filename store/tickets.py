@@ -45,6 +45,15 @@ class Triage:
     keywords: dict = field(default_factory=dict)
     emergency: dict | None = None  # an emergency's call number and name (nlp's contract)
 
+    @classmethod
+    def of(cls, result) -> Triage:
+        """An nlp Classification as the store records it: an emergency goes to the department
+        that answers its call (120 → 卫健, 119 → 消防…)."""
+        emergency = getattr(result, "emergency", None)
+        return cls(kind=result.kind, domain=result.domain, category=result.category,
+                   department=emergency["department"] if emergency else result.department,
+                   urgency=result.urgency, keywords=result.keywords, emergency=emergency)
+
 
 def next_number(session: Session, now: datetime) -> str:
     """YYMMDD (China time) + a daily sequence of at least 4 digits: short enough to type.
@@ -150,6 +159,21 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     inserts.write_ticket(session, ticket, session.info.get(outbox.NEW_IDS, []))
     session.flush()
     return ticket
+
+
+SOS_CATEGORY = "紧急求助"  # 一键求助 from the menu: the danger is not named yet
+
+
+def name_emergency(session: Session, ticket: Ticket, triage: Triage, now: datetime) -> None:
+    """The words after 一键求助 say what the danger is ("我家着火了"): the ticket takes its
+    category, number to call and department, so its owner reads what to do."""
+    emergency = triage.emergency or {}
+    record_event(session, ticket, "note", now, actor="system", public=False,
+                 body=f"居民说明险情：{emergency.get('name') or triage.category}"
+                      f"（{emergency.get('call') or '—'}）")
+    ticket.domain, ticket.category, ticket.department = (triage.domain, triage.category,
+                                                         triage.department)
+    ticket.emergency_call, ticket.emergency_name = emergency.get("call"), emergency.get("name")
 
 
 def alert_leader(session: Session, ticket: Ticket, now: datetime) -> None:

@@ -100,3 +100,41 @@ def test_staff_above_a_grid_and_team_members_typing_an_emergency_get_a_ticket_to
     [ticket] = rows(svc, Ticket)
     assert reply.startswith("请立即拨打 110 报警电话！") and ticket.number in reply
     assert (ticket.urgency, ticket.emergency_call) == ("emergency", "110")
+
+
+def test_a_frightened_resident_writing_again_and_again_stays_one_ticket_one_alarm(
+        chat, svc, worker, clock):
+    first = chat.send("救命 我家着火了")
+    clock.at(minutes=1)
+    again = chat.send("救命 我家着火了")
+    clock.at(minutes=2)
+    more = chat.send("快来人啊")
+    [ticket] = rows(svc, Ticket)
+    assert first.startswith("请立即拨打 119 火警电话！") and again.startswith("请立即拨打 119 火警电话！")
+    assert again.endswith(f"已加入您的紧急求助（工单 {ticket.number}），网格员张伟会马上看到。")
+    assert more.startswith("请立即拨打 110 报警电话！")  # each danger named: its number first
+    worker()
+    to_worker = delivered_to(svc, "o_worker_01")
+    assert [t.split(" ")[0] for t in to_worker] == ["【特急】新工单", "居民补充", "居民补充"]
+    assert "快来人啊" in to_worker[-1]
+    assert len(delivered_to(svc, "o_leader_01")) == 1  # one alarm, not three
+
+
+def test_the_words_after_the_sos_button_say_what_the_danger_is(chat, svc, worker):
+    chat.event("CLICK", "SOS")
+    reply = chat.send("我家着火了 在3栋502")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("请立即拨打 119 火警电话！") and ticket.number in reply
+    assert (ticket.category, ticket.emergency_call, ticket.department) == (
+        "火灾", "119", "应急管理/消防")
+    worker()
+    assert "类型：求助·火灾" in delivered_to(svc, "o_worker_01")[-1]
+
+
+def test_another_danger_later_is_its_own_ticket(chat, svc, clock):
+    chat.send("我家着火了")
+    clock.at(minutes=45)
+    reply = chat.send("我妈突然晕倒了 叫不醒")
+    fire, faint = rows(svc, Ticket)
+    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！")
+    assert faint.number in reply and faint.emergency_call == "120"

@@ -359,6 +359,9 @@ FAQS = [
     ("请问这个周末社区有没有疫苗接种", "vaccination"),   # the service named, not the office hours
     ("孩子上学需要父母交社保吗", "school_enrollment"),    # the service named first decides
     ("我家老人80岁了 能领高龄补贴吗", "senior_card"),      # 能领: asked as residents ask
+    ("我想当志愿者 怎么报名", "volunteering"),            # 报名 alone is not school
+    ("周末社区有什么活动", "community_events"),            # not the office hours
+    ("孩子小学报名需要什么材料", "school_enrollment"),
 ]
 
 
