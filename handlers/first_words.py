@@ -7,9 +7,11 @@ from __future__ import annotations
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.followup import newest_open_ticket
 from handlers.held import keep_for_person
 from handlers.words import (PLEA, THANKS, is_greeting, is_opener, is_small_talk,
                             message_text)
+from store import tickets
 
 
 class FirstWords(Handler):
@@ -35,6 +37,11 @@ class FirstWords(Handler):
                 reply = replies.DANGER + "\n" + reply.removeprefix("您好，")
         elif THANKS.search(text) and ctx.resident.state.get("awaiting") == "rating":
             reply = replies.welcome_rate(ctx.resident.state.get("ticket", ""))
+        elif (ticket := newest_open_ticket(ctx)) is not None:
+            # "👍", "谢谢" days after a report: it stays on that ticket's timeline, as within
+            # the follow-up window, and waits for nobody (nobody need answer a thumbs-up)
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
+            return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
         elif THANKS.search(text):
             reply = replies.YOU_ARE_WELCOME
         else:

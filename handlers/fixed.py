@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.followup import NOT_FIXED
+from handlers.followup import NOT_FIXED, open_matters
 from handlers.held import settle_openers
 from handlers.words import bare, message_text
 from store import tickets
@@ -47,14 +45,8 @@ def named_category(ctx: Context, what: str) -> str:
 def open_ticket_fixed(ctx: Context, what: str) -> Ticket | None:
     """The resident's open ticket the words are about: of the matter they name ("电梯修好了"),
     else one whose words share theirs ("灯亮了" and "楼道灯坏了"), else their newest open one."""
-    if ctx.standing is not None and not ctx.standing.has_open:  # read with their row
-        return None
     category = named_category(ctx, what)
-    query = select(Ticket).where(Ticket.resident_id == ctx.resident.id,
-                                 Ticket.status.in_(OPEN_STATES), Ticket.kind != "praise")
-    if category != "其他":
-        query = query.where(Ticket.category == category)
-    candidates = list(ctx.session.scalars(query.order_by(Ticket.id.desc()).limit(5)))
+    candidates = open_matters(ctx, None if category == "其他" else category, limit=5)
     sharing = [t for t in candidates if what and set(what) & set(t.description)]
     return (sharing or candidates or [None])[0]
 

@@ -273,6 +273,22 @@ def newest_ticket(ctx: Context, category: str | None = None) -> Ticket | None:
                        Ticket.id.desc()).limit(1))
 
 
+def open_matters(ctx: Context, category: str | None = None, limit: int = 1) -> list[Ticket]:
+    """The resident's open tickets of a matter (not praise; of `category` if given), newest
+    first, however old."""
+    if ctx.standing is not None and not ctx.standing.has_open:  # read with their row
+        return []
+    query = select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.kind != "praise",
+                                 Ticket.status.in_(OPEN_STATES))
+    if category is not None:
+        query = query.where(Ticket.category == category)
+    return list(ctx.session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+
+def newest_open_ticket(ctx: Context) -> Ticket | None:
+    return next(iter(open_matters(ctx)), None)
+
+
 def named_ticket(ctx: Context, text: str) -> Ticket | None:
     """The resident's ticket a progress question names by its matter ("我反映的楼道灯怎么样了"):
     the newest of theirs in the category the named words classify to."""

@@ -47,3 +47,16 @@ def test_not_fixed_or_asked_is_not_taken_for_fixed(chat, svc, clock):
     assert "核实后会办结" not in chat.send("修好了吗")
     assert "核实后会办结" not in chat.send("还是没修好")
     assert "核实后会办结" not in chat.send("不修了")
+
+
+def test_a_thumbs_up_days_later_stays_on_the_open_ticket_and_waits_for_nobody(chat, svc,
+                                                                             worker, clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=30)
+    for words in ("👍", "谢谢", "[微笑]"):
+        assert chat.send(words).startswith(f"收到。您的工单 {ticket.number} 正在处理中")
+    assert rows(svc, HeldMessage) == []  # nothing for an agent to dismiss
+    said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
+    assert said == ["👍", "谢谢", "[微笑]"]
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}"]  # not pushed
