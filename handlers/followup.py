@@ -14,7 +14,7 @@ from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
 from store import held, ladder, tickets
 from store.locate import locate, locate_point, LatLng
-from store.models import Ticket
+from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 
 SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
@@ -126,15 +126,31 @@ class ReturnVisitAnswer(Handler):
 
 def recent_open_ticket(ctx: Context) -> Ticket | None:
     """The resident's newest open ticket of the last FOLLOW_UP_WINDOW (read with their row
-    when they wrote: see Context.standing)."""
+    when they wrote: see Context.standing), else the open one they last wrote about in it
+    (a picture just after "楼道灯还是没修" belongs to that old ticket)."""
+    return ctx.once("recent_open_ticket", lambda: _recent_open_ticket(ctx))
+
+
+def _recent_open_ticket(ctx: Context) -> Ticket | None:
+    since = ctx.now - FOLLOW_UP_WINDOW
     if ctx.standing is not None:
         ticket_id = ctx.standing.open_ticket_id
-        return ctx.session.get(Ticket, ticket_id) if ticket_id is not None else None
+        if ticket_id is not None:
+            return ctx.session.get(Ticket, ticket_id)
+        if not ctx.standing.has_open:
+            return None
+    else:
+        opened = ctx.session.scalar(
+            select(Ticket).where(Ticket.resident_id == ctx.resident.id,
+                                 Ticket.status.in_(OPEN_STATES), Ticket.created_at >= since)
+            .order_by(Ticket.id.desc()))
+        if opened is not None:
+            return opened
     return ctx.session.scalar(
-        select(Ticket).where(Ticket.resident_id == ctx.resident.id,
-                             Ticket.status.in_(OPEN_STATES),
-                             Ticket.created_at >= ctx.now - FOLLOW_UP_WINDOW)
-        .order_by(Ticket.id.desc()))
+        select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.resident_id == ctx.resident.id, Ticket.status.in_(OPEN_STATES),
+               TicketEvent.action == "resident_message", TicketEvent.at >= since)
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(1))
 
 
 class FollowUp(Handler):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.wechat.jobs import close_and_revisit, sweep_sla
-from store.models import Outbox, Resident, Staff, Ticket, TicketEvent
+from store.models import HeldMessage, Outbox, Resident, Staff, Ticket, TicketEvent
 
 from tests.handlers.conftest import START
 from tests.handlers.test_no_dead_ends import received
@@ -162,7 +162,14 @@ def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, cl
 
     clock.at(hours=3)  # 2 hours on, the open ticket of that matter still takes its words
     assert chat.send("楼道灯还是不亮").startswith(f"这件事您已反映过，已并入原工单。\n您的工单 {number}")
-    assert count(svc, Ticket) == 3
+    clock.at(hours=3, minutes=1)  # and the picture sent with them (not a message held)
+    picture = chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700000100</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/2.jpg]]></PicUrl><MediaId><![CDATA[m2]]></MediaId>"
+        "<MsgId>9002</MsgId></xml>")
+    assert picture.startswith(f"已将图片加入工单 {number}")
+    assert count(svc, Ticket) == 3 and count(svc, HeldMessage) == 0
 
 
 @pytest.mark.parametrize("report,more", [
