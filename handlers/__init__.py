@@ -33,7 +33,7 @@ HANDLERS: tuple[Handler, ...] = (
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
-    followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(),
+    followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(), fixed.NotFixedAfterAll(),
     places.TypedPlace(),
     first_words.FirstWords(),
     resident.ReportTicket(), resident.UnrecognisedVoice(), resident.SharedLocation(),

@@ -1,14 +1,18 @@
-"""The resident says their matter is fixed ("修好了 谢谢", "灯已经亮了", "好了 通了"): the
-words go to the ticket's owner, who closes it; they never open a second ticket (a praise of
-"其他"), and never wait in the queue for a person while the ticket is open."""
+"""Fixed or not, in the resident's words. "修好了 谢谢", "灯已经亮了", "好了 通了": the words go
+to the ticket's owner, who closes it; they never open a second ticket (a praise of "其他"),
+and never wait in the queue for a person while the ticket is open. "还是不太亮" just after a
+ticket was closed: it is reopened, as "未解决 <号>" would."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.followup import NOT_FIXED, open_matters
+from handlers.followup import NOT_FIXED, ReturnVisitAnswer, open_matters
 from handlers.held import settle_openers
 from handlers.words import bare, message_text
 from store import tickets
@@ -94,3 +98,47 @@ class SaysFixed(Handler):
         return Reply(f"收到！已告诉{holder}：您说“{text.strip()[:20]}”。核实后会办结工单 "
                      f"{ticket.number}，届时请您评价。" + replies.how_to_withdraw(ticket),
                      ticket_id=ticket.id)
+
+
+REOPEN_WITHIN = timedelta(hours=72)  # after 办结 or a rating: "还是不行" is about that ticket
+SAID_NOT_FIXED_MAX = 30
+
+
+def closed_lately(ctx: Context, text: str) -> Ticket | None:
+    """The resident's newest ticket resolved or closed in the last REOPEN_WITHIN, when the
+    words say it is not fixed and name no other matter."""
+    words = bare(text)
+    if not words or len(words) > SAID_NOT_FIXED_MAX or ReturnVisitAnswer.verdict(text) is not False:
+        return None
+    result = ctx.understand(text)
+    if result.urgency == "emergency" or result.kind == "praise":
+        return None
+    done_at = func.coalesce(Ticket.closed_at, Ticket.resolved_at)
+    ticket = ctx.session.scalar(
+        select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.kind != "praise",
+                             Ticket.status.in_(("resolved", "closed")),
+                             done_at >= ctx.now - REOPEN_WITHIN)
+        .order_by(done_at.desc()).limit(1))
+    if ticket is None or result.category not in ("其他", ticket.category):
+        return None
+    return ticket
+
+
+class NotFixedAfterAll(Handler):
+    """Rated, or resolved and not rated yet, the matter is back: "还是不太亮" reopens it for
+    the same handler (counted as rework) instead of waiting for a person or opening a new
+    ticket."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return bool(text) and msg.type == "text" and self.ticket(ctx, text) is not None
+
+    @staticmethod
+    def ticket(ctx: Context, text: str) -> Ticket | None:
+        return ctx.once(("closed_lately", text), lambda: closed_lately(ctx, text))
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = message_text(msg)
+        ticket = self.ticket(ctx, text)
+        tickets.reopen(ctx.session, ticket, ctx.now, text, ctx.policy)
+        return Reply(replies.reopened(ticket), ticket_id=ticket.id)

@@ -60,3 +60,26 @@ def test_a_thumbs_up_days_later_stays_on_the_open_ticket_and_waits_for_nobody(ch
     said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
     assert said == ["👍", "谢谢", "[微笑]"]
     assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}"]  # not pushed
+
+
+def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, worker, clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("2")  # rated: closed
+    clock.at(hours=5)
+    assert chat.send("还是不太亮") == f"已重新办理工单 {ticket.number}，张伟会再次处理，请留意进度。"
+    [ticket] = rows(svc, Ticket)
+    assert ticket.status == "reopened" and ticket.reopen_count == 1
+    assert received(svc, worker)["o_worker_01"][-1] == f"【返工】居民反映未解决 {ticket.number}"
+    assert rows(svc, HeldMessage) == []
+
+
+def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("5")
+    clock.at(days=4)
+    assert not chat.send("还是不太亮").startswith("已重新办理")
+    assert rows(svc, Ticket)[0].status == "closed"
