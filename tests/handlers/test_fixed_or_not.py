@@ -1,6 +1,7 @@
-"""A resident who says their matter is fixed ("修好了 谢谢") is heard on that ticket: its owner
-is told, the resident learns what happens next, and no second ticket opens — a praise of
-"其他" or a message waiting for a person — however long after the report they say it."""
+"""Fixed or not, in the resident's words. "修好了 谢谢" is heard on that ticket: its owner is
+told, the resident learns what happens next, and no second ticket opens — a praise of "其他"
+or a message waiting for a person — however long after the report they say it. "还是不太亮"
+just after a ticket was closed reopens it."""
 from store.models import HeldMessage, Ticket, TicketEvent
 from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, rows
