@@ -27,8 +27,18 @@ def unplaced(text: str, result) -> bool:
     if result.kind == "other":
         return True
     short = sum("\u4e00" <= ch <= "\u9fff" for ch in text) < SHORT
+    if short and WHEREABOUTS.fullmatch(bare(text)):
+        return True
     return short and result.domain == "其他" and (
         result.kind == "consultation" or not result.keywords.get("kind"))
+
+
+# "我在公司里", "我在上班", "我到家了": where the resident is, not a matter (the learned weights
+# lean "公司" to utilities and "上班" to wages, but nobody is to be sent out for them).
+WHEREABOUTS = re.compile(
+    r"(?:我|我们|俺|人)(?:现在|正|正在|还|已经|刚|刚刚)?在[\u4e00-\u9fff]{1,5}?"
+    r"(?:里|上|呢|了|啊|呀|哦)*|(?:我|我们|俺)?(?:现在|已经|刚|刚刚)?"
+    r"(?:到家|下班|上班|出门|回来|回家|出差|在外地|不在家)了?(?:啊|呀|呢|哦)*")
 
 
 class ReportTicket(Handler):

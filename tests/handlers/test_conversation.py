@@ -151,6 +151,9 @@ def test_a_bare_question_or_sigh_waits_for_a_person_and_a_short_report_opens_a_t
     assert "工作人员" in chat.send("怎么办")
     assert "工作人员" in chat.send("真是的")  # a sigh names no matter
     assert "什么事、在哪里" in chat.send("有人吗")  # an opener: asked, no 治安 ticket
-    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办", "真是的", "有人吗"]
+    assert "工作人员" in chat.send("我在公司里")  # where they are: no 供水 ticket
+    assert "工作人员" in chat.send("我在上班")    # nor a 工资拖欠 one
+    assert [h.text for h in rows(svc, HeldMessage)] == ["？？？", "怎么办", "真是的", "有人吗",
+                                                        "我在公司里", "我在上班"]
     assert chat.send("门禁坏了").startswith("已受理")
     assert len(rows(svc, Ticket)) == 1
