@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, TO_ACCEPT, root_area
-from store.tickets import (TicketError, hand_to, notify_resident, notify_staff, record_event,
-                           require, tell_owner)
+from store.tickets import (TicketError, alert_leader, hand_to, notify_resident, notify_staff,
+                           record_event, require, tell_owner)
 
 TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
 # A batch's grids up to their street (the tiers' areas) and residents, a query each.
@@ -110,6 +110,8 @@ def place(session: Session, ticket: Ticket, grid: Area, now: datetime, *,
                  body=grid.name, how=how)
     owner = hand_to(session, ticket, owners.find_owner(session, ticket, now), now, by=by,
                     reason="【派往网格】" if by else "新工单")
+    if ticket.urgency == "emergency":  # in a grid now: its leader is woken too, as at opening
+        alert_leader(session, ticket, now)
     if by is not None:  # placed by the resident's own words: the passive reply says where
         notify_resident(session, ticket, "placed", notices.placed(ticket, grid), now)
     return owner

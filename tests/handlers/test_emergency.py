@@ -138,3 +138,15 @@ def test_another_danger_later_is_its_own_ticket(chat, svc, clock):
     fire, faint = rows(svc, Ticket)
     assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！")
     assert faint.number in reply and faint.emergency_call == "120"
+
+
+def test_an_emergency_placed_by_the_strangers_address_wakes_that_grids_leader(client, demo,
+                                                                              svc, worker):
+    stranger = Chat(client, "o_passer_by")
+    stranger.send("路边有人晕倒了，叫不醒")
+    assert "派往“幸福里第1网格”" in stranger.send("在幸福小区3栋门口")
+    [ticket] = rows(svc, Ticket)
+    worker()
+    assert ticket.number in delivered_to(svc, "o_worker_01")[0]
+    [to_leader] = delivered_to(svc, "o_leader_01")  # as if it had been opened in the grid
+    assert to_leader.startswith(f"【特急】【昏迷/晕倒】 {ticket.number}")
