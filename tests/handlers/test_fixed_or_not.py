@@ -16,7 +16,7 @@ def test_said_fixed_the_next_day_goes_to_the_owner_not_a_new_ticket(chat, svc, w
                             f"{ticket.number}")
     assert reply.endswith(f"如不再需要处理，请回复“取消 {ticket.number}”撤回工单。")
     assert len(rows(svc, Ticket)) == 1 and rows(svc, HeldMessage) == []
-    assert received(svc, worker)["o_worker_01"][-1] == f"居民补充 {ticket.number}"
+    assert received(svc, worker)["o_worker_01"][-1] == f"居民说已解决 {ticket.number}"
     said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
     assert said == ["灯亮了 谢谢网格员"]
 
