@@ -1,6 +1,6 @@
 """A resident's first words that carry no matter yet: a greeting, an opener that announces a
-report or a question ("我想反映个问题", "在吗 我有个事"), thanks, or "好的". Recognised by their
-whole shape (every word of them is one that names no topic), so "门禁坏了" or "我想投诉物业" is
+report or a question ("我想反映个问题", "在吗 我有个事"), a place alone ("我家楼下"), thanks,
+or "好的". Recognised by their whole shape (every word of them is one that names no topic), so "门禁坏了" or "我想投诉物业" is
 never taken for one, and never an emergency (the classifier is asked first)."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_open_ticket
 from handlers.held import keep_for_person
-from handlers.words import (PLEA, THANKS, is_greeting, is_opener, is_small_talk,
-                            message_text)
+from handlers.words import (PLEA, THANKS, is_greeting, is_opener, is_place_only,
+                            is_small_talk, message_text)
 from store import tickets
 
 
@@ -23,7 +23,7 @@ class FirstWords(Handler):
     def matches(self, msg, ctx: Context) -> bool:
         text = message_text(msg)
         if not text or text.isdigit() or not (is_opener(text) or is_greeting(text)
-                                              or is_small_talk(text)):
+                                              or is_small_talk(text) or is_place_only(text)):
             return False
         # an emergency is never held; "急急急" (urgent, nothing said) is asked, numbers first
         return ctx.understand(text).urgency != "emergency"
@@ -31,7 +31,9 @@ class FirstWords(Handler):
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)
         result = ctx.understand(text)
-        if is_opener(text) or is_greeting(text):
+        if is_place_only(text):  # "我家楼下": where, and the matter in the next message
+            reply = replies.ASK_WHAT
+        elif is_opener(text) or is_greeting(text):
             reply = replies.ASK_WHAT_AND_WHERE
             if PLEA.search(text):  # no danger named, but nobody is sent yet: the numbers first
                 reply = replies.DANGER + "\n" + reply.removeprefix("您好，")

@@ -1,11 +1,14 @@
 """The account's menu (报事件 / 一键求助 / 办服务 / 我的工单 / 办事指南) and what each button does."""
 from __future__ import annotations
 
+import re
+
 from handlers import replies, service
 from handlers.base import Handler, MessageType
 from handlers.commands import my_tickets, report_patrol
 from handlers.context import Context, Reply
 from handlers.resident import recent_point
+from handlers.words import bare
 from store import tickets
 from store.locate import locate
 
@@ -36,10 +39,22 @@ class TypedMenu(Handler):
              "办服务": SERVICE}
 
     def matches(self, msg, ctx: Context) -> bool:
-        return msg.type == "text" and msg.content.strip(" 。！!？?") in self.WORDS
+        return msg.type == "text" and self.button(msg.content) is not None
+
+    def button(self, text: str) -> str | None:
+        words = text.strip(" 。！!？?")
+        return self.WORDS.get(words) or (MY_TICKETS if ASKS_MY_TICKETS.fullmatch(bare(words))
+                                         else None)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        return press(ctx, self.WORDS[msg.content.strip(" 。！!？?")])
+        return press(ctx, self.button(msg.content))
+
+
+# "帮我查一下我的工单", "看看我的投诉": 我的工单 asked in a sentence.
+ASKS_MY_TICKETS = re.compile(
+    r"(?:你好|您好|请|麻烦|帮我|帮忙|给我|我想|我要|想)*(?:查|看|查询|查看|看看|查查|找)(?:一下|下)?"
+    r"(?:我的|我)(?:所有的?|全部的?)?(?:工单|投诉|报事|反映的?(?:问题|事)?|报的事|提交的问题)"
+    r"(?:记录|列表|情况)?(?:吧|呢|啊)?")
 
 
 def press(ctx: Context, key: str) -> Reply:

@@ -40,6 +40,20 @@ def is_opener(text: str) -> bool:
         HAS_INTENT.search(words) is not None
 
 
+# Where, and nothing of what: "我家楼下", "小区门口", "楼道里" (the matter follows in the next
+# message; a ticket for the place alone would tell a worker nothing).
+RELATIVE_PLACE = (r"楼下|楼上|门口|隔壁|对面|附近|旁边|楼道里?|小区里?|单元门?口?|家门口|这附近|那边|"
+                  r"那里|这儿|那儿|后面|前面|路边|马路上|外面")
+PLACE_ONLY = re.compile(rf"(?:在|就在|住在|是|那个|这个|{FILLER}|{RELATIVE_PLACE})+")
+HAS_PLACE = re.compile(RELATIVE_PLACE)
+
+
+def is_place_only(text: str) -> bool:
+    words = bare(text)
+    return bool(words) and PLACE_ONLY.fullmatch(words) is not None and \
+        HAS_PLACE.search(words) is not None
+
+
 def announces_matter(text: str) -> bool:
     return is_opener(text) and ANNOUNCES.search(bare(text)) is not None
 

@@ -285,3 +285,23 @@ def test_what_is_said_days_later_joins_only_its_own_matter(chat, svc, clock, fir
     reply = chat.send(later)
     assert count(svc, Ticket) == (1 if joined else 2)
     assert reply.startswith("这件事您已反映过，已并入原工单。") is joined
+
+
+@pytest.mark.parametrize("place", ["我家楼下", "小区门口", "在楼道里"])
+def test_a_place_alone_asks_what_and_the_matter_that_follows_is_one_ticket(chat, svc, clock,
+                                                                         place):
+    assert chat.send(place) == "好的，请接着说是什么事，例如“路灯坏了，好几天了”。"
+    clock.at(minutes=1)
+    assert chat.send("那个路灯坏了").startswith("已受理")
+    [ticket] = rows(svc, Ticket)  # one ticket, the place on its timeline
+    assert ticket.category == "路灯/井盖/道路"
+    said = [e.body for e in rows(svc, TicketEvent, TicketEvent.action == "resident_message")]
+    assert said == [place]
+
+
+@pytest.mark.parametrize("words", ["帮我查一下我的工单", "看看我的投诉", "查一下我反映的问题"])
+def test_my_tickets_asked_in_a_sentence_lists_them(chat, svc, words):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    assert chat.send(words).startswith(f"您最近的工单：\n{ticket.number} 待接单")
+    assert count(svc, Ticket) == 1
