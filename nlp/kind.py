@@ -21,9 +21,7 @@ _CHATTY_LENGTH = 20
 PRAISE_VETO = 2.5      # complaint evidence (before any prior) that rules out praise
 # Hand kind evidence this strong, and this far ahead of the next kind, is not overruled by the
 # learned weights (cross-fitted: liuyan kind macro-F1 +0.014 on both halves, others ±0.003).
-# Above 3: one cue of weight 1.5 in the opening ("怎么能", "依然查不到": 3.0) does not decide
-# alone (2026-12-01: Haikou consultation +0.004 on the weaker half, jiamusi +0.002, liuyan 0).
-KIND_DECISIVE, KIND_LEAD = 3.25, 1.0
+KIND_DECISIVE, KIND_LEAD = 3.0, 1.0
 # The opening (first line or sentence, at most HEAD_CHARS) usually states the point of a message.
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 _HEAD_END = re.compile(r"[\n。!?！？;；]")    # longer messages are never "other"
