@@ -406,6 +406,18 @@ def test_keywords_explain_the_decision():
     assert "不管" in result.keywords["kind"]
 
 
+@pytest.mark.parametrize("text, cue", [
+    ("户口本上名字写错了，怎么更正", "怎么更正"),
+    ("手机号换了，社保卡预留的号码如何变更", "如何变更"),
+    ("老人去世了，养老保险怎么注销", "怎么注销"),
+    ("医保断了两个月，怎么补缴", "怎么补缴"),
+])
+def test_asking_how_to_correct_change_or_cancel_a_record_names_the_procedure(text, cue):
+    result = nlp.classify(text)
+    assert result.kind == "consultation"
+    assert cue in result.keywords["kind"]   # the agent sees which procedure is asked about
+
+
 def test_as_dict_is_a_copy():
     result = nlp.classify("楼上漏水")
     result.as_dict()["keywords"]["category"].append("x")
