@@ -24,16 +24,18 @@ KEPT = {"lookalike_false_alarms": 0.05, "letters_false_alarms": 0.01}
 SAMPLE = 8
 
 
-def read_tsv(path: Path, columns: int) -> list[list[str]]:
-    """Rows of a corpus file (TAB-separated, # comments)."""
+def read_tsv(path: Path, columns: int, least: int | None = None) -> list[list[str]]:
+    """Rows of a corpus file (TAB-separated, # comments). With least, rows of least to columns
+    cells are read and padded with "" (a look-alike's why is optional: heldback19 has none)."""
+    least = columns if least is None else least
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cells = line.split("\t")
-        if len(cells) != columns:
+        if not least <= len(cells) <= columns:
             raise ValueError(f"{path.name}:{number}: expected {columns} columns: {line!r}")
-        out.append(cells)
+        out.append(cells + [""] * (columns - len(cells)))
     return out
 
 
@@ -117,7 +119,7 @@ def evaluate_emergencies(data: Path | None = None, corpus: Path = CORPUS) -> dic
         report[f"{slice_}_emergencies"] = score_emergencies(read_tsv(path, 4))
         report[f"{slice_}_emergencies"]["measured"] = measured_notes(path)
         report[f"{slice_}_lookalikes"] = score_lookalikes(
-            read_tsv(corpus / f"{slice_}_lookalikes.tsv", 2))
+            read_tsv(corpus / f"{slice_}_lookalikes.tsv", 2, least=1))
     if data is not None and Path(data).is_dir():
         report["letters"] = score_letters(data)
     report["targets"] = TARGETS

@@ -83,7 +83,7 @@ class Rows:
             for text, _, call, category in read_tsv(pos, 4):
                 add(text, "slice:" + name, 1, category, call)
             if neg.exists():
-                for text, _ in read_tsv(neg, 2):
+                for text, _ in read_tsv(neg, 2, least=1):
                     add(text, "slice:" + name, 0)
         for group, name in (("calm", CALM_FILE), ("calm_short", CALM_SHORT_FILE)):
             if (corpus / name).exists():

@@ -79,6 +79,8 @@ class Taxonomy:
     defuse_re: re.Pattern
     defusers: dict          # word → tuples of (what, where, reaches the sentence, window,
                             # category ids or None for all)
+    soothing: frozenset = frozenset()   # hedge words that only name a harmless source (烟囱,
+                            # 抽烟): what they hedge is a nuisance, not even urgent
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Finding:
     keywords: tuple                      # signals that fired, then the context words they needed
     hazards: tuple                       # signals found but hedged (prevention, past, worry…)
     urgent: tuple = ()                   # words of urgency.tsv (紧急, 危险, 停水…)
+    soothed: tuple = ()                  # hazards hedged only by a harmless source (楼道里有人抽烟
+                                         # 烟味很大): a complaint, not urgent
 
 
 URGENT = -2   # the rule of an urgency.tsv word in Taxonomy.signals (-1: a "none" word)
@@ -259,7 +263,9 @@ def _load(lex: Lexicons) -> Taxonomy:
         context_re=re.compile(_skipping_trie(contexts, frequency)),
         contexts={w: frozenset(v) for w, v in contexts.items()},
         defuse_re=re.compile(_skipping_trie(defusers, frequency)),
-        defusers={w: tuple(v) for w, v in defusers.items()})
+        defusers={w: tuple(v) for w, v in defusers.items()},
+        soothing=frozenset(w for w, v in defusers.items()
+                           if all(what == "nuisance" for what, *_ in v)))
 
 
 _lock = threading.Lock()
@@ -394,7 +400,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
     letter = len(text) > LETTER_CHARS
     categories = tax.categories
     count = len(categories)
-    best, fired, needed, hazards = None, [], [], []
+    best, fired, needed, hazards, harmless = None, [], [], [], []
     for match, rules in matches:
         word, (start, end) = match.group(), match.span()
         if letter and start >= LETTER_OPENING and not scan.has_now(start):
@@ -415,13 +421,14 @@ def detect(text: str, tax: Taxonomy) -> Finding:
                 if met is None:
                     continue
                 used = tuple(sets[name] for name in met)
-            if scan.hedge(start, end, categories[cat % count].id):
-                hazards.append(word)
+            if hedged := scan.hedge(start, end, categories[cat % count].id):
+                (harmless if hedged in tax.soothing else hazards).append(word)
                 continue
             fired.append(word)
             needed.extend(used)
             if best is None or cat < best:
                 best = cat
     keywords = tuple(dict.fromkeys(fired + needed))
+    soothed = tuple(w for w in dict.fromkeys(harmless) if w not in hazards)
     return Finding(None if best is None else categories[best % count], keywords,
-                   tuple(dict.fromkeys(hazards)), tuple(urgent))
+                   tuple(dict.fromkeys(hazards + harmless)), tuple(urgent), soothed)

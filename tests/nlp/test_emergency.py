@@ -337,3 +337,50 @@ def test_known_false_alarms_stay_calm(text):
 ])
 def test_things_pets_fiction_and_bills_are_no_emergency(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
+
+
+# Found by the lead while using the product (session 8).
+@pytest.mark.parametrize("text", ["孩子掉井里了", "孩子掉井里了 快来人", "我家小孩掉坑里了"])
+def test_a_child_fallen_into_a_well_is_a_rescue_and_calls_119(text):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == ("119", "trapped")
+
+
+def test_a_thing_dropped_into_a_well_is_no_rescue():
+    assert nlp.classify("手机掉井里了").urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", ["监控视频里看到一个人倒在地上一动不动",
+                                  "门铃视频里看到有个老人倒在门口一动不动"])
+def test_a_person_lying_still_on_a_home_camera_is_an_emergency_for_120(text):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == ("120", "unconscious")
+
+
+def test_a_person_lying_still_in_a_film_is_still_no_emergency():
+    assert nlp.classify("电视剧里有个人倒在地上一动不动 演得真像").urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", ["明天停电吗", "明天几点停电", "下周停水吗 停多久"])
+def test_a_question_about_a_planned_outage_is_calm_and_answered_at_once(text):
+    result = nlp.classify(text)
+    assert result.urgency == "normal", result.keywords["urgency"]
+    assert result.kind == "consultation" and "95598" in result.faq["answer"]
+
+
+def test_an_outage_going_on_stays_urgent():
+    assert nlp.classify("停电三天了 老人热得受不了").urgency == "urgent"
+
+
+@pytest.mark.parametrize("text", ["楼道里有人抽烟", "楼道里有人抽烟，烟味很大",
+                                  "楼道里有人抽烟 满楼道都是烟"])
+def test_someone_smoking_in_the_corridor_is_a_plain_complaint(text):
+    result = nlp.classify(text)
+    assert result.urgency == "normal", result.keywords["urgency"]
+
+
+def test_smoke_from_nowhere_named_in_the_corridor_is_still_a_fire_call():
+    result = nlp.classify("楼道里冒烟了 不知道哪来的")
+    assert result.urgency == "emergency" and result.emergency["call"] == "119"
