@@ -309,6 +309,8 @@ def test_the_number_follows_who_needs_what_first(text, call, category):
     ("对门把一个小孩关在铁笼子里 哭了一晚上", "confinement"),
     ("养殖场里有个人被铁链子拴着 看着很瘦", "confinement"),
     ("他把他老婆锁在狗笼里了", "confinement"),
+    # Session 8 (lead): an old person lost, told by how they answer, is no stroke.
+    ("有个老人在路边坐了一下午 问他住哪也说不清 好像迷路了", "missing_person"),
 ])
 def test_police_dangers_told_by_what_is_done_call_110(text, category):
     result = nlp.classify(text)
@@ -323,6 +325,9 @@ def test_police_dangers_told_by_what_is_done_call_110(text, category):
     "我爸老说再玩手机就打断我的腿",            # what a parent says
     "想问一下 绑架罪一般判几年",                # a crime's legal name
     "孩子躲在柜子里睡着了 找了半天 虚惊一场",  # over
+    "楼下那家饭店油烟好大",                    # cooking fumes, not smoke of a fire
+    "隔壁饭馆排的油烟好大 呛死了",
+    "人都出来了",                              # the net read a birth into it (session 8)
 ])
 def test_known_false_alarms_stay_calm(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
