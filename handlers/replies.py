@@ -102,19 +102,27 @@ NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3�
 NEED_NUMBER = "请在指令后面加上工单号，例如：{command} 2611230001"
 
 
-def todo_lines(todo) -> str:
+def todo_lines(todo, now) -> str:
+    """One line a ticket with the clock its holder works against now (接单 while it waits to
+    be taken, then 首次回复, then 办结), as the 待办 page shows it; a late one says so."""
+    from store.notices import running_clock
     from store.vocab import STATUS_NAMES, china_time
-    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
-                     f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
-                     for t in todo)
+
+    def due(t) -> str:
+        if t.kind == "praise":
+            return "不计时"
+        name, at, _ = running_clock(t)
+        return f"{name}限{china_time(at)}" + ("（已超时）" if at < now else "")
+    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} {due(t)}"
+                     + (" 特急" if t.urgency == "emergency" else "") for t in todo)
 
 
-def which_ticket(command: str, candidates) -> str:
+def which_ticket(command: str, candidates, now) -> str:
     """A command without a number that could mean several tickets, or none."""
     if not candidates:
         return NEED_NUMBER.format(command=command)
     return (f"您有 {len(candidates)} 张工单可以{command}，请写明工单号，例如：{command} "
-            f"{candidates[0].number}\n" + todo_lines(candidates))
+            f"{candidates[0].number}\n" + todo_lines(candidates, now))
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"

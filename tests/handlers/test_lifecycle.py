@@ -66,6 +66,41 @@ def test_a_late_complaint_climbs_exactly_one_tier_per_breached_clock(app, chat, 
     assert actions.count("escalated") == 3
 
 
+def test_a_ticket_escalated_after_it_was_taken_asks_its_new_holder_to_answer_not_to_take_it(
+        app, chat, zhang, svc, clock):
+    chat.send("小区门口垃圾堆放三天没人清运，臭味很大")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    clock.at(minutes=31)
+    assert sweep(app) == 1  # taken, but nobody answered the resident in 30 minutes
+    [push] = to(svc, "o_leader_01", "escalated")
+    text = push.payload["text"]
+    assert "首次回复时限：已超过 11-23 09:30，请尽快答复居民" in text
+    assert f"请回复「回复 {number} 内容」答复居民" in text and f"「接单 {number}」" not in text
+
+    zhang.send(f"回复 {number} 已联系环卫，今天下午清运")
+    clock.at(hours=25)
+    assert sweep(app) == 1
+    [push] = to(svc, "o_community_001001", "escalated")
+    assert "办结时限：已超过 11-24 09:00，请尽快办结" in push.payload["text"]
+    assert push.payload["remark"] == f"工单已接单，处理好后请回复「办结 {number} 处理结果」。"
+
+
+def test_the_to_do_list_in_wechat_shows_the_clock_that_runs_now_late_ones_first(
+        app, chat, zhang, svc, clock):
+    chat.send("3栋楼道灯坏了")
+    lamp = the_ticket(svc).number
+    zhang.send(f"接单 {lamp}")
+    zhang.send(f"回复 {lamp} 下午来换")  # answered: now it runs against the day to resolve it
+    clock.at(minutes=20)
+    chat.send("新问题 小区门口垃圾好几天没人清运")
+    rubbish = rows(svc, Ticket)[-1].number
+    clock.at(minutes=40)  # the rubbish has waited 20 minutes to be taken: it is late
+    lines = zhang.send("待办").split("\n")
+    assert lines[1].startswith(rubbish) and lines[1].endswith("接单限11-23 09:35（已超时）")
+    assert lines[2].startswith(lamp) and lines[2].endswith("办结限11-24 09:00")
+
+
 def test_the_resident_follows_every_step_and_rates_to_close(chat, zhang, svc, clock):
     chat.send("三单元楼道灯坏了，晚上很黑")
     number = the_ticket(svc).number
@@ -100,6 +135,23 @@ def test_not_fixed_reopens_to_the_same_worker_and_counts_as_rework(chat, zhang, 
     assert ticket.resolve_by == START + timedelta(hours=26)  # a fresh 24 hours
     [rework] = to(svc, "o_worker_01", "reopened")
     assert "返工" in rework.payload["text"] and "还在滴水" in rework.payload["text"]
+
+
+def test_a_reopened_ticket_stays_with_its_worker_who_has_fresh_minutes_to_take_it_again(
+        app, chat, zhang, svc, clock):
+    chat.send("楼上漏水到我家卫生间")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")  # on time
+    zhang.send(f"办结 {number} 已协调楼上维修")
+    clock.at(hours=2)
+    chat.send(f"未解决 {number} 还在滴水")
+    clock.at(hours=2, minutes=1)
+    assert sweep(app) == 0  # the first accept clock ran out long ago: no reason to climb
+    assert to(svc, chat.openid, "escalated") == []
+    assert f"{number} 重新办理" in zhang.send("待办")
+    clock.at(hours=2, minutes=16)
+    assert sweep(app) == 1  # not taken again within 15 minutes: then it climbs
+    assert the_ticket(svc).assignee.name == "周建国"
 
 
 def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
