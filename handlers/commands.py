@@ -91,7 +91,7 @@ class StaffCommand(Handler):
                 return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
             link = ctx.page("mobile.worker_ticket", number=ticket.number)
-            return Reply(replies.ticket_card(ticket, ctx.now) +
+            return Reply(replies.ticket_card(ticket, ctx.now, ctx.staff) +
                          replies.page_line(link, "打开工单页面（接单、回复、办结）"),
                          ticket_id=ticket.id)
         try:

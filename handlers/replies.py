@@ -208,17 +208,20 @@ def location_received(grid_name: str | None) -> str:
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
 
 
-def ticket_card(ticket, now) -> str:
-    """查看 <号>: the whole ticket for the staff member who acts on it, without the console."""
+def ticket_card(ticket, now, viewer) -> str:
+    """查看 <号>: the whole ticket for the staff member who acts on it, without the console.
+    The resident's phone numbers are for its handler; anyone else (a grid leader, the
+    community looking on) reads them masked, as on the ticket page."""
     from store.notices import deadline
     from store.registry import TO_ACCEPT
     from store.vocab import (KIND_NAMES, STATUS_NAMES, URGENCY_NAMES, china_time,
-                             holder_name)
+                             holder_name, mask_phones)
+    shown = (lambda words: words) if ticket.assignee_id == viewer.id else mask_phones
     urgency = "" if ticket.urgency == "normal" else f"·{URGENCY_NAMES[ticket.urgency]}"
     photos = sum(1 for e in ticket.events if (e.data or {}).get("type") == "image")
     lines = [f"工单 {ticket.number}（{STATUS_NAMES[ticket.status]}{urgency}）",
              f"类型：{KIND_NAMES.get(ticket.kind, '其他')}·{ticket.category}",
-             f"内容：{ticket.description}",
+             f"内容：{shown(ticket.description)}",
              f"网格：{ticket.grid.name if ticket.grid else '待定位'}（当前：{holder_name(ticket)}）"]
     if ticket.address:
         lines.append(f"地点：{ticket.address}")
@@ -232,7 +235,7 @@ def ticket_card(ticket, now) -> str:
     if ticket.kind != "praise" and ticket.status not in ("closed", "cancelled"):
         lines.append(f"办结时限：{china_time(ticket.resolve_by)} 前")
     said = [e for e in ticket.events if e.action == "resident_message" and e.body]
-    lines += [f"居民补充：{e.body[:40]}" for e in said[-3:]]
+    lines += [f"居民补充：{shown(e.body)[:40]}" for e in said[-3:]]
     return "\n".join(lines)
 
 
