@@ -33,7 +33,9 @@ TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区
 def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
     """Who the ticket can be (re)assigned to: the staff along its grid's chain and the grids
     of its community, with their open load; for a ticket in the pool, the duty staff of every
-    district, street and community and the grid leaders (a worker: 派往网格 first)."""
+    district, street and community and the grid leaders (a worker: 派往网格 first). Never a
+    service team member's account (role member): their WeChat and console show service
+    orders only, so a ticket given to them would reach nobody who can act on it."""
     if ticket.grid is None:
         pool = set(session.scalars(select(Area.id).where(Area.level != "grid")))
         staff = list(session.scalars(
@@ -50,7 +52,7 @@ def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
             Area.parent_id == ticket.grid.parent_id)))
     staff = list(session.scalars(
         select(Staff).where(Staff.area_id.in_(area_ids), Staff.active.is_(True),
-                            Staff.role.notin_(("admin", "department")))
+                            Staff.role.notin_(("admin", "department", "member")))
         .options(selectinload(Staff.area)).order_by(Staff.role, Staff.id).limit(200)))
     load = open_load(session, [s.id for s in staff])
     return [(s, load.get(s.id, 0)) for s in staff]
