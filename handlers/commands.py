@@ -115,7 +115,7 @@ class StaffCommand(Handler):
         elif name in ("转", "转办"):
             if not text:
                 raise tickets.TicketError(f"请写明部门，例如：转 {ticket.number} 城管")
-            ladder.transfer(session, ticket, text, now, by=staff)
+            ladder.transfer(session, ticket, text, now, by=staff, policy=ctx.policy)
         elif name == "督办":
             ladder.urge(session, ticket, now, by=staff, note=text)
 

@@ -164,7 +164,8 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) 
         ladder.escalate(session, ticket, now, reason=text or f"{staff.name}上报", by=staff)
         return f"已上报至{ticket.area.name}"
     if action == "transfer":
-        ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff)
+        ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff,
+                        policy=policy)
         return f"已转办{ticket.department}"
     if action == "urge":
         ladder.urge(session, ticket, now, by=staff, note=text)

@@ -335,6 +335,21 @@ def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
     assert "城管" in told.payload["text"]
 
 
+def test_a_department_given_a_ticket_has_its_own_minutes_to_take_it(app, chat, zhang, client,
+                                                                    svc, clock):
+    chat.send("小区门口有人占道摆摊卖菜")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    clock.at(minutes=20)  # the worker finds it is the city's: past the first 15 minutes
+    zhang.send(f"转 {number} 城管")
+    [push] = to(svc, "o_dept_01", "transferred")
+    assert "接单时限：11-23 09:35 前（15 分钟内）" in push.payload["text"]
+    clock.at(minutes=21)
+    assert sweep(app) == 0  # not late for what it was given a minute ago
+    assert "overdue" not in [e.action for e in rows(svc, TicketEvent)]
+    assert Chat(client, "o_dept_01").send("待办").split("\n")[1].endswith("接单限11-23 09:35")
+
+
 def test_supervisors_urge_and_extend_once(chat, client, svc, app, clock):
     chat.send("小区道路路面塌陷一个大坑")
     ticket = the_ticket(svc)
