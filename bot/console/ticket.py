@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 from bot.console import bp, changing, me, scoped_ticket
 from bot.console.inbox import clocks, humanize
 from bot.services import services
-from store import ladder, photos, scope, tickets
+from store import ladder, owners, photos, scope, tickets
 from store.models import Area, Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, find_grids, open_load
 from store.staffing import canned_replies_for
+from store.vocab import holder_name
 
 ACTION_NAMES = {
     "created": "受理", "assigned": "分派", "accepted": "接单", "replied": "回复居民",
@@ -161,8 +162,11 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) 
         owner = ladder.place(session, ticket, grid, now, by=staff)
         return f"已派往{grid.name}" + (f"，由{owner.name}负责并已推送" if owner else "")
     if action == "escalate":
+        before = ticket.assignee_id
         ladder.escalate(session, ticket, now, reason=text or f"{staff.name}上报", by=staff)
-        return f"已上报至{ticket.area.name}"
+        # who has it now, not the area's name (a grid leader's is the worker's own grid)
+        moved = ticket.assignee is not None and ticket.assignee_id != before
+        return f"已上报至{owners.who(ticket.assignee) if moved else holder_name(ticket)}"
     if action == "transfer":
         ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff,
                         policy=policy)
