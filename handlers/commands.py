@@ -87,7 +87,9 @@ class StaffCommand(Handler):
             ticket = candidates[0]
         else:
             ticket = tickets.by_number(ctx.session, number)
-            if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
+            if ticket is None:  # a digit mistyped: not somebody else's ticket
+                return Reply(replies.NO_SUCH_TICKET.format(number=number))
+            if not scope.can_see(ctx.session, ctx.staff, ticket):
                 return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
             link = ctx.page("mobile.worker_ticket", number=ticket.number)
@@ -99,7 +101,8 @@ class StaffCommand(Handler):
         except tickets.TicketError as refusal:  # the page shows why, and can do more
             return Reply(str(refusal) + replies.page_line(
                 ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
-        return Reply(replies.staff_done(self.ACTIONS[name], ticket), ticket_id=ticket.id)
+        return Reply(replies.staff_done(self.ACTIONS[name], ticket, ctx.staff),
+                     ticket_id=ticket.id)
 
     @staticmethod
     def act(name: str, ticket: Ticket, text: str, ctx: Context) -> None:

@@ -125,6 +125,7 @@ def which_ticket(command: str, candidates, now) -> str:
             f"{candidates[0].number}\n" + todo_lines(candidates, now))
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
+NO_SUCH_TICKET = "没有找到工单 {number}，请核对工单号（10 位数字），或回复“待办”查看您的工单。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
 BIND_TOO_MANY = "绑定码输错次数过多，请一小时后再试，或请管理员在工作台重新生成绑定码。"
 ASK_NEW_MATTER = "好的，请描述新的问题，我们会另开一张工单。"
@@ -183,8 +184,13 @@ def rated(score: int, number: str) -> str:
     return f"感谢您的评价，很抱歉没让您满意。我们会回访并改进；如问题仍未解决，请回复“未解决 {number}”。"
 
 
-def staff_done(action: str, ticket) -> str:
-    return f"已{action}：工单 {ticket.number}（{ticket.description[:20]}）"
+def staff_done(action: str, ticket, staff) -> str:
+    """上报 and 转办 hand the ticket on: say to whom, so the sender knows it left them."""
+    done = f"已{action}：工单 {ticket.number}（{ticket.description[:20]}）"
+    holder = ticket.assignee
+    if action in ("上报", "转办") and holder is not None and holder.id != staff.id:
+        done += f"，现由{who(holder)}办理"
+    return done
 
 
 def bound_staff(staff, area_name: str, role: str) -> str:

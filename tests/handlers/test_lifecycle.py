@@ -195,6 +195,21 @@ def test_a_worker_cannot_act_outside_their_scope(chat, client, svc):
     assert the_ticket(svc).status == "assigned" and count(svc, TicketEvent) == 2
 
 
+def test_a_mistyped_number_is_not_taken_for_somebody_elses_ticket(chat, zhang, svc):
+    chat.send("楼道灯坏了")
+    number = the_ticket(svc).number
+    typo = number[:-1] + str((int(number[-1]) + 5) % 10)
+    assert zhang.send(f"接单 {typo}").startswith(f"没有找到工单 {typo}，请核对工单号")
+    assert the_ticket(svc).status == "assigned"
+
+
+def test_a_worker_who_escalates_is_told_who_has_the_ticket_now(chat, zhang, svc):
+    chat.send("小区道路路面塌陷一个大坑")
+    number = the_ticket(svc).number
+    assert zhang.send(f"上报 {number} 需要社区协调").endswith("，现由网格长周建国办理")
+    assert zhang.send(f"转 {number} 住建").endswith("，现由区住建办理")
+
+
 def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, clock):
     chat.send("三单元楼道灯坏了")
     number = the_ticket(svc).number
