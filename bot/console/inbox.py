@@ -140,22 +140,8 @@ def search_clause(q: str):
                Ticket.category == q)
 
 
-# The deadline a ticket is worked against now: to be taken (接单) while it waits for that, else
-# to be resolved; so a ticket nobody has taken in time leads the list with the other late
-# ones, marked red (row_state), instead of waiting among the day's resolve deadlines.
-DUE = case((and_(Ticket.status.in_(TO_ACCEPT), Ticket.kind != "praise"), Ticket.accept_by),
-           else_=Ticket.resolve_by)
-
-
-def due_of(ticket: Ticket) -> datetime:
-    """DUE of one ticket, in Python (the next page's cursor)."""
-    waiting = ticket.status in TO_ACCEPT and ticket.kind != "praise"
-    return ticket.accept_by if waiting else ticket.resolve_by
-
-
 def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
-    """One page by keyset: (due time, id) ascending, or id descending. The open tickets of a
-    scope are read by ix_ticket_open_tally and sorted by DUE (a few thousand entries)."""
+    """One page by keyset: (due time, id) ascending, or id descending. Index-backed."""
     if f.order == "new":
         if f.after.isdigit():
             query = query.where(Ticket.id < int(f.after))
@@ -165,12 +151,12 @@ def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
         if last_id.isdigit():
             try:
                 moment = datetime.fromtimestamp(float(due), CHINA)
-                query = query.where(tuple_(DUE, Ticket.id)
+                query = query.where(tuple_(Ticket.resolve_by, Ticket.id)
                                     > tuple_(literal(moment, UTCDateTime()),
                                              literal(int(last_id))))
             except (ValueError, OverflowError):
                 pass
-        query = query.order_by(DUE, Ticket.id)
+        query = query.order_by(Ticket.resolve_by, Ticket.id)
     rows = list(session.scalars(query.options(selectinload(Ticket.assignee),
                                               selectinload(Ticket.grid))
                                 .limit(PAGE_SIZE + 1)))
@@ -178,7 +164,7 @@ def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
         return rows, None
     rows = rows[:PAGE_SIZE]
     last = rows[-1]
-    cursor = str(last.id) if f.order == "new" else f"{due_of(last).timestamp():.6f}_{last.id}"
+    cursor = str(last.id) if f.order == "new" else f"{last.resolve_by.timestamp():.6f}_{last.id}"
     return rows, cursor
 
 

@@ -5,7 +5,6 @@ from store.models import CannedReply, Outbox, Staff, Ticket, TicketEvent
 from store.models import Area
 
 from tests.bot.console.test_console import login
-from tests.handlers.conftest import clock  # noqa: F401  (fixture)
 from tests.support import Chat, count, rows
 
 
@@ -100,28 +99,6 @@ def test_assign_escalate_and_transfer(client, chat, svc, app):
     assert "已转办城管" in act(client, number, "transfer", department="城管").get_data(True)
     [ticket] = rows(svc, Ticket)
     assert ticket.tier == "department" and ticket.department == "城管"
-
-
-def test_a_ticket_nobody_took_in_time_leads_the_inbox_before_one_in_hand(client, chat, svc,
-                                                                           app, clock):
-    lamp = number_of(chat.send("3栋楼道灯坏了"))
-    Chat(client, "o_worker_01").send(f"接单 {lamp}")  # taken: due tomorrow 09:00
-    clock.at(minutes=20)
-    rubbish = number_of(chat.send("新问题 小区门口垃圾好几天没人清运"))  # due tomorrow 09:20
-    clock.at(minutes=40)  # nobody has taken the rubbish: 5 minutes late
-    login(client, "community001001")
-    page = client.get("/console/").get_data(as_text=True)
-    assert page.index(rubbish) < page.index(lamp)
-    assert re.search(rf'class="late[^"]*">\s*<td><a href="[^"]*{rubbish}', page)  # red
-    import bot.console.inbox as inbox  # and page by page in the same order
-    inbox.PAGE_SIZE, size = 1, inbox.PAGE_SIZE
-    try:
-        first = client.get("/console/").get_data(as_text=True)
-        cursor = re.search(r'after=([0-9_.]+)', first).group(1)
-        second = client.get(f"/console/?after={cursor}").get_data(as_text=True)
-    finally:
-        inbox.PAGE_SIZE = size
-    assert rubbish in first and lamp not in first and lamp in second and rubbish not in second
 
 
 def test_a_ticket_is_never_given_to_a_service_team_member_who_could_not_see_it(
