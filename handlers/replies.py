@@ -190,7 +190,21 @@ def staff_done(action: str, ticket, staff) -> str:
     holder = ticket.assignee
     if action in ("上报", "转办") and holder is not None and holder.id != staff.id:
         done += f"，现由{who(holder)}办理"
+    if action == "接单":  # taken: what comes next, by when
+        done += "\n" + after_accepting(ticket)
     return done
+
+
+def after_accepting(ticket) -> str:
+    from store.notices import next_step, running_clock
+    from store.vocab import SERVICE_CATEGORIES, china_time
+    if ticket.kind == "help" and ticket.category in SERVICE_CATEGORIES:
+        return next_step(ticket)  # 下单 to the service teams
+    name, due, _ = running_clock(ticket)
+    finish = f"处理好后回复“办结 {ticket.number} 处理结果”"
+    if name == "首次回复":
+        return f"请在 {china_time(due)} 前答复居民（回复 {ticket.number} 内容），{finish}。"
+    return f"{finish}（限 {china_time(due)} 前）。"
 
 
 def bound_staff(staff, area_name: str, role: str) -> str:
