@@ -13,6 +13,7 @@ from handlers.followup import newest_ticket
 from handlers.resident import open_for
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
+from store.notices import running_clock
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
@@ -82,15 +83,17 @@ class StaffCommand(Handler):
         if not number:  # "接单", "办结 已经换好了": their only ticket it can mean, else which
             candidates = [] if name == "督办" else meant_by(name, todo_of(ctx))
             if len(candidates) != 1:
-                return Reply(replies.which_ticket(name, candidates))
+                return Reply(replies.which_ticket(name, candidates, ctx.now))
             ticket = candidates[0]
         else:
             ticket = tickets.by_number(ctx.session, number)
-            if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
+            if ticket is None:  # a digit mistyped: not somebody else's ticket
+                return Reply(replies.NO_SUCH_TICKET.format(number=number))
+            if not scope.can_see(ctx.session, ctx.staff, ticket):
                 return Reply(replies.NOT_IN_SCOPE.format(number=number))
         if name == "查看":
             link = ctx.page("mobile.worker_ticket", number=ticket.number)
-            return Reply(replies.ticket_card(ticket, ctx.now) +
+            return Reply(replies.ticket_card(ticket, ctx.now, ctx.staff) +
                          replies.page_line(link, "打开工单页面（接单、回复、办结）"),
                          ticket_id=ticket.id)
         try:
@@ -98,7 +101,8 @@ class StaffCommand(Handler):
         except tickets.TicketError as refusal:  # the page shows why, and can do more
             return Reply(str(refusal) + replies.page_line(
                 ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
-        return Reply(replies.staff_done(self.ACTIONS[name], ticket), ticket_id=ticket.id)
+        return Reply(replies.staff_done(self.ACTIONS[name], ticket, ctx.staff),
+                     ticket_id=ticket.id)
 
     @staticmethod
     def act(name: str, ticket: Ticket, text: str, ctx: Context) -> None:
@@ -114,7 +118,7 @@ class StaffCommand(Handler):
         elif name in ("转", "转办"):
             if not text:
                 raise tickets.TicketError(f"请写明部门，例如：转 {ticket.number} 城管")
-            ladder.transfer(session, ticket, text, now, by=staff)
+            ladder.transfer(session, ticket, text, now, by=staff, policy=ctx.policy)
         elif name == "督办":
             ladder.urge(session, ticket, now, by=staff, note=text)
 
@@ -123,14 +127,17 @@ class StaffCommand(Handler):
         todo = todo_of(ctx)
         if not todo:
             return "您目前没有待办工单。"
-        return "待办工单（最急的在前）：\n" + replies.todo_lines(todo)
+        return "待办工单（最急的在前）：\n" + replies.todo_lines(todo, ctx.now)
 
 
 def todo_of(ctx: Context) -> list[Ticket]:
-    """The staff member's open tickets, most urgent first (once per message)."""
-    return ctx.once("my_open_tickets", lambda: ctx.session.scalars(
-        select(Ticket).where(Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES))
-        .order_by(Ticket.urgency == "normal", Ticket.resolve_by).limit(20)).all())
+    """The staff member's open tickets, most urgent first as the 待办 page lists them: by the
+    deadline of the clock each runs now, so the late ones lead (once per message)."""
+    def load() -> list[Ticket]:
+        held = ctx.session.scalars(select(Ticket).where(
+            Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES)).limit(200))
+        return sorted(held, key=lambda t: (t.kind == "praise", running_clock(t)[1]))[:20]
+    return ctx.once("my_open_tickets", load)
 
 
 def meant_by(name: str, todo: list[Ticket]) -> list[Ticket]:

@@ -114,21 +114,30 @@ NO_TICKETS = "您还没有工单。直接描述问题即可报事，例如“3�
 NEED_NUMBER = "请在指令后面加上工单号，例如：{command} 2611230001"
 
 
-def todo_lines(todo) -> str:
+def todo_lines(todo, now) -> str:
+    """One line a ticket with the clock its holder works against now (接单 while it waits to
+    be taken, then 首次回复, then 办结), as the 待办 page shows it; a late one says so."""
+    from store.notices import running_clock
     from store.vocab import STATUS_NAMES, china_time
-    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} "
-                     f"限{china_time(t.resolve_by)}" + (" 特急" if t.urgency == "emergency" else "")
-                     for t in todo)
+
+    def due(t) -> str:
+        if t.kind == "praise":
+            return "不计时"
+        name, at, _ = running_clock(t)
+        return f"{name}限{china_time(at)}" + ("（已超时）" if at < now else "")
+    return "\n".join(f"{t.number} {STATUS_NAMES[t.status]} {t.description[:14]} {due(t)}"
+                     + (" 特急" if t.urgency == "emergency" else "") for t in todo)
 
 
-def which_ticket(command: str, candidates) -> str:
+def which_ticket(command: str, candidates, now) -> str:
     """A command without a number that could mean several tickets, or none."""
     if not candidates:
         return NEED_NUMBER.format(command=command)
     return (f"您有 {len(candidates)} 张工单可以{command}，请写明工单号，例如：{command} "
-            f"{candidates[0].number}\n" + todo_lines(candidates))
+            f"{candidates[0].number}\n" + todo_lines(candidates, now))
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
+NO_SUCH_TICKET = "没有找到工单 {number}，请核对工单号（10 位数字），或回复“待办”查看您的工单。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
 BIND_TOO_MANY = "绑定码输错次数过多，请一小时后再试，或请管理员在工作台重新生成绑定码。"
 ASK_NEW_MATTER = "好的，请描述新的问题，我们会另开一张工单。"
@@ -187,8 +196,27 @@ def rated(score: int, number: str) -> str:
     return f"感谢您的评价，很抱歉没让您满意。我们会回访并改进；如问题仍未解决，请回复“未解决 {number}”。"
 
 
-def staff_done(action: str, ticket) -> str:
-    return f"已{action}：工单 {ticket.number}（{ticket.description[:20]}）"
+def staff_done(action: str, ticket, staff) -> str:
+    """上报 and 转办 hand the ticket on: say to whom, so the sender knows it left them."""
+    done = f"已{action}：工单 {ticket.number}（{ticket.description[:20]}）"
+    holder = ticket.assignee
+    if action in ("上报", "转办") and holder is not None and holder.id != staff.id:
+        done += f"，现由{who(holder)}办理"
+    if action == "接单":  # taken: what comes next, by when
+        done += "\n" + after_accepting(ticket)
+    return done
+
+
+def after_accepting(ticket) -> str:
+    from store.notices import next_step, running_clock
+    from store.vocab import SERVICE_CATEGORIES, china_time
+    if ticket.kind == "help" and ticket.category in SERVICE_CATEGORIES:
+        return next_step(ticket)  # 下单 to the service teams
+    name, due, _ = running_clock(ticket)
+    finish = f"处理好后回复“办结 {ticket.number} 处理结果”"
+    if name == "首次回复":
+        return f"请在 {china_time(due)} 前答复居民（回复 {ticket.number} 内容），{finish}。"
+    return f"{finish}（限 {china_time(due)} 前）。"
 
 
 def bound_staff(staff, area_name: str, role: str) -> str:
@@ -212,17 +240,20 @@ def location_received(grid_name: str | None) -> str:
     return f"已收到您的位置{where}。请再用文字描述一下问题，我们会派给对应的网格员。"
 
 
-def ticket_card(ticket, now) -> str:
-    """查看 <号>: the whole ticket for the staff member who acts on it, without the console."""
+def ticket_card(ticket, now, viewer) -> str:
+    """查看 <号>: the whole ticket for the staff member who acts on it, without the console.
+    The resident's phone numbers are for its handler; anyone else (a grid leader, the
+    community looking on) reads them masked, as on the ticket page."""
     from store.notices import deadline
     from store.registry import TO_ACCEPT
     from store.vocab import (KIND_NAMES, STATUS_NAMES, URGENCY_NAMES, china_time,
-                             holder_name)
+                             holder_name, mask_phones)
+    shown = (lambda words: words) if ticket.assignee_id == viewer.id else mask_phones
     urgency = "" if ticket.urgency == "normal" else f"·{URGENCY_NAMES[ticket.urgency]}"
     photos = sum(1 for e in ticket.events if (e.data or {}).get("type") == "image")
     lines = [f"工单 {ticket.number}（{STATUS_NAMES[ticket.status]}{urgency}）",
              f"类型：{KIND_NAMES.get(ticket.kind, '其他')}·{ticket.category}",
-             f"内容：{ticket.description}",
+             f"内容：{shown(ticket.description)}",
              f"网格：{ticket.grid.name if ticket.grid else '待定位'}（当前：{holder_name(ticket)}）"]
     if ticket.address:
         lines.append(f"地点：{ticket.address}")
@@ -236,7 +267,7 @@ def ticket_card(ticket, now) -> str:
     if ticket.kind != "praise" and ticket.status not in ("closed", "cancelled"):
         lines.append(f"办结时限：{china_time(ticket.resolve_by)} 前")
     said = [e for e in ticket.events if e.action == "resident_message" and e.body]
-    lines += [f"居民补充：{e.body[:40]}" for e in said[-3:]]
+    lines += [f"居民补充：{shown(e.body)[:40]}" for e in said[-3:]]
     return "\n".join(lines)
 
 

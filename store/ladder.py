@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, TO_ACCEPT, root_area
+from store.sla import SlaPolicy
 from store.tickets import (TicketError, alert_leader, hand_to, notify_resident, notify_staff,
                            record_event, require, tell_owner)
 
@@ -81,8 +82,9 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
 
 
 def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *,
-             by: Staff) -> None:
-    """分流移交: hand the ticket to a functional department, which accepts it (部门接单)."""
+             by: Staff, policy: SlaPolicy = SlaPolicy()) -> None:
+    """分流移交: hand the ticket to a functional department, which accepts it (部门接单)
+    within a fresh accept clock: it was not late for a matter it has just been given."""
     require(ticket, "转办", *OPEN_STATES)
     department = department.strip()
     handler = owners.department_handler(session, department)
@@ -90,6 +92,8 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
         raise TicketError(f"没有找到部门“{department}”，请核对部门名称")
     ticket.tier, ticket.department = "department", department
     ticket.status = "assigned"
+    ticket.accept_by = now + policy.clock_for(ticket.urgency).accept
+    ticket.accept_breached_at = None
     record_event(session, ticket, "transferred", now, actor="staff", staff=by, body=department)
     hand_to(session, ticket, owners.find_owner(session, ticket, now, first=handler), now, by=by,
             reason=f"【转办】{by.name}移交", purpose="transferred")

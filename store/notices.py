@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from store.arrival import TO_ACCEPT
 from store.vocab import (CHINA, KIND_NAMES, SERVICE_CATEGORIES, URGENCY_NAMES, china_time,
                          holder_name, mask_phone, mask_phones, minutes_between)
 
@@ -83,26 +84,43 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 
                 ("网格", where), *place,
                 *deadline(ticket, now)),
         remark=next_step(ticket),
-        due=ticket.accept_by if ticket.kind != "praise" else None)
+        due=running_clock(ticket)[1] if ticket.kind != "praise" else None)
 
 
 def next_step(ticket) -> str:
     """What the person pushed a ticket should do: accept it, or, for a resident's request
-    for a service (办服务), place the order with the service teams."""
+    for a service (办服务), place the order with the service teams; a ticket already taken
+    (escalated on its reply or resolve clock, handed on) is answered and resolved instead."""
     if ticket.kind == "help" and ticket.category in SERVICE_CATEGORIES:
         return f"请回复「下单 {ticket.number}」派给服务队（可加人数、时长、时间，如 2人 2小时 明天9点）。"
+    if ticket.status not in TO_ACCEPT:
+        if ticket.first_reply_at is None and ticket.resident_id is not None:
+            return f"工单已接单，请回复「回复 {ticket.number} 内容」答复居民。"
+        return f"工单已接单，处理好后请回复「办结 {ticket.number} 处理结果」。"
     return f"请回复「接单 {ticket.number}」接单。"
 
 
+def running_clock(ticket) -> tuple[str, datetime, str]:
+    """(name, due, what to do) of the clock the holder works against now: accepting while the
+    ticket waits to be taken, then the first reply to the resident, then resolving it."""
+    if ticket.status in TO_ACCEPT:
+        return "接单", ticket.accept_by, "接单"
+    if ticket.first_reply_at is None and ticket.resident_id is not None:
+        return "首次回复", ticket.first_reply_by, "答复居民"
+    return "办结", ticket.resolve_by, "办结"
+
+
 def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
-    """The accept-by line: minutes left while there are some, never "0 分钟内"; praise has
-    no clocks."""
+    """The running clock's line (接单时限 until it is taken): the time left while there is
+    some, never "0 分钟内"; praise has no clocks."""
     if ticket.kind == "praise":
         return (("接单时限", "表扬类工单不计时"),)
-    left = minutes_between(now, ticket.accept_by)
-    when = f"{china_time(ticket.accept_by)} 前（{left} 分钟内）" if left > 0 else \
-        f"已超过 {china_time(ticket.accept_by)}，请尽快接单"
-    return (("接单时限", when),)
+    name, due, verb = running_clock(ticket)
+    left = minutes_between(now, due)
+    span = f"{left} 分钟" if left < 120 else f"{left // 60} 小时"
+    when = f"{china_time(due)} 前（{span}内）" if left > 0 else \
+        f"已超过 {china_time(due)}，请尽快{verb}"
+    return ((f"{name}时限", when),)
 
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:

@@ -410,13 +410,17 @@ def _close(session: Session, ticket: Ticket, now: datetime, action: str, **event
 
 def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None = None,
            policy: SlaPolicy = SlaPolicy(), by: Staff | None = None) -> None:
-    """未解决: back to the same handler with a fresh resolve clock; counted as rework.
-    By the resident (WeChat), or by a staff member from the console (`by`)."""
+    """未解决: back to the same handler with fresh accept and resolve clocks (the handler
+    takes it again, 接单, as the push asks; the first accept clock, long run out, must not
+    lift it up the ladder a minute later); counted as rework. By the resident (WeChat), or
+    by a staff member from the console (`by`)."""
     require(ticket, "重新办理", "resolved", "closed")
     ticket.status = "reopened"
     ticket.reopen_count += 1
     ticket.resolved_at = ticket.closed_at = None
-    ticket.resolve_by = now + policy.clock_for(ticket.urgency).resolve
+    clock = policy.clock_for(ticket.urgency)
+    ticket.accept_by, ticket.accept_breached_at = now + clock.accept, None
+    ticket.resolve_by = now + clock.resolve
     ticket.resolve_breached_at = None
     record_event(session, ticket, "reopened", now, actor="staff" if by else "resident",
                  staff=by, body=reason)

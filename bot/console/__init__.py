@@ -120,7 +120,11 @@ def init_app(app: Flask) -> None:
     cookies = {"PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.console_session_hours),
                "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
                "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True,
-               "REMEMBER_COOKIE_SECURE": secure}
+               "REMEMBER_COOKIE_SECURE": secure,
+               # A form's token lives as long as its session may (Flask-WTF's default is an
+               # hour): a worker who opens a ticket's page, goes to fix the matter and taps 办结
+               # two hours later is not refused. Sessions end by themselves (auth.py).
+               "WTF_CSRF_TIME_LIMIT": settings.console_session_hours * 3600}
     app.config.update({k: v for k, v in cookies.items() if k not in settings.extra})
     auth.login_manager.init_app(app)
     csrf.init_app(app)

@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 from bot.console import bp, changing, me, scoped_ticket
 from bot.console.inbox import clocks, humanize
 from bot.services import services
-from store import ladder, photos, scope, tickets
+from store import ladder, owners, photos, scope, tickets
 from store.models import Area, Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, find_grids, open_load
 from store.staffing import canned_replies_for
+from store.vocab import holder_name
 
 ACTION_NAMES = {
     "created": "受理", "assigned": "分派", "accepted": "接单", "replied": "回复居民",
@@ -33,7 +34,9 @@ TIER_NAMES = {"grid": "网格", "grid_leader": "网格长", "community": "社区
 def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
     """Who the ticket can be (re)assigned to: the staff along its grid's chain and the grids
     of its community, with their open load; for a ticket in the pool, the duty staff of every
-    district, street and community and the grid leaders (a worker: 派往网格 first)."""
+    district, street and community and the grid leaders (a worker: 派往网格 first). Never a
+    service team member's account (role member): their WeChat and console show service
+    orders only, so a ticket given to them would reach nobody who can act on it."""
     if ticket.grid is None:
         pool = set(session.scalars(select(Area.id).where(Area.level != "grid")))
         staff = list(session.scalars(
@@ -50,7 +53,7 @@ def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
             Area.parent_id == ticket.grid.parent_id)))
     staff = list(session.scalars(
         select(Staff).where(Staff.area_id.in_(area_ids), Staff.active.is_(True),
-                            Staff.role.notin_(("admin", "department")))
+                            Staff.role.notin_(("admin", "department", "member")))
         .options(selectinload(Staff.area)).order_by(Staff.role, Staff.id).limit(200)))
     load = open_load(session, [s.id for s in staff])
     return [(s, load.get(s.id, 0)) for s in staff]
@@ -159,10 +162,14 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str, now) 
         owner = ladder.place(session, ticket, grid, now, by=staff)
         return f"已派往{grid.name}" + (f"，由{owner.name}负责并已推送" if owner else "")
     if action == "escalate":
+        before = ticket.assignee_id
         ladder.escalate(session, ticket, now, reason=text or f"{staff.name}上报", by=staff)
-        return f"已上报至{ticket.area.name}"
+        # who has it now, not the area's name (a grid leader's is the worker's own grid)
+        moved = ticket.assignee is not None and ticket.assignee_id != before
+        return f"已上报至{owners.who(ticket.assignee) if moved else holder_name(ticket)}"
     if action == "transfer":
-        ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff)
+        ladder.transfer(session, ticket, request.form.get("department", ""), now, by=staff,
+                        policy=policy)
         return f"已转办{ticket.department}"
     if action == "urge":
         ladder.urge(session, ticket, now, by=staff, note=text)

@@ -55,7 +55,12 @@ def phone_headers(response):
 
 
 def _error_handler(error):
+    from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
+    if isinstance(error, CSRFError) and any(
+            why in (error.description or "") for why in ("expired", "session token")):
+        # a form older than its session: say what to do
+        return phone_error(400, "页面已过期", "这个页面打开太久了，请从公众号消息中的链接重新打开后再提交。")
     code = error.code if isinstance(error, HTTPException) else 500
     return phone_error(code if code in ERRORS else 500)
 

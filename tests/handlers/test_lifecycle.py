@@ -66,6 +66,41 @@ def test_a_late_complaint_climbs_exactly_one_tier_per_breached_clock(app, chat, 
     assert actions.count("escalated") == 3
 
 
+def test_a_ticket_escalated_after_it_was_taken_asks_its_new_holder_to_answer_not_to_take_it(
+        app, chat, zhang, svc, clock):
+    chat.send("小区门口垃圾堆放三天没人清运，臭味很大")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    clock.at(minutes=31)
+    assert sweep(app) == 1  # taken, but nobody answered the resident in 30 minutes
+    [push] = to(svc, "o_leader_01", "escalated")
+    text = push.payload["text"]
+    assert "首次回复时限：已超过 11-23 09:30，请尽快答复居民" in text
+    assert f"请回复「回复 {number} 内容」答复居民" in text and f"「接单 {number}」" not in text
+
+    zhang.send(f"回复 {number} 已联系环卫，今天下午清运")
+    clock.at(hours=25)
+    assert sweep(app) == 1
+    [push] = to(svc, "o_community_001001", "escalated")
+    assert "办结时限：已超过 11-24 09:00，请尽快办结" in push.payload["text"]
+    assert push.payload["remark"] == f"工单已接单，处理好后请回复「办结 {number} 处理结果」。"
+
+
+def test_the_to_do_list_in_wechat_shows_the_clock_that_runs_now_late_ones_first(
+        app, chat, zhang, svc, clock):
+    chat.send("3栋楼道灯坏了")
+    lamp = the_ticket(svc).number
+    zhang.send(f"接单 {lamp}")
+    zhang.send(f"回复 {lamp} 下午来换")  # answered: now it runs against the day to resolve it
+    clock.at(minutes=20)
+    chat.send("新问题 小区门口垃圾好几天没人清运")
+    rubbish = rows(svc, Ticket)[-1].number
+    clock.at(minutes=40)  # the rubbish has waited 20 minutes to be taken: it is late
+    lines = zhang.send("待办").split("\n")
+    assert lines[1].startswith(rubbish) and lines[1].endswith("接单限11-23 09:35（已超时）")
+    assert lines[2].startswith(lamp) and lines[2].endswith("办结限11-24 09:00")
+
+
 def test_the_resident_follows_every_step_and_rates_to_close(chat, zhang, svc, clock):
     chat.send("三单元楼道灯坏了，晚上很黑")
     number = the_ticket(svc).number
@@ -100,6 +135,23 @@ def test_not_fixed_reopens_to_the_same_worker_and_counts_as_rework(chat, zhang, 
     assert ticket.resolve_by == START + timedelta(hours=26)  # a fresh 24 hours
     [rework] = to(svc, "o_worker_01", "reopened")
     assert "返工" in rework.payload["text"] and "还在滴水" in rework.payload["text"]
+
+
+def test_a_reopened_ticket_stays_with_its_worker_who_has_fresh_minutes_to_take_it_again(
+        app, chat, zhang, svc, clock):
+    chat.send("楼上漏水到我家卫生间")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")  # on time
+    zhang.send(f"办结 {number} 已协调楼上维修")
+    clock.at(hours=2)
+    chat.send(f"未解决 {number} 还在滴水")
+    clock.at(hours=2, minutes=1)
+    assert sweep(app) == 0  # the first accept clock ran out long ago: no reason to climb
+    assert to(svc, chat.openid, "escalated") == []
+    assert f"{number} 重新办理" in zhang.send("待办")
+    clock.at(hours=2, minutes=16)
+    assert sweep(app) == 1  # not taken again within 15 minutes: then it climbs
+    assert the_ticket(svc).assignee.name == "周建国"
 
 
 def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
@@ -141,6 +193,21 @@ def test_a_worker_cannot_act_outside_their_scope(chat, client, svc):
     assert wang.send(f"办结 {number} 已处理") == f"工单 {number} 不在您的管辖范围内，无法操作。"
     assert wang.send(f"接单 {number}").endswith("无法操作。")
     assert the_ticket(svc).status == "assigned" and count(svc, TicketEvent) == 2
+
+
+def test_a_mistyped_number_is_not_taken_for_somebody_elses_ticket(chat, zhang, svc):
+    chat.send("楼道灯坏了")
+    number = the_ticket(svc).number
+    typo = number[:-1] + str((int(number[-1]) + 5) % 10)
+    assert zhang.send(f"接单 {typo}").startswith(f"没有找到工单 {typo}，请核对工单号")
+    assert the_ticket(svc).status == "assigned"
+
+
+def test_a_worker_who_escalates_is_told_who_has_the_ticket_now(chat, zhang, svc):
+    chat.send("小区道路路面塌陷一个大坑")
+    number = the_ticket(svc).number
+    assert zhang.send(f"上报 {number} 需要社区协调").endswith("，现由网格长周建国办理")
+    assert zhang.send(f"转 {number} 住建").endswith("，现由区住建办理")
 
 
 def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, clock):
@@ -252,11 +319,13 @@ def test_a_worker_types_as_they_would_say_it(chat, zhang, svc):
     assert "打开待办列表" in plain and count(svc, Ticket) == 1
 
 
-def test_a_worker_with_one_ticket_need_not_type_its_number(chat, zhang, svc, worker):
+def test_a_worker_with_one_ticket_need_not_type_its_number(chat, zhang, svc, worker,
+                                                          clock):
     chat.send("3栋楼道灯坏了")
     number = the_ticket(svc).number
     assert zhang.send("收到").endswith(f"工单 {number}（待接单，3栋楼道灯坏了），回复“接单”即可接单。")
-    assert zhang.send("接单") == f"已接单：工单 {number}（3栋楼道灯坏了）"
+    assert zhang.send("接单") == (f"已接单：工单 {number}（3栋楼道灯坏了）\n请在 11-23 09:30 前答复居民"
+                                 f"（回复 {number} 内容），处理好后回复“办结 {number} 处理结果”。")
     assert "处理好后回复“办结 处理结果”" in zhang.send("已经修好了")
     assert zhang.send("办结 已经换好灯泡了") == f"已办结：工单 {number}（3栋楼道灯坏了）"
     ticket = the_ticket(svc)
@@ -288,6 +357,21 @@ def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
     assert the_ticket(svc).status == "accepted"
     [told] = to(svc, chat.openid, "transferred")
     assert "城管" in told.payload["text"]
+
+
+def test_a_department_given_a_ticket_has_its_own_minutes_to_take_it(app, chat, zhang, client,
+                                                                    svc, clock):
+    chat.send("小区门口有人占道摆摊卖菜")
+    number = the_ticket(svc).number
+    zhang.send(f"接单 {number}")
+    clock.at(minutes=20)  # the worker finds it is the city's: past the first 15 minutes
+    zhang.send(f"转 {number} 城管")
+    [push] = to(svc, "o_dept_01", "transferred")
+    assert "接单时限：11-23 09:35 前（15 分钟内）" in push.payload["text"]
+    clock.at(minutes=21)
+    assert sweep(app) == 0  # not late for what it was given a minute ago
+    assert "overdue" not in [e.action for e in rows(svc, TicketEvent)]
+    assert Chat(client, "o_dept_01").send("待办").split("\n")[1].endswith("接单限11-23 09:35")
 
 
 def test_supervisors_urge_and_extend_once(chat, client, svc, app, clock):

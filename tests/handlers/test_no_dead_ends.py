@@ -189,6 +189,18 @@ def test_a_worker_reads_the_whole_ticket_with_view_and_pushes_carry_the_place(
                                                                         " 不在您的管辖范围内")
 
 
+def test_the_residents_phone_in_view_is_for_the_handler_and_masked_for_the_grid_leader(
+        chat, client, svc):
+    chat.send("幸福小区3栋楼道灯坏了三天，电话13912345678")
+    chat.send("我另一个号码是13587654321，白天打这个")
+    number = only_ticket(svc).number
+    card = Chat(client, "o_worker_01").send(f"查看 {number}")  # 张伟 holds it: he calls back
+    assert "电话13912345678" in card and "13587654321" in card
+    card = Chat(client, "o_leader_01").send(f"查看 {number}")  # the leader only looks on
+    assert "电话139****5678" in card and "135****4321" in card
+    assert "13912345678" not in card and "13587654321" not in card
+
+
 def test_a_typed_emergency_from_outside_every_grid_reaches_the_nearest_worker(
         client, demo, svc, worker):
     stranger = Chat(client, "o_far_away")

@@ -1,7 +1,7 @@
 """The console's inbox and ticket actions, through the real app and the real webhook."""
 import re
 
-from store.models import CannedReply, Outbox, Ticket, TicketEvent
+from store.models import CannedReply, Outbox, Staff, Ticket, TicketEvent
 from store.models import Area
 
 from tests.bot.console.test_console import login
@@ -99,6 +99,21 @@ def test_assign_escalate_and_transfer(client, chat, svc, app):
     assert "已转办城管" in act(client, number, "transfer", department="城管").get_data(True)
     [ticket] = rows(svc, Ticket)
     assert ticket.tier == "department" and ticket.department == "城管"
+
+
+def test_a_ticket_is_never_given_to_a_service_team_member_who_could_not_see_it(
+        client, chat, svc, app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    number = number_of(chat.send("小区门口井盖丢了"))
+    login(client, "community001001")
+    page = client.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "王芳 · 网格员" in page  # the grid chain is offered
+    assert "李明 · 服务队员" not in page  # a member's WeChat and console show service orders only
+    member = rows(svc, Staff, Staff.username == "member01")[0]
+    refused = act(client, number, "assign", staff_id=member.id).get_data(True)
+    assert "请选择本网格链上的工作人员" in refused
+    assert rows(svc, Ticket)[0].assignee.name == "张伟"
+    assert rows(svc, Outbox, Outbox.to_openid == member.openid) == []
 
 
 def test_another_scopes_ticket_is_404_for_pages_and_actions(client, chat, svc, app):

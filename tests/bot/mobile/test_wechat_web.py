@@ -133,3 +133,35 @@ def test_the_domain_check_file_is_served_from_the_instance_folder(client, tmp_pa
     served = client.get("/MP_verify_Ab12Cd34.txt")
     assert served.status_code == 200 and served.get_data(as_text=True) == "Ab12Cd34"
     assert client.get("/MP_verify_..%2Fsecret_key.txt").status_code == 404
+
+
+def test_a_worker_back_from_the_site_hours_later_still_resolves_from_the_page_left_open(
+        real_wechat, wechat):
+    """Open the ticket from the push, go and fix it, tap 办结 two hours later: the form is
+    taken (the session says who is acting; its form token does not run out after an hour)."""
+    import re
+    from store import demo
+    from store.models import Ticket
+    from tests.support import Chat, demo_password_hash, rows
+    app = real_wechat(extra={"TESTING": True})  # CSRF on, as in production
+    svc = app.extensions["griddesk"]
+    with svc.db.transaction() as session:
+        demo.load(session, password_hash=demo_password_hash(), now=svc.now())
+    Chat(app.test_client(), demo.DEMO_RESIDENT).send("幸福小区3栋楼道灯坏了三天")
+    [ticket] = rows(svc, Ticket)
+    with app.test_request_context():
+        from bot.mobile.auth import page_link
+        url = page_link("o_worker_01", "mobile.worker_ticket", number=ticket.number)
+    wechat.browser_openid = "o_worker_01"
+    phone = app.test_client()
+    page, _ = open_in_wechat(phone, url)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(True)).group(1)
+    with time_machine.travel(timedelta(hours=2)):
+        done = phone.post(path_of(url), data={"action": "resolve", "text": "已更换灯泡",
+                                              "csrf_token": token}, follow_redirects=True)
+    assert done.status_code == 200 and "已办结" in done.get_data(True)
+    assert rows(svc, Ticket)[0].status == "resolved"
+    with time_machine.travel(timedelta(hours=13)):  # past any session: told what to do
+        stale = phone.post(path_of(url), data={"action": "reply", "text": "灯已换好",
+                                               "csrf_token": token})
+    assert stale.status_code == 400 and "请从公众号消息中的链接重新打开后再提交" in stale.get_data(True)

@@ -171,7 +171,7 @@ def test_a_bad_photo_or_too_many_are_refused_in_chinese_and_nothing_changes(
 def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, svc):
     zhang.open(link(app, zhang.openid, number=ticket_number))
     page = zhang.act("escalate", text="需要物业配合")
-    assert "已上报至" in page.get_data(as_text=True)
+    assert "已上报至网格长周建国" in page.get_data(as_text=True)  # who has it now, not the grid
     ticket = the_ticket(svc, ticket_number)
     assert ticket.tier == "grid_leader" and ticket.assignee.username == "leader01"
     [event] = rows(svc, TicketEvent, TicketEvent.action == "escalated")
