@@ -66,10 +66,10 @@ def is_greeting(text: str) -> bool:
 
 # Words that carry no matter: they stay on the timeline but are not pushed to anyone.
 SMALL_TALK = re.compile(
-    r"^(?:你好|您好|在吗|(?:谢谢|多谢|感谢)(?:你们|您们|大家|你|您)?|辛苦了?|好的?|好滴|嗯+|哦+|噢|"
+    r"^(?:(?:你好|您好|在吗|(?:谢谢|多谢|感谢)(?:你们|您们|大家|你|您)?|辛苦了?|好的?|好滴|嗯+|哦+|噢|"
     r"行|ok|OK|Ok|收到|知道了|"
-    r"明白了?|\d|[１-９０]|\[[^\]]{1,4}\]|/:[^\s]{1,6}|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])+"
-    r"[\s!！。.,，~～啦呀哈]*$")
+    r"明白了?|\d|[１-９０]|\[[^\]]{1,4}\]|/:[^\s]{1,6}|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])"
+    r"[\s!！。.,，~～啦呀哈]*)+$")
 
 
 def is_small_talk(text: str) -> bool:

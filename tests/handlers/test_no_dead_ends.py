@@ -146,13 +146,13 @@ def test_a_return_visit_answered_fixed_closes_the_visit(app, chat, client, svc, 
 def test_small_talk_after_a_report_stays_on_the_timeline_but_is_not_pushed(chat, svc, worker):
     chat.send("三单元楼道灯坏了，晚上很黑")
     number = only_ticket(svc).number
-    for words in ("谢谢", "好的👌", "你好", "5", "[强]"):
+    for words in ("谢谢", "好的👌", "你好", "5", "[强]", "好的 谢谢"):
         assert chat.send(words).startswith(f"收到。您的工单 {number} 正在处理中")
     chat.send("灯还一闪一闪的")
     got = received(svc, worker)
     assert got["o_worker_01"] == [f"新工单 {number}", f"居民补充 {number}"]
     said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
-    assert said == ["谢谢", "好的👌", "你好", "5", "[强]", "灯还一闪一闪的"]
+    assert said == ["谢谢", "好的👌", "你好", "5", "[强]", "好的 谢谢", "灯还一闪一闪的"]
     assert len(rows(svc, Ticket)) == 1
 
 
