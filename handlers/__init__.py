@@ -1,8 +1,8 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import (commands, contact, dispatch, events, first_words, fixed, followup, members,
-                      menu, places, replies, resident, same_matter, service)
+from handlers import (about, commands, contact, dispatch, events, first_words, fixed, followup,
+                      members, menu, places, replies, resident, same_matter, service)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -33,6 +33,7 @@ HANDLERS: tuple[Handler, ...] = (
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
+    about.WhoWeAre(), about.KeepMeConfidential(),
     followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(), fixed.NotFixedAfterAll(),
     places.TypedPlace(),
     first_words.FirstWords(),

@@ -325,14 +325,29 @@ class ProgressQuestion(Handler):
         text = message_text(msg)
         if not text or ctx.understand(text).urgency != "normal":
             return False
-        return asks_progress(text) or named_ticket(ctx, text) is not None
+        return (asks_progress(text) or named_ticket(ctx, text) is not None
+                or complains_slow(ctx, text))
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)
         ticket = named_ticket(ctx, text) or newest_ticket(ctx)
         if ticket is None:
             return keep_for_person(ctx, msg, text=text, reply=replies.NO_TICKET_TO_CHECK)
-        return where_it_stands(ctx, ticket, text)
+        lead = "很抱歉让您久等了。\n" if SLOW.search(text) and ticket.status in OPEN_STATES else ""
+        return where_it_stands(ctx, ticket, text, lead=lead)
+
+
+# "投诉处理太慢了 一个礼拜了都没人管": a chase in other words, naming no matter of its own.
+SLOW = re.compile(r"太慢|好慢|这么慢|真慢|慢死|慢吞吞|拖拖拉拉|拖了?(?:这么久|好久|好几天|几天|一个?(?:礼拜|星期|月))|"
+                  r"没人管|没人理|没人处理|没人回复|没人回|没人问|不管不问|没有下文|没下文|石沉大海")
+SLOW_MAX = 30
+
+
+def complains_slow(ctx: Context, text: str) -> bool:
+    result = ctx.understand(text)
+    return (len(bare(text)) <= SLOW_MAX and SLOW.search(text) is not None
+            and not (result.category != "其他" and names_topic(result))
+            and newest_open_ticket(ctx) is not None)
 
 
 def where_it_stands(ctx: Context, ticket: Ticket, text: str, lead: str = "") -> Reply:

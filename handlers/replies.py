@@ -15,6 +15,9 @@ GUIDE = ("您好，我是网格服务台。请直接描述您遇到的问题或�
 # A message kept for a person (未受理留言): the resident is told someone will read it.
 HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您。如要报事，请直接说明什么事、在哪里，"
         "例如“3栋2单元楼道灯坏了”。")
+# "我不想让网格员知道是我投诉的": how a resident's name is kept.
+CONFIDENTIAL = ("好的，我们会为您保密：您的姓名和电话只有负责处理的工作人员能看到，不会告诉被反映的一方；"
+                "如果反映的是网格员本人，工单会交给网格长处理。")
 # A place alone ("我家楼下"): the matter is what is missing.
 ASK_WHAT = "好的，请接着说是什么事，例如“路灯坏了，好几天了”。"
 # Words with no matter yet (a greeting, "我想反映个问题"): one short question back.

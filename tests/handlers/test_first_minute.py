@@ -99,7 +99,8 @@ def test_an_opener_during_a_report_is_asked_about_and_starts_the_next_matter(cha
 
 @pytest.mark.parametrize("question", ["怎么联系网格员", "网格员电话多少", "我们网格员是谁",
                                       "你好，请问我们小区的网格员是谁？", "你们电话多少",
-                                      "怎么联系你们", "社区电话是多少", "居委会的联系方式"])
+                                      "怎么联系你们", "社区电话是多少", "居委会的联系方式",
+                                      "网格员怎么联系"])
 def test_a_resident_asks_who_their_grid_worker_is(chat, svc, question):
     reply = chat.send(question)
     [zhang] = rows(svc, Staff, Staff.name == "张伟")
@@ -304,4 +305,31 @@ def test_my_tickets_asked_in_a_sentence_lists_them(chat, svc, words):
     chat.send("三单元楼道灯坏了")
     [ticket] = rows(svc, Ticket)
     assert chat.send(words).startswith(f"您最近的工单：\n{ticket.number} 待接单")
+    assert count(svc, Ticket) == 1
+
+
+@pytest.mark.parametrize("question", ["你们是谁", "你们是干什么的", "这是哪里"])
+def test_who_we_are_is_answered_and_opens_nothing(chat, svc, question):
+    assert chat.send(question).startswith("您好，我是网格服务台。")
+    assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
+
+
+def test_a_resident_asking_to_stay_unnamed_is_answered_and_noted_on_the_ticket(chat, svc,
+                                                                               worker):
+    chat.send("楼下饭店油烟太大了")
+    [ticket] = rows(svc, Ticket)
+    reply = chat.send("我不想让网格员知道是我投诉的")
+    assert reply.startswith("好的，我们会为您保密") and f"已在工单 {ticket.number} 上注明" in reply
+    assert count(svc, Ticket) == 1
+    said = [e.body for e in rows(svc, TicketEvent, TicketEvent.action == "resident_message")]
+    assert said == ["我不想让网格员知道是我投诉的"]
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}"]  # not pushed
+
+
+@pytest.mark.parametrize("words", ["投诉处理太慢了 一个礼拜了都没人管", "怎么拖了这么久", "一直没人管"])
+def test_a_chase_in_other_words_answers_where_it_stands(chat, svc, clock, words):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    clock.at(days=3)
+    assert chat.send(words).startswith(f"很抱歉让您久等了。\n您的工单 {ticket.number}（待接单）")
     assert count(svc, Ticket) == 1

@@ -1,0 +1,53 @@
+"""Questions about the account itself, answered at once: who we are ("你们是谁"), and whether
+the resident's name is kept from the one they complain about ("我不想让网格员知道是我投诉的")."""
+from __future__ import annotations
+
+import re
+
+from handlers import replies
+from handlers.base import Handler
+from handlers.context import Context, Reply
+from handlers.followup import newest_open_ticket
+from handlers.held import settle_openers
+from handlers.words import bare, message_text
+from store import tickets
+
+WHO_WE_ARE = re.compile(
+    r"(?:请问|你好|您好)?(?:你们|您们|你|您|这|这个|这里)(?:是|是不是)?(?:谁|哪里|哪儿|什么|啥|哪个单位|哪个部门|"
+    r"什么单位|什么部门|干什么的|干嘛的|做什么的|官方的?)(?:啊|呀|呢|吗|的)?")
+CONFIDENTIAL = re.compile(
+    r"(?:不想|不要|别|不能|不希望|不愿意?)(?:让|被|给|叫)?.{0,10}(?:知道|看到|晓得)(?:是我|我)|"
+    r"保密|匿名|不要透露|别透露|不要说是我|别说是我|别告诉.{0,8}是我")
+CONFIDENTIAL_MAX = 40
+
+
+class WhoWeAre(Handler):
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return bool(text) and WHO_WE_ARE.fullmatch(bare(text)) is not None
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        settle_openers(ctx, message_text(msg))
+        return Reply(replies.GUIDE)
+
+
+class KeepMeConfidential(Handler):
+    """Said of a report: noted on the resident's open ticket for its handler and the agents
+    (its owner is not pushed: the report may be about someone near them), and the resident
+    is told how their name is kept."""
+
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return (bool(text) and len(bare(text)) <= CONFIDENTIAL_MAX
+                and CONFIDENTIAL.search(text) is not None
+                and ctx.understand(text).urgency == "normal")
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        text = message_text(msg)
+        settle_openers(ctx, text)
+        ticket = newest_open_ticket(ctx)
+        noted = ""
+        if ticket is not None:
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
+            noted = f"已在工单 {ticket.number} 上注明您的要求。"
+        return Reply(replies.CONFIDENTIAL + noted, ticket_id=ticket.id if ticket else None)
