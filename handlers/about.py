@@ -9,7 +9,7 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_open_ticket
 from handlers.held import settle_openers
-from handlers.words import bare, message_text
+from handlers.words import FILLER, bare, is_greeting, is_opener, message_text
 from store import tickets
 
 WHO_WE_ARE = re.compile(
@@ -19,6 +19,7 @@ CONFIDENTIAL = re.compile(
     r"(?:不想|不要|别|不能|不希望|不愿意?)(?:让|被|给|叫)?.{0,10}(?:知道|看到|晓得)(?:是我|我)|"
     r"保密|匿名|不要透露|别透露|不要说是我|别说是我|别告诉.{0,8}是我")
 CONFIDENTIAL_MAX = 40
+REST = re.compile(rf"(?:{FILLER}|说的|讲的|反映的|投诉的|举报的|说|请|麻烦|帮忙|帮|可以|行|好)+")
 
 
 class WhoWeAre(Handler):
@@ -38,9 +39,13 @@ class KeepMeConfidential(Handler):
 
     def matches(self, msg, ctx: Context) -> bool:
         text = message_text(msg)
-        return (bool(text) and len(bare(text)) <= CONFIDENTIAL_MAX
-                and CONFIDENTIAL.search(text) is not None
-                and ctx.understand(text).urgency == "normal")
+        words = bare(text or "")
+        if not words or len(words) > CONFIDENTIAL_MAX or CONFIDENTIAL.search(words) is None:
+            return False
+        # a matter said with it is a report ("投诉网格员张伟 态度很差 别告诉他是我说的")
+        rest = CONFIDENTIAL.sub("", words)
+        return (not rest or is_opener(rest) or is_greeting(rest) or REST.fullmatch(rest) is not None) \
+            and ctx.understand(text).urgency == "normal"
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)

@@ -333,3 +333,9 @@ def test_a_chase_in_other_words_answers_where_it_stands(chat, svc, clock, words)
     clock.at(days=3)
     assert chat.send(words).startswith(f"很抱歉让您久等了。\n您的工单 {ticket.number}（待接单）")
     assert count(svc, Ticket) == 1
+
+
+def test_a_report_that_asks_to_stay_unnamed_is_still_a_report(chat, svc):
+    reply = chat.send("我要投诉网格员张伟 态度很差 别告诉他是我说的")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("已受理") and ticket.category == "工作作风"
