@@ -371,6 +371,13 @@ def rate(session: Session, ticket: Ticket, score: int, now: datetime,
         raise TicketError("请回复 1 到 5 之间的数字")
     ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment or None, now
     _close(session, ticket, now, "rated", actor="resident", body=comment, rating=score)
+    if score <= LOW_RATING:  # its handler hears it from us before the return visit
+        tell_owner(session, ticket, "rated_low", notices.staff_update(
+            ticket, f"【差评】居民评价 {score} 分", comment or "（居民未写意见）",
+            "低分工单会安排回访，请留意回访结果。"), now)
+
+
+LOW_RATING = 2  # 1–2 of 5: a return visit follows (close_and_revisit), and the handler is told
 
 
 def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:

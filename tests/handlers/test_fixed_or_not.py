@@ -72,8 +72,18 @@ def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, wo
     assert chat.send("还是不太亮") == f"已重新办理工单 {ticket.number}，张伟会再次处理，请留意进度。"
     [ticket] = rows(svc, Ticket)
     assert ticket.status == "reopened" and ticket.reopen_count == 1
-    assert received(svc, worker)["o_worker_01"][-1] == f"【返工】居民反映未解决 {ticket.number}"
+    assert received(svc, worker)["o_worker_01"][-2:] == [
+        f"【差评】居民评价 2 分 {ticket.number}",  # the handler hears the low score at once
+        f"【返工】居民反映未解决 {ticket.number}"]
     assert rows(svc, HeldMessage) == []
+
+
+def test_a_good_rating_is_not_pushed_to_the_handler(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("5 很及时")
+    assert not any("评价" in t for t in received(svc, worker)["o_worker_01"])
 
 
 def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):
