@@ -285,6 +285,13 @@ def test_a_hedge_of_one_matter_does_not_reach_a_danger_told_after_a_new_one():
     ("一辆车翻进河里了 里面还有人", "119", "trapped"),
     ("我家小孩掉到枯井里了 在底下哭", "119", "trapped"),
     ("孩子被锁在车里了 太阳晒着 哭得没声了", "119", "trapped"),
+    # Found by the lead while using the product (session 8): a child fallen into a well is a
+    # rescue; a person lying still on a home camera is an emergency for 120.
+    ("孩子掉井里了", "119", "trapped"),
+    ("孩子掉井里了 快来人", "119", "trapped"),
+    ("我家小孩掉坑里了", "119", "trapped"),
+    ("监控视频里看到一个人倒在地上一动不动", "120", "unconscious"),
+    ("门铃视频里看到有个老人倒在门口一动不动", "120", "unconscious"),
 ])
 def test_the_number_follows_who_needs_what_first(text, call, category):
     result = nlp.classify(text)
@@ -344,24 +351,8 @@ def test_things_pets_fiction_and_bills_are_no_emergency(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
 
 
-# Found by the lead while using the product (session 8).
-@pytest.mark.parametrize("text", ["孩子掉井里了", "孩子掉井里了 快来人", "我家小孩掉坑里了"])
-def test_a_child_fallen_into_a_well_is_a_rescue_and_calls_119(text):
-    result = nlp.classify(text)
-    assert result.urgency == "emergency", result.keywords["urgency"]
-    assert (result.emergency["call"], result.emergency["category"]) == ("119", "trapped")
-
-
 def test_a_thing_dropped_into_a_well_is_no_rescue():
     assert nlp.classify("手机掉井里了").urgency != "emergency"
-
-
-@pytest.mark.parametrize("text", ["监控视频里看到一个人倒在地上一动不动",
-                                  "门铃视频里看到有个老人倒在门口一动不动"])
-def test_a_person_lying_still_on_a_home_camera_is_an_emergency_for_120(text):
-    result = nlp.classify(text)
-    assert result.urgency == "emergency", result.keywords["urgency"]
-    assert (result.emergency["call"], result.emergency["category"]) == ("120", "unconscious")
 
 
 def test_a_person_lying_still_in_a_film_is_still_no_emergency():
