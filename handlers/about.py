@@ -44,8 +44,9 @@ class KeepMeConfidential(Handler):
             return False
         # a matter said with it is a report ("投诉网格员张伟 态度很差 别告诉他是我说的")
         rest = CONFIDENTIAL.sub("", words)
-        return (not rest or is_opener(rest) or is_greeting(rest) or REST.fullmatch(rest) is not None) \
-            and ctx.understand(text).urgency == "normal"
+        nothing_else = (not rest or is_opener(rest) or is_greeting(rest)
+                        or REST.fullmatch(rest) is not None)
+        return nothing_else and ctx.understand(text).urgency == "normal"
 
     def handle(self, msg, ctx: Context) -> Reply:
         text = message_text(msg)

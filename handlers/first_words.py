@@ -1,7 +1,8 @@
 """A resident's first words that carry no matter yet: a greeting, an opener that announces a
 report or a question ("我想反映个问题", "在吗 我有个事"), a place alone ("我家楼下"), thanks,
-or "好的". Recognised by their whole shape (every word of them is one that names no topic), so "门禁坏了" or "我想投诉物业" is
-never taken for one, and never an emergency (the classifier is asked first)."""
+or "好的". Recognised by their whole shape (every word of them is one that names no topic),
+so "门禁坏了" or "我想投诉物业" is never taken for one, and never an emergency (the classifier
+is asked first)."""
 from __future__ import annotations
 
 from handlers import replies

@@ -15,7 +15,7 @@ from handlers.context import Context, Reply
 from handlers.followup import NOT_FIXED, ReturnVisitAnswer, open_matters
 from handlers.held import settle_openers
 from handlers.words import bare, message_text
-from store import notices, tickets
+from store import tickets
 from store.models import Ticket
 from store.owners import who
 from store.registry import OPEN_STATES
@@ -91,12 +91,11 @@ class SaysFixed(Handler):
         ticket = self.about(ctx, text)
         settle_openers(ctx, text)
         if ticket.status not in OPEN_STATES:
-            return Reply("很高兴问题已经解决！" + replies.welcome_rate(ticket.number)
-                         .removeprefix("不客气！"), ticket_id=ticket.id)
+            return Reply("很高兴问题已经解决！" + replies.rate_please(ticket.number),
+                         ticket_id=ticket.id)
         # on its timeline like any follow-up; its owner is told the next step is 办结
-        tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
-        tickets.tell_owner(ctx.session, ticket, "resident_message", notices.staff_update(
-            ticket, "居民说已解决", text, f"核实后请回复「办结 {ticket.number} 处理结果」。"), ctx.now)
+        tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, title="居民说已解决",
+                                     remark=f"核实后请回复「办结 {ticket.number} 处理结果」。")
         holder = who(ticket.assignee) if ticket.assignee is not None else "工作人员"
         return Reply(f"收到！已告诉{holder}：您说“{text.strip()[:20]}”。核实后会办结工单 "
                      f"{ticket.number}，届时请您评价。" + replies.how_to_withdraw(ticket),

@@ -207,10 +207,10 @@ class FollowUp(Handler):
         # An opener held just before these words ("我想补充一下") belongs with them.
         held.join_ticket(ctx.session, ticket, ctx.now,
                          since=max(ticket.created_at, ctx.now - FOLLOW_UP_WINDOW))
-        phones = (ctx.understand(text).entities or {}).get("phones") or []
+        result = ctx.understand(text)
+        phones = (result.entities or {}).get("phones") or []
         if phones and not ticket.resident_phone:  # "我的电话是…": the number to call back
             ticket.resident_phone = phones[0][:20]
-        result = ctx.understand(text)
         if result.urgency == "emergency" and ticket.category == tickets.SOS_CATEGORY:
             tickets.name_emergency(ctx.session, ticket, tickets.Triage.of(result), ctx.now)
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)

@@ -26,8 +26,12 @@ ASK_WHAT_AND_WHERE = ("您好，请直接说是什么事、在哪里，例如“
 YOU_ARE_WELCOME = "不客气！还有别的事，直接发消息告诉我们（什么事、在哪里）。"
 
 
+def rate_please(number: str) -> str:
+    return f"请回复 1-5 为工单 {number} 的办理打分（5 分最满意），也可以写上几句评价。"
+
+
 def welcome_rate(number: str) -> str:
-    return f"不客气！请回复 1-5 为工单 {number} 的办理打分（5 分最满意），也可以写上几句评价。"
+    return "不客气！" + rate_please(number)
 
 
 ANYTHING_ELSE = "好的。还有别的事，直接发消息告诉我们（什么事、在哪里）。"

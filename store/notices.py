@@ -93,9 +93,10 @@ def next_step(ticket) -> str:
     (escalated on its reply or resolve clock, handed on) is answered and resolved instead."""
     if ticket.kind == "help" and ticket.category in SERVICE_CATEGORIES:
         return f"请回复「下单 {ticket.number}」派给服务队（可加人数、时长、时间，如 2人 2小时 明天9点）。"
-    if ticket.status not in TO_ACCEPT:
-        if ticket.first_reply_at is None and ticket.resident_id is not None:
-            return f"工单已接单，请回复「回复 {ticket.number} 内容」答复居民。"
+    clock = running_clock(ticket)[0]
+    if clock == "首次回复":
+        return f"工单已接单，请回复「回复 {ticket.number} 内容」答复居民。"
+    if clock == "办结":
         return f"工单已接单，处理好后请回复「办结 {ticket.number} 处理结果」。"
     return f"请回复「接单 {ticket.number}」接单。"
 

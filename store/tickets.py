@@ -327,9 +327,11 @@ def add_note(session: Session, ticket: Ticket, staff: Staff, text: str, now: dat
 
 
 def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
-                         text: str | None = None, tell: bool = True, **attachment) -> None:
+                         text: str | None = None, tell: bool = True, title: str = "居民补充",
+                         remark: str = "", **attachment) -> None:
     """A resident's follow-up (text, picture, location) joins the ticket's timeline and is
-    pushed to its owner; small talk (`tell=False`: 谢谢, 好的) only joins the timeline."""
+    pushed to its owner (as `title`, with `remark` for the next step if given); small talk
+    (`tell=False`: 谢谢, 好的) only joins the timeline."""
     require(ticket, "补充", *OPEN_STATES)
     record_event(session, ticket, "resident_message", now, actor="resident", body=text,
                  **attachment, **({} if tell else {"small_talk": True}))
@@ -337,7 +339,7 @@ def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
         return
     what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
     tell_owner(session, ticket, "resident_message",
-                 notices.staff_update(ticket, "居民补充", what), now)
+                 notices.staff_update(ticket, title, what, remark), now)
 
 
 def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime, *,
@@ -393,7 +395,8 @@ def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:
 def return_visits(session: Session, now: datetime, after: timedelta,
                   limit: int = 1000) -> int:
     """回访: residents who rated 1–2 are asked, a while later, whether it is fixed now."""
-    due = session.scalars(select(Ticket).where(Ticket.status == "closed", Ticket.rating <= 2,
+    due = session.scalars(select(Ticket).where(Ticket.status == "closed",
+                                               Ticket.rating <= LOW_RATING,
                                                Ticket.return_visit_at.is_(None),
                                                Ticket.rated_at < now - after).limit(limit)).all()
     for ticket in due:

@@ -18,8 +18,9 @@ ROLE_NAMES = {"admin": "管理员", "district": "区中心", "street": "街道�
 # What an outbound message was for, as the console shows it.
 PURPOSE_NAMES = {"ticket_assigned": "新工单", "escalated": "升级督办", "transferred": "转办",
                  "urged": "督办", "reopened": "返工", "cancelled": "居民撤回",
-                 "resident_message": "居民补充", "rated_low": "差评通知", "emergency": "紧急求助", "sos": "一键求助",
-                 "emergency_nearby": "附近紧急求助", "accepted": "已接单", "replied": "回复居民",
+                 "resident_message": "居民补充", "rated_low": "差评通知", "emergency": "紧急求助",
+                 "sos": "一键求助", "emergency_nearby": "附近紧急求助", "accepted": "已接单",
+                 "replied": "回复居民",
                  "reply": "回复", "resolved": "办结通知", "extended": "延期通知",
                  "return_visit": "回访", "placed": "派往网格", "assigned_to": "分派通知",
                  "broadcast": "通知公告", "dispatch": "紧急调度",
