@@ -149,8 +149,8 @@ def judge(text: str, tax, net: Net | None = None):
     net = net or load()
     if not readable(text) or net is EMPTY or not reaches(text, net):
         return None
-    for found in tax.signal_re.finditer(text):
-        if all(category == -1 for category, _ in tax.signals[found.group()]):
+    for word in tax.signal_finder.findall(text):
+        if all(category == -1 for category, _ in tax.signals[word]):
             return None
     wanted = category_of(text, net)
     return next((c for c in tax.categories if c.id == wanted), None)

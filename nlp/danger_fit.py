@@ -112,8 +112,8 @@ class Rows:
         self.aug = np.arange(len(self.text)) >= real
         self.keyword = np.array([f.category is not None for f in found])
         # the net is not asked where a hedge defused a danger, nor over a harmless word
-        harmless = [any(all(c == -1 for c, _ in tax.signals[m.group()])
-                        for m in tax.signal_re.finditer(t)) for t in self.text]
+        harmless = [any(all(c == -1 for c, _ in tax.signals[word])
+                        for word in tax.signal_finder.findall(t)) for t in self.text]
         self.hedged = np.array([f.category is None and (bool(f.hazards) or h)
                                 for f, h in zip(found, harmless)])
         self.readable = np.array([readable(t) for t in self.text])

@@ -6,8 +6,8 @@ own; others only with a context word of a named set (emergency_context.tsv: a pe
 immediacy, a dwelling, water…) in the same sentence; emergency_patterns.tsv adds the shapes of a
 danger (厥过去, 满脸是血). A hedge near it in its clause or sentence (prevention, history,
 training, worry, a near miss, emergency_defuse.tsv) makes the danger only urgent, unless a word of
-immediacy stands between. Every word list is searched at once with a trie-shaped
-regular expression, so the cost does not grow with the number of words.
+immediacy stands between. Every word list is searched at once by one automaton
+(nlp.lexicon.WordFinder), so the cost does not grow with the number of words.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from nlp.lexicon import LexiconError, Lexicons, first_literals, grouped_trie, lexicons, rows
+from nlp.lexicon import LexiconError, Lexicons, WordFinder, first_literals, lexicons, rows
 
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -35,7 +35,6 @@ _CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困",
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
 # pet, nobody at risk (人没事). Every other hedge yields to a word of immediacy.
 _HOLDING = frozenset({"nuisance", "pet", "nobody"})
-_COMMON_FIRSTS = 128   # first characters tried ahead of the others (_skipping_trie)
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
 # Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
 # is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.
@@ -64,7 +63,7 @@ class EmergencyCategory:
 @dataclass(frozen=True)
 class Taxonomy:
     categories: tuple       # EmergencyCategory in priority order
-    signal_re: re.Pattern
+    signal_finder: WordFinder
     signals: dict           # word → tuple of (category index or -1 for "none", needs)
     see_through: frozenset  # signals that count only with context: they hide no word inside them
     dangers: frozenset      # signals with a rule of some category
@@ -74,9 +73,9 @@ class Taxonomy:
                             # with a named group per pattern (p0, p1…)
     pattern_by_one: dict    # one character → the patterns whose leading string is that character
     patterns: tuple         # per pattern: its (category index, needs) rules
-    context_re: re.Pattern
+    context_finder: WordFinder
     contexts: dict          # word → frozenset of set names
-    defuse_re: re.Pattern
+    defuse_finder: WordFinder
     defusers: dict          # word → tuples of (what, where, reaches the sentence, window,
                             # category ids or None for all)
     soothing: frozenset = frozenset()   # hedge words that only name a harmless source (烟囱,
@@ -149,25 +148,6 @@ def _inherit_parts(contexts: dict) -> None:
 
 def _char_class(chars) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-
-
-def _skipping_trie(words, frequency: dict) -> str:
-    """The words as one expression that finds what trie_pattern finds (the longest word at the
-    leftmost place), shaped for speed: one lookahead of every first character lets a place
-    whose character starts no word (two in three, in residents' messages) cost one test; the
-    first characters most frequent in Chinese (jieba's dictionary: 一, 不, 人, 在…) are tried
-    ahead of the rest, each part in nested groups (grouped_trie), so a character costs a few
-    lookaheads a level, not one test per first character of its group. Nested, 7,000 signal
-    words cost what 5,500 cost in flat groups of 32 (2026-11-30, session 4)."""
-    firsts = sorted({w[0] for w in words}, key=lambda c: (-frequency.get(c, 0), c))
-    if not firsts:
-        return r"(?!)"
-    parts = []
-    for chars in (set(firsts[:_COMMON_FIRSTS]), set(firsts[_COMMON_FIRSTS:])):
-        if chars:
-            parts.append(f"(?={_char_class(chars)})"
-                         f"(?:{grouped_trie([w for w in words if w[0] in chars], None)})")
-    return f"(?={_char_class(firsts)})(?:{'|'.join(parts)})"
 
 
 def _patterns_re(texts: list, indexes: list) -> re.Pattern:
@@ -245,10 +225,9 @@ def _load(lex: Lexicons) -> Taxonomy:
         for word in _words(words):
             defusers.setdefault(word, []).append(
                 (what, where, reach == "sentence", int(window), scope))
-    frequency = lex.tokenizer.FREQ
     return Taxonomy(
         categories=tuple(categories),
-        signal_re=re.compile(_skipping_trie(signals, frequency)),
+        signal_finder=WordFinder(signals),
         signals={w: tuple(v) for w, v in signals.items()},
         see_through=frozenset(w for w, v in signals.items()
                               if all(cat >= 0 and needs for cat, needs in v)),
@@ -260,9 +239,9 @@ def _load(lex: Lexicons) -> Taxonomy:
                         for key in by_two},
         pattern_by_one={key: _patterns_re(texts, found) for key, found in by_one.items()},
         patterns=tuple(tuple(rules) for rules in patterns),
-        context_re=re.compile(_skipping_trie(contexts, frequency)),
+        context_finder=WordFinder(contexts),
         contexts={w: frozenset(v) for w, v in contexts.items()},
-        defuse_re=re.compile(_skipping_trie(defusers, frequency)),
+        defuse_finder=WordFinder(defusers),
         defusers={w: tuple(v) for w, v in defusers.items()},
         soothing=frozenset(w for w, v in defusers.items()
                            if all(what == "nuisance" for what, *_ in v)))
@@ -291,8 +270,9 @@ class _Scan:
         self.text, self.tax = text, tax
         self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
         self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
-        self.contexts = [(m.start(), m.end(), m.group()) for m in tax.context_re.finditer(text)
-                         if "none" not in tax.contexts[m.group()]]
+        names, contexts = tax.context_finder.words, tax.contexts
+        self.contexts = [(start, end, names[n]) for n, start, end in tax.context_finder.spans(text)
+                         if "none" not in contexts[names[n]]]
         # A question (怎么办, 咋整) tells a danger is going on, but it does not undo a hedge: "着火了
         # 怎么办 灭火器在哪买" asks how to act, it reports no fire.
         self.now = [s for s, _, w in self.contexts
@@ -300,7 +280,8 @@ class _Scan:
         # The context sets named anywhere in the message: a rule none of whose alternatives can
         # be met here is dropped without looking at its sentence.
         self.present = frozenset(n for _, _, w in self.contexts for n in tax.contexts[w])
-        self.defuses = [(m.start(), m.end(), m.group()) for m in tax.defuse_re.finditer(text)]
+        names = tax.defuse_finder.words
+        self.defuses = [(start, end, names[n]) for n, start, end in tax.defuse_finder.spans(text)]
         self.dates = [m.end() for m in _DATE.finditer(text)]
         self.turns = None   # found on the first hedge asked for (most messages ask none)
 
@@ -370,19 +351,54 @@ class _Scan:
 _NOTHING = Finding(None, (), ())
 
 
+def _signals(text: str, tax: Taxonomy) -> list:
+    """The signal words of a text as (word, start, end), read from the left: at each place the
+    longest signal starting there, then on after it; but after a signal that needs a context
+    (see_through) on from its second character, for it may fail to count and the words inside
+    it are still read (往外冒 needs a gas word; 冒火 inside it counts alone).
+
+    One automaton scan finds the leftmost-longest words without that rule; where the reading
+    goes on inside a word of that scan, a window reaching one signal past the word's end is
+    scanned again from there: a word starting inside it lies in the window whole."""
+    finder = tax.signal_finder
+    found = finder.spans(text)
+    if not found:
+        return found
+    names, see_through, longest = finder.words, tax.see_through, finder.longest
+    out = []
+    i, count, position, reach = 0, len(found), 0, 0   # reach: where the scan's last word ended
+    while i < count or reach > position:
+        if i < count:
+            number, start, end = found[i]
+            if start < position:   # a word passed over by a signal read past it
+                reach, i = end, i + 1
+                continue
+        if reach > position:   # the scan went over text[position:reach]: words may start there
+            again = finder.spans(text[position:reach - 1 + longest])
+            if again and again[0][1] < reach - position:
+                number, start, end = again[0]
+                start, end = start + position, end + position
+            elif i < count:
+                reach, i = end, i + 1
+            else:
+                break
+        else:
+            reach, i = end, i + 1
+        word = names[number]
+        out.append((word, start, end))
+        position = start + 1 if word in see_through else end
+    return out
+
+
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
     matches, urgent = [], []
-    position, search = 0, tax.signal_re.search
-    while (m := search(text, position)) is not None:
-        word = m.group()
-        if word in tax.dangers:
-            matches.append((m, tax.signals[word]))
-        if word in tax.urgents:
+    dangers, urgents, signals = tax.dangers, tax.urgents, tax.signals
+    for word, start, end in _signals(text, tax):
+        if word in dangers:
+            matches.append((word, start, end, signals[word]))
+        if word in urgents:
             urgent.append(word)
-        # A signal that needs a context may fail to count: the words inside it are still read
-        # (往外冒 needs a gas word; 冒火 inside it counts alone).
-        position = m.start() + 1 if word in tax.see_through else m.end()
     # A pattern is tried only where the first two characters of one of its leading strings stand
     # (电梯, not the 电 of 电话): a place whose next character opens no pattern costs no match.
     by_two, by_one = tax.pattern_by_two, tax.pattern_by_one
@@ -393,7 +409,8 @@ def detect(text: str, tax: Taxonomy) -> Finding:
             continue
         found = expression.match(text, at)
         if found is not None:
-            matches.append((found, tax.patterns[int(found.lastgroup[1:])]))
+            matches.append((found.group(), at, found.end(),
+                            tax.patterns[int(found.lastgroup[1:])]))
     if not matches:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
     scan = _Scan(text, tax)
@@ -401,8 +418,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
     categories = tax.categories
     count = len(categories)
     best, fired, needed, hazards, harmless = None, [], [], [], []
-    for match, rules in matches:
-        word, (start, end) = match.group(), match.span()
+    for word, start, end, rules in matches:
         if letter and start >= LETTER_OPENING and not scan.has_now(start):
             hazards.append(word)
             continue

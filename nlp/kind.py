@@ -121,11 +121,11 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
     kind_words, negations, freq = lex.kind_words, lex.negations, lex.tokenizer.FREQ
     negation_ends = lex.negation_ends
     seen = set()
-    for match in lex.kind_re.finditer(text):
-        token = match.group()
+    names = lex.kind_finder.words
+    for number, start, end in lex.kind_finder.spans(text):
+        token = names[number]
         if token in seen:
             continue
-        start, end = match.span()
         if end - start == 1 and token not in _PARTICLES and not standalone(text, start, end, freq):
             continue
         seen.add(token)  # a word counts once, however often it is repeated
@@ -159,7 +159,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
         # Who speaks: a letter written for a group ("我们小区", "老百姓") reports a shared
         # problem. Counted once, however many such words there are.
         voice = {}
-        for word in lex.voice_re.findall(text):
+        for word in lex.voice_finder.findall(text):
             kind, weight = lex.voice_words[word]
             if weight > voice.get(kind, 0.0):
                 voice[kind] = weight

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 import threading
 import unicodedata
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 DATA = Path(__file__).parent / "data"
 KINDS = ("complaint", "consultation", "help", "suggestion", "praise", "other")
@@ -22,7 +22,6 @@ DOMAINS = ("城乡建设", "环境保护", "交通运输", "教育文体", "劳�
 URGENCIES = ("normal", "urgent", "emergency")
 
 _lock = threading.Lock()
-NEST_LEAF, NEST_FAN = 16, 3   # grouped_trie's nesting (see there)
 
 
 class LexiconError(ValueError):
@@ -66,9 +65,9 @@ class Lexicons:
     tokenizer: jieba.Tokenizer
     t2s: dict                 # str.translate table, traditional → simplified
     kind_words: dict          # word → tuple of (kind, weight)
-    kind_re: re.Pattern       # trie-shaped alternation of the kind words
+    kind_finder: WordFinder   # finds the kind words
     kind_patterns: tuple      # (compiled regex, kind, weight, leading strings or None)
-    kind_triggers: re.Pattern # finds the leading strings of kind_patterns (overlapping)
+    kind_triggers: WordFinder # finds the leading strings of kind_patterns
     kind_by_leading: dict     # leading string → indexes of the kind_patterns it (or a prefix) starts
     kind_always: tuple        # (index, gate) of the kind_patterns without known leading strings:
                               # the pattern runs where gate (None: always) finds something
@@ -77,7 +76,7 @@ class Lexicons:
     negation_ends: frozenset  # the last characters of the negation words
     categories: tuple         # Category, in file order
     category_words: dict      # word → tuple of (category index, weight)
-    category_re: re.Pattern   # trie-shaped alternation of the multi-character category words
+    category_finder: WordFinder   # finds the category words
     urgency_re: re.Pattern    # alternation of single urgency words, longest first
     urgency_words: dict       # word → (level, label)
     urgency_combos: tuple     # (tuple of words, level, label)
@@ -86,7 +85,7 @@ class Lexicons:
     faqs: tuple
     category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
     urgency_routes: dict      # emergency label → Category, for messages with no other topic
-    voice_re: re.Pattern      # trie-shaped alternation of the kind_voice.tsv words
+    voice_finder: WordFinder  # finds the kind_voice.tsv words
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
     learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
     # What nlp.kind runs, built from the fields above: per kind_patterns row (None, or for a rule
@@ -249,50 +248,12 @@ def trie_pattern(words) -> str:
     return build(root)
 
 
-def grouped_trie(words, size: int | None = None) -> str:
-    """trie_pattern, split into groups by first character, each behind a one-character-class
-    lookahead, and the whole behind one lookahead of every first character: the regex engine
-    then passes over a position no word starts at in one test, and tests a few group
-    lookaheads at the others instead of every first character in turn.
-
-    size None: the groups nest, NEST_FAN groups to a level, down to groups of at most
-    NEST_LEAF first characters, so a position costs about NEST_FAN lookaheads a level and a
-    dozen first characters at the end (timed over the bench messages and 100 hotline orders:
-    the learned-word expression, 1,242 first characters, finds its words 40% faster than in
-    one level of groups of 3.5 × sqrt(number of first characters), the category words' 30%).
-    size given: one level of groups of that many first characters."""
-    by_first: dict[str, list] = {}
-    for word in words:
-        by_first.setdefault(word[0], []).append(word)
-    firsts = sorted(by_first)
-    if not firsts:
-        return r"(?!)"
-
-    def leaf(chars) -> str:
-        return trie_pattern([w for c in chars for w in by_first[c]])
-
-    def nest(chars) -> str:
-        if len(chars) <= NEST_LEAF:
-            return leaf(chars)
-        step = max(math.ceil(len(chars) / NEST_FAN), NEST_LEAF)
-        return "|".join(_char_class(chars[i:i + step]) + "(?:" + nest(chars[i:i + step]) + ")"
-                        for i in range(0, len(chars), step))
-
-    if size is None:
-        return f"{_char_class(firsts)}(?:{nest(firsts)})"
-    if len(firsts) <= size:
-        return f"{_char_class(firsts)}(?:{leaf(firsts)})"
-    parts = [_char_class(firsts[i:i + size]) + "(?:" + leaf(firsts[i:i + size]) + ")"
-             for i in range(0, len(firsts), size)]
-    return f"{_char_class(firsts)}(?:{'|'.join(parts)})"
-
-
 def compile_starting(pattern: str, firsts: str) -> re.Pattern:
     """re.compile(pattern) for a pattern every match of which starts with a character of the
-    class `firsts` ("[…]": a grouped trie, a look-out behind a lookahead of its first
-    characters), with that class as the search's first-character set: the engine then passes
-    over a position holding none of them in a tight loop instead of trying the pattern there
-    (the standard compiler only finds such a set when the pattern starts with a plain character
+    class `firsts` ("[…]": an entity look-out behind a lookahead of its first characters), with
+    that class as the search's first-character set: the engine then passes over a position
+    holding none of them in a tight loop instead of trying the pattern there (the standard
+    compiler only finds such a set when the pattern starts with a plain character
     class or literal). Same matches (tests/nlp/test_lexicon.py checks it); the plain compiled
     pattern when this Python's regex compiler works otherwise."""
     compiled = re.compile(pattern)
@@ -319,15 +280,30 @@ def compile_starting(pattern: str, firsts: str) -> re.Pattern:
         return compiled
 
 
-def words_re(words) -> re.Pattern:
-    """The compiled grouped_trie of the words."""
-    return compile_starting(grouped_trie(words), "[" + "".join(
-        re.escape(c) for c in sorted({word[0] for word in words})) + "]")
+class WordFinder:
+    """The words of a list in a text, found as trie_pattern's expression finds them (at each
+    place from the left the longest word starting there, then on after it: leftmost-longest,
+    non-overlapping), by one Aho-Corasick automaton in compiled code (ahocorasick_rs): a
+    message is read once, outside the interpreter and the regex engine, whatever the number
+    of words. findall(text) → the words in order; spans(text) → (word index, start, end) in
+    characters, the word being words[index]."""
+
+    __slots__ = ("words", "longest", "findall", "spans")
+
+    def __init__(self, words):
+        self.words = tuple(sorted(words))
+        self.longest = max(map(len, self.words), default=0)
+        if not self.words:
+            self.findall = self.spans = _no_words
+            return
+        automaton = AhoCorasick(self.words, matchkind=MatchKind.LeftmostLongest,
+                                store_patterns=True)
+        self.findall = automaton.find_matches_as_strings
+        self.spans = automaton.find_matches_as_indexes
 
 
-def _char_class(chars) -> str:
-    """A lookahead for one of the characters."""
-    return "(?=[" + "".join(re.escape(c) for c in chars) + "])"
+def _no_words(text: str) -> list:
+    return []
 
 
 def _load_urgency():
@@ -369,7 +345,7 @@ def _load_voice():
         if kind not in KINDS:
             raise LexiconError(f"kind_voice.tsv:{number}: unknown kind {kind!r}")
         words[word] = (kind, _float(weight, f"kind_voice.tsv:{number}"))
-    return re.compile(trie_pattern(words) if words else r"(?!)"), words
+    return WordFinder(words), words
 
 
 def _load_urgency_routes(categories):
@@ -424,11 +400,10 @@ def _build(learned: bool = True) -> Lexicons:
     for word in {*kind_words, *category_words, *negations}:
         if len(word) > 1 and not word.isascii():
             tokenizer.add_word(word)
-    # grouped by first character: the same matches as one trie, found about three times faster
-    category_re = words_re(category_words)
-    kind_re = words_re(kind_words)
+    category_finder = WordFinder(category_words)
+    kind_finder = WordFinder(kind_words)
     leading = {w for *_, starts in kind_patterns if starts for w in starts}
-    kind_triggers = words_re(leading)
+    kind_triggers = WordFinder(leading)
     by_leading: dict[str, list] = {}
     for index, (*_, starts) in enumerate(kind_patterns):
         for word in starts or ():
@@ -442,11 +417,11 @@ def _build(learned: bool = True) -> Lexicons:
                    for i, (compiled, *_, starts) in enumerate(kind_patterns) if starts is None)
     t2s = _load_t2s()
     _fold(t2s)   # built now, not on the first message
-    return Lexicons(tokenizer, t2s, kind_words, kind_re, kind_patterns, kind_triggers,
+    return Lexicons(tokenizer, t2s, kind_words, kind_finder, kind_patterns, kind_triggers,
                     {w: tuple(v) for w, v in by_leading.items()}, always, starts_at_0, negations,
                     frozenset(word[-1] for word in negations), categories,
-                    category_words, category_re, urgency_re, urgency_words, combos, defuse_before,
-                    defuse_after, _load_faqs(),
+                    category_words, category_finder, urgency_re, urgency_words, combos,
+                    defuse_before, defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
                     _load_learned(categories) if learned else _empty_weights(),
                     kind_rules=tuple((_opening(compiled) if i in starts_at_0 else None, compiled,
@@ -494,6 +469,9 @@ def reload() -> Lexicons:
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _ANY_SPACE = re.compile(r"\s")
+# A lone surrogate (no UTF-8 text holds one) becomes U+FFFD: the word finders read UTF-8, and no
+# word holds either.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # Characters that NFKC maps one by one, none of them ever composing with a neighbour (no
 # combining marks in or out): tab, line breaks, ASCII, general and CJK punctuation, the CJK
 # ideographs and full-width ASCII. Nearly every message is made of them only, and is then
@@ -554,7 +532,8 @@ def _folding(table: dict) -> tuple:
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
-    (line breaks are kept: the first line often says what the message is)."""
+    (line breaks are kept: the first line often says what the message is), a lone surrogate
+    as U+FFFD."""
     _, changing, folded, simple, spacey = _folding(table)
     found = changing.findall(text)
     if not found:
@@ -568,7 +547,7 @@ def normalize(text: str, table: dict) -> str:
     else:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
-        text = text.translate(table)
+        text = _SURROGATES.sub("\ufffd", text.translate(table))
     if _ANY_SPACE.search(text) is None:
         return text
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()

@@ -1,9 +1,10 @@
 """Which domain (one of 12) and second-level category a message is about, and its department.
 
-Category words (categories.tsv) are found in the text by one trie-shaped regular expression, so
-that no segmentation quirk can hide them ("能动迁" is cut 能动/迁 by jieba); one-character words
-(狗, 吵) only count where jieba's dictionary has no longer word around them. A word in the opening line counts double; a word
-followed by a place word ("学校门口", "医院附近") names a place, not the topic, and counts less.
+Category words (categories.tsv) are found in the text by one automaton (the longest word at
+each place), so that no segmentation quirk can hide them ("能动迁" is cut 能动/迁 by jieba);
+one-character words (狗, 吵) only count where jieba's dictionary has no longer word around
+them. A word in the opening line counts double; a word followed by a place word ("学校门口",
+"医院附近") names a place, not the topic, and counts less.
 The domain is the one with the highest total over its categories; the category is the best one
 inside that domain.
 """
@@ -43,11 +44,12 @@ def topic_evidence(text: str, lex: Lexicons, head: int = HEAD_CHARS):
     place, place_first = _PLACE_RE.match, _PLACE_FIRST
     scores: dict[int, float] = {}
     hits: dict[int, list] = {}
-    for match in lex.category_re.finditer(text):
-        start, end = match.span()
+    finder = lex.category_finder
+    names = finder.words
+    for number, start, end in finder.spans(text):
         if end - start == 1 and not standalone(text, start, end, freq):
             continue
-        word = match.group()
+        word = names[number]
         factor = HEAD_BOOST if start < head else 1.0
         if text[end:end + 1] in place_first and place(text, end):
             factor *= PLACE_FACTOR

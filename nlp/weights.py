@@ -3,7 +3,7 @@ classify adds them to the hand lexicons' evidence.
 
 The file holds vocabulary statistics only: words that occur in several rows of at least two
 sources, each with a weight per category (topic) and per kind. A message's learned words are
-found by one trie-shaped regular expression (no segmentation at run time); a decision's score is
+found by one automaton (nlp.lexicon.WordFinder; no segmentation at run time); a decision's score is
 
     score(class) = gamma(class) × hand-lexicon score(class) + bias(class) + Σ weight(word, class)
 
@@ -13,7 +13,6 @@ words that pushed the winning class go into `keywords` beside the hand-lexicon w
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 LEARNED_FILE = "learned.tsv"
@@ -51,12 +50,12 @@ def max_match(text: str, index: tuple) -> frozenset:
     return frozenset(found)
 
 
-def word_pattern(words) -> re.Pattern | None:
-    """The compiled expression Weights.found scans with (max_match only finds words of two or
+def vocabulary_finder(words):
+    """The nlp.lexicon.WordFinder Weights.found scans with (max_match only finds words of two or
     more characters)."""
-    from nlp.lexicon import words_re
+    from nlp.lexicon import WordFinder
     words = [w for w in words if len(w) >= 2]
-    return words_re(words) if words else None
+    return WordFinder(words) if words else None
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,9 @@ class Weights:
     # word → {group id: (weight, position among the word's groups)}, or None when a word
     # names a group twice (then only learned_adds reproduces the sums); see hand_topic_scores
     topic_rows: dict | None = None
-    # the vocabulary's words as one grouped trie expression: a left-to-right regex scan that
-    # takes the longest word at each position and resumes after it is max_match, in C
-    word_re: re.Pattern | None = None
+    # the vocabulary's words as one automaton: taking the longest word at each position from
+    # the left and going on after it is max_match, in compiled code
+    word_finder: object = None   # nlp.lexicon.WordFinder
     # department routing (see route): the scale of a category's own department, a bias per
     # department, per category the departments the hotline sends it to, per word its pushes
     route_gamma: float = 0.0
@@ -96,8 +95,8 @@ class Weights:
         """The learned words in a text, each once, in sorted order: the scores are float sums
         over them, and a set's order changes with PYTHONHASHSEED (so would the last digit of a
         sum, and with it learned.tsv and a rare tie)."""
-        if self.word_re is not None:
-            return tuple(sorted(set(self.word_re.findall(text))))
+        if self.word_finder is not None:
+            return tuple(sorted(set(self.word_finder.findall(text))))
         return tuple(sorted(max_match(text, self.vocabulary))) if self.vocabulary else ()
 
 
@@ -400,7 +399,7 @@ def parse(lines, categories, where: str = LEARNED_FILE) -> Weights:
                    topic_bias, kind_gamma, kind_bias,
                    keyword_table(topic, set(category_groups)),
                    keyword_table(kind, [(cls,) for cls in KIND_CLASSES]),
-                   topic_rows(topic), word_pattern(vocabulary), route_gamma, route_bias,
+                   topic_rows(topic), vocabulary_finder(vocabulary), route_gamma, route_bias,
                    {c: tuple(v) for c, v in route_from.items()},
                    {w: tuple(v) for w, v in route_words.items()})
     for category in categories:   # the route's scores without words, once per category

@@ -208,15 +208,45 @@ def test_no_one_at_risk_is_no_emergency(text):
     assert nlp.classify(text).urgency != "emergency"
 
 
-def test_the_fast_word_search_finds_what_the_plain_trie_finds():
+def test_the_word_automata_find_what_the_plain_trie_finds():
+    """The signal reading goes on inside a signal that needs a context (往外冒: 冒火 inside it
+    still counts): the automaton and its windows find exactly the words the trie expression
+    finds when it resumes one character on, on the corpus and on texts packed with signals."""
+    import random
+    from nlp.emergency import _signals
     tax = taxonomy()
     texts = [row[0] for row in read_tsv(CORPUS / "emergencies.tsv", 4)]
     texts += [row[0] for row in read_tsv(CORPUS / "lookalikes.tsv", 2)]
-    for compiled, words in ((tax.signal_re, tax.signals), (tax.context_re, tax.contexts)):
+    for finder, words in ((tax.signal_finder, tax.signals), (tax.context_finder, tax.contexts),
+                          (tax.defuse_finder, tax.defusers)):
         plain = re.compile(trie_pattern(words))
         for text in texts:
-            assert ([m.span() for m in compiled.finditer(text)]
-                    == [m.span() for m in plain.finditer(text)]), text
+            assert finder.findall(text) == plain.findall(text), text
+    plain = re.compile(trie_pattern(tax.signals))
+
+    def by_trie(text):
+        found, position = [], 0
+        while (m := plain.search(text, position)) is not None:
+            found.append((m.group(), *m.span()))
+            position = m.start() + 1 if m.group() in tax.see_through else m.end()
+        return found
+
+    rng = random.Random(3)
+    signals, see_through = sorted(tax.signals), sorted(tax.see_through)
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 8)):
+            word = rng.choice(see_through if rng.random() < 0.5 else signals)
+            cut = rng.random()
+            parts.append(word[rng.randint(0, len(word) - 1):] if cut < 0.4 else
+                         word[:rng.randint(1, len(word))] if cut < 0.6 else word)
+        texts.append("".join(parts))
+    inside = 0
+    for text in texts:
+        found = by_trie(text)
+        assert _signals(text, tax) == found, text
+        inside += any(a[2] > b[1] for a, b in zip(found, found[1:]))
+    assert inside > 500   # texts where a word was read inside a see-through signal
 
 
 # Phone words of dialects and keyboards, told in fresh words (none of these lines is a slice's).

@@ -99,33 +99,48 @@ def test_entity_look_outs_pass_every_text_the_full_expressions_match():
             assert entities._TIME_HINT.search(text), text
 
 
-def test_grouped_trie_finds_what_one_trie_finds():
+def test_the_word_automaton_finds_what_one_trie_finds():
+    """WordFinder reads a text as the trie expression does: the longest word at each place from
+    the left, then on after it; its spans are in characters, whatever the script."""
     import random
     rng = random.Random(5)
     alphabet = "垃圾桶满了路灯坏楼道漏水噪音停车吵狗"
-    # first characters enough for groups nested three levels deep (size None)
     firsts = "".join(chr(0x4E00 + 7 * i) for i in range(200))
     words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(300)}
     words |= {rng.choice(firsts) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
               for _ in range(600)}
     alphabet += firsts[::3]
     one = re.compile(trie_pattern(words))
-    for size in (None, 2, 5):
-        grouped = re.compile(lexicon.grouped_trie(words, size))
-        for _ in range(300):
-            text = "".join(rng.choice(alphabet + "，。a1") for _ in range(rng.randint(0, 30)))
-            assert grouped.findall(text) == one.findall(text)
+    finder = lexicon.WordFinder(words)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet + "，。a1👍é") for _ in range(rng.randint(0, 30)))
+        assert finder.findall(text) == one.findall(text)
+        assert [(finder.words[n], start, end) for n, start, end in finder.spans(text)] == \
+            [(m.group(), *m.span()) for m in one.finditer(text)]
+    lex = lexicons()
+    for finder, words in ((lex.category_finder, lex.category_words),
+                          (lex.kind_finder, lex.kind_words), (lex.voice_finder, lex.voice_words)):
+        one = re.compile(trie_pattern(words))
+        for text in _sample_texts():
+            assert finder.findall(text) == one.findall(text), text
+    assert lexicon.WordFinder([]).findall("垃圾") == []
+
+
+def test_a_lone_surrogate_is_read_as_a_replacement_character():
+    """The word automata read UTF-8: a message holding half of a surrogate pair (a broken
+    emoji) is classified as if the half were U+FFFD, not turned away."""
+    from nlp import classify
+    assert lexicon.normalize("漏水\ud83d", lexicons().t2s) == "漏水\ufffd"
+    assert classify("楼上漏水了\ud83d").category == classify("楼上漏水了").category == "房屋漏水"
 
 
 def test_expressions_told_their_first_characters_find_what_plain_ones_find():
-    """compile_starting gives the search the first characters of every match: the word scans
-    and the entity expressions find, on every corpus message and on texts made to hit their
-    first characters (Unicode digits included), exactly what the plain compiled pattern finds."""
+    """compile_starting gives the search the first characters of every match: the entity
+    expressions find, on every corpus message and on texts made to hit their first characters
+    (Unicode digits included), exactly what the plain compiled pattern finds."""
     import random
     from nlp import entities
-    lex = lexicons()
-    compiled = [lex.category_re, lex.kind_re, lex.kind_triggers, lex.learned.word_re,
-                entities._PHONE, entities._TIME, entities._TIME_HINT, entities._ADDRESS_HINT]
+    compiled = [entities._PHONE, entities._TIME, entities._TIME_HINT, entities._ADDRESS_HINT]
     rng = random.Random(11)
     alphabet = "幸福小区3栋2单元路12号早上7点晚上半三个月了١٣+86-0 漏水垃圾投诉请问建议谢谢"
     texts = _sample_texts() + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
