@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from handlers import replies
 from handlers.base import Handler
@@ -124,10 +124,16 @@ class ReturnVisitAnswer(Handler):
         return Reply("感谢您的回复，很高兴问题已经解决！", ticket_id=ticket.id)
 
 
+# A staff member's reply to a resident is often a question ("请问是几楼的灯"): the answer may
+# come hours later and still belongs to that ticket.
+ANSWER_WINDOW = timedelta(hours=24)
+
+
 def recent_open_ticket(ctx: Context) -> Ticket | None:
     """The resident's newest open ticket of the last FOLLOW_UP_WINDOW (read with their row
     when they wrote: see Context.standing), else the open one they last wrote about in it
-    (a picture just after "楼道灯还是没修" belongs to that old ticket)."""
+    (a picture just after "楼道灯还是没修" belongs to that old ticket) or that staff last
+    replied on in the ANSWER_WINDOW (the answer to "请问是几楼的灯")."""
     return ctx.once("recent_open_ticket", lambda: _recent_open_ticket(ctx))
 
 
@@ -149,7 +155,9 @@ def _recent_open_ticket(ctx: Context) -> Ticket | None:
     return ctx.session.scalar(
         select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(Ticket.resident_id == ctx.resident.id, Ticket.status.in_(OPEN_STATES),
-               TicketEvent.action == "resident_message", TicketEvent.at >= since)
+               or_(and_(TicketEvent.action == "resident_message", TicketEvent.at >= since),
+                   and_(TicketEvent.action == "replied",
+                        TicketEvent.at >= ctx.now - ANSWER_WINDOW)))
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(1))
 
 

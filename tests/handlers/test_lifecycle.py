@@ -252,6 +252,19 @@ def test_more_words_on_the_same_matter_stay_in_its_thread(chat, svc, clock, repo
     assert chat.send(more).startswith(f"已将您的补充加入工单 {the_ticket(svc).number}")
 
 
+def test_the_answer_to_a_workers_question_hours_later_reaches_that_worker(chat, zhang, svc,
+                                                                          worker, clock):
+    chat.send("三单元楼道灯坏了")
+    ticket = the_ticket(svc)
+    clock.at(hours=3)
+    zhang.send(f"回复 {ticket.number} 请问是几楼的灯")
+    clock.at(hours=9)  # past the two hours after the report: the question is what counts
+    assert chat.send("5楼和6楼").startswith(f"已将您的补充加入工单 {ticket.number}，张伟会看到")
+    assert count(svc, HeldMessage) == 0 and count(svc, Ticket) == 1
+    assert received(svc, worker)["o_worker_01"][-1] == f"居民补充 {ticket.number}"
+    assert chat.send("小区门口的垃圾也好几天没人收了").startswith("已受理")  # a new matter
+
+
 def test_a_phone_number_sent_after_the_report_is_the_one_to_call_back(chat, svc, clock):
     chat.send("楼上漏水 滴到我家卧室了")
     clock.at(minutes=1)
