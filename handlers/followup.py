@@ -10,6 +10,7 @@ from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
 from handlers.held import keep_for_person, settle_openers
+from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
 from store import held, ladder, tickets
@@ -186,7 +187,8 @@ class FollowUp(Handler):
             # "每天晚上都有", "我的电话是…", "车牌号是…" add to this one, whatever they hint at.
             if result.category not in ("其他", ticket.category) and result.kind != "other" \
                     and names_topic(result):
-                return answers_where(ctx, ticket, text)  # 翠苑小区5栋门口 reads as 物业服务
+                return answers_where(ctx, ticket, text) or (
+                    ticket.grid is None and place_of(ctx, text) is not None)  # 翠苑小区5栋门口 reads as 物业服务
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
@@ -221,6 +223,14 @@ class FollowUp(Handler):
             ticket.resident_phone = phones[0][:20]
         if result.urgency == "emergency" and ticket.category == tickets.SOS_CATEGORY:
             tickets.name_emergency(ctx.session, ticket, tickets.Triage.of(result), ctx.now)
+        known = place_of(ctx, text) if found is not None and not found.found else None
+        if known is not None and ticket.status in TO_ACCEPT:
+            place = known[0]
+            # a place the registry does not know ("阳光小区2号楼"): kept as the ticket's address,
+            # for the agent who places it; the resident is not asked for it again
+            ticket.address = ticket.address or place[:255]
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
+            return Reply(replies.address_noted(ticket, place), ticket_id=ticket.id)
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
         if result.urgency == "emergency":  # the number to call first, every time
             return Reply(replies.emergency_joined(ticket, result.emergency["call"]),

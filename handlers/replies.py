@@ -192,6 +192,12 @@ def placed(ticket, grid_name: str) -> str:
     return f"谢谢！已按您说的地点把工单 {ticket.number} 派往“{grid_name}”{who}，请留意进度。"
 
 
+def address_noted(ticket, place: str) -> str:
+    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    return (f"谢谢！已在工单 {ticket.number} 记下地址“{place}”，{who}会据此派给对应网格的网格员，"
+            "请留意进度。")
+
+
 def reopened(ticket) -> str:
     who = ticket.assignee.name if ticket.assignee else "工作人员"
     return f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。"
