@@ -18,7 +18,10 @@ from store.locate import locate, locate_point, LatLng
 from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 
-SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
+# "5", "5分 很及时", "五分", "给4星": a score (a Chinese numeral only with 分 or 星: "一分钱" is none).
+SCORE = re.compile(r"^\s*(?:我?(?:给|打|评)(?:个|了)?)?\s*(?:([1-5１-５])\s*(?:分|星|颗星)?|"
+                   r"([一二两三四五])\s*(?:分|星|颗星)(?!钱|钟))[\s,，。.!！:：]*(.*)$", re.S)
+NUMERALS = str.maketrans("１２３４５一二两三四五", "12345122345")
 NEW_MATTER = "新问题"
 NOT_FIXED = ("没解决", "未解决", "没有解决", "还没", "还是", "仍然", "依然", "没修", "没好",
              "不行", "没人")
@@ -33,8 +36,8 @@ class Rating(Handler):
                 and SCORE.match(msg.content) is not None)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        digit, comment = SCORE.match(msg.content).groups()
-        score = int(digit.translate(str.maketrans("１２３４５", "12345")))
+        digit, numeral, comment = SCORE.match(msg.content).groups()
+        score = int((digit or numeral).translate(NUMERALS))
         ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
             tickets.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
@@ -49,7 +52,7 @@ class Rating(Handler):
 WORD_SCORES = (("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("差评", 1), ("不满意", 2),
                ("基本满意", 3), ("还行", 3), ("一般", 3), ("凑合", 3), ("还可以", 3),
                ("比较满意", 4), ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("满意", 5),
-               ("好评", 5), ("点赞", 5))
+               ("好评", 5), ("点赞", 5), ("满分", 5))
 
 
 def word_score(text: str) -> tuple[str, int] | None:

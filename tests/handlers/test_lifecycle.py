@@ -465,6 +465,17 @@ def test_asked_to_rate_the_resident_answers_in_words(chat, zhang, svc, worker, w
         assert reply.startswith(f"已按“{read_as}”为工单 {number} 记 {rating} 分。")
 
 
+@pytest.mark.parametrize("words, rating", [("五分", 5), ("给4星 很及时", 4), ("打三分吧", 3),
+                                           ("5分", 5)])
+def test_a_score_in_chinese_numerals_or_stars_rates(chat, zhang, svc, words, rating):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"办结 {number} 已更换灯泡")
+    assert chat.send(words).startswith("感谢您的评价")
+    assert (the_ticket(svc).status, the_ticket(svc).rating) == ("closed", rating)
+    assert count(svc, HeldMessage) == 0
+
+
 def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang, svc):
     chat.send("3栋楼道灯坏了")
     number = the_ticket(svc).number
