@@ -210,6 +210,11 @@ class FollowUp(Handler):
             return place_or_append(ctx, ticket, found, "位置", type="location", lat=lat,
                                    lng=lng, label=msg.label)
         text = message_text(msg)
+        if ticket.urgency == "emergency" and stands_down(text):
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text,
+                                         title="居民说已无危险", remark="请电话确认居民安全后再办结",
+                                         leader_too=True)
+            return Reply(replies.stood_down(ticket, ticket.emergency_call), ticket_id=ticket.id)
         if is_small_talk(text):
             tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
             return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
@@ -254,6 +259,17 @@ def continues_emergency(ticket: Ticket, result, now) -> bool:
         return False
     return (ticket.category in (result.category, tickets.SOS_CATEGORY)
             or now - ticket.created_at <= EMERGENCY_BURST)
+
+
+# "搞错了 他是喝醉了睡着了", "按错了", "火已经灭了", "孩子找到了": an alarm stood down. The
+# ticket stays open: someone still checks (words alone can be mistaken, or not free).
+STANDS_DOWN = re.compile(
+    r"(?<![没不未])(?:搞错了|弄错了|误会|按错|点错|误报|发错了|没事了|没事儿了|没有危险了|没危险了|"
+    r"虚惊一场|已经灭了|火灭了|灭掉了|扑灭了|醒过来了|醒了|找到了|回来了|到家了|人没事)")
+
+
+def stands_down(text: str) -> bool:
+    return STANDS_DOWN.search(text) is not None
 
 
 # "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.
