@@ -33,7 +33,7 @@ HANDLERS: tuple[Handler, ...] = (
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
-    about.WhoWeAre(), about.KeepMeConfidential(),
+    about.WhoWeAre(), about.HowToUse(), about.KeepMeConfidential(),
     followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(),
     fixed.NotFixedAfterAll(),
     places.TypedPlace(),

@@ -10,11 +10,18 @@ from handlers.context import Context, Reply
 from handlers.followup import newest_open_ticket
 from handlers.held import settle_openers
 from handlers.words import FILLER, bare, is_greeting, is_opener, message_text
+from nlp import faq_answer
 from store import tickets
 
 WHO_WE_ARE = re.compile(
     r"(?:请问|你好|您好)?(?:你们|您们|你|您|这|这个|这里)(?:是|是不是)?(?:谁|哪里|哪儿|什么|啥|哪个单位|哪个部门|"
     r"什么单位|什么部门|干什么的|干嘛的|做什么的|官方的?)(?:啊|呀|呢|吗|的)?")
+# "你们这个公众号怎么用", "怎么投诉", "如何使用": how to use the account, the FAQ's answer (said
+# alone such words name no matter: no ticket, nothing for an agent's queue).
+HOW_TO_USE = re.compile(
+    r"(?:请问|你好|您好)?(?:你们|您们)?(?:这个|这|你们的?)?(?:公众号|平台|服务台|号|小程序|系统)?"
+    r"(?:要|该|应该|到底|是)?(?:怎么|怎样|如何|咋)(?:用|使用|操作|报事|报修|投诉|反映|举报|留言)"
+    r"(?:啊|呀|呢|吗|的|哦)?")
 CONFIDENTIAL = re.compile(
     r"(?:不想|不要|别|不能|不希望|不愿意?)(?:让|被|给|叫)?.{0,10}(?:知道|看到|晓得)(?:是我|我)|"
     r"保密|匿名|不要透露|别透露|不要说是我|别说是我|别告诉.{0,8}是我")
@@ -30,6 +37,16 @@ class WhoWeAre(Handler):
     def handle(self, msg, ctx: Context) -> Reply:
         settle_openers(ctx, message_text(msg))
         return Reply(replies.GUIDE)
+
+
+class HowToUse(Handler):
+    def matches(self, msg, ctx: Context) -> bool:
+        text = message_text(msg)
+        return bool(text) and HOW_TO_USE.fullmatch(bare(text)) is not None
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        settle_openers(ctx, message_text(msg))
+        return Reply(faq_answer("how_to_use"))
 
 
 class KeepMeConfidential(Handler):

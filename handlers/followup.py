@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
 from handlers.held import keep_for_person, settle_openers
+from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
 from store import held, ladder, tickets
@@ -17,7 +18,10 @@ from store.locate import locate, locate_point, LatLng
 from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 
-SCORE = re.compile(r"^\s*([1-5１-５])\s*(?:分|星)?[\s,，。.!！:：]*(.*)$", re.S)
+# "5", "5分 很及时", "五分", "给4星": a score (a Chinese numeral only with 分 or 星: "一分钱" is none).
+SCORE = re.compile(r"^\s*(?:我?(?:给|打|评)(?:个|了)?)?\s*(?:([1-5１-５])\s*(?:分|星|颗星)?|"
+                   r"([一二两三四五])\s*(?:分|星|颗星)(?!钱|钟))[\s,，。.!！:：]*(.*)$", re.S)
+NUMERALS = str.maketrans("１２３４５一二两三四五", "12345122345")
 NEW_MATTER = "新问题"
 NOT_FIXED = ("没解决", "未解决", "没有解决", "还没", "还是", "仍然", "依然", "没修", "没好",
              "不行", "没人")
@@ -32,8 +36,8 @@ class Rating(Handler):
                 and SCORE.match(msg.content) is not None)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        digit, comment = SCORE.match(msg.content).groups()
-        score = int(digit.translate(str.maketrans("１２３４５", "12345")))
+        digit, numeral, comment = SCORE.match(msg.content).groups()
+        score = int((digit or numeral).translate(NUMERALS))
         ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
             tickets.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
@@ -48,7 +52,7 @@ class Rating(Handler):
 WORD_SCORES = (("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("差评", 1), ("不满意", 2),
                ("基本满意", 3), ("还行", 3), ("一般", 3), ("凑合", 3), ("还可以", 3),
                ("比较满意", 4), ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("满意", 5),
-               ("好评", 5), ("点赞", 5))
+               ("好评", 5), ("点赞", 5), ("满分", 5))
 
 
 def word_score(text: str) -> tuple[str, int] | None:
@@ -124,10 +128,16 @@ class ReturnVisitAnswer(Handler):
         return Reply("感谢您的回复，很高兴问题已经解决！", ticket_id=ticket.id)
 
 
+# A staff member's reply to a resident is often a question ("请问是几楼的灯"): the answer may
+# come hours later and still belongs to that ticket.
+ANSWER_WINDOW = timedelta(hours=24)
+
+
 def recent_open_ticket(ctx: Context) -> Ticket | None:
     """The resident's newest open ticket of the last FOLLOW_UP_WINDOW (read with their row
     when they wrote: see Context.standing), else the open one they last wrote about in it
-    (a picture just after "楼道灯还是没修" belongs to that old ticket)."""
+    (a picture just after "楼道灯还是没修" belongs to that old ticket) or that staff last
+    replied on in the ANSWER_WINDOW (the answer to "请问是几楼的灯")."""
     return ctx.once("recent_open_ticket", lambda: _recent_open_ticket(ctx))
 
 
@@ -149,7 +159,9 @@ def _recent_open_ticket(ctx: Context) -> Ticket | None:
     return ctx.session.scalar(
         select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(Ticket.resident_id == ctx.resident.id, Ticket.status.in_(OPEN_STATES),
-               TicketEvent.action == "resident_message", TicketEvent.at >= since)
+               or_(and_(TicketEvent.action == "resident_message", TicketEvent.at >= since),
+                   and_(TicketEvent.action == "replied",
+                        TicketEvent.at >= ctx.now - ANSWER_WINDOW)))
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(1))
 
 
@@ -178,7 +190,8 @@ class FollowUp(Handler):
             # "每天晚上都有", "我的电话是…", "车牌号是…" add to this one, whatever they hint at.
             if result.category not in ("其他", ticket.category) and result.kind != "other" \
                     and names_topic(result):
-                return answers_where(ctx, ticket, text)  # 翠苑小区5栋门口 reads as 物业服务
+                return answers_where(ctx, ticket, text) or (
+                    ticket.grid is None and place_of(ctx, text) is not None)  # 翠苑小区5栋门口 reads as 物业服务
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
@@ -197,6 +210,11 @@ class FollowUp(Handler):
             return place_or_append(ctx, ticket, found, "位置", type="location", lat=lat,
                                    lng=lng, label=msg.label)
         text = message_text(msg)
+        if ticket.urgency == "emergency" and stands_down(text):
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text,
+                                         title="居民说已无危险", remark="请电话确认居民安全后再办结",
+                                         leader_too=True)
+            return Reply(replies.stood_down(ticket, ticket.emergency_call), ticket_id=ticket.id)
         if is_small_talk(text):
             tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
             return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
@@ -213,6 +231,14 @@ class FollowUp(Handler):
             ticket.resident_phone = phones[0][:20]
         if result.urgency == "emergency" and ticket.category == tickets.SOS_CATEGORY:
             tickets.name_emergency(ctx.session, ticket, tickets.Triage.of(result), ctx.now)
+        known = place_of(ctx, text) if found is not None and not found.found else None
+        if known is not None and ticket.status in TO_ACCEPT:
+            place = known[0]
+            # a place the registry does not know ("阳光小区2号楼"): kept as the ticket's address,
+            # for the agent who places it; the resident is not asked for it again
+            ticket.address = ticket.address or place[:255]
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
+            return Reply(replies.address_noted(ticket, place), ticket_id=ticket.id)
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
         if result.urgency == "emergency":  # the number to call first, every time
             return Reply(replies.emergency_joined(ticket, result.emergency["call"]),
@@ -233,6 +259,17 @@ def continues_emergency(ticket: Ticket, result, now) -> bool:
         return False
     return (ticket.category in (result.category, tickets.SOS_CATEGORY)
             or now - ticket.created_at <= EMERGENCY_BURST)
+
+
+# "搞错了 他是喝醉了睡着了", "按错了", "火已经灭了", "孩子找到了": an alarm stood down. The
+# ticket stays open: someone still checks (words alone can be mistaken, or not free).
+STANDS_DOWN = re.compile(
+    r"(?<![没不未])(?:搞错了|弄错了|误会|按错|点错|误报|发错了|没事了|没事儿了|没有危险了|没危险了|"
+    r"虚惊一场|已经灭了|火灭了|灭掉了|扑灭了|醒过来了|醒了|找到了|回来了|到家了|人没事)")
+
+
+def stands_down(text: str) -> bool:
+    return STANDS_DOWN.search(text) is not None
 
 
 # "算了 不用了", "已经好了": perhaps a withdrawal, which the resident confirms with its number.

@@ -79,6 +79,14 @@ def emergency_joined(ticket, call: str | None) -> str:
     return f"{CALL_FIRST.get(call, DANGER)}\n{told}"
 
 
+def stood_down(ticket, call: str | None) -> str:
+    """"搞错了 他是喝醉了睡着了" after an alarm: those alerted hear it, and still check."""
+    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    again = f"请立即拨打 {call}" if call else "请立即拨打 110、119 或 120"
+    return (f"好的，已告诉{holder}等工作人员（工单 {ticket.number}）：您说已经没有危险。他们仍会联系您"
+            f"确认一下。如果再有危险，{again}。")
+
+
 # A resident just cheated out of money: the police can still stop a transfer, but only fast.
 FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈专线 96110），并马上联系银行冻结"
                "收款账户，保留聊天记录和转账凭证。")
@@ -190,6 +198,12 @@ def small_talk(ticket) -> str:
 def placed(ticket, grid_name: str) -> str:
     who = f"，{ticket.assignee.name}负责" if ticket.assignee else ""
     return f"谢谢！已按您说的地点把工单 {ticket.number} 派往“{grid_name}”{who}，请留意进度。"
+
+
+def address_noted(ticket, place: str) -> str:
+    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    return (f"谢谢！已在工单 {ticket.number} 记下地址“{place}”，{who}会据此派给对应网格的网格员，"
+            "请留意进度。")
 
 
 def reopened(ticket) -> str:

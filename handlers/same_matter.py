@@ -49,7 +49,7 @@ def open_ticket_about(ctx: Context, result, text: str) -> Ticket | None:
         return None
     again, here = AGAIN.search(text) is not None, places_named(text)
     candidates = ctx.session.scalars(
-        select(Ticket).where(Ticket.resident_id == ctx.resident.id,
+        select(Ticket).where(Ticket.resident_id == ctx.resident.id, Ticket.kind != "praise",
                              Ticket.status.in_(OPEN_STATES))
         .order_by(Ticket.id.desc()).limit(5))
     for ticket in candidates:

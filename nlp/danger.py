@@ -20,6 +20,7 @@ look-up per n-gram in the whole table, summed in C (map/sum). Messages longer th
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
 from itertools import repeat
@@ -57,12 +58,21 @@ def grams(text: str) -> list:
     return [*text, *map(add, text, text[1:])]
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def readable(text: str) -> bool:
     """Whether the net reads a normalized text: not a letter, and at least MIN_CHARS letters or
-    digits (a bare person or an unfinished line is no danger the keywords would not see)."""
+    digits (a bare person or an unfinished line is no danger the keywords would not see), mostly
+    Chinese: the net learned Chinese n-grams, and read "my name is Li" or "Street light broken"
+    as a cry for help (English and pinyin cries are keywords of the taxonomy)."""
     n = len(text)
-    return MIN_CHARS <= n <= MAX_CHARS and (n >= 2 * MIN_CHARS or
-                                           sum(map(str.isalnum, text)) >= MIN_CHARS)
+    if not (MIN_CHARS <= n <= MAX_CHARS and (n >= 2 * MIN_CHARS or
+                                             sum(map(str.isalnum, text)) >= MIN_CHARS)):
+        return False
+    return _LATIN.search(text) is None or \
+        2 * len(_HAN.findall(text)) >= sum(map(str.isalnum, text))
 
 
 def score(text: str, net: Net) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.lexicon import Lexicons, trie_pattern
+from nlp.lexicon import Lexicons, lexicons, trie_pattern
 
 THRESHOLD = 0.7
 _INDEX: dict = {}   # id(faqs) → (faqs, (any-topic expression, topic finder, topic → entries))
@@ -74,3 +74,9 @@ def match_faq(text: str, lex: Lexicons, question_form: bool):
         return None
     return {"id": faq.id, "question": faq.question, "answer": faq.answer,
             "score": round(min(score, 0.99), 2)}
+
+
+def faq_answer(faq_id: str) -> str:
+    """One FAQ entry's answer by its id (a handler that knows the question already)."""
+    [answer] = [faq.answer for faq in lexicons().faqs if faq.id == faq_id]
+    return answer

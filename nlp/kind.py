@@ -96,6 +96,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
               "praise": 0.0, "other": 0.0}
     found = []
     ignored = []
+    solved = False
     for at_start, pattern, kind, weight in _rules(text, lex):
         if at_start is not None:   # only matches at 0: one attempt instead of a scan
             size, openings = at_start
@@ -110,6 +111,9 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
         if kind == "ignore":
             ignored.extend(m.span() for m in matches)
             continue
+        solves = kind == "solved"   # praise for a problem solved, which it names
+        if solves:
+            kind = "praise"
         hits = 0
         for match in matches:
             scores[kind] += weight * (HEAD_BOOST if match.start() < head else 1.0)
@@ -117,6 +121,7 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
             hits += 1
             if hits == 2:
                 break
+        solved = solved or (solves and hits > 0)
 
     kind_words, negations, freq = lex.kind_words, lex.negations, lex.tokenizer.FREQ
     negation_ends = lex.negation_ends
@@ -145,8 +150,10 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
             scores[kind] += weight * boost
             found.append((kind, token))
 
-    if scores["complaint"] >= PRAISE_VETO:
-        scores["praise"] = 0.0  # thanks around a new problem ("谢谢…不过又漏水了") is no praise
+    if scores["complaint"] >= PRAISE_VETO and not solved:
+        # thanks around a new problem ("谢谢…不过又漏水了") is no praise; "帮我们解决了漏水问题"
+        # names the problem it praises the solving of
+        scores["praise"] = 0.0
     if category is not None:
         lean, weight = lex.category_kinds.get(category) or lex.category_kinds.get(
             "DEFAULT", ("complaint", 0.0))

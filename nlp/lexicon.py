@@ -198,7 +198,7 @@ def _load_kinds():
         words.setdefault(word, []).append((kind, _float(weight, f"kinds.tsv:{number}")))
     patterns = []
     for number, (pattern, kind, weight) in rows("kind_patterns.tsv", 3):
-        if kind not in KINDS + ("ignore",):
+        if kind not in KINDS + ("ignore", "solved"):
             raise LexiconError(f"kind_patterns.tsv:{number}: unknown kind {kind!r}")
         try:
             compiled = re.compile(pattern)

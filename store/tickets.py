@@ -328,9 +328,10 @@ def add_note(session: Session, ticket: Ticket, staff: Staff, text: str, now: dat
 
 def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
                          text: str | None = None, tell: bool = True, title: str = "居民补充",
-                         remark: str = "", **attachment) -> None:
+                         remark: str = "", leader_too: bool = False, **attachment) -> None:
     """A resident's follow-up (text, picture, location) joins the ticket's timeline and is
-    pushed to its owner (as `title`, with `remark` for the next step if given); small talk
+    pushed to its owner (as `title`, with `remark` for the next step if given), and with
+    `leader_too` to the grid leader an emergency alerted (an alarm stood down); small talk
     (`tell=False`: 谢谢, 好的) only joins the timeline."""
     require(ticket, "补充", *OPEN_STATES)
     record_event(session, ticket, "resident_message", now, actor="resident", body=text,
@@ -338,8 +339,12 @@ def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
     if not tell:
         return
     what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
-    tell_owner(session, ticket, "resident_message",
-                 notices.staff_update(ticket, title, what, remark), now)
+    notice = notices.staff_update(ticket, title, what, remark)
+    tell_owner(session, ticket, "resident_message", notice, now)
+    if leader_too and ticket.urgency == "emergency":
+        leader = leader_for(session, ticket.grid) if ticket.grid else None
+        if owners.reachable(leader) and leader is not ticket.assignee:
+            notify_staff(session, ticket, leader, "resident_message", notice, now)
 
 
 def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime, *,

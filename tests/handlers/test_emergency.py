@@ -150,3 +150,21 @@ def test_an_emergency_placed_by_the_strangers_address_wakes_that_grids_leader(cl
     assert ticket.number in delivered_to(svc, "o_worker_01")[0]
     [to_leader] = delivered_to(svc, "o_leader_01")  # as if it had been opened in the grid
     assert to_leader.startswith(f"【特急】【昏迷/晕倒】 {ticket.number}")
+
+
+@pytest.mark.parametrize("alarm, stand_down, call", [
+    ("楼下有人晕倒了", "不好意思 搞错了 他是喝醉了睡着了", "120"),
+    ("我家着火了", "已经灭了 没事了", "119"), ("救命", "按错了", "110")])
+def test_an_alarm_stood_down_reaches_everyone_alerted_and_is_still_checked(
+        chat, svc, worker, clock, alarm, stand_down, call):
+    chat.send(alarm)
+    clock.at(minutes=3)
+    [ticket] = rows(svc, Ticket)
+    assert chat.send(stand_down) == (
+        f"好的，已告诉网格员张伟等工作人员（工单 {ticket.number}）：您说已经没有危险。他们仍会联系您"
+        f"确认一下。如果再有危险，请立即拨打 {call}。")
+    worker()
+    for openid in ("o_worker_01", "o_leader_01"):  # both were woken: both hear it
+        assert delivered_to(svc, openid)[-1].startswith(f"居民说已无危险 {ticket.number}")
+    assert rows(svc, Ticket)[0].status == "assigned"  # words alone do not close an alarm
+    assert not chat.send("孩子还没找到").startswith("好的，已告诉")

@@ -314,6 +314,13 @@ def test_who_we_are_is_answered_and_opens_nothing(chat, svc, question):
     assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
 
 
+@pytest.mark.parametrize("question", ["你们这个公众号怎么用", "这个怎么用啊", "怎么投诉", "如何使用"])
+def test_how_to_use_is_answered_and_opens_nothing(chat, svc, question):
+    assert chat.send(question).startswith("您好！有事直接在这里发文字：说清什么事、在哪里")
+    assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
+    assert chat.send("怎么投诉楼上漏水").startswith("已受理")  # a matter named is a report
+
+
 def test_a_resident_asking_to_stay_unnamed_is_answered_and_noted_on_the_ticket(chat, svc,
                                                                                worker):
     chat.send("楼下饭店油烟太大了")

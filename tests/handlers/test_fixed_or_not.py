@@ -94,3 +94,11 @@ def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):
     clock.at(days=4)
     assert not chat.send("还是不太亮").startswith("已重新办理")
     assert rows(svc, Ticket)[0].status == "closed"
+
+
+def test_a_problem_after_praise_is_a_new_report_not_joined_to_the_praise(chat, svc, clock):
+    assert chat.send("网格员小李态度特别好 帮我们解决了漏水问题").startswith("感谢您的肯定")
+    clock.at(hours=5)
+    assert chat.send("谢谢你们 不过又漏水了").startswith("已受理")
+    praise, leak = rows(svc, Ticket)
+    assert (praise.kind, leak.kind) == ("praise", "complaint")

@@ -252,6 +252,19 @@ def test_more_words_on_the_same_matter_stay_in_its_thread(chat, svc, clock, repo
     assert chat.send(more).startswith(f"已将您的补充加入工单 {the_ticket(svc).number}")
 
 
+def test_the_answer_to_a_workers_question_hours_later_reaches_that_worker(chat, zhang, svc,
+                                                                          worker, clock):
+    chat.send("三单元楼道灯坏了")
+    ticket = the_ticket(svc)
+    clock.at(hours=3)
+    zhang.send(f"回复 {ticket.number} 请问是几楼的灯")
+    clock.at(hours=9)  # past the two hours after the report: the question is what counts
+    assert chat.send("5楼和6楼").startswith(f"已将您的补充加入工单 {ticket.number}，张伟会看到")
+    assert count(svc, HeldMessage) == 0 and count(svc, Ticket) == 1
+    assert received(svc, worker)["o_worker_01"][-1] == f"居民补充 {ticket.number}"
+    assert chat.send("小区门口的垃圾也好几天没人收了").startswith("已受理")  # a new matter
+
+
 def test_a_phone_number_sent_after_the_report_is_the_one_to_call_back(chat, svc, clock):
     chat.send("楼上漏水 滴到我家卧室了")
     clock.at(minutes=1)
@@ -450,6 +463,17 @@ def test_asked_to_rate_the_resident_answers_in_words(chat, zhang, svc, worker, w
         assert f"【返工】居民反映未解决 {number}" in received(svc, worker)["o_worker_01"]
     else:
         assert reply.startswith(f"已按“{read_as}”为工单 {number} 记 {rating} 分。")
+
+
+@pytest.mark.parametrize("words, rating", [("五分", 5), ("给4星 很及时", 4), ("打三分吧", 3),
+                                           ("5分", 5)])
+def test_a_score_in_chinese_numerals_or_stars_rates(chat, zhang, svc, words, rating):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"办结 {number} 已更换灯泡")
+    assert chat.send(words).startswith("感谢您的评价")
+    assert (the_ticket(svc).status, the_ticket(svc).rating) == ("closed", rating)
+    assert count(svc, HeldMessage) == 0
 
 
 def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang, svc):

@@ -84,6 +84,18 @@ def test_a_place_the_registry_does_not_know_is_kept_on_the_ticket(client, demo, 
     assert "地址“阳光花园5栋”已记下" in reply and "告诉我们您所在的小区" not in reply
 
 
+def test_a_place_the_registry_does_not_know_said_after_the_report_is_kept_on_it(
+        client, demo, svc):
+    newcomer = Chat(client, "o_newcomer")
+    assert "告诉我们您所在的小区" in newcomer.send("小区停车位被外来车占了")
+    reply = newcomer.send("我住阳光小区2号楼")
+    assert reply.startswith("谢谢！已在工单") and "记下地址“阳光小区2号楼”" in reply
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid is None and ticket.address == "阳光小区2号楼"
+    assert rows(svc, HeldMessage) == []  # not asked "what happened" nor kept as a new matter
+    assert not newcomer.send("我在公司里").startswith("谢谢！已在工单")
+
+
 def test_words_that_only_sound_like_a_place_are_no_place(client, demo, svc):
     newcomer = Chat(client, "o_newcomer")
     assert not newcomer.send("我知道了").startswith("好的，已记下")

@@ -34,6 +34,11 @@ KINDS = [
     ("小区门口增加了两个垃圾桶，还是满地垃圾", "complaint"),
     ("物业把绿地改为了停车场", "complaint"),
     ("对门被改成了群租房，住了十几个人", "complaint"),
+    # damage at home is reported; thanks before a new problem do not make it praise
+    ("我家水管爆了 水漫出来了", "complaint"),
+    ("谢谢你们 不过又漏水了", "complaint"),
+    # praise for a problem solved names the problem
+    ("网格员小李态度特别好 帮我们解决了漏水问题", "praise"),
     # consultation
     ("请问居住证在哪里办理？需要带什么材料", "consultation"),
     ("老年证去哪办？我妈今年刚满60", "consultation"),
@@ -120,6 +125,11 @@ def test_kind(text, kind):
 
 
 DOMAIN_CASES = [
+    # Session 9 (lead)
+    ("我家楼上装修把我家墙弄裂了", "城乡建设", "房屋漏水", "住建"),   # housing, not noise
+    ("小区的自来水发黄 还有异味", "城乡建设", "供水/供电/燃气", "水电气"),
+    ("外卖小哥在小区里骑车太快 差点撞到老人", "交通运输", "交通秩序", "交警"),
+    ("对面工地晚上十一点还在打桩", "环境保护", "噪音扰民", "城管"),  # night works: 城管
     # Session 8 (lead), tried as a resident would: topic words the lexicon lacked.
     ("楼上天天半夜拖椅子 咚咚响", "环境保护", "噪音扰民", "生态环境"),
     ("有人冒充社区工作人员上门收费", "公共安全", "治安", "公安"),

@@ -100,6 +100,19 @@ def test_a_person_and_a_place_alone_are_no_emergency():
     assert_calm(PERSON_AND_PLACE, CALM_SHORT_FILE)
 
 
+@pytest.mark.parametrize("text", ["Street light broken at building 3", "my name is Li",
+                                  "I want to complain about noise", "online registration怎么弄"])
+def test_a_message_in_other_letters_is_not_read_as_a_cry_for_help(text):
+    # the net learned Chinese n-grams: "re", "en", "in" once made every English line call 110
+    assert nlp.classify(text).urgency != "emergency"
+
+
+@pytest.mark.parametrize("text, call", [("help", "110"), ("there is a fire", "119"),
+                                        ("Someone collapsed please help", "110")])
+def test_cries_in_english_are_still_emergencies(text, call):
+    assert nlp.classify(text).emergency["call"] == call
+
+
 def test_a_net_emergency_keeps_the_fail_safe_contract():
     text = "屋里那个人手腕子一直往外淌 毛巾都红透了"
     assert detect(_norm(text), taxonomy()).category is None   # the keywords do not know it
