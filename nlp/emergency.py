@@ -33,8 +33,9 @@ _TURN = re.compile(r"(?:^|(?<=[。！？!?；;\n，, ]))(?:还有|另外|对了|
 _CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困", "…容易中毒",
 # "差点砸到人": no one is at risk now
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
-# pet, nobody at risk (人没事). Every other hedge yields to a word of immediacy.
-_HOLDING = frozenset({"nuisance", "pet", "nobody"})
+# pet, nobody at risk (人没事), an accident that explains a scream (蒸汽, 打翻: the scream is the
+# burned person's). Every other hedge yields to a word of immediacy.
+_HOLDING = frozenset({"nuisance", "pet", "nobody", "accident"})
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
 # Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
 # is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.

@@ -410,3 +410,34 @@ def test_someone_smoking_in_the_corridor_is_a_plain_complaint(text):
 def test_smoke_from_nowhere_named_in_the_corridor_is_still_a_fire_call():
     result = nlp.classify("楼道里冒烟了 不知道哪来的")
     assert result.urgency == "emergency" and result.emergency["call"] == "119"
+
+
+# Session 9 (danger20): a machine that took part of a hand and let go is a wound (120); a hand still
+# caught is a rescue (119); a scream beside a scald is the burned person's, not a beating heard.
+@pytest.mark.parametrize("text,call,category", [
+    ("徒弟的手被搅拌机绞到了 两根手指没了 血一直流", "120", "bleeding"),
+    ("我弟在车间被机器卷到了 胳膊断了 流了好多血", "120", "bleeding"),
+    ("工人的手被机器绞住了 拔不出来 一直流血", "119", "trapped"),
+    ("食堂阿姨被蒸汽烫到了 胳膊通红 一直在惨叫", "120", "burns"),
+    ("老公拿开水泼我 胳膊全是泡 我在惨叫", "110", "domestic_violence"),
+])
+def test_a_wound_or_a_scald_beside_a_machine_or_a_scream_calls_120(text, call, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
+
+
+# Things smashed next door with a child crying, heard now, is a household's violence (110); the
+# same told as every day is a neighbour dispute: urgent, for the grid worker, not the police.
+@pytest.mark.parametrize("text", ["隔壁又在吵架 摔东西 还听到小孩哭",
+                                  "对门两口子在砸东西 孩子哭着喊别打了",
+                                  "楼上又在摔东西 能听到小孩在哭"])
+def test_smashing_and_a_child_crying_heard_now_calls_110(text):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == ("110",
+                                                                        "domestic_violence")
+
+
+def test_a_household_that_quarrels_every_day_is_urgent_not_an_emergency():
+    assert nlp.classify("隔壁天天吵架 摔东西 还听到小孩哭").urgency == "urgent"
