@@ -173,7 +173,7 @@ def plain_words(ctx: Context, text: str) -> Reply:
         reported = report_patrol(ctx, text)
         if reported.ticket_id is None:  # above a grid, no location: opened as a resident's
             return open_for(ctx, text, understood)
-        call = replies.CALL_FIRST.get((understood.emergency or {}).get("call"), replies.DANGER)
+        call = replies.call_first(understood.emergency["call"], understood.emergency["name"])
         return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
     hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
             if understood is not None and understood.category != "其他" else "")

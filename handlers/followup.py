@@ -8,7 +8,7 @@ from sqlalchemy import and_, or_, select
 
 from handlers import replies
 from handlers.base import Handler
-from handlers.context import FOLLOW_UP_WINDOW, Context, Reply
+from handlers.context import FOLLOW_UP_WINDOW, POINT_FRESH_FOR, Context, Reply
 from handlers.held import keep_for_person, settle_openers
 from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
@@ -241,7 +241,8 @@ class FollowUp(Handler):
             return Reply(replies.address_noted(ticket, place), ticket_id=ticket.id)
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
         if result.urgency == "emergency":  # the number to call first, every time
-            return Reply(replies.emergency_joined(ticket, result.emergency["call"]),
+            return Reply(replies.emergency_joined(ticket, result.emergency["call"],
+                                                  result.emergency["name"]),
                          ticket_id=ticket.id)
         if WITHDRAWS.match(bare(text)) and ticket.status in OPEN_STATES:
             reply = Reply(reply.text + replies.how_to_withdraw(ticket), ticket_id=reply.ticket_id)
@@ -393,6 +394,9 @@ def where_it_stands(ctx: Context, ticket: Ticket, text: str, lead: str = "") -> 
     settle_openers(ctx, text)
     told = ticket.status in OPEN_STATES
     if told:
+        # a picture sent just before "楼道灯还是没修" shows that matter
+        held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR,
+                         media_only=True)
         tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text)
     elif ticket.status == "resolved":  # the reply asks for the rating: 1–5 rates it
         ctx.resident.state = {"awaiting": "rating", "ticket": ticket.number}

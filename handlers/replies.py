@@ -1,6 +1,7 @@
 """Every text a resident reads, in one place."""
 from __future__ import annotations
 
+from handlers import first_aid
 from nlp.urgency import labels as urgency_labels
 from store.owners import who
 from store.vocab import minutes_between
@@ -53,15 +54,15 @@ def bound(grid_name: str, worker: str | None) -> str:
     return f"已为您绑定“{grid_name}”{who}。有事直接发消息给我们即可。"
 
 
-# An emergency's first line: the number to call, before anything else.
-CALL_FIRST = {"120": "如有生命危险，请立即拨打 120 急救电话！",
-              "119": "请立即拨打 119 火警电话！先撤到安全的地方。",
-              "110": "请立即拨打 110 报警电话！先保护好自己。"}
+def call_first(call: str | None, name: str | None = None) -> str:
+    """An emergency's first line: the number to call, before anything else, and what to do
+    while help comes (handlers.first_aid)."""
+    return first_aid.call_first(call, name) or DANGER
 
 
 def emergency_opened(ticket) -> str:
     """Short, for a frightened person on a phone: who to call, then that we are coming."""
-    first = CALL_FIRST.get(ticket.emergency_call, DANGER)
+    first = call_first(ticket.emergency_call, ticket.emergency_name)
     holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
     told = f"已通知{holder}马上联系您，工单号 {ticket.number}。"
     if ticket.grid is None:  # the pool: the duty officer needs the place
@@ -69,14 +70,14 @@ def emergency_opened(ticket) -> str:
     return f"{first}\n{told}"
 
 
-def emergency_joined(ticket, call: str | None) -> str:
+def emergency_joined(ticket, call: str | None, name: str | None = None) -> str:
     """More words of a frightened resident: the number first again, then that they reach the
     person already coming (one ticket, not one alarm per message)."""
     holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
     told = f"已加入您的紧急求助（工单 {ticket.number}），{holder}会马上看到。"
     if ticket.grid is None:
         told += "请告诉我们具体地址。"
-    return f"{CALL_FIRST.get(call, DANGER)}\n{told}"
+    return f"{call_first(call, name)}\n{told}"
 
 
 def stood_down(ticket, call: str | None) -> str:

@@ -118,16 +118,20 @@ def dismiss(session: Session, held_ids: list[int], staff: Staff, reason: str,
     return len(ids)
 
 
-def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime) -> int:
+def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime, *,
+                media_only: bool = False) -> int:
     """A resident's report opened a ticket: their pictures, locations and words held since
-    `since` join its timeline (a photo sent before the words belongs to them)."""
+    `since` join its timeline (a photo sent before the words belongs to them); `media_only`:
+    only pictures and locations (words said again of an older ticket take what came just
+    before them, not what else the resident said)."""
     if ticket.resident_id is None:
         return 0
-    earlier = list(session.scalars(
-        select(HeldMessage).where(HeldMessage.resident_id == ticket.resident_id,
-                                  HeldMessage.status == "waiting",
-                                  HeldMessage.received_at >= since)
-        .order_by(HeldMessage.id)))
+    query = select(HeldMessage).where(HeldMessage.resident_id == ticket.resident_id,
+                                      HeldMessage.status == "waiting",
+                                      HeldMessage.received_at >= since)
+    if media_only:
+        query = query.where(HeldMessage.msg_type.in_(("image", "location")))
+    earlier = list(session.scalars(query.order_by(HeldMessage.id)))
     for held in earlier:
         held.status, held.handled_at, held.ticket = "opened", now, ticket
         held.note = "居民随后报事，已并入工单"

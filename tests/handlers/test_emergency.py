@@ -16,22 +16,28 @@ def delivered_to(svc, openid: str) -> list[str]:
 
 @pytest.mark.parametrize("text,first_line,category,department,call,words", [
     # Its signs, not its name: the classifier must know them.
-    ("我爸突然说话不清楚，半边身子动不了", "如有生命危险，请立即拨打 120 急救电话！",
+    ("我爸突然说话不清楚，半边身子动不了",
+     "如有生命危险，请立即拨打 120 急救电话！让人平躺，不要喂水喂药，记下发病时间。",
      "疑似中风", "卫健", "120", "半边身子动不了"),
     # Held in a car by its driver, typed on the phone in the car: the police, not a rescue.
-    ("网约车司机把门锁了不让我下车 一直往山里开 救我", "请立即拨打 110 报警电话！先保护好自己。",
+    ("网约车司机把门锁了不让我下车 一直往山里开 救我",
+     "请立即拨打 110 报警电话！先保护好自己，能说出地点就告诉警方。",
      "被人关押/非法拘禁", "公安", "110", "不让我下车"),
     # A pressure cooker burst and scalded: what is still going on is the burn, 120 first.
-    ("高压锅炸了 我妈脸上手上全烫起泡了", "如有生命危险，请立即拨打 120 急救电话！",
+    ("高压锅炸了 我妈脸上手上全烫起泡了",
+     "如有生命危险，请立即拨打 120 急救电话！用流动的凉水冲洗伤处 15 分钟以上，不要涂牙膏酱油。",
      "烧烫伤", "卫健", "120", "烫起泡"),
     # A robber's demand beside a knife, no word 抢 in it: the police.
-    ("一个男的拿着刀让我把收银台打开 我在便利店", "请立即拨打 110 报警电话！先保护好自己。",
+    ("一个男的拿着刀让我把收银台打开 我在便利店",
+     "请立即拨打 110 报警电话！先保护好自己，不要硬拼，记下对方特征和去向。",
      "抢劫/入室", "公安", "110", "让我把收银台打开"),
     # A car gone into a river with people in it: a rescue (119) before a drowning.
-    ("一辆车翻进河里了 里面还有人", "请立即拨打 119 火警电话！先撤到安全的地方。",
+    ("一辆车翻进河里了 里面还有人",
+     "请立即拨打 119 火警电话！保持冷静，不要冒险施救，等待救援（被困电梯请按警铃，不要扒门）。",
      "人员被困", "应急管理/消防", "119", "车翻进河里"),
     # A pan that flared and burned someone: the burn is what is still going on, 120 first.
-    ("炒菜的时候油锅一下着了 我老公手上全是泡", "如有生命危险，请立即拨打 120 急救电话！",
+    ("炒菜的时候油锅一下着了 我老公手上全是泡",
+     "如有生命危险，请立即拨打 120 急救电话！用流动的凉水冲洗伤处 15 分钟以上，不要涂牙膏酱油。",
      "烧烫伤", "卫健", "120", "油锅一下着了"),
 ])
 def test_an_emergency_in_plain_words_names_the_number_and_wakes_worker_and_leader(
@@ -85,7 +91,8 @@ def test_a_grid_worker_who_types_an_emergency_is_told_whom_to_call_and_it_is_rep
     # A worker on patrol types what they see, as a resident would: no list of commands.
     reply = Chat(client, "o_worker_01").send("三单元门口有个老人倒地上了 叫不醒")
     [ticket] = rows(svc, Ticket)
-    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！\n已上报巡查发现")
+    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！让人侧躺，保持呼吸通畅；"
+                            "没有呼吸就做胸外按压。\n已上报巡查发现")
     assert ticket.number in reply and (ticket.urgency, ticket.emergency_call) == ("emergency", "120")
     worker()
     [to_leader] = delivered_to(svc, "o_leader_01")  # the grid leader knows at once
@@ -168,3 +175,16 @@ def test_an_alarm_stood_down_reaches_everyone_alerted_and_is_still_checked(
         assert delivered_to(svc, openid)[-1].startswith(f"居民说已无危险 {ticket.number}")
     assert rows(svc, Ticket)[0].status == "assigned"  # words alone do not close an alarm
     assert not chat.send("孩子还没找到").startswith("好的，已告诉")
+
+
+def test_every_danger_has_a_line_of_what_to_do_while_help_comes():
+    from handlers.first_aid import WHILE_WAITING
+    from nlp.emergency import taxonomy
+    from nlp.lexicon import lexicons
+    names = {category.name for category in taxonomy(lexicons()).categories}
+    assert names == set(WHILE_WAITING)  # none missing, none stale
+
+
+def test_a_gas_leak_is_told_not_to_touch_switches_before_leaving(chat, svc):
+    reply = chat.send("楼道里有股很浓的煤气味")
+    assert reply.startswith("请立即拨打 119 火警电话！不要开关电灯电器、不要点火，打开门窗后离开")

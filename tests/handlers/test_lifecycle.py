@@ -238,6 +238,20 @@ def test_follow_ups_join_the_open_ticket_and_a_new_matter_does_not(chat, svc, cl
     assert picture.startswith(f"已将图片加入工单 {number}")
     assert count(svc, Ticket) == 3 and count(svc, HeldMessage) == 0
 
+    clock.at(hours=30)  # the next day: a picture first, then the words saying what it shows
+    chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_demo_resident]]>"
+        "</FromUserName><CreateTime>1700090000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/3.jpg]]></PicUrl><MediaId><![CDATA[m3]]></MediaId>"
+        "<MsgId>9003</MsgId></xml>")
+    clock.at(hours=30, minutes=1)
+    assert chat.send("楼道灯还是没人修").startswith("这件事您已反映过，已并入原工单。")
+    light = rows(svc, Ticket, Ticket.number == number)[0]
+    pictures = [e.data.get("pic_url") for e in rows(svc, TicketEvent,
+                                                     TicketEvent.ticket_id == light.id) if e.data]
+    assert "http://img/3.jpg" in pictures
+    assert [h.status for h in rows(svc, HeldMessage)] == ["opened"]
+
 
 @pytest.mark.parametrize("report,more", [
     ("三单元楼道灯坏了", "好几天了 晚上黑乎乎的 老人摔了一跤"),  # hints at 治安, names nothing
