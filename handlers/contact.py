@@ -30,7 +30,8 @@ ASKS = re.compile("|".join((
 )))
 # What may surround the question without making it another one.
 AROUND = re.compile(rf"(?:{GREETING}|{FILLER}|电话|手机号?|号码|联系方式|多少|谁|哪位|名字|叫什么|"
-                    r"什么|啥|是|小区|怎么|如何|联系)+", re.I)
+                    r"什么|啥|是|小区|怎么|如何|联系|我?想?(?:问|知道|了解)一?下?|麻烦|能不能|"
+                    r"可以|告诉我|给我)+", re.I)
 
 
 def asked(text: str) -> tuple[bool, str]:
@@ -43,6 +44,18 @@ def asked(text: str) -> tuple[bool, str]:
     return True, "" if not rest or AROUND.fullmatch(rest) else rest
 
 
+# "张伟电话多少": a person of the resident's grid asked for by name
+NAMED = re.compile(r"(?P<name>[\u4e00-\u9fff]{2,4}?)(?:网格员|网格长|书记|主任)?的?"
+                   r"(?:联系电话|电话|手机号?|联系方式)(?:是|是多少|多少|几号|什么)?")
+
+
+def names_our_person(ctx: Context, text: str) -> bool:
+    match = NAMED.fullmatch(bare(text))
+    grid = ctx.resident.grid
+    return match is not None and grid is not None and any(
+        person.name == match["name"] for person in published_people(ctx.session, grid))
+
+
 class GridContact(Handler):
     """Answered at once from the registry; a resident with no grid is told how to bind, or
     names a place in the same words ("幸福小区3栋的网格员是谁")."""
@@ -53,7 +66,7 @@ class GridContact(Handler):
             return False
         question, rest = asked(text)
         if not question:
-            return False
+            return names_our_person(ctx, text)
         return not rest or names_only_a_place(ctx, rest)
 
     def handle(self, msg, ctx: Context) -> Reply:

@@ -164,11 +164,17 @@ def _least_busy_worker():
 
 def published_people(session: Session, grid: Area, limit: int = 4) -> list[Staff]:
     """The people a grid shows its residents (its poster, 公示牌; the answer to "网格员是谁"):
-    its active grid workers, then its leader."""
-    return list(session.scalars(
+    its active grid workers, then its leader, who may lead the whole community's grids."""
+    people = list(session.scalars(
         select(Staff).where(Staff.area_id == grid.id, Staff.active.is_(True),
                             Staff.role.in_(("grid_leader", "grid_worker")))
         .order_by(Staff.role.desc(), Staff.id).limit(limit)))
+    if grid.parent_id is not None and len(people) < limit and \
+            all(person.role != "grid_leader" for person in people):
+        people += session.scalars(
+            select(Staff).where(Staff.area_id == grid.parent_id, Staff.active.is_(True),
+                                Staff.role == "grid_leader").order_by(Staff.id).limit(1))
+    return people
 
 
 def pick_assignee(session: Session, grid: Area) -> Staff | None:

@@ -100,11 +100,13 @@ def test_an_opener_during_a_report_is_asked_about_and_starts_the_next_matter(cha
 @pytest.mark.parametrize("question", ["怎么联系网格员", "网格员电话多少", "我们网格员是谁",
                                       "你好，请问我们小区的网格员是谁？", "你们电话多少",
                                       "怎么联系你们", "社区电话是多少", "居委会的联系方式",
-                                      "网格员怎么联系"])
+                                      "网格员怎么联系", "我想问一下 网格员电话多少", "张伟电话多少",
+                                      "我要找网格长", "周建国的手机号"])
 def test_a_resident_asks_who_their_grid_worker_is(chat, svc, question):
     reply = chat.send(question)
     [zhang] = rows(svc, Staff, Staff.name == "张伟")
     assert reply.startswith("您所在的网格：幸福里第1网格\n网格员：张伟（")
+    assert "\n网格长：周建国（" in reply  # who leads the community's grids, as the poster shows
     assert zhang.phone[:3] + "****" + zhang.phone[-4:] in reply  # as the grid's poster shows it
     assert zhang.phone not in reply
     assert "在这里留言" in reply
