@@ -10,7 +10,8 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.records import found_records, kind_values
+from nlp.records import KIND_KEYWORDS, found_records, kind_values
+from nlp.records import top_words as records_top_words
 from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words,
                          word_share)
 
@@ -219,6 +220,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
                                      + exp(v3 - best) + exp(v4 - best))
     cls = kind if kind in KIND_CLASSES else REPORT
     words = [word for k, word in hits if k == kind]
-    if found:
+    if found_pairs is not None:   # the same words from the records (every word with a row
+        words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
+    elif found:
         words += top_words(found, weights.kind_keywords, (cls,))
     return kind, round(min(max(confidence, 0.05), 0.99), 2), list(dict.fromkeys(words))
