@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from nlp.lexicon import Lexicons, trie_pattern
+from nlp.weights import round2
 
 THRESHOLD = 0.7
 _INDEX: dict = {}   # id(faqs) → (faqs, (any-topic expression, topic finder, topic → entries))
@@ -73,4 +74,4 @@ def match_faq(text: str, lex: Lexicons, question_form: bool):
     if score < THRESHOLD:
         return None
     return {"id": faq.id, "question": faq.question, "answer": faq.answer,
-            "score": round(min(score, 0.99), 2)}
+            "score": round2(min(score, 0.99))}

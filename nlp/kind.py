@@ -12,7 +12,7 @@ import re
 from nlp.lexicon import Lexicons, standalone
 from nlp.records import KIND_KEYWORDS, found_records, kind_values
 from nlp.records import top_words as records_top_words
-from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words,
+from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, round2, top_words,
                          word_share)
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
@@ -185,7 +185,7 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     best_hand = max(complaint, help_, consultation, suggestion, praise)
     if category is None:   # a message that names no topic may be chit-chat
         if other and (best_hand < _OTHER_CEILING or other >= best_hand):
-            return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
+            return "other", round2(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99)), \
                 list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
         if best_hand <= 0 and weights.kind.keys().isdisjoint(found):
             # no cue at all, not even a learned one: a long message reports something, a short
@@ -224,4 +224,4 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
         words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
     elif found:
         words += top_words(found, weights.kind_keywords, (cls,))
-    return kind, round(min(max(confidence, 0.05), 0.99), 2), list(dict.fromkeys(words))
+    return kind, round2(min(max(confidence, 0.05), 0.99)), list(dict.fromkeys(words))
