@@ -106,6 +106,8 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
             if match is None:
                 continue
             matches = (match,)
+        elif pattern.search(text) is None:   # most rules tried find nothing: one search is
+            continue                          # cheaper than a finditer and its first step
         else:
             matches = pattern.finditer(text)
         if kind == "ignore":
