@@ -85,9 +85,9 @@ def reaches(text: str, net: Net) -> bool:
     each ruling out calm messages before the exact sum: one look-up per character in net.bound
     (6 in 16 bench messages, 64 % of the dev texts' readable ones), then the 1-grams' weights
     plus the positive 2-grams' only (net.unigrams, and net.positive's 2-grams found by one
-    automaton scan: 14 in 15 readable bench messages, 99.9 % of the dev texts'). A bound is trusted only below the
-    threshold by more than BOUND_SLACK, so that a sum taken in another order cannot flip the
-    answer; the exact score decides the rest."""
+    automaton scan: 14 in 15 readable bench messages, 99.9 % of the dev texts'). A bound is
+    trusted only below the threshold by more than BOUND_SLACK, so that a sum taken in another
+    order cannot flip the answer; the exact score decides the rest."""
     text = text[:READ_CHARS]
     if not text:
         return False
