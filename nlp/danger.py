@@ -13,8 +13,9 @@ category, hence the number to call and the department.
 It is asked only when the taxonomy found no danger and no hedged one (nlp/urgency.py), and it
 does not fire over a word the taxonomy lists as harmless. Cost: one dict look-up per character
 (an upper bound that rules out many calm messages), then a second upper bound over the first
-READ_CHARS characters (their 1-grams and only the 2-grams of positive weight, looked up in small
-tables built from the weights: it rules out nearly every calm message left), and only then one
+READ_CHARS characters (their 1-grams, looked up in a small table, and only the 2-grams of
+positive weight, found by one automaton scan; both built from the weights: it rules out nearly
+every calm message left), and only then one
 look-up per n-gram in the whole table, summed in C (map/sum). Messages longer than MAX_CHARS are letters written after the fact: not read.
 """
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from operator import add
 from pathlib import Path
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from nlp.lexicon import DATA, LexiconError
 
@@ -50,6 +53,8 @@ class Net:
     positive: dict = None  # the 2-grams of weights whose weight is positive: the 1-grams' sum +
                            # these 2-grams' sum bounds the n-grams' sum from above (the others
                            # can only lower it), looked up in a third of the table
+    positive_finder: object = None   # nlp.lexicon.WordFinder of positive's 2-grams
+    positive_weights: tuple = ()     # their weights, in the finder's word order
 
 
 def grams(text: str) -> list:
@@ -89,10 +94,10 @@ def reaches(text: str, net: Net) -> bool:
     """Whether the score of a normalized text reaches the threshold. Two upper bounds first,
     each ruling out calm messages before the exact sum: one look-up per character in net.bound
     (6 in 16 bench messages, 64 % of the dev texts' readable ones), then the 1-grams' weights
-    plus the positive 2-grams' only (net.unigrams, net.positive: small tables; 14 in 15
-    readable bench messages, 99.9 % of the dev texts'). A bound is trusted only below the
-    threshold by more than BOUND_SLACK, so that a sum taken in another order cannot flip the
-    answer; the exact score decides the rest."""
+    plus the positive 2-grams' only (net.unigrams, and net.positive's 2-grams found by one
+    automaton scan: 14 in 15 readable bench messages, 99.9 % of the dev texts'). A bound is
+    trusted only below the threshold by more than BOUND_SLACK, so that a sum taken in another
+    order cannot flip the answer; the exact score decides the rest."""
     text = text[:READ_CHARS]
     if not text:
         return False
@@ -101,12 +106,15 @@ def reaches(text: str, net: Net) -> bool:
     chars = list(text)   # one str per character, hashed once for every look-up below
     if net.bias + sum(map(net.bound.get, chars, repeat(0.0))) * scale < threshold:
         return False
-    positive = net.positive
-    if positive is not None and net.bias + (
-            sum(map(net.unigrams.get, chars, repeat(0.0)))
-            + sum(map(positive.get, map(add, chars, chars[1:]), repeat(0.0)))) * scale \
-            < threshold - BOUND_SLACK:
-        return False
+    finder = net.positive_finder
+    if finder is not None:
+        # every place a positive 2-gram stands (all of one length: the automaton's overlapping
+        # search reports each), its weight by index: no 2-gram string made per character
+        weights = net.positive_weights
+        if net.bias + (sum(map(net.unigrams.get, chars, repeat(0.0))) + sum(
+                [weights[number] for number, _, _ in finder(text, overlapping=True)])) * scale \
+                < threshold - BOUND_SLACK:
+            return False
     return score(text, net) >= threshold
 
 
@@ -195,10 +203,14 @@ def parse(lines, name: str = DANGER_FILE) -> Net:
             raise LexiconError(f"{name}:{number}: bad line ({error}): {line[:60]!r}") from None
     if "bias" not in meta or "threshold" not in meta or not categories:
         raise LexiconError(f"{name}: needs @bias, @threshold and @categories lines")
+    positive = {g: w for g, w in weights.items() if len(g) == 2 and w > 0}
+    grams = tuple(sorted(positive))
+    finder = AhoCorasick(grams, matchkind=MatchKind.Standard).find_matches_as_indexes \
+        if grams else None
     return Net(weights, meta["bias"], meta["threshold"], tuple(categories),
                meta.get("category_bias", (0.0,) * len(categories)), by_category, _bound(weights),
-               {g: w for g, w in weights.items() if len(g) == 1},
-               {g: w for g, w in weights.items() if len(g) == 2 and w > 0})
+               {g: w for g, w in weights.items() if len(g) == 1}, positive, finder,
+               tuple(positive[g] for g in grams))
 
 
 EMPTY = Net({}, 0.0, math.inf, ("unconscious",), (0.0,), {}, {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from nlp.lexicon import Lexicons, lexicons, trie_pattern
+from nlp.weights import round2
 
 THRESHOLD = 0.7
 _INDEX: dict = {}   # id(faqs) → (faqs, (any-topic expression, topic finder, topic → entries))
@@ -73,7 +74,7 @@ def match_faq(text: str, lex: Lexicons, question_form: bool):
     if score < THRESHOLD:
         return None
     return {"id": faq.id, "question": faq.question, "answer": faq.answer,
-            "score": round(min(score, 0.99), 2)}
+            "score": round2(min(score, 0.99))}
 
 
 def faq_answer(faq_id: str) -> str:

@@ -10,8 +10,9 @@ import math
 import re
 
 from nlp.lexicon import Lexicons, standalone
-from nlp.records import found_records, kind_values
-from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, top_words,
+from nlp.records import KIND_KEYWORDS, found_records, kind_values
+from nlp.records import top_words as records_top_words
+from nlp.weights import (EMPTY, KIND_CLASSES, REPORT, Weights, kind_scores, round2, top_words,
                          word_share)
 
 _OTHER_CEILING = 1.5   # "other" only wins when every other kind scores below this
@@ -106,6 +107,8 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
             if match is None:
                 continue
             matches = (match,)
+        elif pattern.search(text) is None:   # most rules tried find nothing: one search is
+            continue                          # cheaper than a finditer and its first step
         else:
             matches = pattern.finditer(text)
         if kind == "ignore":
@@ -191,7 +194,7 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     best_hand = max(complaint, help_, consultation, suggestion, praise)
     if category is None:   # a message that names no topic may be chit-chat
         if other and (best_hand < _OTHER_CEILING or other >= best_hand):
-            return "other", round(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99), 2), \
+            return "other", round2(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99)), \
                 list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
         if best_hand <= 0 and weights.kind.keys().isdisjoint(found):
             # no cue at all, not even a learned one: a long message reports something, a short
@@ -226,6 +229,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
                                      + exp(v3 - best) + exp(v4 - best))
     cls = kind if kind in KIND_CLASSES else REPORT
     words = [word for k, word in hits if k == kind]
-    if found:
+    if found_pairs is not None:   # the same words from the records (every word with a row
+        words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
+    elif found:
         words += top_words(found, weights.kind_keywords, (cls,))
-    return kind, round(min(max(confidence, 0.05), 0.99), 2), list(dict.fromkeys(words))
+    return kind, round2(min(max(confidence, 0.05), 0.99)), list(dict.fromkeys(words))

@@ -492,7 +492,8 @@ def _folding(table: dict) -> tuple:
     """(_fold table, an expression finding any character normalize may change: one outside
     SIMPLE_RANGES, one the fold table maps, white space; the replacement of one such character
     by re.sub; the characters of SIMPLE_RANGES it finds; those of them that are or give white
-    space). A text it finds nothing in is its own normalization, told by one scan of a
+    space; character → what it becomes, for str.replace, or None where a replacement could be
+    folded again). A text it finds nothing in is its own normalization, told by one scan of a
     character class; the characters it finds tell whether the text is all SIMPLE_RANGES and
     whether its folded form holds white space, without another scan."""
     known = _FOLDS.get(id(table))
@@ -522,11 +523,17 @@ def _folding(table: dict) -> tuple:
             char = match.group()
             return get(char, char)   # white space is kept here, collapsed later
 
+        # When no character a fold gives is folded again (the table is its own fixed point),
+        # replacing each distinct found character with str.replace is the one pass of re.sub
+        # (no replacement is touched again), without a Python call per character found.
+        replacing = by_char if all(get(char, char) == char
+                                   for out in by_char.values() for char in out) else None
+
         simple = frozenset(chr(code) for low, high in SIMPLE_RANGES
                            for code in range(low, high + 1)) - frozenset(chr(c) for c in kept)
         spacey = frozenset(char for char in simple
                            if any(c.isspace() for c in by_char.get(char, char)))
-        known = _FOLDS[id(table)] = (table, (fold, changing, folded, simple, spacey))
+        known = _FOLDS[id(table)] = (table, (fold, changing, folded, simple, spacey, replacing))
     return known[1]
 
 
@@ -534,14 +541,21 @@ def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is), a lone surrogate
     as U+FFFD."""
-    _, changing, folded, simple, spacey = _folding(table)
+    _, changing, folded, simple, spacey, replacing = _folding(table)
     found = changing.findall(text)
     if not found:
         return text   # nothing to fold, no space to collapse
     if simple.issuperset(found):   # _NOT_SIMPLE finds nothing in the text
         # NFKC, char by char, and the table at once: text.translate(fold), replacing only the
-        # few characters that change (a translate looks up every character)
-        text = changing.sub(folded, text)
+        # few characters that change (a translate looks up every character): each distinct one
+        # by str.replace where the table allows it (see _folding), else by re.sub
+        if replacing is not None:
+            for char in set(found):
+                into = replacing.get(char)
+                if into is not None:
+                    text = text.replace(char, into)
+        else:
+            text = changing.sub(folded, text)
         if spacey.isdisjoint(found):
             return text   # no white space in the text nor in what its characters became
     else:

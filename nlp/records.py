@@ -143,9 +143,11 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
     totals = [0.0] * len(base)
     named = False
     for rec in recs:
-        for department, weight in rec[ROUTE]:
-            totals[department] += weight
+        pairs = rec[ROUTE]
+        if pairs:
             named = True
+            for department, weight in pairs:
+                totals[department] += weight
     if not named:
         return best, []
     share = word_share(found)
@@ -153,12 +155,14 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
     top = max(values)
     if values.count(top) != 1:
         return _route_tables(category, default, found, weights)
-    best = records.route_names[values.index(top)]
+    at = values.index(top)
+    best = records.route_names[at]
     if best == default:
         return best, []
-    table = weights.route_words
-    named = sorted((-w, word) for word in found for d, w in table.get(word, ())
-                   if d == best and w > KEYWORD_WEIGHT)
+    # the words that sent it there, from the records' own pairs (the same words and weights as
+    # Weights.route_words: every found word with a route weight has a record among recs)
+    named = sorted([(-w, rec[WORD]) for rec in recs for d, w in rec[ROUTE]
+                    if d == at and w > KEYWORD_WEIGHT])
     return best, [word for _, word in named[:3]]
 
 

@@ -18,7 +18,7 @@ from nlp.records import TOPIC, TOPIC_KEYWORDS, found_records, hand_evidence
 from nlp.records import learned_adds as records_adds
 from nlp.records import route as records_route
 from nlp.records import top_words as records_top_words
-from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, route,
+from nlp.weights import (MIN_EVIDENCE, Weights, hand_topic_scores, learned_adds, round2, route,
                          top_words, topic_scores, word_share)
 
 FALLBACK = ("其他", "其他", "街道/社区")
@@ -168,5 +168,5 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
             records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
-    return (category.name, domain, department, round(min(confidence, 0.99), 2),
+    return (category.name, domain, department, round2(min(confidence, 0.99)),
             keywords, best)

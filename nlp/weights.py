@@ -320,6 +320,23 @@ def top_words(words: tuple, table: dict, target, limit: int = 5) -> list:
     return [word for _, word in pushed[:limit]]
 
 
+_HUNDREDTHS = tuple(k / 100 for k in range(101))   # k / 100 is correctly rounded, as round's
+
+
+def round2(x: float) -> float:
+    """round(x, 2) for a confidence (a float in [0, 1]), without round's decimal conversion
+    (≈ 0.45 µs a call): x × 100 is within one unit in the last place of the exact product, so
+    where it stands clear of a half the nearest hundredth is the one round gives; near a half
+    (or outside (0, 1], or nan) round itself decides."""
+    if 0.0 < x <= 1.0:   # (0.0 and -0.0 to round: it keeps the sign)
+        y = x * 100.0
+        k = int(y)   # floor, y ≥ 0
+        half = y - k
+        if not 0.499999 < half < 0.500001:
+            return _HUNDREDTHS[k + 1] if half > 0.5 else _HUNDREDTHS[k]
+    return round(x, 2)
+
+
 def softmax_share(scores: dict, members) -> float:
     """Probability mass of the members among all scores (a softmax)."""
     top = max(scores.values())

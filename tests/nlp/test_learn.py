@@ -130,3 +130,21 @@ def test_the_word_records_decide_exactly_as_the_weight_tables():
         texts.append("，".join(words))
     for text in texts:
         assert classify_with(text, lex, records) == classify_with(text, lex, tables), text
+
+
+def test_confidences_are_the_hundredths_round_gives():
+    """A confidence shown to an agent (classify rounds it with nlp.weights.round2, faster than
+    round) is what round(x, 2) gives, halves and their neighbours included."""
+    import math
+    import random
+
+    from nlp.weights import round2
+    rng = random.Random(11)
+    values = [rng.random() for _ in range(200000)] + [0.0, -0.0, 1.0, 0.99, 0.05, 1e-300]
+    for k in range(201):   # every half-hundredth and the floats next to it
+        x = y = k / 200
+        for _ in range(20):
+            values += [x, y]
+            x, y = math.nextafter(x, 2.0), math.nextafter(y, -1.0)
+    for x in values:
+        assert repr(round2(x)) == repr(round(x, 2)), repr(x)
