@@ -37,6 +37,7 @@ KINDS = [
     # damage at home is reported; thanks before a new problem do not make it praise
     ("我家水管爆了 水漫出来了", "complaint"),
     ("谢谢你们 不过又漏水了", "complaint"),
+    ("能不能派个人来看看 我家门口的树倒了挡住路了", "complaint"),   # asks someone to come
     # praise for a problem solved names the problem
     ("网格员小李态度特别好 帮我们解决了漏水问题", "praise"),
     # consultation
