@@ -379,6 +379,12 @@ FAQS = [
     ("我想当志愿者 怎么报名", "volunteering"),            # 报名 alone is not school
     ("周末社区有什么活动", "community_events"),            # not the office hours
     ("孩子小学报名需要什么材料", "school_enrollment"),
+    ("怎么开居住证明", "residence_proof"),                  # 居住证明 is no 居住证
+    ("怎么开无犯罪记录证明", "no_criminal_record"),
+    ("失业金怎么领", "unemployment_benefit"),
+    ("我想办个独生子女证", "only_child"),
+    ("社区有没有免费体检", "free_checkup"),
+    ("哪里可以办健康证", "health_certificate"),
 ]
 
 
