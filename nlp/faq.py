@@ -35,15 +35,13 @@ def _index(faqs: tuple) -> tuple:
 
 
 def _first_topics(text: str, finder: re.Pattern, entries: dict) -> dict:
-    """Topic word → the position of its first occurrence (text.find), for every topic word in
-    the text: a topic word occurring at a position is a prefix of the longest one there."""
+    """Topic word → the position of its first occurrence, for the longest topic word at each
+    place: a shorter one inside it names another thing (居住证明 is no 居住证)."""
     first: dict[str, int] = {}
     for match in finder.finditer(text):
-        longest, start = match.group(1), match.start()
-        for size in range(1, len(longest) + 1):
-            word = longest[:size]
-            if word in entries and word not in first:
-                first[word] = start
+        longest = match.group(1)
+        if longest not in first:
+            first[longest] = match.start()
     return first
 
 

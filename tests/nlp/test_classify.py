@@ -37,6 +37,7 @@ KINDS = [
     # damage at home is reported; thanks before a new problem do not make it praise
     ("我家水管爆了 水漫出来了", "complaint"),
     ("谢谢你们 不过又漏水了", "complaint"),
+    ("能不能派个人来看看 我家门口的树倒了挡住路了", "complaint"),   # asks someone to come
     # praise for a problem solved names the problem
     ("网格员小李态度特别好 帮我们解决了漏水问题", "praise"),
     # consultation
@@ -378,6 +379,12 @@ FAQS = [
     ("我想当志愿者 怎么报名", "volunteering"),            # 报名 alone is not school
     ("周末社区有什么活动", "community_events"),            # not the office hours
     ("孩子小学报名需要什么材料", "school_enrollment"),
+    ("怎么开居住证明", "residence_proof"),                  # 居住证明 is no 居住证
+    ("怎么开无犯罪记录证明", "no_criminal_record"),
+    ("失业金怎么领", "unemployment_benefit"),
+    ("我想办个独生子女证", "only_child"),
+    ("社区有没有免费体检", "free_checkup"),
+    ("哪里可以办健康证", "health_certificate"),
 ]
 
 
