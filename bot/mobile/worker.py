@@ -165,7 +165,8 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str,
         added = attach_photos(session, ticket.id, now)
         tickets.resolve(session, ticket, staff, text, now, evidence=[p.id for p in added])
         told = "，居民将收到办结通知和评价邀请" if ticket.resident_id else ""
-        return f"已办结（{len(added)} 张照片）{told}", pending_ids(added)
+        photographed = f"（{len(added)} 张照片）" if added else ""
+        return f"已办结{photographed}{told}", pending_ids(added)
     if action == "extend" and staff.role not in ladder.SUPERVISORS:
         hours = request.form.get("hours", 24, type=int)
         asked = ladder.request_extension(session, ticket, now, by=staff, reason=text,

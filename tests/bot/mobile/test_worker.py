@@ -166,6 +166,8 @@ def test_a_bad_photo_or_too_many_are_refused_in_chinese_and_nothing_changes(
     page = zhang.act("resolve", text="")
     assert "请填写办结说明" in page.get_data(as_text=True)
     assert the_ticket(svc, ticket_number).status == "assigned" and rows(svc, Photo) == []
+    html = zhang.act("resolve", text="已修好").get_data(as_text=True)  # no photo: none named
+    assert "已办结，居民将收到办结通知和评价邀请" in html and "张照片" not in html
 
 
 def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, svc):
@@ -182,6 +184,9 @@ def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, sv
     zhang.open(link(app, zhang.openid, number=other.number))
     html = zhang.browser.get(zhang.page).get_data(as_text=True)
     assert "<option>城管</option>" in html or ">城管<" in html  # the department picker
+    page = zhang.act("transfer", department="")  # nothing chosen: asked to choose, no “”
+    assert "请选择要转办的部门" in page.get_data(as_text=True)
+    assert "没有找到部门" not in page.get_data(as_text=True)
     page = zhang.act("transfer", department="城管")
     assert "已转办城管" in page.get_data(as_text=True)
     other = the_ticket(svc, other.number)
