@@ -124,6 +124,27 @@ def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
     return ((f"{name}时限", when),)
 
 
+def now_held_by(ticket) -> str:
+    """Who holds the ticket now, as a colleague reads it: 网格长周建国（138****5678）,
+    和平社区工作站李明（…）, 城管赵强（…）."""
+    staff = ticket.assignee
+    if staff is None:
+        return holder_name(ticket)
+    who, tier = _who(staff), holder_name(ticket)
+    return who if staff.role in ("grid_worker", "grid_leader") or tier in who else tier + who
+
+
+def handed_away(ticket, verb: str) -> Notice:
+    """To the person a ticket was taken from (上报, the ladder's clock, 转办, 改派): brief,
+    who holds it now, nothing more to do."""
+    moved = f"{verb}{now_held_by(ticket)}"
+    return Notice(title=f"【已转交】工单 {ticket.number}",
+                  fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
+                          ("处理进度", moved)),
+                  remark="您无需再处理；如有新情况，请联系现处理人。",
+                  plain=f"工单 {ticket.number} {moved}，您无需再处理。")
+
+
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
     return Notice(title=f"{title} {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200])),

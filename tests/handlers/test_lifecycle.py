@@ -50,13 +50,16 @@ def test_a_late_complaint_climbs_exactly_one_tier_per_breached_clock(app, chat, 
     [told] = to(svc, chat.openid, "escalated")
     assert "督办" in told.payload["text"]
 
-    assert zhang.send(f"接单 {number}").startswith(f"已接单：工单 {number}")  # late, but taken
+    # the leader holds it now; 张伟 was told and is answered with who holds it
+    assert "已转交网格长周建国" in zhang.send(f"接单 {number}")
+    leader = Chat(zhang.client, "o_leader_01")
+    assert leader.send(f"接单 {number}").startswith(f"已接单：工单 {number}")
     clock.at(minutes=31)
     assert sweep(app) == 1  # no reply within 30 minutes: one more tier
     assert the_ticket(svc).tier == "community"
     assert the_ticket(svc).assignee.name == "幸福里社区工作站"
 
-    zhang.send(f"回复 {number} 已联系环卫，今天下午清运")
+    zhang.send(f"回复 {number} 已联系环卫，今天下午清运")  # what he knows still helps
     clock.at(hours=23)
     assert sweep(app) == 0  # replied, and inside 24 hours
     clock.at(hours=25)
