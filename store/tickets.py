@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store import inserts, notices, outbox, owners
 from store.db import count_with
@@ -404,9 +404,48 @@ def rate(session: Session, ticket: Ticket, score: int, now: datetime,
         tell_owner(session, ticket, "rated_low", notices.staff_update(
             ticket, f"【差评】居民评价 {score} 分", comment or "（居民未写意见）",
             "低分工单会安排回访，请留意回访结果。"), now)
+    elif score >= GOOD_RATING and not quiet_hours(now):
+        pass_on_praise(session, ticket, now)
 
 
 LOW_RATING = 2  # 1–2 of 5: a return visit follows (close_and_revisit), and the handler is told
+GOOD_RATING = 4  # 4–5 of 5: the handler hears it too, but never at night
+QUIET_HOURS = (22, 8)  # China time: no good news pushed from 22:00 to 08:00
+
+
+def quiet_hours(now: datetime) -> bool:
+    hour = now.astimezone(CHINA).hour
+    return hour >= QUIET_HOURS[0] or hour < QUIET_HOURS[1]
+
+
+def pass_on_praise(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A resident's good rating, with their words, to whoever resolved the ticket (its owner
+    if nobody is named), once; the timeline notes it so it is never sent twice."""
+    staff = session.get(Staff, ticket.resolved_by_id) if ticket.resolved_by_id else None
+    staff = staff if owners.reachable(staff) else ticket.assignee
+    record_event(session, ticket, "praise_told", now, public=False,
+                 told=staff.name if staff else None)
+    notify_staff(session, ticket, staff, "rated_good", notices.staff_update(
+        ticket, f"【好评】居民评价 {ticket.rating} 分", ticket.rating_comment or "（居民未写意见）",
+        "感谢您的用心服务！"), now)
+
+
+def pass_on_praise_held_overnight(session: Session, now: datetime, limit: int = 500) -> int:
+    """Good ratings given during the quiet hours reach their handlers once the day starts
+    (close_and_revisit runs every few minutes; nothing happens while it is still night)."""
+    if quiet_hours(now):
+        return 0
+    earlier = aliased(TicketEvent)
+    told = select(earlier.id).where(earlier.ticket_id == Ticket.id,
+                                    earlier.action == "praise_told")
+    held = session.scalars(
+        select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.action == "rated", TicketEvent.at > now - timedelta(hours=24),
+               Ticket.rating >= GOOD_RATING, ~told.exists())
+        .order_by(TicketEvent.at).limit(limit)).all()
+    for ticket in held:
+        pass_on_praise(session, ticket, now)
+    return len(held)
 
 
 def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:

@@ -170,8 +170,8 @@ def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
 
     clock.at(hours=73)
     with app.app_context():
-        assert close_and_revisit() == {"closed": 1, "visited": 1}
-        assert close_and_revisit() == {"closed": 0, "visited": 0}
+        assert close_and_revisit() == {"closed": 1, "visited": 1, "praised": 0}
+        assert close_and_revisit() == {"closed": 0, "visited": 0, "praised": 0}
     assert [t.status for t in rows(svc, Ticket)] == ["closed", "closed"]
     [visit] = to(svc, unhappy.openid, "return_visit")
     assert f"未解决 {first}" in visit.payload["text"]
