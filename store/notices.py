@@ -152,6 +152,17 @@ def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
                   due=ticket.resolve_by)
 
 
+def rating(ticket, score: int, comment: str | None, *, good: bool) -> Notice:
+    """A resident's rating to the handler. A phone shows only a template's fields (not its
+    title), so the score is the type line and the resident's words the last one."""
+    word, remark = (("好评", "感谢您的用心服务！") if good
+                    else ("差评", "低分工单会安排回访，请留意回访结果。"))
+    return Notice(title=f"【{word}】居民评价 {score} 分 {ticket.number}",
+                  fields=(("工单号", ticket.number), ("类型", f"{word} {score} 分"),
+                          ("网格", ticket.grid.name if ticket.grid else "—")),
+                  remark=f"居民说：{comment}" if comment else f"（居民未写意见）{remark}")
+
+
 def progress(ticket, status: str, detail: str, plain: str) -> Notice:
     """A resident's progress message: the template form and its customer-service text."""
     return Notice(title=f"您的工单 {ticket.number} {status}",

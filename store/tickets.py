@@ -401,9 +401,8 @@ def rate(session: Session, ticket: Ticket, score: int, now: datetime,
     ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment or None, now
     _close(session, ticket, now, "rated", actor="resident", body=comment, rating=score)
     if score <= LOW_RATING:  # its handler hears it from us before the return visit
-        tell_owner(session, ticket, "rated_low", notices.staff_update(
-            ticket, f"【差评】居民评价 {score} 分", comment or "（居民未写意见）",
-            "低分工单会安排回访，请留意回访结果。"), now)
+        tell_owner(session, ticket, "rated_low",
+                   notices.rating(ticket, score, comment, good=False), now)
     elif score >= GOOD_RATING and not quiet_hours(now):
         pass_on_praise(session, ticket, now)
 
@@ -425,9 +424,8 @@ def pass_on_praise(session: Session, ticket: Ticket, now: datetime) -> None:
     staff = staff if owners.reachable(staff) else ticket.assignee
     record_event(session, ticket, "praise_told", now, public=False,
                  told=staff.name if staff else None)
-    notify_staff(session, ticket, staff, "rated_good", notices.staff_update(
-        ticket, f"【好评】居民评价 {ticket.rating} 分", ticket.rating_comment or "（居民未写意见）",
-        "感谢您的用心服务！"), now)
+    notify_staff(session, ticket, staff, "rated_good",
+                 notices.rating(ticket, ticket.rating, ticket.rating_comment, good=True), now)
 
 
 def pass_on_praise_held_overnight(session: Session, now: datetime, limit: int = 500) -> int:

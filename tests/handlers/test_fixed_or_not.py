@@ -87,7 +87,7 @@ def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client
     chat.send("5 很及时 谢谢张师傅")
     assert received(svc, worker)["o_worker_01"][-1] == f"【好评】居民评价 5 分 {ticket.number}"
     [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
-    assert "很及时 谢谢张师傅" in push.payload["text"] and "感谢您的用心服务" in push.payload["text"]
+    assert "居民说：很及时 谢谢张师傅" in push.payload["text"]
     assert (push.channel, push.status) == ("template", "sent")  # the staff's usual way
 
 
@@ -118,7 +118,7 @@ def test_a_good_rating_given_at_night_waits_for_the_morning(app, chat, client, s
     assert got[-1] == f"【好评】居民评价 4 分 {ticket.number}" and len(
         [t for t in got if "好评" in t]) == 1
     [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
-    assert "（居民未写意见）" in push.payload["text"]
+    assert "（居民未写意见）感谢您的用心服务！" in push.payload["text"]
 
 
 def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):
