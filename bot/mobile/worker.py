@@ -80,6 +80,7 @@ def worker_todo(viewer):
         mine = list(session.scalars(
             select(Ticket).where(Ticket.assignee_id == viewer.staff.id,
                                  Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.due_at, Ticket.id)  # the 200 due soonest, of a long list
             .options(selectinload(Ticket.grid)).limit(200)))
         rows = []
         for ticket in mine:
