@@ -114,6 +114,11 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
     kept = list(session.execute(select(Photo.id, Photo.media_id, Photo.status)
                                 .where(Photo.ticket_id == ticket.id)))
     owner = ticket.assignee_id == staff.id
+    try:  # lifted above them (上报, the clock, 转办): not theirs to take or resolve any more
+        tickets.require_hand(ticket, staff, "接单或办结")
+        away = None
+    except tickets.TicketError as held_above:
+        away = str(held_above)
     building = ticket.building
     point = ((ticket.lat, ticket.lng) if ticket.lat is not None and ticket.lng is not None
              else (building.lat, building.lng) if building is not None
@@ -127,7 +132,8 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
         outline=draw(ticket.grid.geometry if ticket.grid else None, point), point=point,
         by_media={media: (pid, status) for pid, media, status in kept if media},
         status_of={pid: status for pid, _, status in kept},
-        accepting=ticket.status in TO_ACCEPT, resolving=ticket.status in RESOLVING,
+        accepting=ticket.status in TO_ACCEPT and not away, away=away,
+        resolving=ticket.status in RESOLVING and not away,
         open=ticket.status in OPEN_STATES, supervisor=staff.role in ladder.SUPERVISORS,
         departments=console_ticket.departments(session) if ticket.status in OPEN_STATES
         else [], action_names=console_ticket.ACTION_NAMES,

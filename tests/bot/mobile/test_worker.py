@@ -178,6 +178,9 @@ def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, sv
     assert ticket.tier == "grid_leader" and ticket.assignee.username == "leader01"
     [event] = rows(svc, TicketEvent, TicketEvent.action == "escalated")
     assert event.body == "需要物业配合" and event.staff.username == "worker01"
+    html = zhang.browser.get(zhang.page).get_data(as_text=True)  # his page says whose it is
+    assert "已转交网格长周建国" in html and "您无需再接单或办结" in html
+    assert 'id="accept"' not in html and 'id="resolve"' not in html and 'id="reply"' in html
 
     chat.send("新问题 小区门口占道摆摊，堵住消防通道")
     other = [t for t in rows(svc, Ticket) if t.number != ticket_number][0]
