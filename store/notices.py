@@ -138,10 +138,12 @@ def handed_away(ticket, verb: str) -> Notice:
     """To the person a ticket was taken from (上报, the ladder's clock, 转办, 改派): brief,
     who holds it now, nothing more to do."""
     moved = f"{verb}{now_held_by(ticket)}"
+    short = ticket.assignee.name if ticket.assignee is not None else holder_name(ticket)
+    # a phone shows the fields only, a line cut at 20 characters: the last one says it all
     return Notice(title=f"【已转交】工单 {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
-                          ("处理进度", moved)),
-                  remark="您无需再处理；如有新情况，请联系现处理人。",
+                          ("网格", ticket.grid.name if ticket.grid else "—")),
+                  remark=f"{verb}{short}，您无需再处理",
                   plain=f"工单 {ticket.number} {moved}，您无需再处理。")
 
 

@@ -24,6 +24,7 @@ def test_the_worker_is_told_when_the_clock_lifts_his_ticket_to_the_leader(
     assert told.payload["text"] == (f"工单 {number} 已上报给网格长周建国（136****0001），"
                                     "您无需再处理。")
     assert told.channel == "template" and told.payload["title"] == f"【已转交】工单 {number}"
+    assert told.payload["remark"] == "已上报给周建国，您无需再处理"  # what a phone shows
 
     reply = zhang.send(f"办结 {number} 已经清运了")
     assert reply.startswith(f"工单 {number} 已转交网格长周建国（136****0001）处理，您无需再办结。")
