@@ -135,7 +135,8 @@ def todo_of(ctx: Context) -> list[Ticket]:
     deadline of the clock each runs now, so the late ones lead (once per message)."""
     def load() -> list[Ticket]:
         held = ctx.session.scalars(select(Ticket).where(
-            Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES)).limit(200))
+            Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.due_at, Ticket.id).limit(200))
         return sorted(held, key=lambda t: (t.kind == "praise", running_clock(t)[1]))[:20]
     return ctx.once("my_open_tickets", load)
 

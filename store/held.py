@@ -50,6 +50,19 @@ def waiting_count(session: Session, staff: Staff) -> int:
                                                            .order_by(None).subquery()))
 
 
+def phones_known(session: Session, staff: Staff, resident_ids) -> dict[int, str]:
+    """The phone number each resident last gave in a ticket this staff member may see (the
+    list shows it masked)."""
+    ids = list(set(resident_ids))
+    if not ids:
+        return {}
+    known = scope.visible_tickets(session, staff).where(
+        Ticket.resident_id.in_(ids), Ticket.resident_phone.is_not(None))
+    return dict(session.execute(known.with_only_columns(Ticket.resident_id,
+                                                        Ticket.resident_phone)
+                                .order_by(Ticket.id)).all())
+
+
 def scoped(session: Session, staff: Staff, held_id: int) -> HeldMessage | None:
     """The message, if this staff member may see it."""
     return session.scalar(scope.visible_held(session, staff).where(HeldMessage.id == held_id))

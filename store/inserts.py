@@ -118,7 +118,7 @@ def _plan(mapper):
                  for relation in mapper.relationships if relation.direction is MANYTOONE]
     columns = []
     for column in mapper.local_table.columns:
-        if column.primary_key:
+        if column.primary_key or column.computed is not None:  # the database writes it
             continue
         default = column.default
         kind = None if default is None else (

@@ -16,7 +16,7 @@ from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, TO_ACCEPT, root_area
 from store.sla import SlaPolicy
 from store.tickets import (TicketError, alert_leader, hand_to, notify_resident, notify_staff,
-                           record_event, require, tell_owner)
+                           record_event, require, require_hand, tell_owner)
 
 TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
 # A batch's grids up to their street (the tiers' areas) and residents, a query each.
@@ -56,7 +56,7 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
         for ticket in tickets:
             owner = tiers.owner(ticket.grid, min(TOP, max(ticket.escalation_level + 1,
                                                           at_least)))
-            handler, area = owner.staff, owner.area
+            handler, area, before = owner.staff, owner.area, ticket.assignee
             ticket.escalation_level, ticket.tier, ticket.area = owner.level, owner.tier, area
             if handler is not None:
                 ticket.assignee = handler
@@ -70,6 +70,9 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
                                          public=False, told=handler.name if handler else None))
             messages += bulk.to_staff(ticket, handler, "escalated", notices.assigned(
                 ticket, now, reason=f"【上报】{reason}", owner=True), now)
+            if before not in (None, handler, by) and owners.reachable(before):
+                messages += bulk.to_staff(ticket, before, "handed_away",
+                                          notices.handed_away(ticket, "已上报给"), now)
             if ticket.urgency == "emergency":
                 for other in owner.others:
                     messages += bulk.to_staff(ticket, other, "escalated", notices.assigned(
@@ -87,6 +90,8 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
     within a fresh accept clock: it was not late for a matter it has just been given."""
     require(ticket, "转办", *OPEN_STATES)
     department = department.strip()
+    if not department:
+        raise TicketError(f"请选择要转办的部门，例如：转 {ticket.number} 城管")
     handler = owners.department_handler(session, department)
     if handler is None:
         raise TicketError(f"没有找到部门“{department}”，请核对部门名称")
@@ -158,6 +163,7 @@ def request_extension(session: Session, ticket: Ticket, now: datetime, *, by: St
     """申请延期: a handler who may not extend asks the first reachable supervisor above them
     (the grid leader for a grid worker), who approves with extend(). Returns who was asked."""
     require(ticket, "申请延期", *OPEN_STATES)
+    require_hand(ticket, by, "申请延期")
     if ticket.extended_at is not None:
         raise TicketError(f"工单 {ticket.number} 已延期过一次，不能再次延期")
     if not reason.strip() or not 1 <= hours <= 24 * 30:

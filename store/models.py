@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, Boolean, Computed, DateTime, Float, ForeignKey, Index, Integer,
                         LargeBinary, String, Text, TypeDecorator, UniqueConstraint, or_)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -134,6 +134,10 @@ class InboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
 
 
+DUE_NOW = ("CASE WHEN status IN ('new', 'assigned', 'reopened') THEN accept_by"
+           " ELSE resolve_by END")
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +171,9 @@ class Ticket(Base):
     accept_by: Mapped[datetime]
     first_reply_by: Mapped[datetime]
     resolve_by: Mapped[datetime]
+    # The deadline that applies now, kept by the database on every change (migration 0016):
+    # accept_by while it waits to be taken, resolve_by after. The inbox orders by it.
+    due_at: Mapped[datetime | None] = mapped_column(Computed(DUE_NOW, persisted=True))
     accepted_at: Mapped[datetime | None]
     first_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
@@ -334,7 +341,8 @@ Index("ix_ticket_away_area_status", Ticket.area_id, Ticket.status,
 Index("ix_ticket_status_first_reply_by", Ticket.status, Ticket.first_reply_by)
 # The inbox's first page: open tickets by due time, read in order (no sort of every open one).
 OPEN_TICKET = Ticket.status.in_(("new", "assigned", "accepted", "reopened"))
-Index("ix_ticket_open_due", Ticket.resolve_by, Ticket.id, postgresql_where=OPEN_TICKET,
+# By the deadline that applies now (due_at): what is late or due soonest first (migration 0016).
+Index("ix_ticket_open_due", Ticket.due_at, Ticket.id, postgresql_where=OPEN_TICKET,
       sqlite_where=OPEN_TICKET)
 # Each person's open tickets: the least busy worker (every new ticket) and the inbox's 我的.
 Index("ix_ticket_open_assignee", Ticket.assignee_id, postgresql_where=OPEN_TICKET,

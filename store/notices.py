@@ -124,11 +124,45 @@ def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
     return ((f"{name}时限", when),)
 
 
+def now_held_by(ticket) -> str:
+    """Who holds the ticket now, as a colleague reads it: 网格长周建国（138****5678）,
+    和平社区工作站李明（…）, 城管赵强（…）."""
+    staff = ticket.assignee
+    if staff is None:
+        return holder_name(ticket)
+    who, tier = _who(staff), holder_name(ticket)
+    return who if staff.role in ("grid_worker", "grid_leader") or tier in who else tier + who
+
+
+def handed_away(ticket, verb: str) -> Notice:
+    """To the person a ticket was taken from (上报, the ladder's clock, 转办, 改派): brief,
+    who holds it now, nothing more to do."""
+    moved = f"{verb}{now_held_by(ticket)}"
+    short = ticket.assignee.name if ticket.assignee is not None else holder_name(ticket)
+    # a phone shows the fields only, a line cut at 20 characters: the last one says it all
+    return Notice(title=f"【已转交】工单 {ticket.number}",
+                  fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
+                          ("网格", ticket.grid.name if ticket.grid else "—")),
+                  remark=f"{verb}{short}，您无需再处理",
+                  plain=f"工单 {ticket.number} {moved}，您无需再处理。")
+
+
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
     return Notice(title=f"{title} {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200])),
                   remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。",
                   due=ticket.resolve_by)
+
+
+def rating(ticket, score: int, comment: str | None, *, good: bool) -> Notice:
+    """A resident's rating to the handler. A phone shows only a template's fields (not its
+    title), so the score is the type line and the resident's words the last one."""
+    word, remark = (("好评", "感谢您的用心服务！") if good
+                    else ("差评", "低分工单会安排回访，请留意回访结果。"))
+    return Notice(title=f"【{word}】居民评价 {score} 分 {ticket.number}",
+                  fields=(("工单号", ticket.number), ("类型", f"{word} {score} 分"),
+                          ("网格", ticket.grid.name if ticket.grid else "—")),
+                  remark=f"居民说：{comment}" if comment else f"（居民未写意见）{remark}")
 
 
 def progress(ticket, status: str, detail: str, plain: str) -> Notice:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store import inserts, notices, outbox, owners
 from store.db import count_with
@@ -233,7 +233,8 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
               by: Staff | None = None, reason: str = "新工单",
               purpose: str = "ticket_assigned") -> None:
     require(ticket, "分派", "new", "assigned", "accepted", "reopened")
-    ticket.assignee = staff
+    before, ticket.assignee = ticket.assignee, staff
+    tell_handed_away(session, ticket, before, now, by=by)
     if ticket.status == "new":
         ticket.status = "assigned"
     record_event(session, ticket, "assigned", now, actor="staff" if by else "system", staff=by,
@@ -242,6 +243,30 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         return
     notify_staff(session, ticket, staff, purpose, notices.assigned(
         ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
+
+
+def tell_handed_away(session: Session, ticket: Ticket, before: Staff | None, now: datetime, *,
+                     by: Staff | None = None, verb: str = "已转交给") -> None:
+    """The person a ticket was just taken from hears who holds it now (not when they handed it
+    on themselves: their own reply says so; not when no push reaches them any more)."""
+    if before in (None, ticket.assignee, by) or not owners.reachable(before):
+        return
+    notify_staff(session, ticket, before, "handed_away", notices.handed_away(ticket, verb), now)
+
+
+def require_hand(ticket: Ticket, staff: Staff | None, action: str) -> None:
+    """Someone whose ticket was lifted above them (上报, the ladder's clock, 转办 to a
+    department) no longer takes it, resolves it or asks for its time as its handler: they
+    are told who holds it now. Peers and the people above the holder still may; anyone in
+    scope may still answer the resident, 上报 or 转办 (what they know still helps)."""
+    holder = ticket.assignee
+    if staff is None or holder is None or holder is staff or ticket.status not in OPEN_STATES:
+        return
+    mine, theirs = owners.ROLE_LEVEL.get(staff.role), owners.ROLE_LEVEL.get(holder.role)
+    if mine is None or theirs is None or mine >= theirs:
+        return
+    raise TicketError(f"工单 {ticket.number} 已转交{notices.now_held_by(ticket)}处理，"
+                      f"您无需再{action}。如有新情况，请直接联系{holder.name}。")
 
 
 def photo_count(ticket: Ticket) -> int:
@@ -285,6 +310,7 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
     """接单 (or 部门接单): whoever accepts becomes the handler. `tell=False`: the resident
     hears in the same breath from what follows (placing a service order replies at once)."""
     require(ticket, "接单", *TO_ACCEPT)
+    require_hand(ticket, staff, "接单")
     ticket.assignee = staff
     ticket.status = "accepted"
     if ticket.accepted_at is None:
@@ -352,6 +378,7 @@ def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: date
     """办结: the resident is told the result and asked for a rating. `evidence`: the ids of
     the photos of the finished work (a patrol ticket needs at least one)."""
     require(ticket, "办结", "assigned", "accepted", "reopened")
+    require_hand(ticket, staff, "办结")
     if not note.strip():
         raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
     if ticket.channel == "patrol" and not evidence:
@@ -379,12 +406,49 @@ def rate(session: Session, ticket: Ticket, score: int, now: datetime,
     ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment or None, now
     _close(session, ticket, now, "rated", actor="resident", body=comment, rating=score)
     if score <= LOW_RATING:  # its handler hears it from us before the return visit
-        tell_owner(session, ticket, "rated_low", notices.staff_update(
-            ticket, f"【差评】居民评价 {score} 分", comment or "（居民未写意见）",
-            "低分工单会安排回访，请留意回访结果。"), now)
+        tell_owner(session, ticket, "rated_low",
+                   notices.rating(ticket, score, comment, good=False), now)
+    elif score >= GOOD_RATING and not quiet_hours(now):
+        pass_on_praise(session, ticket, now)
 
 
 LOW_RATING = 2  # 1–2 of 5: a return visit follows (close_and_revisit), and the handler is told
+GOOD_RATING = 4  # 4–5 of 5: the handler hears it too, but never at night
+QUIET_HOURS = (22, 8)  # China time: no good news pushed from 22:00 to 08:00
+
+
+def quiet_hours(now: datetime) -> bool:
+    hour = now.astimezone(CHINA).hour
+    return hour >= QUIET_HOURS[0] or hour < QUIET_HOURS[1]
+
+
+def pass_on_praise(session: Session, ticket: Ticket, now: datetime) -> None:
+    """A resident's good rating, with their words, to whoever resolved the ticket (its owner
+    if nobody is named), once; the timeline notes it so it is never sent twice."""
+    staff = session.get(Staff, ticket.resolved_by_id) if ticket.resolved_by_id else None
+    staff = staff if owners.reachable(staff) else ticket.assignee
+    record_event(session, ticket, "praise_told", now, public=False,
+                 told=staff.name if staff else None)
+    notify_staff(session, ticket, staff, "rated_good",
+                 notices.rating(ticket, ticket.rating, ticket.rating_comment, good=True), now)
+
+
+def pass_on_praise_held_overnight(session: Session, now: datetime, limit: int = 500) -> int:
+    """Good ratings given during the quiet hours reach their handlers once the day starts
+    (close_and_revisit runs every few minutes; nothing happens while it is still night)."""
+    if quiet_hours(now):
+        return 0
+    earlier = aliased(TicketEvent)
+    told = select(earlier.id).where(earlier.ticket_id == Ticket.id,
+                                    earlier.action == "praise_told")
+    held = session.scalars(
+        select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.action == "rated", TicketEvent.at > now - timedelta(hours=24),
+               Ticket.rating >= GOOD_RATING, ~told.exists())
+        .order_by(TicketEvent.at).limit(limit)).all()
+    for ticket in held:
+        pass_on_praise(session, ticket, now)
+    return len(held)
 
 
 def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:

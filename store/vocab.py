@@ -49,6 +49,13 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def resident_label(resident, phone: str | None = None) -> str:
+    """A resident as an agent reads them: 居民 #37 · 138****5678 · 幸福里第1网格 — what we know,
+    the phone masked; never the openid (the ticket page keeps it a click away)."""
+    grid = resident.grid.name if resident.grid is not None else None
+    return " · ".join(part for part in (f"居民 #{resident.id}", mask_phone(phone), grid) if part)
+
+
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 

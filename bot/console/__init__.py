@@ -18,7 +18,7 @@ from store import scope
 from store.models import Area, Staff, Ticket
 from store.tickets import by_number
 from store.vocab import (KIND_NAMES, LEVEL_NAMES, PURPOSE_NAMES, ROLE_NAMES, STATUS_NAMES,
-                         TIER_NAMES, URGENCY_NAMES, china_time, mask_phone)
+                         TIER_NAMES, URGENCY_NAMES, china_time, mask_phone, resident_label)
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
                static_folder="../static", static_url_path="/static")
@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
         KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, URGENCY_NAMES=URGENCY_NAMES,
         ROLE_NAMES=ROLE_NAMES, LEVEL_NAMES=LEVEL_NAMES, TIER_NAMES=TIER_NAMES,
         PURPOSE_NAMES=PURPOSE_NAMES,
-        mask_phone=mask_phone,
+        mask_phone=mask_phone, resident_label=resident_label,
         MANAGERS=MANAGERS, COMMANDERS=COMMANDERS, simulator_enabled=simulator_enabled)
     app.jinja_env.filters["cst"] = china_time
     app.register_blueprint(bp)

@@ -4,12 +4,15 @@ from __future__ import annotations
 import re
 
 from flask import flash, redirect, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bot.console import bp, roles_required
 from bot.wechat.errors import current_alerts, dismiss_alert
 from bot.services import services
 from store import outbox, scope
-from store.models import Ticket
+from store.models import Resident, Staff, Ticket
+from store.vocab import ROLE_NAMES, resident_label
 
 # WeChat's answers (公众号 全局返回码) and our own, as the people fixing them read them.
 CAUSES = {
@@ -42,6 +45,16 @@ def failure_cause(error: str | None) -> str:
     return OTHER
 
 
+def recipients(session, openids: set[str]) -> dict[str, str]:
+    """Each openid as a person: a staff member's name and role, a resident's label."""
+    found = {staff.openid: f"{staff.name}（{ROLE_NAMES.get(staff.role, '')}）"
+             for staff in session.scalars(select(Staff).where(Staff.openid.in_(openids)))}
+    for resident in session.scalars(select(Resident).where(Resident.openid.in_(openids))
+                                    .options(selectinload(Resident.grid))):
+        found.setdefault(resident.openid, resident_label(resident))
+    return found
+
+
 @bp.get("/deliveries")
 @roles_required(*scope.SEES_EVERYTHING)
 def deliveries():
@@ -50,10 +63,12 @@ def deliveries():
         numbers = dict(session.execute(
             Ticket.__table__.select().with_only_columns(Ticket.id, Ticket.number)
             .where(Ticket.id.in_({r.ticket_id for r in rows if r.ticket_id}))).all())
+        people = recipients(session, {r.to_openid for r in rows})
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(failure_cause(row.last_error), []).append(row)
     return render_template("console/deliveries.html", groups=groups, numbers=numbers,
+                           people=people,
                            alerts=current_alerts(services()))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from bot.console import bp, changing, me
 from bot.services import services
 from store import held, scope, tickets
-from store.models import HeldMessage
+from store.models import HeldMessage, Resident
 from store.vocab import KIND_NAMES
 
 HANDLED_SHOWN = 50
@@ -51,9 +51,12 @@ def held_list():
         else:
             query = held.waiting(session, staff).limit(200)
         messages = list(session.scalars(query.options(
-            selectinload(HeldMessage.resident), selectinload(HeldMessage.area),
-            selectinload(HeldMessage.handled_by), selectinload(HeldMessage.ticket))))
+            selectinload(HeldMessage.resident).selectinload(Resident.grid),
+            selectinload(HeldMessage.area), selectinload(HeldMessage.handled_by),
+            selectinload(HeldMessage.ticket))))
+        phones = held.phones_known(session, staff, (m.resident_id for m in messages))
     return render_template("console/held.html", messages=messages, handled=handled,
+                           phones=phones,
                            kinds={k: v for k, v in KIND_NAMES.items() if k != "other"},
                            categories=list(category_routes()), reasons=QUICK_REASONS,
                            summary=held.summary)

@@ -141,7 +141,9 @@ def search_clause(q: str):
 
 
 def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
-    """One page by keyset: (due time, id) ascending, or id descending. Index-backed."""
+    """One page by keyset: (the deadline that applies now, id) ascending — the accept
+    deadline until a ticket is taken, the resolve deadline after — or id descending.
+    Index-backed (ix_ticket_open_due)."""
     if f.order == "new":
         if f.after.isdigit():
             query = query.where(Ticket.id < int(f.after))
@@ -151,12 +153,12 @@ def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
         if last_id.isdigit():
             try:
                 moment = datetime.fromtimestamp(float(due), CHINA)
-                query = query.where(tuple_(Ticket.resolve_by, Ticket.id)
+                query = query.where(tuple_(Ticket.due_at, Ticket.id)
                                     > tuple_(literal(moment, UTCDateTime()),
                                              literal(int(last_id))))
             except (ValueError, OverflowError):
                 pass
-        query = query.order_by(Ticket.resolve_by, Ticket.id)
+        query = query.order_by(Ticket.due_at, Ticket.id)
     rows = list(session.scalars(query.options(selectinload(Ticket.assignee),
                                               selectinload(Ticket.grid))
                                 .limit(PAGE_SIZE + 1)))
@@ -164,7 +166,7 @@ def page_of(session, query, f: Filters) -> tuple[list[Ticket], str | None]:
         return rows, None
     rows = rows[:PAGE_SIZE]
     last = rows[-1]
-    cursor = str(last.id) if f.order == "new" else f"{last.resolve_by.timestamp():.6f}_{last.id}"
+    cursor = str(last.id) if f.order == "new" else f"{last.due_at.timestamp():.6f}_{last.id}"
     return rows, cursor
 
 

@@ -76,7 +76,8 @@ def ticket(number: str):
             select(TicketEvent).where(TicketEvent.ticket_id == found.id)
             .options(selectinload(TicketEvent.staff)).order_by(TicketEvent.at, TicketEvent.id)))
         _ = (found.resident, found.grid, found.area, found.assignee, found.found_by,
-             found.grid.parent if found.grid else None)
+             found.grid.parent if found.grid else None,
+             found.resident.grid if found.resident else None)
         canned = canned_replies_for(session, found.grid or found.area)
         for reply in canned:
             _ = reply.area

@@ -80,6 +80,7 @@ def worker_todo(viewer):
         mine = list(session.scalars(
             select(Ticket).where(Ticket.assignee_id == viewer.staff.id,
                                  Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.due_at, Ticket.id)  # the 200 due soonest, of a long list
             .options(selectinload(Ticket.grid)).limit(200)))
         rows = []
         for ticket in mine:
@@ -113,6 +114,11 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
     kept = list(session.execute(select(Photo.id, Photo.media_id, Photo.status)
                                 .where(Photo.ticket_id == ticket.id)))
     owner = ticket.assignee_id == staff.id
+    try:  # lifted above them (上报, the clock, 转办): not theirs to take or resolve any more
+        tickets.require_hand(ticket, staff, "接单或办结")
+        away = None
+    except tickets.TicketError as held_above:
+        away = str(held_above)
     building = ticket.building
     point = ((ticket.lat, ticket.lng) if ticket.lat is not None and ticket.lng is not None
              else (building.lat, building.lng) if building is not None
@@ -126,7 +132,8 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
         outline=draw(ticket.grid.geometry if ticket.grid else None, point), point=point,
         by_media={media: (pid, status) for pid, media, status in kept if media},
         status_of={pid: status for pid, _, status in kept},
-        accepting=ticket.status in TO_ACCEPT, resolving=ticket.status in RESOLVING,
+        accepting=ticket.status in TO_ACCEPT and not away, away=away,
+        resolving=ticket.status in RESOLVING and not away,
         open=ticket.status in OPEN_STATES, supervisor=staff.role in ladder.SUPERVISORS,
         departments=console_ticket.departments(session) if ticket.status in OPEN_STATES
         else [], action_names=console_ticket.ACTION_NAMES,
@@ -165,7 +172,8 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str,
         added = attach_photos(session, ticket.id, now)
         tickets.resolve(session, ticket, staff, text, now, evidence=[p.id for p in added])
         told = "，居民将收到办结通知和评价邀请" if ticket.resident_id else ""
-        return f"已办结（{len(added)} 张照片）{told}", pending_ids(added)
+        photographed = f"（{len(added)} 张照片）" if added else ""
+        return f"已办结{photographed}{told}", pending_ids(added)
     if action == "extend" and staff.role not in ladder.SUPERVISORS:
         hours = request.form.get("hours", 24, type=int)
         asked = ladder.request_extension(session, ticket, now, by=staff, reason=text,

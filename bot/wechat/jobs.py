@@ -423,14 +423,16 @@ def sweep_sla() -> int:
 
 
 def close_and_revisit() -> dict:
-    """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now."""
+    """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now;
+    pass on the good ratings given overnight once it is day."""
     from store import tickets
     svc = services()
     with svc.changing() as session:
         closed = tickets.close_unrated(session, svc.now())
         visited = tickets.return_visits(
             session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
-    return {"closed": closed, "visited": visited}
+        praised = tickets.pass_on_praise_held_overnight(session, svc.now())
+    return {"closed": closed, "visited": visited, "praised": praised}
 
 
 def fetch_photo(photo_id: int) -> str:

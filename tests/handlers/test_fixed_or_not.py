@@ -2,7 +2,8 @@
 told, the resident learns what happens next, and no second ticket opens — a praise of "其他"
 or a message waiting for a person — however long after the report they say it. "还是不太亮"
 just after a ticket was closed reopens it."""
-from store.models import HeldMessage, Ticket, TicketEvent
+from bot.wechat.jobs import close_and_revisit
+from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, rows
 
@@ -78,12 +79,46 @@ def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, wo
     assert rows(svc, HeldMessage) == []
 
 
-def test_a_good_rating_is_not_pushed_to_the_handler(chat, client, svc, worker):
+def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client, svc,
+                                                                    worker):
     chat.send("三单元楼道灯坏了")
     [ticket] = rows(svc, Ticket)
     Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
-    chat.send("5 很及时")
+    chat.send("5 很及时 谢谢张师傅")
+    assert received(svc, worker)["o_worker_01"][-1] == f"【好评】居民评价 5 分 {ticket.number}"
+    [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
+    assert "居民说：很及时 谢谢张师傅" in push.payload["text"]
+    assert (push.channel, push.status) == ("template", "sent")  # the staff's usual way
+
+
+def test_a_middling_rating_is_not_pushed(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("3")
     assert not any("评价" in t for t in received(svc, worker)["o_worker_01"])
+
+
+def test_a_good_rating_given_at_night_waits_for_the_morning(app, chat, client, svc, worker,
+                                                            clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    clock.at(hours=14)  # 23:00 in China: nobody's phone rings for good news
+    chat.send("4")
+    assert not any("好评" in t for t in received(svc, worker)["o_worker_01"])
+    clock.at(hours=20)  # 05:00
+    with app.app_context():
+        assert close_and_revisit()["praised"] == 0
+    clock.at(hours=23, minutes=10)  # 08:10: the day has started
+    with app.app_context():
+        assert close_and_revisit()["praised"] == 1
+        assert close_and_revisit()["praised"] == 0  # once
+    got = received(svc, worker)["o_worker_01"]
+    assert got[-1] == f"【好评】居民评价 4 分 {ticket.number}" and len(
+        [t for t in got if "好评" in t]) == 1
+    [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
+    assert "（居民未写意见）感谢您的用心服务！" in push.payload["text"]
 
 
 def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):

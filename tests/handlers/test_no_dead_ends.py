@@ -63,7 +63,8 @@ def test_a_pool_complaint_is_told_to_the_duty_officer_and_the_address_places_it(
     assert "派往“翠苑第2网格”" in reply and number in reply
     got = received(svc, worker)
     assert got["o_worker_08"] == [f"新工单 {number}"]
-    assert got["o_district"] == [f"新工单 {number}"]  # no 居民补充 about a ticket moved away
+    # no 居民补充 about a ticket moved away: only that it is no longer theirs
+    assert got["o_district"] == [f"新工单 {number}", f"【已转交】工单 {number}"]
     [push] = [r for r in rows(svc, LocalDelivery) if r.to_openid == "o_worker_08"]
     assert ["地点", "翠苑小区5栋"] in push.payload["fields"]
 
@@ -103,7 +104,8 @@ def test_the_district_tier_goes_to_the_duty_officer_not_the_admin(
     assert (ticket.tier, ticket.assignee.username) == ("district", "district")
     got = received(svc, worker)
     assert got["o_district"] == [f"【上报】需要区里协调 {number}"]
-    assert [title.split(" ")[0] for title in got["o_leader_01"]] == ["【上报】超过接单时限"]
+    assert [title.split(" ")[0] for title in got["o_leader_01"]] == ["【上报】超过接单时限",
+                                                                    "【已转交】工单"]
 
 
 def test_a_return_visit_answered_in_words_reopens_or_closes_it(app, chat, client, svc, worker,

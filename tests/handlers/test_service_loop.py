@@ -105,6 +105,9 @@ def test_a_backing_unit_serves_a_residents_paperwork_and_the_hours_are_counted(
     for step in ("service_placed", "service_claimed", "service_full", "checked_in",
                  "checked_out", "member_photo", "service_reported", "resolved", "rated"):
         assert step in timeline
+    run_worker(web)  # the member who reported the result hears the resident's praise
+    assert "好评 5 分" in shown_to(wechat, QIAN)[-1]  # on the phone: the score, their words
+    assert "居民说：很满意，谢谢队员们" in shown_to(wechat, QIAN)[-1]
     assert all(o.status == "sent" for o in rows(svc, Outbox))  # nothing WeChat refused
 
     client = web.test_client()

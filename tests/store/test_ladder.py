@@ -109,7 +109,13 @@ def test_a_batch_climbs_tier_by_tier_skipping_nobody_on_duty(svc, demo):
     for name in ("pool", "dept"):
         assert seen[name]["events"] == [("overdue", "system", None, "超过接单时限", False, {})]
         assert seen[name]["messages"] == []
-    told = {name: [(o[0], o[1]) for o in s["messages"]] for name, s in seen.items()}
+    # whoever held a ticket before hears it is no longer theirs (test_handed_away)
+    away = {name: [o[0] for o in s["messages"] if o[2] == "handed_away"]
+            for name, s in seen.items()}
+    assert away["leader"] == away["silent"] == ["o_worker_01"]
+    assert away["no_leader"] == ["o_worker_04"] and away["pool"] == away["dept"] == []
+    told = {name: [(o[0], o[1]) for o in s["messages"] if o[2] != "handed_away"]
+            for name, s in seen.items()}
     assert told["leader"] == [("o_leader_01", "template"), ("o_r1", "customer_service")]
     # Residents' messages are written as text; delivery sends the template form when WeChat
     # allows no more text (store.outbox.choose_channel, tests/bot/wechat/test_rules.py).
@@ -120,7 +126,7 @@ def test_a_batch_climbs_tier_by_tier_skipping_nobody_on_duty(svc, demo):
     assert told["street"] == [("o_district", "template")]  # the duty officer, not the admin
     leader_notice = seen["leader"]["messages"][0][3]
     assert leader_notice["title"].startswith("【上报】超过接单时限")
-    assert "已提交网格长督办" in seen["leader"]["messages"][1][3]["text"]
+    assert "已提交网格长督办" in seen["leader"]["messages"][2][3]["text"]
     assert all(m[4:] == ("pending", 0) for s in seen.values() for m in s["messages"])
 
     with svc.db.transaction() as session:  # each clock escalates once
@@ -250,6 +256,7 @@ def _escalate(session, ticket, now, *, reason):
                                                     Staff.openid.is_not(None)))
         handler = next(iter(spare), None)
     ticket.escalation_level, ticket.tier, ticket.area = level, ladder.TIERS[level][0], area
+    before = ticket.assignee
     if handler is not None:
         ticket.assignee = handler
     if ticket.status == "new" and handler is not None:
@@ -259,4 +266,7 @@ def _escalate(session, ticket, now, *, reason):
 
     notify_staff(session, ticket, handler, "escalated",
                  notices.assigned(ticket, now, reason=f"【上报】{reason}"), now)
+    if before not in (None, handler) and before.openid and before.active:
+        notify_staff(session, ticket, before, "handed_away",
+                     notices.handed_away(ticket, "已上报给"), now)
     notify_resident(session, ticket, "escalated", notices.escalated(ticket), now)

@@ -263,6 +263,7 @@ def test_messages_wechat_gave_up_on_are_shown_and_can_be_sent_again(client, chat
     page = client.get("/console/deliveries").get_data(as_text=True)
     assert "已放弃" in page and "43004" in page and ticket.number in page
     assert "新工单" in page and "ticket_assigned" not in page  # no English codes to read
+    assert ">张伟（网格员）</td>" in page and ">o_worker_01<" not in page  # a person, not an id
     [row] = rows(svc, Outbox)
     response = client.post(f"/console/deliveries/{row.id}/retry")
     assert response.status_code == 302

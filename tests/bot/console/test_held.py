@@ -107,3 +107,33 @@ def test_an_agent_answers_one_message_and_sets_small_talk_aside_in_one_go(client
     worker()
     assert received(svc, chat.openid) == ["【网格服务台】您好，在的。请问遇到了什么问题？"]
     assert count(svc, Ticket) == 0
+
+
+def test_agents_see_a_person_not_an_openid(client, chat, svc, worker):
+    """居民 #id, the phone they gave (masked), their grid; the openid only a click away on the
+    ticket page; a phone given in another grid's ticket stays out of this agent's sight."""
+    from datetime import datetime, timedelta, timezone
+
+    import time_machine
+
+    from store.models import Resident
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=2)):
+        chat.send("楼道灯坏了，电话13812345678")
+    [ticket] = rows(svc, Ticket)
+    chat.send(PUZZLE)  # two days on: no longer words about that ticket
+    [resident] = rows(svc, Resident, Resident.openid == chat.openid)
+    login(client, "worker01")
+    page = client.get("/console/held").get_data(as_text=True)
+    row = page[page.index(PUZZLE) - 600:page.index(PUZZLE)]
+    assert f"居民 #{resident.id} · 138****5678 · 幸福里第1网格" in row
+    assert ">o_demo" not in page and "13812345678" not in page
+    page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert f"居民 #{resident.id} · 138****5678 · 幸福里第1网格" in page
+    assert f"<summary>微信 openid</summary><code>{chat.openid}</code>" in page
+
+    stranger = Chat(client, "o_someone_new")  # no grid, no phone: the number alone
+    stranger.send(PUZZLE + "啊")
+    [new] = rows(svc, Resident, Resident.openid == "o_someone_new")
+    login(client, "district")
+    page = client.get("/console/held").get_data(as_text=True)
+    assert f">居民 #{new.id}</td>" in page and ">o_someone_new" not in page

@@ -160,3 +160,33 @@ def test_sessions_expire_when_idle(client, demo, svc, app):
         session["seen_at"] -= svc.settings.console_idle_minutes * 60 + 1
     response = client.get("/console/")
     assert response.status_code == 302 and "/console/login" in response.headers["Location"]
+
+
+def test_a_workers_inbox_puts_what_must_be_taken_now_before_what_was_taken_earlier(
+        client, chat, svc, app):
+    """The deadline that applies now: a ticket waiting to be taken (15 minutes) comes before
+    one already taken whose day to resolve it runs out later, though it was opened later;
+    page by page, in that order."""
+    import time_machine
+    from datetime import datetime, timedelta, timezone
+    import bot.console.inbox as inbox
+    zhang = Chat(client, "o_worker_01")
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        taken = number_of(chat.send("小区路灯坏了一排"))
+        zhang.send(f"接单 {taken}")  # its clock now: resolve within 24 hours
+        clock.shift(timedelta(hours=2))
+        waiting = number_of(chat.send("新问题 楼下餐馆油烟太大，熏得没法开窗"))
+        login(client, "worker01")
+        page = client.get("/console/").get_data(as_text=True)
+        assert page.index(waiting) < page.index(taken)
+        inbox.PAGE_SIZE, size = 1, inbox.PAGE_SIZE
+        try:
+            first = client.get("/console/").get_data(as_text=True)
+            cursor = re.search(r'after=([0-9_.]+)', first).group(1)
+            second = client.get(f"/console/?after={cursor}").get_data(as_text=True)
+        finally:
+            inbox.PAGE_SIZE = size
+    assert waiting in first and taken not in first
+    assert taken in second and waiting not in second
+    assert [t.due_at for t in rows(svc, Ticket, Ticket.number == waiting)] == [
+        t.accept_by for t in rows(svc, Ticket, Ticket.number == waiting)]

@@ -166,6 +166,8 @@ def test_a_bad_photo_or_too_many_are_refused_in_chinese_and_nothing_changes(
     page = zhang.act("resolve", text="")
     assert "请填写办结说明" in page.get_data(as_text=True)
     assert the_ticket(svc, ticket_number).status == "assigned" and rows(svc, Photo) == []
+    html = zhang.act("resolve", text="已修好").get_data(as_text=True)  # no photo: none named
+    assert "已办结，居民将收到办结通知和评价邀请" in html and "张照片" not in html
 
 
 def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, svc):
@@ -176,12 +178,18 @@ def test_escalate_and_transfer_from_the_page(app, zhang, ticket_number, chat, sv
     assert ticket.tier == "grid_leader" and ticket.assignee.username == "leader01"
     [event] = rows(svc, TicketEvent, TicketEvent.action == "escalated")
     assert event.body == "需要物业配合" and event.staff.username == "worker01"
+    html = zhang.browser.get(zhang.page).get_data(as_text=True)  # his page says whose it is
+    assert "已转交网格长周建国" in html and "您无需再接单或办结" in html
+    assert 'id="accept"' not in html and 'id="resolve"' not in html and 'id="reply"' in html
 
     chat.send("新问题 小区门口占道摆摊，堵住消防通道")
     other = [t for t in rows(svc, Ticket) if t.number != ticket_number][0]
     zhang.open(link(app, zhang.openid, number=other.number))
     html = zhang.browser.get(zhang.page).get_data(as_text=True)
     assert "<option>城管</option>" in html or ">城管<" in html  # the department picker
+    page = zhang.act("transfer", department="")  # nothing chosen: asked to choose, no “”
+    assert "请选择要转办的部门" in page.get_data(as_text=True)
+    assert "没有找到部门" not in page.get_data(as_text=True)
     page = zhang.act("transfer", department="城管")
     assert "已转办城管" in page.get_data(as_text=True)
     other = the_ticket(svc, other.number)

@@ -24,9 +24,10 @@ def messages_to(app, openid: str) -> list[Outbox]:
     return rows(app.extensions["griddesk"], Outbox, Outbox.to_openid == openid)
 
 
-def worker_later(app, after: timedelta, *commands: str) -> list[str]:
-    """The grid worker sends these commands some time on; the deliveries run then too."""
-    worker = Chat(app.test_client(), WORKER)
+def worker_later(app, after: timedelta, *commands: str, openid: str = WORKER) -> list[str]:
+    """The grid worker (or `openid`) sends these commands some time on; the deliveries run
+    then too."""
+    worker = Chat(app.test_client(), openid)
     with time_machine.travel(app.extensions["griddesk"].now() + after, tick=False):
         replies = [worker.send(command) for command in commands]
         run_worker(app)
@@ -251,8 +252,10 @@ def test_every_notice_of_a_tickets_life_shows_whole_lines_on_both_phones(real_we
     resident = resident_of(web, ticket)
     worker_later(web, timedelta(days=3), f"接单 {ticket.number}",
                  f"回复 {ticket.number} 已经联系电工，预计明天下午三点前修好，请您耐心等待",
-                 f"上报 {ticket.number} 需要更换线路",
-                 f"办结 {ticket.number} 已更换灯具和线路，今晚起恢复照明")
+                 f"上报 {ticket.number} 需要更换线路")
+    # the grid leader holds it now: he resolves it
+    worker_later(web, timedelta(days=3), f"办结 {ticket.number} 已更换灯具和线路，今晚起恢复照明",
+                 openid="o_leader_01")
     assert all(m.status == "sent" for m in rows(svc, Outbox)), [
         (m.purpose, m.last_error) for m in rows(svc, Outbox) if m.status != "sent"]
     progress = wechat.phone(resident)
