@@ -29,24 +29,34 @@ CONFIDENTIAL_MAX = 40
 REST = re.compile(rf"(?:{FILLER}|说的|讲的|反映的|投诉的|举报的|说|请|麻烦|帮忙|帮|可以|行|好)+")
 
 
-class WhoWeAre(Handler):
+class AnsweredAtOnce(Handler):
+    """Words that are only a question about the account itself, answered with one text."""
+    question: re.Pattern
+
+    def answer(self) -> str:
+        raise NotImplementedError
+
     def matches(self, msg, ctx: Context) -> bool:
         text = message_text(msg)
-        return bool(text) and WHO_WE_ARE.fullmatch(bare(text)) is not None
+        return bool(text) and self.question.fullmatch(bare(text)) is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
         settle_openers(ctx, message_text(msg))
-        return Reply(replies.GUIDE)
+        return Reply(self.answer())
 
 
-class HowToUse(Handler):
-    def matches(self, msg, ctx: Context) -> bool:
-        text = message_text(msg)
-        return bool(text) and HOW_TO_USE.fullmatch(bare(text)) is not None
+class WhoWeAre(AnsweredAtOnce):
+    question = WHO_WE_ARE
 
-    def handle(self, msg, ctx: Context) -> Reply:
-        settle_openers(ctx, message_text(msg))
-        return Reply(faq_answer("how_to_use"))
+    def answer(self) -> str:
+        return replies.GUIDE
+
+
+class HowToUse(AnsweredAtOnce):
+    question = HOW_TO_USE
+
+    def answer(self) -> str:
+        return faq_answer("how_to_use")
 
 
 class KeepMeConfidential(Handler):

@@ -322,6 +322,14 @@ def test_a_hedge_of_one_matter_does_not_reach_a_danger_told_after_a_new_one():
     ("我家小孩掉坑里了", "119", "trapped"),
     ("监控视频里看到一个人倒在地上一动不动", "120", "unconscious"),
     ("门铃视频里看到有个老人倒在门口一动不动", "120", "unconscious"),
+    # Session 9 (danger20): a machine that took part of a hand and let go is a wound (120); a
+    # hand still caught is a rescue (119); a scream beside a scald is the burned person's, not a
+    # beating heard — unless the burn was given on purpose.
+    ("徒弟的手被搅拌机绞到了 两根手指没了 血一直流", "120", "bleeding"),
+    ("我弟在车间被机器卷到了 胳膊断了 流了好多血", "120", "bleeding"),
+    ("工人的手被机器绞住了 拔不出来 一直流血", "119", "trapped"),
+    ("食堂阿姨被蒸汽烫到了 胳膊通红 一直在惨叫", "120", "burns"),
+    ("老公拿开水泼我 胳膊全是泡 我在惨叫", "110", "domestic_violence"),
 ])
 def test_the_number_follows_who_needs_what_first(text, call, category):
     result = nlp.classify(text)
@@ -410,21 +418,6 @@ def test_someone_smoking_in_the_corridor_is_a_plain_complaint(text):
 def test_smoke_from_nowhere_named_in_the_corridor_is_still_a_fire_call():
     result = nlp.classify("楼道里冒烟了 不知道哪来的")
     assert result.urgency == "emergency" and result.emergency["call"] == "119"
-
-
-# Session 9 (danger20): a machine that took part of a hand and let go is a wound (120); a hand still
-# caught is a rescue (119); a scream beside a scald is the burned person's, not a beating heard.
-@pytest.mark.parametrize("text,call,category", [
-    ("徒弟的手被搅拌机绞到了 两根手指没了 血一直流", "120", "bleeding"),
-    ("我弟在车间被机器卷到了 胳膊断了 流了好多血", "120", "bleeding"),
-    ("工人的手被机器绞住了 拔不出来 一直流血", "119", "trapped"),
-    ("食堂阿姨被蒸汽烫到了 胳膊通红 一直在惨叫", "120", "burns"),
-    ("老公拿开水泼我 胳膊全是泡 我在惨叫", "110", "domestic_violence"),
-])
-def test_a_wound_or_a_scald_beside_a_machine_or_a_scream_calls_120(text, call, category):
-    result = nlp.classify(text)
-    assert result.urgency == "emergency", result.keywords["urgency"]
-    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
 
 
 # Things smashed next door with a child crying, heard now, is a household's violence (110); the
