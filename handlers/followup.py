@@ -188,10 +188,11 @@ class FollowUp(Handler):
                 return continues_emergency(ticket, result, ctx.now)
             # Another matter only when the words name another topic ("还有楼下的狗天天叫");
             # "每天晚上都有", "我的电话是…", "车牌号是…" add to this one, whatever they hint at.
+            # A place answering "where?" is no other matter (翠苑小区5栋门口 reads as 物业服务).
             if result.category not in ("其他", ticket.category) and result.kind != "other" \
                     and names_topic(result):
                 return answers_where(ctx, ticket, text) or (
-                    ticket.grid is None and place_of(ctx, text) is not None)  # 翠苑小区5栋门口 reads as 物业服务
+                    ticket.grid is None and place_of(ctx, text) is not None)
         return True
 
     def handle(self, msg, ctx: Context) -> Reply:
