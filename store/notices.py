@@ -148,10 +148,15 @@ def handed_away(ticket, verb: str) -> Notice:
 
 
 def staff_update(ticket, title: str, body: str, remark: str = "") -> Notice:
+    """What happened on a ticket (居民补充, 居民说已无危险, 督办, 返工…). A phone shows only a
+    template's fields, not its title or a 内容 line: there the type line says what happened and
+    the last line the words (then the next step); the text form reads as it always did."""
+    step = remark or f"回复「回复 {ticket.number} 内容」答复居民。"
+    fields = (("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200]))
+    plain = "\n".join([f"{title} {ticket.number}", *(f"{n}：{v}" for n, v in fields), step])
     return Notice(title=f"{title} {ticket.number}",
-                  fields=(("工单号", ticket.number), ("类型", _kind(ticket)), ("内容", body[:200])),
-                  remark=remark or f"回复「回复 {ticket.number} 内容」答复居民。",
-                  due=ticket.resolve_by)
+                  fields=(("工单号", ticket.number), ("类型", title), ("内容", body[:200])),
+                  remark=f"{body[:60]}｜{step}", plain=plain, due=ticket.resolve_by)
 
 
 def rating(ticket, score: int, comment: str | None, *, good: bool) -> Notice:
