@@ -143,7 +143,9 @@ def todo_of(ctx: Context) -> list[Ticket]:
 
 def meant_by(name: str, todo: list[Ticket]) -> list[Ticket]:
     """The tickets a command without a number can mean: 接单 one waiting to be taken; the
-    others one in hand (or, with none in hand, any)."""
+    others one in hand (or, with none in hand, any). A praise is meant only when nothing
+    else is held: it asks for no work."""
+    todo = [t for t in todo if t.kind != "praise"] or list(todo)
     if name == "接单":
         return [t for t in todo if t.status in TO_ACCEPT]
     in_hand = [t for t in todo if t.status not in TO_ACCEPT]

@@ -364,6 +364,17 @@ def test_a_worker_with_one_ticket_need_not_type_its_number(chat, zhang, svc, wor
                for text in received(svc, worker)[chat.openid])
 
 
+def test_a_praise_held_beside_a_matter_is_not_what_a_bare_command_means(chat, zhang, svc):
+    chat.send("网格员张伟态度特别好 帮我们解决了漏水问题")
+    reply = chat.send("3栋楼道灯坏了")
+    light = rows(svc, Ticket, Ticket.kind != "praise")[0]
+    assert light.number in reply
+    assert zhang.send("接单").startswith(f"已接单：工单 {light.number}")
+    assert zhang.send("办结 已更换灯泡") == f"已办结：工单 {light.number}（3栋楼道灯坏了）"
+    praise = rows(svc, Ticket, Ticket.kind == "praise")[0]
+    assert praise.status == "assigned"  # left for its own 办结, with its number
+
+
 def test_a_number_is_asked_for_when_a_command_could_mean_two_tickets(chat, zhang, svc):
     chat.send("3栋楼道灯坏了")
     chat.send("新问题 小区门口垃圾好几天没人清运")
