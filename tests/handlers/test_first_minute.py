@@ -11,7 +11,7 @@ from tests.support import Chat, count, rows
 ASKED = "请直接说是什么事、在哪里"
 OPENERS = ("我想反映个问题", "我要举报", "我要投诉", "在吗 我有个事", "网格员你好，想反映点情况",
            "您好，我想咨询一下", "我有个问题想问一下", "投诉", "你好 请问", "你们管不管",
-           "到底有没有人管啊")
+           "到底有没有人管啊", "我要报修")
 
 
 @pytest.mark.parametrize("opener", OPENERS)

@@ -129,6 +129,7 @@ DOMAIN_CASES = [
     # Session 9 (lead)
     ("我家楼上装修把我家墙弄裂了", "城乡建设", "房屋漏水", "住建"),   # housing, not noise
     ("小区的自来水发黄 还有异味", "城乡建设", "供水/供电/燃气", "水电气"),
+    ("小区门口的路被挖开了一直没填", "城乡建设", "路灯/井盖/道路", "城管"),
     ("外卖小哥在小区里骑车太快 差点撞到老人", "交通运输", "交通秩序", "交警"),
     ("对面工地晚上十一点还在打桩", "环境保护", "噪音扰民", "城管"),  # night works: 城管
     # Session 8 (lead), tried as a resident would: topic words the lexicon lacked.
