@@ -17,7 +17,7 @@ from store.notices import running_clock
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
-COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|待办|查看|查询|我的工单|我的待办|我的任务|取消|未解决|新问题|"
+COMMAND = re.compile(r"^\s*(接单|回复|办结|上报|转办|转|督办|申请延期|延期|待办|查看|查询|我的工单|我的待办|我的任务|取消|未解决|新问题|"
                      r"绑定|巡查)"
                      r"[\s:：]*(\d{6,})?[\s:：,，]*(.*)$", re.S)
 
@@ -58,13 +58,14 @@ class StaffCommand(Handler):
     """Everything a bound staff member types is a command (or gets the command list)."""
 
     ACTIONS = {"接单": "接单", "回复": "回复", "办结": "办结", "上报": "上报", "转": "转办",
-               "转办": "转办", "督办": "督办"}
+               "转办": "转办", "督办": "督办", "延期": "延期"}
 
     def matches(self, msg, ctx: Context) -> bool:
         return msg.type == "text" and ctx.staff is not None
 
     # What a worker types for "my list" and for "look at one" besides the command's own word.
-    SAME = {"我的工单": "待办", "我的待办": "待办", "我的任务": "待办", "查询": "查看"}
+    SAME = {"我的工单": "待办", "我的待办": "待办", "我的任务": "待办", "查询": "查看",
+            "申请延期": "延期"}
 
     def handle(self, msg, ctx: Context) -> Reply:
         command = parse(msg)
@@ -97,15 +98,18 @@ class StaffCommand(Handler):
                          replies.page_line(link, "打开工单页面（接单、回复、办结）"),
                          ticket_id=ticket.id)
         try:
-            self.act(name, ticket, rest.strip(), ctx)
+            asked = self.act(name, ticket, rest.strip(), ctx)
         except tickets.TicketError as refusal:  # the page shows why, and can do more
             return Reply(str(refusal) + replies.page_line(
                 ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
+        if name == "延期" and ctx.staff.role not in ladder.SUPERVISORS:  # asked, not granted
+            return Reply(replies.extension_asked(ticket, asked), ticket_id=ticket.id)
         return Reply(replies.staff_done(self.ACTIONS[name], ticket, ctx.staff),
                      ticket_id=ticket.id)
 
     @staticmethod
-    def act(name: str, ticket: Ticket, text: str, ctx: Context) -> None:
+    def act(name: str, ticket: Ticket, text: str, ctx: Context) -> Staff | None:
+        """Do the command; for a 延期 a worker may only ask for, who was asked."""
         staff, session, now = ctx.staff, ctx.session, ctx.now
         if name == "接单":
             tickets.accept(session, ticket, staff, now)
@@ -121,6 +125,12 @@ class StaffCommand(Handler):
             ladder.transfer(session, ticket, text, now, by=staff, policy=ctx.policy)
         elif name == "督办":
             ladder.urge(session, ticket, now, by=staff, note=text)
+        elif name == "延期":
+            if staff.role in ladder.SUPERVISORS:
+                ladder.extend(session, ticket, now, by=staff, reason=text)
+            else:
+                return ladder.request_extension(session, ticket, now, by=staff, reason=text)
+        return None
 
     @staticmethod
     def todo(ctx: Context) -> str:

@@ -120,7 +120,8 @@ def _opened(ticket, now) -> str:
 
 
 STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
-              "上报 工单号 原因\n转 工单号 部门\n督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"
+              "上报 工单号 原因\n转 工单号 部门\n延期 工单号 原因（延长 24 小时，网格员须网格长批准）\n"
+              "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"
               "巡查 问题描述（上报巡查中发现的问题）")
 PATROL_GUIDE = ("巡查上报：打开页面选择类别、描述问题、拍照并定位后上报；当场已处理好的可勾选“即报即办”"
                 "直接办结。也可以直接回复“巡查 问题描述”，如：巡查 3栋门口井盖松动。")
@@ -227,6 +228,11 @@ def staff_done(action: str, ticket, staff) -> str:
     if action == "接单":  # taken: what comes next, by when
         done += "\n" + after_accepting(ticket)
     return done
+
+
+def extension_asked(ticket, approver) -> str:
+    return (f"已申请延期：工单 {ticket.number}（{ticket.description[:20]}），"
+            f"等待{who(approver) if approver else '上级'}批准；批准前请按原时限办理。")
 
 
 def after_accepting(ticket) -> str:

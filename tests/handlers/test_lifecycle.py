@@ -375,6 +375,23 @@ def test_a_praise_held_beside_a_matter_is_not_what_a_bare_command_means(chat, zh
     assert praise.status == "assigned"  # left for its own 办结, with its number
 
 
+def test_a_worker_asks_for_more_time_in_wechat_and_the_grid_leader_grants_it(chat, zhang,
+                                                                             client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    zhang.send("接单")
+    deadline = the_ticket(svc).resolve_by
+    number = the_ticket(svc).number
+    assert zhang.send("申请延期 灯具要订货") == (
+        f"已申请延期：工单 {number}（三单元楼道灯坏了），等待网格长周建国批准；"
+        "批准前请按原时限办理。")
+    assert f"【申请延期】张伟 {number}" in received(svc, worker)["o_leader_01"]
+    assert the_ticket(svc).resolve_by == deadline  # asked, not granted
+    assert Chat(client, "o_leader_01").send(f"延期 {number} 同意 灯具订货").startswith(
+        f"已延期：工单 {number}")
+    assert the_ticket(svc).resolve_by - deadline == timedelta(hours=24)
+    assert zhang.send("延期 还要等").startswith(f"工单 {number} 已延期过一次")
+
+
 def test_a_number_is_asked_for_when_a_command_could_mean_two_tickets(chat, zhang, svc):
     chat.send("3栋楼道灯坏了")
     chat.send("新问题 小区门口垃圾好几天没人清运")
