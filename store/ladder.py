@@ -17,6 +17,7 @@ from store.registry import OPEN_STATES, TO_ACCEPT, root_area
 from store.sla import SlaPolicy
 from store.tickets import (TicketError, alert_leader, hand_to, notify_resident, notify_staff,
                            record_event, require, require_hand, tell_owner)
+from store.vocab import china_time
 
 TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
 # A batch's grids up to their street (the tiers' areas) and residents, a query each.
@@ -156,6 +157,10 @@ def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason
     record_event(session, ticket, "extended", now, actor="staff", staff=by, body=reason,
                  hours=hours)
     notify_resident(session, ticket, "extended", notices.extended(ticket, reason), now)
+    if ticket.assignee is not None and ticket.assignee.id != by.id:  # who asked, or holds it
+        notify_staff(session, ticket, ticket.assignee, "extended", notices.staff_update(
+            ticket, f"延期已批准（{by.name}）", f"{reason}（延长 {hours} 小时）",
+            f"请在 {china_time(ticket.resolve_by)} 前办结。"), now)
 
 
 def request_extension(session: Session, ticket: Ticket, now: datetime, *, by: Staff,

@@ -389,6 +389,7 @@ def test_a_worker_asks_for_more_time_in_wechat_and_the_grid_leader_grants_it(cha
     assert Chat(client, "o_leader_01").send(f"延期 {number} 同意 灯具订货").startswith(
         f"已延期：工单 {number}")
     assert the_ticket(svc).resolve_by - deadline == timedelta(hours=24)
+    assert received(svc, worker)["o_worker_01"][-1] == f"延期已批准（周建国） {number}"
     assert zhang.send("延期 还要等").startswith(f"工单 {number} 已延期过一次")
 
 
