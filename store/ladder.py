@@ -15,8 +15,9 @@ from store import bulk, notices, owners
 from store.models import Area, Staff, Ticket
 from store.registry import OPEN_STATES, TO_ACCEPT, root_area
 from store.sla import SlaPolicy
-from store.tickets import (TicketError, alert_leader, hand_to, notify_resident, notify_staff,
-                           record_event, require, require_hand, tell_owner)
+from store.tickets import (TicketError, alert_leader, hand_to, hears_handed_away,
+                           notify_resident, notify_staff, record_event, require, require_hand,
+                           tell_owner)
 from store.vocab import china_time
 
 TIERS, TOP, ROLES = owners.TIERS, owners.TOP, owners.ROLES
@@ -71,7 +72,7 @@ def escalate_many(session: Session, tickets: list[Ticket], now: datetime, *, rea
                                          public=False, told=handler.name if handler else None))
             messages += bulk.to_staff(ticket, handler, "escalated", notices.assigned(
                 ticket, now, reason=f"【上报】{reason}", owner=True), now)
-            if before not in (None, handler, by) and owners.reachable(before):
+            if hears_handed_away(ticket, before, by):
                 messages += bulk.to_staff(ticket, before, "handed_away",
                                           notices.handed_away(ticket, "已上报给"), now)
             if ticket.urgency == "emergency":

@@ -178,10 +178,16 @@ def name_emergency(session: Session, ticket: Ticket, triage: Triage, now: dateti
 
 def alert_leader(session: Session, ticket: Ticket, now: datetime) -> None:
     """An emergency reaches the grid leader at once as well as the grid worker."""
-    leader = leader_for(session, ticket.grid) if ticket.grid else None
-    if owners.reachable(leader) and leader is not ticket.assignee:
+    leader = leader_besides_owner(session, ticket)
+    if leader is not None:
         tell_too(session, ticket, leader, now, purpose="emergency",
                  reason=f"【{ticket.emergency_name or ticket.category}】")
+
+
+def leader_besides_owner(session: Session, ticket: Ticket) -> Staff | None:
+    """The ticket's grid leader, when a push reaches them and they do not hold it already."""
+    leader = leader_for(session, ticket.grid) if ticket.grid else None
+    return leader if owners.reachable(leader) and leader is not ticket.assignee else None
 
 
 def tell_too(session: Session, ticket: Ticket, staff: Staff, now: datetime, *, purpose: str,
@@ -245,13 +251,18 @@ def assign_to(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
         ticket, now, reason=reason, photos=photo_count(ticket), owner=True), now)
 
 
+def hears_handed_away(ticket: Ticket, before: Staff | None, by: Staff | None) -> bool:
+    """Whether the person a ticket was just taken from is told who holds it now: not when it
+    stayed with them, not when they handed it on themselves (their own reply says so), not
+    when no push reaches them any more."""
+    return before not in (None, ticket.assignee, by) and owners.reachable(before)
+
+
 def tell_handed_away(session: Session, ticket: Ticket, before: Staff | None, now: datetime, *,
                      by: Staff | None = None, verb: str = "已转交给") -> None:
-    """The person a ticket was just taken from hears who holds it now (not when they handed it
-    on themselves: their own reply says so; not when no push reaches them any more)."""
-    if before in (None, ticket.assignee, by) or not owners.reachable(before):
-        return
-    notify_staff(session, ticket, before, "handed_away", notices.handed_away(ticket, verb), now)
+    if hears_handed_away(ticket, before, by):
+        notify_staff(session, ticket, before, "handed_away", notices.handed_away(ticket, verb),
+                     now)
 
 
 def require_hand(ticket: Ticket, staff: Staff | None, action: str) -> None:
@@ -367,10 +378,9 @@ def add_resident_message(session: Session, ticket: Ticket, now: datetime, *,
     what = text or {"image": "[图片]", "location": "[位置]"}.get(attachment.get("type"), "[附件]")
     notice = notices.staff_update(ticket, title, what, remark)
     tell_owner(session, ticket, "resident_message", notice, now)
-    if leader_too and ticket.urgency == "emergency":
-        leader = leader_for(session, ticket.grid) if ticket.grid else None
-        if owners.reachable(leader) and leader is not ticket.assignee:
-            notify_staff(session, ticket, leader, "resident_message", notice, now)
+    if leader_too and ticket.urgency == "emergency":  # the leader alert_leader woke
+        notify_staff(session, ticket, leader_besides_owner(session, ticket),
+                     "resident_message", notice, now)
 
 
 def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: datetime, *,
