@@ -1,5 +1,6 @@
-"""Questions about the account itself, answered at once: who we are ("你们是谁"), and whether
-the resident's name is kept from the one they complain about ("我不想让网格员知道是我投诉的")."""
+"""Questions about the account itself, answered at once: who we are ("你们是谁"), how to use
+it ("这个公众号怎么用"), and whether the resident's name is kept from the one they complain
+about ("我不想让网格员知道是我投诉的")."""
 from __future__ import annotations
 
 import re

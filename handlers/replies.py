@@ -54,6 +54,15 @@ def bound(grid_name: str, worker: str | None) -> str:
     return f"已为您绑定“{grid_name}”{who}。有事直接发消息给我们即可。"
 
 
+def coming(ticket) -> str:
+    """Who an emergency reaches, as a frightened resident reads it: 网格员张伟 (with the tier)."""
+    return who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+
+
+def handler_name(ticket) -> str:
+    return ticket.assignee.name if ticket.assignee else "工作人员"
+
+
 def call_first(call: str | None, name: str | None = None) -> str:
     """An emergency's first line: the number to call, before anything else, and what to do
     while help comes (handlers.first_aid)."""
@@ -63,7 +72,7 @@ def call_first(call: str | None, name: str | None = None) -> str:
 def emergency_opened(ticket) -> str:
     """Short, for a frightened person on a phone: who to call, then that we are coming."""
     first = call_first(ticket.emergency_call, ticket.emergency_name)
-    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    holder = coming(ticket)
     told = f"已通知{holder}马上联系您，工单号 {ticket.number}。"
     if ticket.grid is None:  # the pool: the duty officer needs the place
         told += "请告诉我们具体地址。"
@@ -73,7 +82,7 @@ def emergency_opened(ticket) -> str:
 def emergency_joined(ticket, call: str | None, name: str | None = None) -> str:
     """More words of a frightened resident: the number first again, then that they reach the
     person already coming (one ticket, not one alarm per message)."""
-    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    holder = coming(ticket)
     told = f"已加入您的紧急求助（工单 {ticket.number}），{holder}会马上看到。"
     if ticket.grid is None:
         told += "请告诉我们具体地址。"
@@ -82,7 +91,7 @@ def emergency_joined(ticket, call: str | None, name: str | None = None) -> str:
 
 def stood_down(ticket, call: str | None) -> str:
     """"搞错了 他是喝醉了睡着了" after an alarm: those alerted hear it, and still check."""
-    holder = who(ticket.assignee) if ticket.assignee is not None else "值班工作人员"
+    holder = coming(ticket)
     again = f"请立即拨打 {call}" if call else "请立即拨打 110、119 或 120"
     return (f"好的，已告诉{holder}等工作人员（工单 {ticket.number}）：您说已经没有危险。他们仍会联系您"
             f"确认一下。如果再有危险，{again}。")
@@ -185,7 +194,7 @@ EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已
 
 
 def appended(ticket, what: str) -> str:
-    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    who = handler_name(ticket)
     return f"已将{what}加入工单 {ticket.number}，{who}会看到。如果是另一件事，请回复“新问题”。"
 
 
@@ -203,13 +212,13 @@ def placed(ticket, grid_name: str) -> str:
 
 
 def address_noted(ticket, place: str) -> str:
-    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    who = handler_name(ticket)
     return (f"谢谢！已在工单 {ticket.number} 记下地址“{place}”，{who}会据此派给对应网格的网格员，"
             "请留意进度。")
 
 
 def reopened(ticket) -> str:
-    who = ticket.assignee.name if ticket.assignee else "工作人员"
+    who = handler_name(ticket)
     return f"已重新办理工单 {ticket.number}，{who}会再次处理，请留意进度。"
 
 
