@@ -5,14 +5,17 @@ so "门禁坏了" or "我想投诉物业" is never taken for one, and never an e
 is asked first)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.followup import newest_open_ticket
+from handlers.followup import newest_open_ticket, newest_ticket
 from handlers.held import keep_for_person
 from handlers.words import (PLEA, THANKS, is_greeting, is_opener, is_place_only,
                             is_small_talk, message_text)
 from store import tickets
+from store.models import Ticket
 
 
 class FirstWords(Handler):
@@ -47,6 +50,23 @@ class FirstWords(Handler):
             return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
         elif THANKS.search(text):
             reply = replies.YOU_ARE_WELCOME
+            if (ticket := thanked_ticket(ctx)) is not None:  # thanks for what just closed
+                tickets.record_event(ctx.session, ticket, "resident_message", ctx.now,
+                                     actor="resident", body=text, small_talk=True)
+                return Reply(reply, ticket_id=ticket.id)
         else:
             reply = replies.ANYTHING_ELSE
         return keep_for_person(ctx, msg, text=text, result=result, reply=reply)
+
+
+THANKS_AFTER = timedelta(hours=72)
+
+
+def thanked_ticket(ctx: Context) -> Ticket | None:
+    """The ticket a bare "谢谢" with nothing open most likely thanks for: the resident's newest,
+    if it was closed (a praise passed on, a rating) in the last three days. The thanks joins its
+    timeline instead of waiting for an agent to dismiss it."""
+    ticket = newest_ticket(ctx)
+    if ticket is None or ticket.closed_at is None or ticket.closed_at < ctx.now - THANKS_AFTER:
+        return None
+    return ticket

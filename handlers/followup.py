@@ -13,7 +13,7 @@ from handlers.held import keep_for_person, settle_openers
 from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
-from store import held, ladder, tickets
+from store import held, ladder, ratings, tickets
 from store.locate import locate, locate_point, LatLng
 from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
@@ -40,7 +40,7 @@ class Rating(Handler):
         score = int((digit or numeral).translate(NUMERALS))
         ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
-            tickets.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
+            ratings.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
         except (tickets.TicketError, AttributeError):
             ctx.resident.state = {}
             return Reply("这张工单已评价或已重新办理，无需再评分。感谢您的反馈！")
@@ -91,7 +91,7 @@ class RatingInWords(Handler):
                 ctx.resident.state = {}
                 return Reply(replies.reopened(ticket), ticket_id=ticket.id)
             word, score = word_score(text)
-            tickets.rate(ctx.session, ticket, score, ctx.now, text)
+            ratings.rate(ctx.session, ticket, score, ctx.now, text)
             ctx.resident.state = {}
         except tickets.TicketError:
             ctx.resident.state = {}
@@ -118,7 +118,7 @@ class ReturnVisitAnswer(Handler):
         text = message_text(msg)
         ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
-            tickets.answer_return_visit(ctx.session, ticket, ctx.now,
+            ratings.answer_return_visit(ctx.session, ticket, ctx.now,
                                         fixed=self.verdict(text), words=text, policy=ctx.policy)
         except (tickets.TicketError, AttributeError):
             ctx.resident.state = {}

@@ -111,14 +111,15 @@ def ticket_opened(ticket, now) -> str:
 
 
 def _opened(ticket, now) -> str:
+    if ticket.kind == "praise":  # passed on at once: nothing for the resident to follow
+        told = who(ticket.assignee) if ticket.assignee is not None else "相关工作人员"
+        return f"感谢您的肯定！您的表扬已转达给{told}（记录号 {ticket.number}）。"
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
         soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
         text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
-    if ticket.kind == "praise":
-        text = f"感谢您的肯定！已记录，工单号 {ticket.number}，我们会转达给相关工作人员。"
     if ticket.grid is None and ticket.address:  # a place we do not know: a person places it
         text += f"地址“{ticket.address}”已记下，工作人员会派给对应的网格员。"
     elif ticket.grid is None:
@@ -187,7 +188,7 @@ def timeline(ticket, events, names, when) -> str:
 EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已接单", "replied": "回复",
                "resident_message": "您补充", "escalated": "升级督办", "transferred": "转交部门",
                "extended": "延期", "resolved": "已办结", "rated": "已评价",
-               "auto_closed": "已关闭", "reopened": "重新办理", "cancelled": "已取消",
+               "auto_closed": "已关闭", "praise_passed_on": "已转达表扬", "reopened": "重新办理", "cancelled": "已取消",
                "placed": "已派往网格", "return_visit": "回访", "return_visit_answer": "您答复回访",
                "urged": "督办", "overdue": "超时", "note": "备注",
                "service_placed": "已联系服务队", "service_full": "队员已接单", "checked_in": "队员已到达"}

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from store import notices, outbox
+from store import daytime, notices, outbox
 from store.models import Staff, Ticket, TicketEvent
 
 
@@ -51,9 +51,10 @@ def _message(ticket: Ticket, openid: str, channel: str, purpose: str,
 
 def write(session: Session, events: list[dict], messages: list[dict]) -> None:
     """Insert the rows in the caller's transaction; the new outbox ids are queued for
-    delivery after commit, like outbox.add's (Services.changing takes them)."""
+    delivery after commit, like outbox.add's (Services.changing takes them); a push that can
+    wait for the day is kept for it (store/daytime)."""
     session.flush()  # pending ORM changes (the tickets themselves) go first, once
     # Core statements on the tables: the ORM's bulk path adds nothing these rows need.
     if events:
         session.execute(insert(TicketEvent.__table__), events)
-    outbox.add_many(session, messages)
+    daytime.add_many(session, messages)

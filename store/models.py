@@ -267,6 +267,22 @@ class LocalDelivery(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NoticeForDay(Base):
+    """A push that needs nothing of its reader tonight (a rating, a praise, a ticket taken off
+    them), kept through the quiet hours and moved to the outbox once it is day (store/daytime)."""
+
+    __tablename__ = "notice_for_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    ticket: Mapped[Ticket | None] = relationship()
+    to_openid: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    send_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class TicketCounter(Base):
     """The last ticket number handed out per day (numbers are YYMMDD + a daily sequence)."""
 

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from store import inserts, notices, outbox, owners
+from store import daytime, inserts, notices, outbox, owners
 from store.db import count_with
 from store.locate import NOWHERE, Located, nearest_centre, record_place
 from store.models import Area, Resident, Staff, Ticket, TicketCounter, TicketEvent
@@ -24,7 +24,6 @@ from store.registry import OPEN_STATES, TO_ACCEPT, leader_for, pick_worker, root
 from store.sla import SlaPolicy
 from store.vocab import CHINA, STATUS_NAMES
 
-AUTO_CLOSE_AFTER = timedelta(hours=72)
 EMERGENCY_REACH_M = 20_000.0  # an emergency outside every grid: the nearest grid this close
 log = logging.getLogger(__name__)
 
@@ -89,9 +88,10 @@ def record_event(session: Session, ticket: Ticket, action: str, now: datetime, *
 
 def notify_staff(session: Session, ticket: Ticket, staff: Staff | None, purpose: str,
                  notice: notices.Notice, now: datetime) -> None:
-    """A template message to a staff member's WeChat (if bound); the console shows it anyway."""
+    """A template message to a staff member's WeChat (if bound); the console shows it anyway.
+    What needs nothing of them before morning waits for it (store/daytime)."""
     if staff is not None and staff.openid:
-        outbox.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
+        daytime.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
                    payload=notice.as_payload(), now=now, ticket=ticket)
 
 
@@ -144,7 +144,10 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                  urgency=triage.urgency)
     with session.no_autoflush:  # the ticket is written once, already with its owner
         owner = owners.find_owner(session, ticket, now, first=found_by)
-        hand_to(session, ticket, owner, now, by=found_by)
+        if triage.kind == "praise":
+            pass_on_praise(session, ticket, owner.staff, now)
+        else:
+            hand_to(session, ticket, owner, now, by=found_by)
         if triage.urgency == "emergency":
             alert_leader(session, ticket, now)
         if grid is None and triage.urgency == "emergency" and point is not None:
@@ -159,6 +162,16 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
     inserts.write_ticket(session, ticket, session.info.get(outbox.NEW_IDS, []))
     session.flush()
     return ticket
+
+
+def pass_on_praise(session: Session, ticket: Ticket, staff: Staff | None,
+                   now: datetime) -> None:
+    """表扬 needs no handling: it is passed on to the grid's worker (the first reachable
+    person up the ladder) with the resident's words, and the ticket closes, so it never waits
+    in anyone's 待办 nor counts against a grid's 办结率."""
+    ticket.assignee = staff
+    notify_staff(session, ticket, staff, "praise", notices.praise(ticket), now)
+    close(session, ticket, now, "praise_passed_on", told=staff.name if staff else None)
 
 
 SOS_CATEGORY = "紧急求助"  # 一键求助 from the menu: the danger is not named yet
@@ -407,88 +420,7 @@ def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: date
         ticket.resident.state = {"awaiting": "rating", "ticket": ticket.number}
 
 
-def rate(session: Session, ticket: Ticket, score: int, now: datetime,
-         comment: str | None = None) -> None:
-    """好差评: rating a resolved ticket closes it."""
-    require(ticket, "评价", "resolved")
-    if not 1 <= score <= 5:
-        raise TicketError("请回复 1 到 5 之间的数字")
-    ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment or None, now
-    _close(session, ticket, now, "rated", actor="resident", body=comment, rating=score)
-    if score <= LOW_RATING:  # its handler hears it from us before the return visit
-        tell_owner(session, ticket, "rated_low",
-                   notices.rating(ticket, score, comment, good=False), now)
-    elif score >= GOOD_RATING and not quiet_hours(now):
-        pass_on_praise(session, ticket, now)
-
-
-LOW_RATING = 2  # 1–2 of 5: a return visit follows (close_and_revisit), and the handler is told
-GOOD_RATING = 4  # 4–5 of 5: the handler hears it too, but never at night
-QUIET_HOURS = (22, 8)  # China time: no good news pushed from 22:00 to 08:00
-
-
-def quiet_hours(now: datetime) -> bool:
-    hour = now.astimezone(CHINA).hour
-    return hour >= QUIET_HOURS[0] or hour < QUIET_HOURS[1]
-
-
-def pass_on_praise(session: Session, ticket: Ticket, now: datetime) -> None:
-    """A resident's good rating, with their words, to whoever resolved the ticket (its owner
-    if nobody is named), once; the timeline notes it so it is never sent twice."""
-    staff = session.get(Staff, ticket.resolved_by_id) if ticket.resolved_by_id else None
-    staff = staff if owners.reachable(staff) else ticket.assignee
-    record_event(session, ticket, "praise_told", now, public=False,
-                 told=staff.name if staff else None)
-    notify_staff(session, ticket, staff, "rated_good",
-                 notices.rating(ticket, ticket.rating, ticket.rating_comment, good=True), now)
-
-
-def pass_on_praise_held_overnight(session: Session, now: datetime, limit: int = 500) -> int:
-    """Good ratings given during the quiet hours reach their handlers once the day starts
-    (close_and_revisit runs every few minutes; nothing happens while it is still night)."""
-    if quiet_hours(now):
-        return 0
-    earlier = aliased(TicketEvent)
-    told = select(earlier.id).where(earlier.ticket_id == Ticket.id,
-                                    earlier.action == "praise_told")
-    held = session.scalars(
-        select(Ticket).join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(TicketEvent.action == "rated", TicketEvent.at > now - timedelta(hours=24),
-               Ticket.rating >= GOOD_RATING, ~told.exists())
-        .order_by(TicketEvent.at).limit(limit)).all()
-    for ticket in held:
-        pass_on_praise(session, ticket, now)
-    return len(held)
-
-
-def close_unrated(session: Session, now: datetime, limit: int = 1000) -> int:
-    """Resolved tickets nobody rated within 72 hours close by themselves."""
-    stale = session.scalars(select(Ticket).where(Ticket.status == "resolved",
-                                                 Ticket.resolved_at < now - AUTO_CLOSE_AFTER)
-                            .limit(limit)).all()
-    for ticket in stale:
-        _close(session, ticket, now, "auto_closed")
-    return len(stale)
-
-
-def return_visits(session: Session, now: datetime, after: timedelta,
-                  limit: int = 1000) -> int:
-    """回访: residents who rated 1–2 are asked, a while later, whether it is fixed now."""
-    due = session.scalars(select(Ticket).where(Ticket.status == "closed",
-                                               Ticket.rating <= LOW_RATING,
-                                               Ticket.return_visit_at.is_(None),
-                                               Ticket.rated_at < now - after).limit(limit)).all()
-    for ticket in due:
-        ticket.return_visit_at = now
-        record_event(session, ticket, "return_visit", now)
-        if ticket.resident is not None and not ticket.resident.state:
-            # the answer may come in words (还是没解决 / 解决了): see handlers.followup
-            ticket.resident.state = {"awaiting": "return_visit", "ticket": ticket.number}
-        notify_resident(session, ticket, "return_visit", notices.return_visit(ticket), now)
-    return len(due)
-
-
-def _close(session: Session, ticket: Ticket, now: datetime, action: str, **event) -> None:
+def close(session: Session, ticket: Ticket, now: datetime, action: str, **event) -> None:
     ticket.status = "closed"
     ticket.closed_at = now
     record_event(session, ticket, action, now, **event)
@@ -518,19 +450,6 @@ def reopen(session: Session, ticket: Ticket, now: datetime, reason: str | None =
                                       f"请回复「接单 {ticket.number}」重新办理。"), now)
     if ticket.resident is not None and ticket.resident.state.get("ticket") == ticket.number:
         ticket.resident.state = {}
-
-
-def answer_return_visit(session: Session, ticket: Ticket, now: datetime, *, fixed: bool,
-                        words: str, policy: SlaPolicy = SlaPolicy()) -> None:
-    """The resident's words answering a 回访: fixed closes the visit, not fixed reopens."""
-    resident = ticket.resident
-    if resident is not None and resident.state.get("ticket") == ticket.number:
-        resident.state = {}
-    if not fixed:
-        reopen(session, ticket, now, words, policy)
-        return
-    record_event(session, ticket, "return_visit_answer", now, actor="resident", body=words,
-                 fixed=True)
 
 
 def cancel(session: Session, ticket: Ticket, now: datetime) -> None:

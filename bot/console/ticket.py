@@ -18,7 +18,8 @@ from store.vocab import holder_name
 ACTION_NAMES = {
     "created": "受理", "assigned": "分派", "accepted": "接单", "replied": "回复居民",
     "note": "内部备注", "resident_message": "居民补充", "resolved": "办结", "rated": "居民评价",
-    "auto_closed": "超时未评价，自动关闭", "reopened": "重新办理（返工）", "cancelled": "居民撤回",
+    "auto_closed": "超时未评价，自动关闭", "praise_passed_on": "表扬已转达",
+    "praise_told": "好评已转达", "reopened": "重新办理（返工）", "cancelled": "居民撤回",
     "escalated": "上报 / 升级", "transferred": "转办部门", "urged": "督办", "extended": "延期",
     "overdue": "超时", "return_visit": "回访", "placed": "派往网格",
     "passed_over": "顺延推送", "owner_unreachable": "原处理人无法接收", "told": "同时推送",

@@ -12,7 +12,7 @@ from bot.mobile import bp, refuse
 from bot.mobile.auth import opened_by
 from bot.services import services
 from handlers.replies import EVENT_NAMES, rated, reopened
-from store import photos, tickets
+from store import photos, ratings, tickets
 from store.models import Photo, Resident, Ticket, TicketEvent
 from store.vocab import STATUS_NAMES, china_time, holder_name
 
@@ -80,7 +80,7 @@ def act(session, ticket: Ticket, form, svc) -> None:
                 flash("请先选择 1 到 5 颗星。", "error")
                 return
             comment = (form.get("comment") or "").strip()[:COMMENT_MAX] or None
-            tickets.rate(session, ticket, int(score), now, comment)
+            ratings.rate(session, ticket, int(score), now, comment)
             flash(rated(int(score), ticket.number))
         elif action == "reopen":
             reason = (form.get("reason") or "").strip()[:COMMENT_MAX] or None

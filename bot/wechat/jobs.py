@@ -424,15 +424,15 @@ def sweep_sla() -> int:
 
 def close_and_revisit() -> dict:
     """Close resolved tickets left unrated for 72 h; ask low raters whether it is fixed now;
-    pass on the good ratings given overnight once it is day."""
-    from store import tickets
+    once it is day, send the pushes that waited for it (store/daytime)."""
+    from store import daytime, ratings
     svc = services()
     with svc.changing() as session:
-        closed = tickets.close_unrated(session, svc.now())
-        visited = tickets.return_visits(
+        closed = ratings.close_unrated(session, svc.now())
+        visited = ratings.return_visits(
             session, svc.now(), after=timedelta(hours=svc.settings.return_visit_after_hours))
-        praised = tickets.pass_on_praise_held_overnight(session, svc.now())
-    return {"closed": closed, "visited": visited, "praised": praised}
+        morning = daytime.send_in_the_morning(session, svc.now())
+    return {"closed": closed, "visited": visited, "sent_in_the_morning": morning}
 
 
 def fetch_photo(photo_id: int) -> str:

@@ -109,11 +109,11 @@ def test_a_good_rating_given_at_night_waits_for_the_morning(app, chat, client, s
     assert not any("好评" in t for t in received(svc, worker)["o_worker_01"])
     clock.at(hours=20)  # 05:00
     with app.app_context():
-        assert close_and_revisit()["praised"] == 0
+        assert close_and_revisit()["sent_in_the_morning"] == 0
     clock.at(hours=23, minutes=10)  # 08:10: the day has started
     with app.app_context():
-        assert close_and_revisit()["praised"] == 1
-        assert close_and_revisit()["praised"] == 0  # once
+        assert close_and_revisit()["sent_in_the_morning"] == 1
+        assert close_and_revisit()["sent_in_the_morning"] == 0  # once
     got = received(svc, worker)["o_worker_01"]
     assert got[-1] == f"【好评】居民评价 4 分 {ticket.number}" and len(
         [t for t in got if "好评" in t]) == 1

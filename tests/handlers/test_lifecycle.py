@@ -170,8 +170,8 @@ def test_low_ratings_get_a_return_visit_and_silence_closes_after_72_hours(
 
     clock.at(hours=73)
     with app.app_context():
-        assert close_and_revisit() == {"closed": 1, "visited": 1, "praised": 0}
-        assert close_and_revisit() == {"closed": 0, "visited": 0, "praised": 0}
+        assert close_and_revisit() == {"closed": 1, "visited": 1, "sent_in_the_morning": 0}
+        assert close_and_revisit() == {"closed": 0, "visited": 0, "sent_in_the_morning": 0}
     assert [t.status for t in rows(svc, Ticket)] == ["closed", "closed"]
     [visit] = to(svc, unhappy.openid, "return_visit")
     assert f"未解决 {first}" in visit.payload["text"]
@@ -372,7 +372,7 @@ def test_a_praise_held_beside_a_matter_is_not_what_a_bare_command_means(chat, zh
     assert zhang.send("接单").startswith(f"已接单：工单 {light.number}")
     assert zhang.send("办结 已更换灯泡") == f"已办结：工单 {light.number}（3栋楼道灯坏了）"
     praise = rows(svc, Ticket, Ticket.kind == "praise")[0]
-    assert praise.status == "assigned"  # left for its own 办结, with its number
+    assert praise.status == "closed"  # passed on when it came: nothing left to do
 
 
 def test_a_worker_asks_for_more_time_in_wechat_and_the_grid_leader_grants_it(chat, zhang,

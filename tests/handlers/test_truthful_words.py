@@ -4,7 +4,7 @@ from bot.wechat.jobs import sweep_sla
 from store.models import Outbox, Ticket
 
 from tests.bot.console.test_console import login
-from tests.support import rows
+from tests.support import Chat, rows
 
 
 def told(svc, openid, purpose) -> list[str]:
@@ -34,18 +34,25 @@ def test_a_late_push_says_late_instead_of_0_minutes(app, chat, svc, clock):
     assert "0 分钟内" not in push and "已超过" in push and "请尽快接单" in push
 
 
-def test_praise_runs_no_clocks_and_never_escalates(app, chat, client, svc, clock):
+def test_praise_is_passed_on_and_closed_and_runs_no_clocks(app, chat, client, svc, clock):
     reply = chat.send("表扬网格员张伟，帮我们解决了楼道堆物，非常负责")
     [ticket] = rows(svc, Ticket)
-    assert ticket.kind == "praise" and "感谢您的肯定" in reply
+    assert ticket.kind == "praise"
+    assert reply == f"感谢您的肯定！您的表扬已转达给网格员张伟（记录号 {ticket.number}）。"
+    # 张伟 reads the praise itself, not a 新工单 to take; it never waits in his 待办
+    assert told(svc, "o_worker_01", "ticket_assigned") == []
+    [praise] = told(svc, "o_worker_01", "praise")
+    assert praise.startswith(f"【表扬】居民表扬 {ticket.number}")
+    assert "居民说：表扬网格员张伟，帮我们解决了楼道堆物，非常负责" in praise
+    assert ticket.status == "closed"
+    assert Chat(client, "o_worker_01").send("待办").startswith("您目前没有待办工单")
     clock.at(hours=30)
     with app.app_context():
         assert sweep_sla() == 0
     assert rows(svc, Ticket)[0].tier == "grid"
     login(client, "admin")
     page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
-    assert "接单时限" not in page
-    assert "表扬类工单不计时" in told(svc, "o_worker_01", "ticket_assigned")[0]
+    assert "接单时限" not in page and "表扬已转达" in page
 
 
 def test_the_inbox_names_tiers_in_chinese(app, chat, client, svc, clock):

@@ -1,0 +1,77 @@
+"""Quiet hours: a staff member's phone does not ring at night for what needs nothing of them
+before morning — a rating (good or bad), a praise, a ticket taken off them. Such a push waits
+in notice_for_day and reaches the outbox at 08:00 China time (close_and_revisit moves it).
+Everything a person must act on (a new ticket, an emergency, 返工, 督办) still goes at once."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from store import outbox
+from store.models import NoticeForDay
+from store.vocab import CHINA
+
+QUIET_HOURS = (22, 8)  # China time
+WAITS_FOR_DAY = frozenset({"rated_good", "rated_low", "praise", "handed_away"})
+
+
+def quiet_hours(now: datetime) -> bool:
+    hour = now.astimezone(CHINA).hour
+    return hour >= QUIET_HOURS[0] or hour < QUIET_HOURS[1]
+
+
+def waits(purpose: str, now: datetime) -> bool:
+    """Whether a push for `purpose` written `now` is kept until the morning."""
+    return purpose in WAITS_FOR_DAY and quiet_hours(now)
+
+
+def morning_after(now: datetime) -> datetime:
+    """The end of the quiet hours `now` falls in."""
+    local = now.astimezone(CHINA)
+    day = local.date() + timedelta(days=1 if local.hour >= QUIET_HOURS[0] else 0)
+    return datetime.combine(day, time(QUIET_HOURS[1]), tzinfo=CHINA)
+
+
+def hold(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
+         now: datetime, ticket=None) -> NoticeForDay:
+    """outbox.add's twin for a push that waits for the day."""
+    row = NoticeForDay(to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
+                       created_at=now, send_at=morning_after(now))
+    if ticket is not None:
+        row.ticket = ticket
+    session.add(row)
+    return row
+
+
+def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
+        now: datetime, ticket=None) -> None:
+    """Owe a push: to the outbox now, or to the morning if it can wait and it is night."""
+    (hold if waits(purpose, now) else outbox.add)(
+        session, to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
+        now=now, ticket=ticket)
+
+
+def add_many(session: Session, rows: list[dict]) -> None:
+    """outbox.add_many, with the rows that can wait kept for the morning."""
+    later = [row for row in rows if waits(row["purpose"], row["created_at"])]
+    if later:
+        session.execute(insert(NoticeForDay.__table__),
+                        [{**row, "send_at": morning_after(row["created_at"])} for row in later])
+    outbox.add_many(session, [row for row in rows
+                              if not waits(row["purpose"], row["created_at"])])
+
+
+def send_in_the_morning(session: Session, now: datetime, limit: int = 500) -> int:
+    """Move the pushes whose night is over to the outbox (oldest first), once each."""
+    if quiet_hours(now):
+        return 0
+    due = session.scalars(select(NoticeForDay).where(NoticeForDay.send_at <= now)
+                          .order_by(NoticeForDay.id).limit(limit)
+                          .with_for_update(skip_locked=True)).all()
+    for row in due:
+        outbox.add(session, to_openid=row.to_openid, channel=row.channel, purpose=row.purpose,
+                   payload=row.payload, now=now, ticket_id=row.ticket_id)
+        session.delete(row)
+    return len(due)

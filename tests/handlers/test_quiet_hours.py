@@ -1,0 +1,69 @@
+"""Quiet hours (22:00–08:00 China time): a worker's phone does not ring at night for what
+needs nothing of them before morning — a ticket taken off them, a good or a bad rating, a
+praise. Those pushes go out at 08:00; what they must act on still goes at once."""
+from bot.wechat.jobs import close_and_revisit
+from store.models import HeldMessage, NoticeForDay, Ticket, TicketEvent
+from tests.handlers.test_lifecycle import sweep, to
+from tests.support import Chat, rows
+
+NIGHT, MORNING = 14, 23  # hours after the tests' 09:00 start: 23:00 and 08:00 China time
+
+
+def morning_round(app) -> int:
+    with app.app_context():
+        return close_and_revisit()["sent_in_the_morning"]
+
+
+def test_a_ticket_lifted_off_a_worker_at_night_is_told_in_the_morning(app, chat, svc, clock):
+    clock.at(hours=NIGHT)
+    chat.send("小区门口垃圾堆放三天没人清运，臭味很大")
+    [ticket] = rows(svc, Ticket)
+    clock.at(hours=NIGHT, minutes=16)  # 张伟 asleep: the accept clock lifts it to the leader
+    assert sweep(app) == 1
+    assert [o.purpose for o in to(svc, "o_leader_01")] == ["escalated"]  # at once: his now
+    assert to(svc, "o_worker_01", "handed_away") == []  # nothing he must do tonight
+    clock.at(hours=MORNING - 3)  # 05:00: still night
+    assert morning_round(app) == 0
+    clock.at(hours=MORNING, minutes=5)
+    assert morning_round(app) == 1 and morning_round(app) == 0  # once
+    [told] = to(svc, "o_worker_01", "handed_away")
+    assert told.payload["title"] == f"【已转交】工单 {ticket.number}"
+    assert rows(svc, NoticeForDay) == []
+
+
+def test_a_bad_rating_at_night_reaches_the_handler_in_the_morning(app, chat, client, svc,
+                                                                   clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    clock.at(hours=NIGHT)
+    chat.send("1 还是很暗")
+    assert to(svc, "o_worker_01", "rated_low") == []
+    clock.at(hours=MORNING, minutes=5)
+    assert morning_round(app) == 1
+    [told] = to(svc, "o_worker_01", "rated_low")
+    assert told.payload["title"] == f"【差评】居民评价 1 分 {ticket.number}"
+    assert "居民说：还是很暗" in told.payload["text"]
+
+
+def test_what_a_worker_must_act_on_still_goes_at_night(app, chat, svc, clock):
+    clock.at(hours=NIGHT)
+    chat.send("三单元楼道灯坏了")
+    assert [o.purpose for o in to(svc, "o_worker_01")] == ["ticket_assigned"]
+
+
+def test_a_praise_at_night_is_passed_on_in_the_morning_and_thanks_wait_for_nobody(
+        app, chat, svc, clock):
+    clock.at(hours=NIGHT)
+    reply = chat.send("网格员张伟特别负责 上次楼道灯当天就修好了 给他点赞")
+    [ticket] = rows(svc, Ticket)
+    assert reply == f"感谢您的肯定！您的表扬已转达给网格员张伟（记录号 {ticket.number}）。"
+    assert to(svc, "o_worker_01") == []
+    assert chat.send("谢谢") == "不客气！还有别的事，直接发消息告诉我们（什么事、在哪里）。"
+    assert rows(svc, HeldMessage) == []  # no agent has to dismiss a thank-you
+    said = [e.body for e in rows(svc, TicketEvent) if e.action == "resident_message"]
+    assert said == ["谢谢"]
+    clock.at(hours=MORNING, minutes=5)
+    assert morning_round(app) == 1
+    [told] = to(svc, "o_worker_01", "praise")
+    assert told.payload["title"] == f"【表扬】居民表扬 {ticket.number}"
