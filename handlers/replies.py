@@ -129,6 +129,16 @@ def _opened(ticket, now) -> str:
     return text + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
+def tickets_opened(opened: list, now) -> str:
+    """Two or three matters of one message, a ticket each, in one reply."""
+    lines = [f"您反映了 {len(opened)} 件事，已分别受理："]
+    for n, ticket in enumerate(opened, 1):
+        first = _opened(ticket, now).split("\n")[0].removeprefix("已受理，")
+        lines.append(f"{n}. {ticket.category}：{first}")
+    numbers = "、".join(ticket.number for ticket in opened)
+    return "\n".join(lines) + f"\n回复“查询”可查看进度（工单 {numbers}）。"
+
+
 STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
               "上报 工单号 原因\n转 工单号 部门\n延期 工单号 原因（延长 24 小时，网格员须网格长批准）\n"
               "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"

@@ -8,6 +8,7 @@ from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
+from handlers.matters import split
 from handlers.places import recent_place
 from handlers.words import bare
 from store import held, tickets
@@ -66,13 +67,24 @@ class ReportTicket(Handler):
 
 
 def open_for(ctx: Context, text: str, result) -> Reply:
-    """Open the ticket where it happened: the bound grid, a recent location, an address."""
+    """Open the ticket where it happened: the bound grid, a recent location, an address; two
+    matters marked in one message ("…坏了 另外…堵了") open a ticket each."""
+    matters = split(text, ctx.understand) if result.urgency == "normal" else []
+    if matters:
+        opened = [open_ticket_at(ctx, part, found, where=text) for part, found in matters]
+        return Reply(replies.tickets_opened(opened, ctx.now), ticket_id=opened[0].id)
+    ticket = open_ticket_at(ctx, text, result)
+    return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+
+
+def open_ticket_at(ctx: Context, text: str, result, *, where: str | None = None):
+    """A ticket for `text` where it happened (said in `where`, the whole message, if given)."""
     point = recent_point(ctx)
-    found = locate(ctx.session, resident=ctx.resident, text=text, point=point,
+    found = locate(ctx.session, resident=ctx.resident, text=where or text, point=point,
                    nearest_within_m=ctx.nearest_within_m)
     place = recent_place(ctx) if found.how in ("none", "nearest") else None
     if place:  # "我住幸福小区3栋" said just before: "楼道灯坏了" is there
-        said = locate_text(ctx.session, place + text)
+        said = locate_text(ctx.session, place + (where or text))
         said = said if said.found else locate_text(ctx.session, place)
         found = said if said.found else found
     address = place if place and not found.found else None
@@ -84,7 +96,7 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     # What the resident sent just before the words (a photo, a location) belongs to them.
     if ctx.standing is None or ctx.standing.held_waiting:
         held.join_ticket(ctx.session, ticket, ctx.now, since=ctx.now - POINT_FRESH_FOR)
-    return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+    return ticket
 
 
 def phone_in(result) -> str | None:
