@@ -212,16 +212,36 @@ def report_patrol(ctx: Context, words: str) -> Reply:
                  ticket_id=ticket.id)
 
 
+# "我想撤回刚才的投诉", "撤销工单": 取消 in words, confirmed with the number as 取消 is.
+WITHDRAW = re.compile(r"\s*(?:我|俺)?(?:想|要|想要|能不能|可以|麻烦|请|帮我)*(?:撤回|撤销|撤掉|取消)(?:一下|掉)?"
+                      r"(?:刚才|刚刚|之前|上次|我)?的?(?:投诉|工单|反映|留言|诉求|报修|举报|那个|这个)?"
+                      r"(?:吧|了|吗|可以吗|行吗)?[\s。！!？?]*")
+
+
+ABOUT_MINE = re.compile(r"\s*(?:一下|下)?(?:我的|我|俺的)?(?:工单|进度|投诉|反映|情况|记录|诉求|留言)?"
+                        r"(?:吧|了|呢)?[\s。！!？?]*")
+
+
+def command_of(msg):
+    """parse(msg), with a withdrawal in words read as a bare 取消."""
+    if msg.type == "text" and WITHDRAW.fullmatch(msg.content):
+        return ("取消", None, "")
+    return parse(msg)
+
+
 class ResidentCommand(Handler):
     def matches(self, msg, ctx: Context) -> bool:
-        command = parse(msg)
+        command = command_of(msg)
         if command is None or command[0] not in ("查询", "我的工单", "取消", "未解决", "新问题"):
+            return False
+        if command[0] in ("查询", "取消") and not command[1] and not ABOUT_MINE.fullmatch(
+                command[2]):  # "取消小区门口的摆摊", "查询社保怎么交": a matter, not a command
             return False
         # "新问题 <text>" carries its matter: the report handler opens it.
         return command[0] != "新问题" or not (command[1] or command[2]).strip()
 
     def handle(self, msg, ctx: Context) -> Reply:
-        name, number, rest = parse(msg)
+        name, number, rest = command_of(msg)
         if name == "新问题":
             ctx.resident.state = {"awaiting": "new_matter"}
             return Reply(replies.ASK_NEW_MATTER)
@@ -232,6 +252,7 @@ class ResidentCommand(Handler):
             if newest is not None and newest.status in OPEN_STATES:
                 return Reply(f"您要撤回工单 {newest.number}（{newest.description[:20]}）吗？"
                              f"确认请回复“取消 {newest.number}”。", ticket_id=newest.id)
+            return Reply(replies.NOTHING_TO_WITHDRAW)
         if not number:
             return Reply(replies.NEED_NUMBER.format(command=name))
         ticket = tickets.by_number(ctx.session, number)

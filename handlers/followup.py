@@ -282,12 +282,14 @@ WITHDRAWS = re.compile(r"(?:谢谢|好的|好|那就|那|我们?|想|要|麻烦|
 
 # "这个问题怎么样了", "有进展吗", "处理了吗": the whole message asks how their matter stands.
 PROGRESS_TAIL = (r"(?:怎么样|咋样|如何|进展如何|进度如何|进度怎么样|进展|进度|有结果|有消息|有回复|有回音|有人管|"
+                 r"有没有人(?:管|处理|来)|"
                  r"到哪一?步|处理好?|解决|办好|修好?|还没人?(?:处理|解决|修|管|来))"
                  r"(?:了|吗|没有|没|呢|啊|呀|啦)*")
 # "我想问一下", "想了解下", "麻烦问下": the lead-in of a question, saying nothing of what it asks.
 ASKS_LEAD = r"(?:(?:我|俺)?(?:想|就想|麻烦|再)?(?:问一?下|问问|了解一?下|知道一?下|问|知道))"
 ASKS_PROGRESS = re.compile(
     r"(?:你好|您好|请问|" + ASKS_LEAD + r"|怎么|为什么|为啥|咋|我们?|俺|有|之前|上次|昨天|前天|刚才|前几天|早上|今天|那天|反映|报|投诉|说|提|"
+    r"上周|上星期|上个?礼拜|上个?月|前段时间|前阵子|到底|究竟|有没有|"
     r"那个|这个|问题|事情|事儿?|工单|情况|处理|办理|办|解决|修|得|的|了)*" + PROGRESS_TAIL)
 # "我上次反映的楼道灯怎么样了": how a matter they name stands (it is one of their tickets).
 ASKS_ABOUT = re.compile(
@@ -309,8 +311,14 @@ CHASES = re.compile(
 ASKS_PROGRESS_NEEDS = re.compile(r"怎么样|咋样|如何|进展|进度|结果|消息|回复|回音|有人管|哪一?步|还没|吗|没有?$|呢$")
 
 
+# "到底有没有人管啊" alone is an opener (what, and where?); about a matter told before, a chase.
+TOLD_BEFORE = re.compile(r"反映|反应|投诉|报|提|之前|上次|上周|上星期|上个|前段时间|前阵子|那个|这个")
+
+
 def asks_progress(text: str) -> bool:
     words = bare(text)
+    if "有没有人" in words and not TOLD_BEFORE.search(words):
+        return False
     return bool(words) and (ASKS_PROGRESS.fullmatch(words) is not None and
                             ASKS_PROGRESS_NEEDS.search(words) is not None
                             or ASKS_WHEN.fullmatch(words) is not None

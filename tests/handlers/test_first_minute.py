@@ -185,7 +185,7 @@ def test_a_resolved_ticket_asked_about_asks_for_the_rating(client, chat, svc):
 
 
 @pytest.mark.parametrize("question", ["我的问题处理得怎么样了", "我想问一下我上次反映的问题怎么样了",
-                                      "想问下我报的事处理了吗"])
+                                      "想问下我报的事处理了吗", "我上周反映的那个事到底有没有人管"])
 def test_asking_how_it_goes_with_no_ticket_waits_for_a_person(chat, svc, question):
     reply = chat.send(question)
     assert reply.startswith("没有查到您在这里反映过的事") and count(svc, Ticket) == 0

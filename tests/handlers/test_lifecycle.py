@@ -299,13 +299,28 @@ def test_a_resident_who_says_never_mind_is_told_how_to_withdraw(chat, svc, clock
     assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
 
 
-@pytest.mark.parametrize("words", ["我要撤销刚才的投诉", "谢谢 已经修好了", "我想取消"])
-def test_a_withdrawal_in_other_words_is_told_how_to_withdraw(chat, svc, clock, words):
+def test_said_fixed_is_told_how_to_withdraw(chat, svc, clock):
     chat.send("楼上漏水")
     number = the_ticket(svc).number
     clock.at(minutes=1)
-    assert chat.send(words).endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
+    assert chat.send("谢谢 已经修好了").endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
     assert the_ticket(svc).status != "cancelled"
+
+
+@pytest.mark.parametrize("words", ["我要撤销刚才的投诉", "我想撤回刚才的投诉", "我想取消", "撤销工单"])
+def test_a_withdrawal_in_words_is_取消_confirmed_by_the_number(chat, svc, clock, words):
+    assert chat.send(words) == "您目前没有正在办理的工单可以撤回。回复“查询”可查看您反映过的事。"
+    chat.send("楼上漏水")
+    number = the_ticket(svc).number
+    clock.at(minutes=1)
+    assert chat.send(words) == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“取消 {number}”。"
+    assert the_ticket(svc).status != "cancelled" and count(svc, Ticket) == 1
+
+
+def test_取消_or_查询_before_a_matter_is_that_matter_not_a_command(chat, svc):
+    assert chat.send("取消小区门口的摆摊").startswith("已受理")  # a suggestion: ban the stalls
+    assert the_ticket(svc).category == "占道经营"
+    assert "社保" in chat.send("查询社保怎么交")  # a question, answered
 
 
 def test_residents_see_and_cancel_only_their_own_tickets(chat, client, svc):
