@@ -11,9 +11,9 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
 from handlers.resident import open_for
+from handlers.staff_words import meant_by, said_about, todo_of
 from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
-from store.notices import running_clock
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
 
@@ -140,28 +140,6 @@ class StaffCommand(Handler):
         return "待办工单（最急的在前）：\n" + replies.todo_lines(todo, ctx.now)
 
 
-def todo_of(ctx: Context) -> list[Ticket]:
-    """The staff member's open tickets, most urgent first as the 待办 page lists them: by the
-    deadline of the clock each runs now, so the late ones lead (once per message)."""
-    def load() -> list[Ticket]:
-        held = ctx.session.scalars(select(Ticket).where(
-            Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES))
-            .order_by(Ticket.due_at, Ticket.id).limit(200))
-        return sorted(held, key=lambda t: (t.kind == "praise", running_clock(t)[1]))[:20]
-    return ctx.once("my_open_tickets", load)
-
-
-def meant_by(name: str, todo: list[Ticket]) -> list[Ticket]:
-    """The tickets a command without a number can mean: 接单 one waiting to be taken; the
-    others one in hand (or, with none in hand, any). A praise is meant only when nothing
-    else is held: it asks for no work."""
-    todo = [t for t in todo if t.kind != "praise"] or list(todo)
-    if name == "接单":
-        return [t for t in todo if t.status in TO_ACCEPT]
-    in_hand = [t for t in todo if t.status not in TO_ACCEPT]
-    return in_hand or list(todo)
-
-
 def next_step(ctx: Context) -> str:
     """What the staff member can do now with what they hold, first in any help they get."""
     todo = todo_of(ctx)
@@ -182,6 +160,9 @@ def plain_words(ctx: Context, text: str) -> Reply:
     danger gets a list of commands. Anything else gets the list, how to report what they
     wrote, and their to-do page."""
     understood = ctx.understand(text) if text else None
+    said = said_about(ctx, text, understood) if text else None
+    if said is not None:
+        return said
     if understood is not None and understood.urgency == "emergency":
         reported = report_patrol(ctx, text)
         if reported.ticket_id is None:  # above a grid, no location: opened as a resident's

@@ -1,0 +1,120 @@
+"""A worker's own words about the ticket in hand, as a worker types them: "灯泡已经换好了" is
+办结 with those words as the result, "好的 我马上过去" is 接单, "这个不归我们管" asks how to hand
+it on, a picture is that ticket's site photo. Only where one ticket is meant (the worker's
+only one waiting, or in hand; a number said first: that one); otherwise the commands list."""
+from __future__ import annotations
+
+import re
+
+from handlers import replies
+from handlers.base import MessageType
+from handlers.context import Context, Reply
+from sqlalchemy import select
+
+from store import scope, tickets
+from store.models import Ticket
+from store.notices import running_clock
+from store.registry import OPEN_STATES, TO_ACCEPT
+
+def todo_of(ctx: Context) -> list[Ticket]:
+    """The staff member's open tickets, most urgent first as the 待办 page lists them: by the
+    deadline of the clock each runs now, so the late ones lead (once per message)."""
+    def load() -> list[Ticket]:
+        held = ctx.session.scalars(select(Ticket).where(
+            Ticket.assignee_id == ctx.staff.id, Ticket.status.in_(OPEN_STATES))
+            .order_by(Ticket.due_at, Ticket.id).limit(200))
+        return sorted(held, key=lambda t: (t.kind == "praise", running_clock(t)[1]))[:20]
+    return ctx.once("my_open_tickets", load)
+
+
+def meant_by(name: str, todo: list[Ticket]) -> list[Ticket]:
+    """The tickets a command without a number can mean: 接单 one waiting to be taken; the
+    others one in hand (or, with none in hand, any). A praise is meant only when nothing
+    else is held: it asks for no work."""
+    todo = [t for t in todo if t.kind != "praise"] or list(todo)
+    if name == "接单":
+        return [t for t in todo if t.status in TO_ACCEPT]
+    in_hand = [t for t in todo if t.status not in TO_ACCEPT]
+    return in_hand or list(todo)
+
+
+NUMBER_FIRST = re.compile(r"\s*(\d{10})[\s:：,，]*(.*)", re.S)
+# Done, said plainly; never a question or a negation ("修好了吗", "还没修好").
+DONE = re.compile(r"(?:已经?|都)?(?:修|换|弄|搞|处理|解决|清理|清运|疏通|拆除|整改|维修|更换|安装|装)"
+                  r"(?:好|完|完毕|完成|干净|掉|通)?了|已(?:处理|解决|修复|完成|办结|整改|清理|疏通|更换|维修)"
+                  r"|搞定了?|处理完毕|已经好了|好了")
+NOT_DONE = re.compile(r"[吗？?]|没|未|不|还要|明天|下午|晚点|待会|等")
+GOING = re.compile(r"(?:好的?|收到|嗯|行)?[\s，,。]*(?:我)?(?:马上|立刻|这就|现在|正在)?"
+                   r"(?:过去|去|到|出发|赶过去|去看看|去处理|去现场)(?:看看|处理)?(?:了|啊|哈)?[\s。!！]*"
+                   r"|(?:我)?在路上了?[\s。!！]*")
+NOT_MINE = re.compile(r"不归我|不是我们|不属于|不归网格|管不了|不是网格|归物业|物业的事|找物业|归城管|"
+                      r"找城管|是.{1,6}的事|不在我|不是我的")
+
+
+def said_about(ctx: Context, text: str, understood) -> Reply | None:
+    """The staff member's plain words about one ticket, acted on or answered; None if they
+    say nothing these rules know (or name a danger: reported as one, see plain_words)."""
+    if understood is not None and understood.urgency == "emergency":
+        return None
+    todo = todo_of(ctx)
+    number, words = None, text
+    found = NUMBER_FIRST.fullmatch(text)
+    if found:
+        number, words = found.groups()
+    if DONE.search(words) and not NOT_DONE.search(words):
+        ticket = _one(ctx, number, meant_by("办结", todo))
+        return ticket and _act(ctx, ticket, "办结", words.strip())
+    if GOING.fullmatch(words):
+        ticket = _one(ctx, number, meant_by("接单", todo))
+        if ticket is not None and ticket.status in TO_ACCEPT:
+            return _act(ctx, ticket, "接单", "")
+        return None
+    if NOT_MINE.search(words):
+        ticket = _one(ctx, number, meant_by("上报", todo))
+        return ticket and Reply(
+            f"工单 {ticket.number}（{ticket.description[:14]}）如不归网格处理，请回复："
+            f"“上报 {ticket.number} 原因”交网格长，或“转 {ticket.number} 部门”转给职能部门"
+            f"（如：转 {ticket.number} 城管）。", ticket_id=ticket.id)
+    return None
+
+
+def _one(ctx: Context, number: str | None, candidates):
+    if number is None:
+        return candidates[0] if len(candidates) == 1 else None
+    ticket = tickets.by_number(ctx.session, number)
+    return ticket if ticket is not None and scope.can_see(ctx.session, ctx.staff, ticket) \
+        else None
+
+
+def _act(ctx: Context, ticket, name: str, words: str) -> Reply:
+    try:
+        if name == "接单":
+            tickets.accept(ctx.session, ticket, ctx.staff, ctx.now)
+        else:
+            tickets.resolve(ctx.session, ticket, ctx.staff, words, ctx.now)
+    except tickets.TicketError as refusal:
+        return Reply(str(refusal) + replies.page_line(
+            ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
+    return Reply(replies.staff_done(name, ticket, ctx.staff), ticket_id=ticket.id)
+
+
+class StaffPhoto(MessageType):
+    """A staff member's picture: the site photo of the one ticket they hold (its timeline
+    shows it), else kept like anyone's for a person."""
+
+    types = ("image",)
+
+    def matches(self, msg, ctx: Context) -> bool:
+        return super().matches(msg, ctx) and ctx.staff is not None
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        from handlers.held import keep_for_person
+        candidates = meant_by("办结", todo_of(ctx))
+        if len(candidates) != 1:
+            return keep_for_person(ctx, msg, reply=replies.STAFF_PHOTO_WHICH)
+        ticket = candidates[0]
+        tickets.record_event(ctx.session, ticket, "note", ctx.now, actor="staff",
+                             staff=ctx.staff, body="现场照片", public=False, type="image",
+                             media_id=msg.media_id, pic_url=msg.image)
+        return Reply(f"已将照片加入工单 {ticket.number}（{ticket.description[:14]}）。"
+                     f"处理好后回复“办结 处理结果”，如：办结 已更换灯泡。", ticket_id=ticket.id)

@@ -1,0 +1,49 @@
+"""A worker's plain words about the one ticket in hand, as a worker types them on the way:
+"好的 我马上过去" takes it, "灯泡已经换好了" resolves it with those words, a picture is its site
+photo, "这个不归我们管" is told how to hand it on. A question or a "not yet" does nothing."""
+from store.models import Ticket, TicketEvent
+from tests.handlers.test_no_dead_ends import received
+from tests.support import Chat, rows
+
+
+def test_on_the_way_then_a_photo_then_done_in_plain_words(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send("好的 我马上过去").startswith(f"已接单：工单 {ticket.number}（三单元楼道灯坏了）")
+    assert rows(svc, Ticket)[0].status == "accepted"
+    photo = zhang.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_worker_01]]>"
+        "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/w.jpg]]></PicUrl><MediaId><![CDATA[mw]]></MediaId>"
+        "<MsgId>9301</MsgId></xml>")
+    assert photo.startswith(f"已将照片加入工单 {ticket.number}（三单元楼道灯坏了）")
+    [note] = [e for e in rows(svc, TicketEvent) if e.action == "note"]
+    assert (note.actor, note.data["media_id"], note.public) == ("staff", "mw", False)
+    assert zhang.send("还没修好 明天再来").startswith("您的待办")  # not yet: nothing done
+    assert zhang.send("灯泡已经换好了") == f"已办结：工单 {ticket.number}（三单元楼道灯坏了）"
+    [ticket] = rows(svc, Ticket)
+    assert ticket.status == "resolved"
+    assert any("处理结果：灯泡已经换好了" in text for text in received(svc, worker)[chat.openid])
+
+
+def test_a_question_is_not_done_and_not_mine_is_told_how_to_hand_on(chat, client, svc):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    zhang.send("修好了吗")
+    assert rows(svc, Ticket)[0].status == "assigned"
+    assert zhang.send("这个不归我们管 是物业的事") == (
+        f"工单 {ticket.number}（三单元楼道灯坏了）如不归网格处理，请回复：“上报 {ticket.number} 原因”"
+        f"交网格长，或“转 {ticket.number} 部门”转给职能部门（如：转 {ticket.number} 城管）。")
+
+
+def test_done_with_two_tickets_in_hand_needs_the_number(chat, client, svc):
+    chat.send("三单元楼道灯坏了")
+    chat.send("另外 小区门口下水道堵了 好几天了")
+    first, second = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send("修好了").startswith("您有 2 张待办工单")  # which one? nothing done
+    assert [t.status for t in rows(svc, Ticket)] == ["assigned", "assigned"]
+    assert zhang.send(f"{second.number} 已疏通").startswith(f"已办结：工单 {second.number}")
+    assert [t.status for t in rows(svc, Ticket)] == ["assigned", "resolved"]
