@@ -434,3 +434,45 @@ def test_smashing_and_a_child_crying_heard_now_calls_110(text):
 
 def test_a_household_that_quarrels_every_day_is_urgent_not_an_emergency():
     assert nlp.classify("隔壁天天吵架 摔东西 还听到小孩哭").urgency == "urgent"
+
+
+# Session 10 (danger21): the classes heldback21 showed, read by the keywords alone (the learned
+# net switched off), in words that are not the slice's own.
+@pytest.fixture
+def keywords_only(monkeypatch):
+    from nlp import danger
+    monkeypatch.setattr(danger, "_net", [danger.EMPTY])
+
+
+@pytest.mark.parametrize("text,call,category", [
+    ("锅炉房的管子爆了 蒸汽喷了他一脸", "120", "burns"),
+    ("暖气管子崩了 开水呲了我妈一胳膊", "120", "burns"),
+    ("燃气管道爆了 一股味", "119", "gas_leak"),
+    ("我爷爷正在给公检法的人转账 拦都拦不住", "110", "robbery"),
+    ("我外婆在银行要汇钱给一个说是法院的人", "110", "robbery"),
+    ("凌晨三点多有人在翻我家阳台", "110", "robbery"),
+    ("大半夜有个男的一直摁我家门铃", "110", "distress"),
+    ("他说不砍死你我就不姓李 拿着刀在楼下", "110", "threat_to_kill"),
+    ("我同事被两个男的塞进面包车了", "110", "confinement"),
+])
+def test_scams_going_on_night_intruders_and_scalds_from_burst_pipes_name_the_number(
+        keywords_only, text, call, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
+
+
+@pytest.mark.parametrize("text,urgency", [
+    ("厨房的管子爆了 到处是水", "urgent"),       # a leak: urgent, nobody at risk
+    ("卫生间的水管子裂了 地上全是水", "urgent"),
+    ("我奶奶想给我转点钱 手机银行怎么转", None),
+    ("我爸之前被骗子骗了 转了五万 报过警了", None),
+    ("车位又被占了 我要炸了", None),
+    ("下大雨前把沟清一清 免得又淹", None),
+    ("小猫被车撞了一下 腿瘸了", None),
+])
+def test_a_burst_pipe_a_past_scam_and_anger_are_no_emergency(keywords_only, text, urgency):
+    result = nlp.classify(text)
+    assert result.urgency != "emergency", result.keywords["urgency"]
+    if urgency:
+        assert result.urgency == urgency
