@@ -16,6 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from nlp import latin
 from nlp.lexicon import LexiconError, Lexicons, WordFinder, first_literals, lexicons, rows
 
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
@@ -81,6 +82,8 @@ class Taxonomy:
                             # category ids or None for all)
     soothing: frozenset = frozenset()   # hedge words that only name a harmless source (烟囱,
                             # 抽烟): what they hedge is a nuisance, not even urgent
+    edges: dict = None      # word of any list → whether it starts, ends with a Latin letter
+                            # (nlp.latin: such a word counts only as a whole word)
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def _load(lex: Lexicons) -> Taxonomy:
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
             for variant in _variants(word, passives=False):
-                contexts.setdefault(variant, set()).add(name)
+                contexts.setdefault(latin.fold(variant), set()).add(name)
     _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
@@ -192,7 +195,12 @@ def _load(lex: Lexicons) -> Taxonomy:
         found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
             for variant in _variants(word):
-                signals.setdefault(variant, []).append(found)
+                # a Latin word also Capitalized and in capitals, so that a message with one is
+                # noticed (and read again folded: nlp.latin)
+                for form in latin.cases(latin.fold(variant)) if latin.has_latin(variant) \
+                        else (variant,):
+                    if found not in signals.setdefault(form, []):
+                        signals[form].append(found)
     # The urgent words ride in the same search: one pass over the message finds both.
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
@@ -224,8 +232,9 @@ def _load(lex: Lexicons) -> Taxonomy:
                                f"either, reach clause/sentence and window a number")
         scope = None if applies in ("", "*") else frozenset(_words(applies))
         for word in _words(words):
-            defusers.setdefault(word, []).append(
-                (what, where, reach == "sentence", int(window), scope))
+            for variant in _expand(latin.fold(word)):
+                defusers.setdefault(variant, []).append(
+                    (what, where, reach == "sentence", int(window), scope))
     return Taxonomy(
         categories=tuple(categories),
         signal_finder=WordFinder(signals),
@@ -245,7 +254,8 @@ def _load(lex: Lexicons) -> Taxonomy:
         defuse_finder=WordFinder(defusers),
         defusers={w: tuple(v) for w, v in defusers.items()},
         soothing=frozenset(w for w, v in defusers.items()
-                           if all(what == "nuisance" for what, *_ in v)))
+                           if all(what == "nuisance" for what, *_ in v)),
+        edges=latin.edges(set(signals) | set(contexts) | set(defusers)))
 
 
 _lock = threading.Lock()
@@ -267,12 +277,15 @@ def taxonomy(lex: Lexicons | None = None) -> Taxonomy:
 class _Scan:
     """The matches of one message, with its sentence and clause boundaries."""
 
-    def __init__(self, text: str, tax: Taxonomy):
+    def __init__(self, text: str, tax: Taxonomy, is_latin: bool = False):
         self.text, self.tax = text, tax
-        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        sentence_end, clause_end = (latin.SENTENCE_END, latin.CLAUSE_END) if is_latin else (
+            _SENTENCE_END, _CLAUSE_END)
+        self.sentence_ends = [m.start() for m in sentence_end.finditer(text)]
+        self.clause_ends = [m.start() for m in clause_end.finditer(text)]
         names, contexts = tax.context_finder.words, tax.contexts
-        self.contexts = [(start, end, names[n]) for n, start, end in tax.context_finder.spans(text)
+        self.contexts = [(start, end, names[n]) for n, start, end in
+                         _whole(tax.context_finder, text, tax, is_latin)
                          if "none" not in contexts[names[n]]]
         # A question (怎么办, 咋整) tells a danger is going on, but it does not undo a hedge: "着火了
         # 怎么办 灭火器在哪买" asks how to act, it reports no fire.
@@ -282,8 +295,11 @@ class _Scan:
         # be met here is dropped without looking at its sentence.
         self.present = frozenset(n for _, _, w in self.contexts for n in tax.contexts[w])
         names = tax.defuse_finder.words
-        self.defuses = [(start, end, names[n]) for n, start, end in tax.defuse_finder.spans(text)]
+        self.defuses = [(start, end, names[n]) for n, start, end in
+                        _whole(tax.defuse_finder, text, tax, is_latin)]
         self.dates = [m.end() for m in _DATE.finditer(text)]
+        # an English year (in 2019) is history on either side of the danger in its sentence
+        self.years = [m.start() for m in latin.YEAR.finditer(text)] if is_latin else ()
         self.turns = None   # found on the first hedge asked for (most messages ask none)
 
     def span(self, ends: list, position: int) -> tuple[int, int]:
@@ -305,6 +321,9 @@ class _Scan:
         sentence = self.span(self.sentence_ends, start)
         for date_end in self.dates if category else ():
             if sentence[0] < date_end <= start and not self._now_between(date_end, start):
+                return "date"
+        for year in self.years if category else ():
+            if end <= year < sentence[1] and not self._now_between(end, year):
                 return "date"
         if not self.defuses:
             return ""
@@ -352,6 +371,16 @@ class _Scan:
 _NOTHING = Finding(None, (), ())
 
 
+def _whole(finder: WordFinder, text: str, tax: Taxonomy, is_latin: bool) -> list:
+    """finder.spans(text) (word index, start, end), but a Latin word only as a whole word."""
+    spans = finder.spans(text)
+    if not is_latin:
+        return spans
+    words, edges, whole = finder.words, tax.edges, latin.on_edges
+    return [s for s in spans if (edge := edges.get(words[s[0]])) is None
+            or whole(text, s[1], s[2], edge)]
+
+
 def _signals(text: str, tax: Taxonomy) -> list:
     """The signal words of a text as (word, start, end), read from the left: at each place the
     longest signal starting there, then on after it; but after a signal that needs a context
@@ -395,7 +424,15 @@ def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
     matches, urgent = [], []
     dangers, urgents, signals = tax.dangers, tax.urgents, tax.signals
-    for word, start, end in _signals(text, tax):
+    found = _signals(text, tax)
+    # English (nlp.latin): read again folded, Latin words only as whole words
+    is_latin = bool(found) and latin.LATIN.search(text) is not None
+    if is_latin:
+        text = latin.fold(text)
+        edges, whole = tax.edges, latin.on_edges
+        found = [(word, start, end) for word, start, end in _signals(text, tax)
+                 if (edge := edges.get(word)) is None or whole(text, start, end, edge)]
+    for word, start, end in found:
         if word in dangers:
             matches.append((word, start, end, signals[word]))
         if word in urgents:
@@ -414,7 +451,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
                             tax.patterns[int(found.lastgroup[1:])]))
     if not matches:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
-    scan = _Scan(text, tax)
+    scan = _Scan(text, tax, is_latin)
     letter = len(text) > LETTER_CHARS
     categories = tax.categories
     count = len(categories)
