@@ -84,6 +84,7 @@ class Taxonomy:
                             # 抽烟): what they hedge is a nuisance, not even urgent
     edges: dict = None      # word of any list → whether it starts, ends with a Latin letter
                             # (nlp.latin: such a word counts only as a whole word)
+    latin_signals: frozenset = frozenset()   # the signals with a Latin letter, in every case
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ def _load(lex: Lexicons) -> Taxonomy:
         defusers={w: tuple(v) for w, v in defusers.items()},
         soothing=frozenset(w for w, v in defusers.items()
                            if all(what == "nuisance" for what, *_ in v)),
-        edges=latin.edges(set(signals) | set(contexts) | set(defusers)))
+        edges=latin.edges(set(signals) | set(contexts) | set(defusers)),
+        latin_signals=frozenset(w for w in signals if latin.has_latin(w)))
 
 
 _lock = threading.Lock()
@@ -283,10 +285,12 @@ class _Scan:
             _SENTENCE_END, _CLAUSE_END)
         self.sentence_ends = [m.start() for m in sentence_end.finditer(text)]
         self.clause_ends = [m.start() for m in clause_end.finditer(text)]
-        names, contexts = tax.context_finder.words, tax.contexts
-        self.contexts = [(start, end, names[n]) for n, start, end in
-                         _whole(tax.context_finder, text, tax, is_latin)
-                         if "none" not in contexts[names[n]]]
+        names, contexts, edges, whole = (tax.context_finder.words, tax.contexts, tax.edges,
+                                         latin.on_edges)
+        # a Latin word only as a whole word (nlp.latin): one look-up per word found
+        self.contexts = [(start, end, word) for n, start, end in tax.context_finder.spans(text)
+                         if "none" not in contexts[word := names[n]] and (
+                             word not in edges or whole(text, start, end, edges[word]))]
         # A question (怎么办, 咋整) tells a danger is going on, but it does not undo a hedge: "着火了
         # 怎么办 灭火器在哪买" asks how to act, it reports no fire.
         self.now = [s for s, _, w in self.contexts
@@ -295,8 +299,8 @@ class _Scan:
         # be met here is dropped without looking at its sentence.
         self.present = frozenset(n for _, _, w in self.contexts for n in tax.contexts[w])
         names = tax.defuse_finder.words
-        self.defuses = [(start, end, names[n]) for n, start, end in
-                        _whole(tax.defuse_finder, text, tax, is_latin)]
+        self.defuses = [(start, end, word) for n, start, end in tax.defuse_finder.spans(text)
+                        if (word := names[n]) not in edges or whole(text, start, end, edges[word])]
         self.dates = [m.end() for m in _DATE.finditer(text)]
         # an English year (in 2019) is history on either side of the danger in its sentence
         self.years = [m.start() for m in latin.YEAR.finditer(text)] if is_latin else ()
@@ -322,9 +326,10 @@ class _Scan:
         for date_end in self.dates if category else ():
             if sentence[0] < date_end <= start and not self._now_between(date_end, start):
                 return "date"
-        for year in self.years if category else ():
-            if end <= year < sentence[1] and not self._now_between(end, year):
-                return "date"
+        if self.years and category:
+            for year in self.years:
+                if end <= year < sentence[1] and not self._now_between(end, year):
+                    return "date"
         if not self.defuses:
             return ""
         clause = self.span(self.clause_ends, start)
@@ -371,16 +376,6 @@ class _Scan:
 _NOTHING = Finding(None, (), ())
 
 
-def _whole(finder: WordFinder, text: str, tax: Taxonomy, is_latin: bool) -> list:
-    """finder.spans(text) (word index, start, end), but a Latin word only as a whole word."""
-    spans = finder.spans(text)
-    if not is_latin:
-        return spans
-    words, edges, whole = finder.words, tax.edges, latin.on_edges
-    return [s for s in spans if (edge := edges.get(words[s[0]])) is None
-            or whole(text, s[1], s[2], edge)]
-
-
 def _signals(text: str, tax: Taxonomy) -> list:
     """The signal words of a text as (word, start, end), read from the left: at each place the
     longest signal starting there, then on after it; but after a signal that needs a context
@@ -420,23 +415,39 @@ def _signals(text: str, tax: Taxonomy) -> list:
     return out
 
 
+def _read_latin(text: str, tax: Taxonomy, matches: list, urgent: list) -> tuple:
+    """The signals of text read again folded (nlp.latin.fold) into matches and urgent, Latin
+    words only as whole words: (the folded text, True)."""
+    text = latin.fold(text)
+    matches.clear()
+    urgent.clear()
+    edges, whole, signals = tax.edges, latin.on_edges, tax.signals
+    for word, start, end in _signals(text, tax):
+        if (edge := edges.get(word)) is not None and not whole(text, start, end, edge):
+            continue
+        if word in tax.dangers:
+            matches.append((word, start, end, signals[word]))
+        if word in tax.urgents:
+            urgent.append(word)
+    return text, True
+
+
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
     matches, urgent = [], []
     dangers, urgents, signals = tax.dangers, tax.urgents, tax.signals
-    found = _signals(text, tax)
-    # English (nlp.latin): read again folded, Latin words only as whole words
-    is_latin = bool(found) and latin.LATIN.search(text) is not None
-    if is_latin:
-        text = latin.fold(text)
-        edges, whole = tax.edges, latin.on_edges
-        found = [(word, start, end) for word, start, end in _signals(text, tax)
-                 if (edge := edges.get(word)) is None or whole(text, start, end, edge)]
-    for word, start, end in found:
+    is_latin = False
+    for word, start, end in _signals(text, tax):
         if word in dangers:
             matches.append((word, start, end, signals[word]))
+            if word in tax.latin_signals:
+                is_latin = True
         if word in urgents:
             urgent.append(word)
+    if is_latin:
+        # English (nlp.latin): a Latin signal found, the message is read again folded, Latin
+        # words only as whole words. Chinese text costs nothing more.
+        text, is_latin = _read_latin(text, tax, matches, urgent)
     # A pattern is tried only where the first two characters of one of its leading strings stand
     # (电梯, not the 电 of 电话): a place whose next character opens no pattern costs no match.
     by_two, by_one = tax.pattern_by_two, tax.pattern_by_one
