@@ -169,10 +169,16 @@ def _load(lex: Lexicons) -> Taxonomy:
         index[cid] = len(categories)
         categories.append(EmergencyCategory(cid, type_, CALLS[type_], department, domain, name))
     contexts: dict[str, set] = {}
+    # the words of the English rows count only as whole words (nlp.latin); pinyin ones do not
+    # (wojiazhaohuole, kuaijiuming: pinyin runs its syllables together)
+    whole: set[str] = set()
+    english = latin.english_rows("emergency_context.tsv")
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
             for variant in _variants(word, passives=False):
                 contexts.setdefault(latin.fold(variant), set()).add(name)
+                if number > english:
+                    whole.add(latin.fold(variant))
     _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
@@ -192,6 +198,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         rank = index.get(cid, -1)
         return (rank + len(categories) if last and rank >= 0 else rank), alternatives
 
+    english = latin.english_rows("emergency_signals.tsv")
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
@@ -202,6 +209,8 @@ def _load(lex: Lexicons) -> Taxonomy:
                         else (variant,):
                     if found not in signals.setdefault(form, []):
                         signals[form].append(found)
+                    if number > english:
+                        whole.add(form)
     # The urgent words ride in the same search: one pass over the message finds both.
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
@@ -226,6 +235,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         texts.append(pattern)
         patterns.append([rule("emergency_patterns.tsv", number, cid, needs)])
     defusers: dict[str, list] = {}
+    english = latin.english_rows("emergency_defuse.tsv")
     for number, (what, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
         if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
                 or not window.isdigit()):
@@ -236,6 +246,8 @@ def _load(lex: Lexicons) -> Taxonomy:
             for variant in _expand(latin.fold(word)):
                 defusers.setdefault(variant, []).append(
                     (what, where, reach == "sentence", int(window), scope))
+                if number > english:
+                    whole.add(variant)
     return Taxonomy(
         categories=tuple(categories),
         signal_finder=WordFinder(signals),
@@ -256,7 +268,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         defusers={w: tuple(v) for w, v in defusers.items()},
         soothing=frozenset(w for w, v in defusers.items()
                            if all(what == "nuisance" for what, *_ in v)),
-        edges=latin.edges(set(signals) | set(contexts) | set(defusers)),
+        edges=latin.edges(whole),
         latin_signals=frozenset(w for w in signals if latin.has_latin(w)))
 
 

@@ -7,8 +7,10 @@ a Chinese one does not (session 10).
   (fold: ASCII lower case, apostrophes dropped, so "can't" and phone-typed "cant" are one word),
   and every list is searched in the folded text. A message without a Latin letter is never folded
   nor checked again: Chinese costs nothing more.
-- Word edges: a word that starts (ends) with a Latin letter counts only where no Latin letter
-  stands right before (after) it: "fire" is no word of "firecrackers", "help" none of "helpful".
+- Word edges: a word of an English row (below the line "# --- English" of a data file) that
+  starts (ends) with a Latin letter counts only where no Latin letter stands right before (after)
+  it: "fire" is no word of "firecrackers", "help" none of "helpful". Pinyin rows keep the plain
+  search: pinyin runs its syllables together (wojiazhaohuole).
 - Sentences and clauses: in a message with Latin letters a full stop before a space ends a
   sentence, and a space between two Latin letters or digits ends no clause ("worried that the
   e-bikes could catch fire" is one clause; "楼道 smoke 很大" is three, as Chinese phone writing).
@@ -37,6 +39,18 @@ def mostly_latin(text: str) -> bool:
     "我爸 collapsed 了"), so that a reply may add a line in English."""
     letters = len(LATIN.findall(text))
     return letters >= 4 and letters > 2 * len(_HAN.findall(text))
+
+
+ENGLISH = "# --- English"   # the line after which a data file's rows hold English words
+
+
+def english_rows(name: str) -> int:
+    """The line number of a data file's ENGLISH line (its rows after it are English), or one
+    past the end: the rows above it (Chinese, pinyin) keep the plain search."""
+    from nlp.lexicon import DATA
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(ENGLISH)),
+                len(lines) + 1)
 
 
 def has_latin(word: str) -> bool:

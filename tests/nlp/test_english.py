@@ -79,3 +79,9 @@ def test_the_english_slice_is_scored_with_the_others_and_covers_every_category()
     rows = read_tsv(CORPUS / "english_emergencies.tsv", 4)
     assert len(rows) >= 120 and len(read_tsv(CORPUS / "english_lookalikes.tsv", 2)) >= 120
     assert {row[3] for row in rows} == {c.id for c in _load(lexicons()).categories}
+
+
+@pytest.mark.parametrize("text", ["wojiazhaohuole", "kuaijiuming a", "jiumingya"])
+def test_pinyin_run_together_is_still_a_cry(text):
+    # only the English rows are whole words: pinyin runs its syllables together
+    assert nlp.classify(text).urgency == "emergency"
