@@ -49,6 +49,18 @@ WHILE_WAITING = {
 }
 
 
+# A resident who wrote in English may read no Chinese: one short line with the number, under the
+# Chinese one (session 10; nlp.latin.mostly_latin tells who wrote in English).
+IN_ENGLISH = {"120": "Call 120 now (ambulance).", "119": "Call 119 now (fire and rescue).",
+              "110": "Call 110 now (police)."}
+ANY_IN_ENGLISH = "Call 110 (police), 119 (fire) or 120 (ambulance) now."
+
+
+def in_english(call: str | None) -> str:
+    """The number to call, said in English."""
+    return IN_ENGLISH.get(call or "", ANY_IN_ENGLISH)
+
+
 def call_first(call: str | None, name: str | None = None) -> str | None:
     """"请立即拨打 119 火警电话！不要开关电灯电器…": None when no number is known."""
     if call not in CALL:

@@ -243,7 +243,7 @@ class FollowUp(Handler):
         reply = place_or_append(ctx, ticket, found, "您的补充", text=text)
         if result.urgency == "emergency":  # the number to call first, every time
             return Reply(replies.emergency_joined(ticket, result.emergency["call"],
-                                                  result.emergency["name"]),
+                                                  result.emergency["name"], text),
                          ticket_id=ticket.id)
         if WITHDRAWS.match(bare(text)) and ticket.status in OPEN_STATES:
             reply = Reply(reply.text + replies.how_to_withdraw(ticket), ticket_id=reply.ticket_id)

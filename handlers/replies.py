@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from handlers import first_aid
+from nlp.latin import mostly_latin
 from nlp.urgency import labels as urgency_labels
 from store.owners import who
 from store.vocab import minutes_between
@@ -72,6 +73,8 @@ def call_first(call: str | None, name: str | None = None) -> str:
 def emergency_opened(ticket) -> str:
     """Short, for a frightened person on a phone: who to call, then that we are coming."""
     first = call_first(ticket.emergency_call, ticket.emergency_name)
+    if mostly_latin(ticket.description or ""):   # written in English: the number in English too
+        first += "\n" + first_aid.in_english(ticket.emergency_call)
     holder = coming(ticket)
     told = f"已通知{holder}马上联系您，工单号 {ticket.number}。"
     if ticket.grid is None:  # the pool: the duty officer needs the place
@@ -79,14 +82,17 @@ def emergency_opened(ticket) -> str:
     return f"{first}\n{told}"
 
 
-def emergency_joined(ticket, call: str | None, name: str | None = None) -> str:
+def emergency_joined(ticket, call: str | None, name: str | None = None, text: str = "") -> str:
     """More words of a frightened resident: the number first again, then that they reach the
     person already coming (one ticket, not one alarm per message)."""
     holder = coming(ticket)
     told = f"已加入您的紧急求助（工单 {ticket.number}），{holder}会马上看到。"
     if ticket.grid is None:
         told += "请告诉我们具体地址。"
-    return f"{call_first(call, name)}\n{told}"
+    first = call_first(call, name)
+    if mostly_latin(text):
+        first += "\n" + first_aid.in_english(call)
+    return f"{first}\n{told}"
 
 
 def stood_down(ticket, call: str | None) -> str:

@@ -6,6 +6,8 @@
 - heldback*_emergencies.tsv / heldback*_lookalikes.tsv: slices of the same, each written before
   a tuning pass and scored once before its misses were read (heldback_, heldback2_, …); each
   file's "# measured:" lines keep those figures, printed beside today's (nlp/README.md);
+- english_emergencies.tsv / english_lookalikes.tsv: a slice of the same kind in English and
+  English mixed into Chinese (session 10), read after the heldback slices (NAMED_SLICES);
 - every *_dev.jsonl of ../shared/data/nlp → the share of real letters flagged as an emergency,
   with a sample of what fired so a person can judge whether they are real.
 """
@@ -100,12 +102,16 @@ def score_letters(data: Path) -> dict:
     return out
 
 
+NAMED_SLICES = ("english",)   # slices named for what they hold, not numbered
+
+
 def held_back_slices(corpus: Path = CORPUS) -> list[str]:
-    """The held-back slices in the corpus folder (heldback, heldback2, …), oldest first; each
-    has an _emergencies.tsv and a _lookalikes.tsv."""
+    """The held-back slices in the corpus folder (heldback, heldback2, …), oldest first, then
+    the named ones (english); each has an _emergencies.tsv and a _lookalikes.tsv."""
     names = [p.name.removesuffix("_emergencies.tsv")
              for p in Path(corpus).glob("heldback*_emergencies.tsv")]
-    return sorted(names, key=lambda n: (len(n), n))
+    return sorted(names, key=lambda n: (len(n), n)) + [
+        n for n in NAMED_SLICES if (Path(corpus) / f"{n}_emergencies.tsv").exists()]
 
 
 def evaluate_emergencies(data: Path | None = None, corpus: Path = CORPUS) -> dict:

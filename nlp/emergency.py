@@ -16,6 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from nlp import latin
 from nlp.lexicon import LexiconError, Lexicons, WordFinder, first_literals, lexicons, rows
 
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
@@ -81,6 +82,9 @@ class Taxonomy:
                             # category ids or None for all)
     soothing: frozenset = frozenset()   # hedge words that only name a harmless source (烟囱,
                             # 抽烟): what they hedge is a nuisance, not even urgent
+    edges: dict = None      # word of any list → whether it starts, ends with a Latin letter
+                            # (nlp.latin: such a word counts only as a whole word)
+    latin_signals: frozenset = frozenset()   # the signals with a Latin letter, in every case
 
 
 @dataclass(frozen=True)
@@ -165,10 +169,16 @@ def _load(lex: Lexicons) -> Taxonomy:
         index[cid] = len(categories)
         categories.append(EmergencyCategory(cid, type_, CALLS[type_], department, domain, name))
     contexts: dict[str, set] = {}
+    # the words of the English rows count only as whole words (nlp.latin); pinyin ones do not
+    # (wojiazhaohuole, kuaijiuming: pinyin runs its syllables together)
+    whole: set[str] = set()
+    english = latin.english_rows("emergency_context.tsv")
     for number, (name, words) in rows("emergency_context.tsv", 2):
         for word in _words(words):
             for variant in _variants(word, passives=False):
-                contexts.setdefault(variant, set()).add(name)
+                contexts.setdefault(latin.fold(variant), set()).add(name)
+                if number > english:
+                    whole.add(latin.fold(variant))
     _inherit_parts(contexts)
     known_sets = {name for names in contexts.values() for name in names}
     signals: dict[str, list] = {}
@@ -188,11 +198,19 @@ def _load(lex: Lexicons) -> Taxonomy:
         rank = index.get(cid, -1)
         return (rank + len(categories) if last and rank >= 0 else rank), alternatives
 
+    english = latin.english_rows("emergency_signals.tsv")
     for number, (cid, needs, words) in rows("emergency_signals.tsv", 3):
         found = rule("emergency_signals.tsv", number, cid, needs)
         for word in _words(words):
             for variant in _variants(word):
-                signals.setdefault(variant, []).append(found)
+                # a Latin word also Capitalized and in capitals, so that a message with one is
+                # noticed (and read again folded: nlp.latin)
+                for form in latin.cases(latin.fold(variant)) if latin.has_latin(variant) \
+                        else (variant,):
+                    if found not in signals.setdefault(form, []):
+                        signals[form].append(found)
+                    if number > english:
+                        whole.add(form)
     # The urgent words ride in the same search: one pass over the message finds both.
     for word, (level, _) in lex.urgency_words.items():
         if level != "normal":
@@ -217,6 +235,7 @@ def _load(lex: Lexicons) -> Taxonomy:
         texts.append(pattern)
         patterns.append([rule("emergency_patterns.tsv", number, cid, needs)])
     defusers: dict[str, list] = {}
+    english = latin.english_rows("emergency_defuse.tsv")
     for number, (what, where, reach, window, applies, words) in rows("emergency_defuse.tsv", 6):
         if (where not in ("before", "after", "either") or reach not in ("clause", "sentence")
                 or not window.isdigit()):
@@ -224,8 +243,11 @@ def _load(lex: Lexicons) -> Taxonomy:
                                f"either, reach clause/sentence and window a number")
         scope = None if applies in ("", "*") else frozenset(_words(applies))
         for word in _words(words):
-            defusers.setdefault(word, []).append(
-                (what, where, reach == "sentence", int(window), scope))
+            for variant in _expand(latin.fold(word)):
+                defusers.setdefault(variant, []).append(
+                    (what, where, reach == "sentence", int(window), scope))
+                if number > english:
+                    whole.add(variant)
     return Taxonomy(
         categories=tuple(categories),
         signal_finder=WordFinder(signals),
@@ -245,7 +267,9 @@ def _load(lex: Lexicons) -> Taxonomy:
         defuse_finder=WordFinder(defusers),
         defusers={w: tuple(v) for w, v in defusers.items()},
         soothing=frozenset(w for w, v in defusers.items()
-                           if all(what == "nuisance" for what, *_ in v)))
+                           if all(what == "nuisance" for what, *_ in v)),
+        edges=latin.edges(whole),
+        latin_signals=frozenset(w for w in signals if latin.has_latin(w)))
 
 
 _lock = threading.Lock()
@@ -267,13 +291,18 @@ def taxonomy(lex: Lexicons | None = None) -> Taxonomy:
 class _Scan:
     """The matches of one message, with its sentence and clause boundaries."""
 
-    def __init__(self, text: str, tax: Taxonomy):
+    def __init__(self, text: str, tax: Taxonomy, is_latin: bool = False):
         self.text, self.tax = text, tax
-        self.sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
-        names, contexts = tax.context_finder.words, tax.contexts
-        self.contexts = [(start, end, names[n]) for n, start, end in tax.context_finder.spans(text)
-                         if "none" not in contexts[names[n]]]
+        sentence_end, clause_end = (latin.SENTENCE_END, latin.CLAUSE_END) if is_latin else (
+            _SENTENCE_END, _CLAUSE_END)
+        self.sentence_ends = [m.start() for m in sentence_end.finditer(text)]
+        self.clause_ends = [m.start() for m in clause_end.finditer(text)]
+        names, contexts, edges, whole = (tax.context_finder.words, tax.contexts, tax.edges,
+                                         latin.on_edges)
+        # a Latin word only as a whole word (nlp.latin): one look-up per word found
+        self.contexts = [(start, end, word) for n, start, end in tax.context_finder.spans(text)
+                         if "none" not in contexts[word := names[n]] and (
+                             word not in edges or whole(text, start, end, edges[word]))]
         # A question (怎么办, 咋整) tells a danger is going on, but it does not undo a hedge: "着火了
         # 怎么办 灭火器在哪买" asks how to act, it reports no fire.
         self.now = [s for s, _, w in self.contexts
@@ -282,8 +311,11 @@ class _Scan:
         # be met here is dropped without looking at its sentence.
         self.present = frozenset(n for _, _, w in self.contexts for n in tax.contexts[w])
         names = tax.defuse_finder.words
-        self.defuses = [(start, end, names[n]) for n, start, end in tax.defuse_finder.spans(text)]
+        self.defuses = [(start, end, word) for n, start, end in tax.defuse_finder.spans(text)
+                        if (word := names[n]) not in edges or whole(text, start, end, edges[word])]
         self.dates = [m.end() for m in _DATE.finditer(text)]
+        # an English year (in 2019) is history on either side of the danger in its sentence
+        self.years = [m.start() for m in latin.YEAR.finditer(text)] if is_latin else ()
         self.turns = None   # found on the first hedge asked for (most messages ask none)
 
     def span(self, ends: list, position: int) -> tuple[int, int]:
@@ -306,6 +338,10 @@ class _Scan:
         for date_end in self.dates if category else ():
             if sentence[0] < date_end <= start and not self._now_between(date_end, start):
                 return "date"
+        if self.years and category:
+            for year in self.years:
+                if end <= year < sentence[1] and not self._now_between(end, year):
+                    return "date"
         if not self.defuses:
             return ""
         clause = self.span(self.clause_ends, start)
@@ -391,15 +427,39 @@ def _signals(text: str, tax: Taxonomy) -> list:
     return out
 
 
+def _read_latin(text: str, tax: Taxonomy, matches: list, urgent: list) -> tuple:
+    """The signals of text read again folded (nlp.latin.fold) into matches and urgent, Latin
+    words only as whole words: (the folded text, True)."""
+    text = latin.fold(text)
+    matches.clear()
+    urgent.clear()
+    edges, whole, signals = tax.edges, latin.on_edges, tax.signals
+    for word, start, end in _signals(text, tax):
+        if (edge := edges.get(word)) is not None and not whole(text, start, end, edge):
+            continue
+        if word in tax.dangers:
+            matches.append((word, start, end, signals[word]))
+        if word in tax.urgents:
+            urgent.append(word)
+    return text, True
+
+
 def detect(text: str, tax: Taxonomy) -> Finding:
     """Find whether text tells of a person in danger now, and which kind of danger."""
     matches, urgent = [], []
     dangers, urgents, signals = tax.dangers, tax.urgents, tax.signals
+    is_latin = False
     for word, start, end in _signals(text, tax):
         if word in dangers:
             matches.append((word, start, end, signals[word]))
+            if word in tax.latin_signals:
+                is_latin = True
         if word in urgents:
             urgent.append(word)
+    if is_latin:
+        # English (nlp.latin): a Latin signal found, the message is read again folded, Latin
+        # words only as whole words. Chinese text costs nothing more.
+        text, is_latin = _read_latin(text, tax, matches, urgent)
     # A pattern is tried only where the first two characters of one of its leading strings stand
     # (电梯, not the 电 of 电话): a place whose next character opens no pattern costs no match.
     by_two, by_one = tax.pattern_by_two, tax.pattern_by_one
@@ -414,7 +474,7 @@ def detect(text: str, tax: Taxonomy) -> Finding:
                             tax.patterns[int(found.lastgroup[1:])]))
     if not matches:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
-    scan = _Scan(text, tax)
+    scan = _Scan(text, tax, is_latin)
     letter = len(text) > LETTER_CHARS
     categories = tax.categories
     count = len(categories)

@@ -188,3 +188,47 @@ def test_every_danger_has_a_line_of_what_to_do_while_help_comes():
 def test_a_gas_leak_is_told_not_to_touch_switches_before_leaving(chat, svc):
     reply = chat.send("楼道里有股很浓的煤气味")
     assert reply.startswith("请立即拨打 119 火警电话！不要开关电灯电器、不要点火，打开门窗后离开")
+
+
+# Session 10: a resident (or a foreigner) who writes in English. The reply stays Chinese, with one
+# short English line under the first when the words were mostly English; the worker and the
+# grid leader are woken as for any emergency.
+@pytest.mark.parametrize("text,call,category,department,english,words", [
+    ("Someone collapsed in the lobby of building 2, he is not moving", "120", "昏迷/晕倒", "卫健",
+     "Call 120 now (ambulance).", "collapsed"),
+    ("a man with a knife is chasing people near the gate", "110", "暴力伤人/持械", "公安",
+     "Call 110 now (police).", "with a knife"),
+    ("GAS SMELL VERY STRONG IN BUILDING 3", "119", "燃气泄漏", "应急管理/消防",
+     "Call 119 now (fire and rescue).", "GAS SMELL"),
+    # mostly Chinese: the Chinese reply alone
+    ("楼道里 smoke 很大 邻居家门缝在冒", "119", "冒烟/疑似起火", "应急管理/消防", None, "smoke"),
+])
+def test_an_english_emergency_names_the_number_and_wakes_worker_and_leader(
+        chat, svc, worker, text, call, category, department, english, words):
+    reply = chat.send(text)
+
+    [ticket] = rows(svc, Ticket)
+    first, *rest = reply.split("\n")
+    assert f"请立即拨打 {call}" in first
+    assert rest == ([english] if english else []) + [
+        f"已通知网格员张伟马上联系您，工单号 {ticket.number}。"]
+    assert (ticket.kind, ticket.urgency, ticket.emergency_call) == ("help", "emergency", call)
+    assert (ticket.category, ticket.department) == (category, department)
+
+    worker()
+    [to_worker] = delivered_to(svc, "o_worker_01")
+    [to_leader] = delivered_to(svc, "o_leader_01")
+    for text_ in (to_worker, to_leader):
+        assert text_.startswith("【特急】") and ticket.number in text_ and words in text_
+    assert to_leader.startswith(f"【特急】【{category}】 {ticket.number}")
+
+
+def test_more_english_words_of_the_same_danger_join_it_with_the_number_again(chat, svc, clock):
+    chat.send("my dad collapsed in the kitchen")
+    clock.at(minutes=1)
+    again = chat.send("please hurry he is not breathing")
+    [ticket] = rows(svc, Ticket)
+    assert again.split("\n") == [
+        "如有生命危险，请立即拨打 120 急救电话！让人坐起，解开衣领，保持空气流通。",
+        "Call 120 now (ambulance).",
+        f"已加入您的紧急求助（工单 {ticket.number}），网格员张伟会马上看到。"]
