@@ -108,9 +108,17 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     scores, hits = topic_evidence(text, lex, head)
     categories = lex.categories
     records = weights.records
+    if records is not None and found_pairs is None:
+        found_pairs = found_records(found, records)
+    if len(scores) == 1 and records is not None:
+        # one category found by the hand lexicon, naming the topic on its own: it is the
+        # decisive path's only candidate, whatever the learned words add to it (a softmax over
+        # one category is 1.0), so that addition is not worked out
+        index, = scores
+        if scores[index] >= HAND_DECISIVE:
+            return _decided(index, 1.0, max(weights.topic_gamma * scores[index], MIN_EVIDENCE),
+                            hits, categories, found, found_pairs, weights)
     if records is not None:
-        if found_pairs is None:
-            found_pairs = found_records(found, records)
         share = word_share(found)
         outcome = _evidence(
             scores, weights,
@@ -151,8 +159,14 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         if best_index is None or value > final[best_index]:
             winner[domain] = index
     domain = max(mass, key=mass.get)
-    index = winner[domain]
-    confidence = mass[domain] / sum(mass.values())
+    return _decided(winner[domain], mass[domain] / sum(mass.values()), best, hits, categories,
+                    found, found_pairs, weights)
+
+
+def _decided(index: int, confidence: float, best: float, hits: dict, categories: tuple,
+             found: tuple, found_pairs: list | None, weights: Weights) -> tuple:
+    """decide_topic's answer for category index: its keywords and department."""
+    records = weights.records
     category = categories[index]
     keywords = hits.get(index, [])
     if records is not None:
@@ -168,5 +182,5 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
             records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
-    return (category.name, domain, department, round2(min(confidence, 0.99)),
+    return (category.name, category.domain, department, round2(min(confidence, 0.99)),
             keywords, best)
