@@ -72,26 +72,36 @@ def _domains(categories: tuple) -> tuple:
     return known[1]
 
 
-def _evidence(scores: dict, weights: Weights, decisive_evidence, learned_additions,
-              topic_words_found):
+def _evidence(scores: dict, found: tuple, found_pairs: list | None, weights: Weights):
     """(evidence per category index, the best evidence, decisive), or None when the message
     names no topic (其他). Decisive: a hand word names the topic on its own; then only the
-    hand-found categories compete, so only theirs are computed (decisive_evidence(); None where
-    these weights cannot): the others could only raise `best`. The learned words' part comes
-    from nlp.records or from nlp.weights' tables (learned_additions(), topic_words_found():
-    the found words with a topic weight), the same values either way."""
+    hand-found categories compete, so only theirs are computed (None where these weights
+    cannot): the others could only raise `best`. The learned words' part comes from their
+    records (found_pairs, nlp.records) or from nlp.weights' tables, the same values either
+    way."""
+    records = weights.records
     decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
     if decisive:
-        evidence = decisive_evidence()
+        if records is not None:
+            evidence = hand_evidence(scores, found_pairs, word_share(found), weights.topic_gamma,
+                                     records)
+        else:
+            evidence = hand_topic_scores(scores, found, weights) \
+                if weights.topic_rows is not None else None
         if evidence is not None:
             # a word that names a topic on its own is not outvoted into 其他 by learned words
             # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
             return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
-    if not scores and topic_words_found() < 2:
-        # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
-        # little to send anyone anywhere; a person reads it (handlers: unplaced)
+    if not scores and (sum(1 for pair in found_pairs if pair[TOPIC]) if records is not None
+                       else sum(word in weights.topic for word in found)) < 2:
+        # one learned word with a topic weight and no word of the lexicon ("有人吗", "我想反映个
+        # 问题"): too little to send anyone anywhere; a person reads it (handlers: unplaced)
         return None
-    evidence = topic_scores(scores, learned_additions(), weights)
+    if records is None:
+        adds = learned_adds(found, weights)
+    else:
+        adds = records_adds(found_pairs, word_share(found)) if found_pairs else {}
+    evidence = topic_scores(scores, adds, weights)
     best = max(evidence.values(), default=0.0)
     return None if best < MIN_EVIDENCE else (evidence, best, decisive)
 
@@ -118,20 +128,7 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         if scores[index] >= HAND_DECISIVE:
             return _decided(index, 1.0, max(weights.topic_gamma * scores[index], MIN_EVIDENCE),
                             hits, categories, found, found_pairs, weights)
-    if records is not None:
-        share = word_share(found)
-        outcome = _evidence(
-            scores, weights,
-            lambda: hand_evidence(scores, found_pairs, share, weights.topic_gamma, records),
-            lambda: records_adds(found_pairs, share) if found_pairs else {},
-            lambda: sum(1 for pair in found_pairs if pair[TOPIC]))
-    else:
-        outcome = _evidence(
-            scores, weights,
-            lambda: (hand_topic_scores(scores, found, weights)
-                     if weights.topic_rows is not None else None),
-            lambda: learned_adds(found, weights),
-            lambda: sum(word in weights.topic for word in found))
+    outcome = _evidence(scores, found, found_pairs, weights)
     if outcome is None:
         return (*FALLBACK, 0.3, [], 0.0)
     evidence, best, decisive = outcome
