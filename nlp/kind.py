@@ -228,7 +228,10 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     confidence = exp(best - best) / (exp(v0 - best) + exp(v1 - best) + exp(v2 - best)
                                      + exp(v3 - best) + exp(v4 - best))
     cls = kind if kind in KIND_CLASSES else REPORT
-    words = [word for k, word in hits if k == kind]
+    words = []   # a loop: cheaper than a comprehension's call for a few hits
+    for k, word in hits:
+        if k == kind:
+            words.append(word)
     if found_pairs is not None:   # the same words from the records (every word with a row
         words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
     elif found:
