@@ -50,7 +50,8 @@ def _negator(text: str, start: int, negations: frozenset) -> str:
 def head_length(text: str) -> int:
     """Length of the opening: the first line or sentence, at most HEAD_CHARS characters."""
     end = _HEAD_END.search(text, 4)
-    return min(end.start() if end else len(text), HEAD_CHARS)
+    length = end.start() if end else len(text)
+    return HEAD_CHARS if HEAD_CHARS < length else length   # min(length, HEAD_CHARS)
 
 
 def score_kinds(text: str, lex: Lexicons, category: str | None):
@@ -236,4 +237,6 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
         words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
     elif found:
         words += top_words(found, weights.kind_keywords, (cls,))
-    return kind, round2(min(max(confidence, 0.05), 0.99)), list(dict.fromkeys(words))
+    # min(max(confidence, 0.05), 0.99), without two calls that parse keyword arguments
+    confidence = 0.05 if 0.05 > confidence else confidence
+    return kind, round2(0.99 if 0.99 < confidence else confidence), list(dict.fromkeys(words))

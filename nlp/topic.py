@@ -91,7 +91,8 @@ def _evidence(scores: dict, found: tuple, found_pairs: list | None, weights: Wei
         if evidence is not None:
             # a word that names a topic on its own is not outvoted into 其他 by learned words
             # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
-            return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
+            best = max(evidence.values())
+            return evidence, MIN_EVIDENCE if MIN_EVIDENCE > best else best, decisive
     if not scores and (sum(1 for pair in found_pairs if pair[TOPIC]) if records is not None
                        else sum(word in weights.topic for word in found)) < 2:
         # one learned word with a topic weight and no word of the lexicon ("有人吗", "我想反映个
@@ -181,5 +182,5 @@ def _decided(index: int, confidence: float, best: float, hits: dict, categories:
             records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
-    return (category.name, category.domain, department, round2(min(confidence, 0.99)),
-            keywords, best)
+    return (category.name, category.domain, department,
+            round2(0.99 if 0.99 < confidence else confidence), keywords, best)   # min(…, 0.99)
