@@ -192,8 +192,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     other = hand["other"]
     complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
     suggestion, praise = hand["suggestion"], hand["praise"]
-    best_hand = max(complaint, help_, consultation, suggestion, praise)
     if category is None:   # a message that names no topic may be chit-chat
+        best_hand = max(complaint, help_, consultation, suggestion, praise)
         if other and (best_hand < _OTHER_CEILING or other >= best_hand):
             return "other", round2(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99)), \
                 list(dict.fromkeys([word for kind, word in hits if kind == "other"]))

@@ -158,7 +158,10 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         best_index = winner.get(domain)
         if best_index is None or value > final[best_index]:
             winner[domain] = index
-    domain = max(mass, key=mass.get)
+    domain, most = None, 0.0   # max(mass, key=mass.get), without parsing a keyword argument
+    for name, value in mass.items():
+        if domain is None or value > most:
+            domain, most = name, value
     return _decided(winner[domain], mass[domain] / sum(mass.values()), best, hits, categories,
                     found, found_pairs, weights)
 
