@@ -92,12 +92,15 @@ def extract(text: str) -> dict:
     """Return {"phones": [...], "addresses": [...], "times": [...]} found in the text."""
     if not text:
         return {"phones": [], "addresses": [], "times": []}
-    # findall gives what m.group(1) (_PHONE) and m.group() (the others: no group) would, in C
+    # findall gives what m.group(1) (_PHONE) and m.group() (the others: no group) would, in C;
+    # most texts hold none of them, and an empty list needs no dedupe
+    phones = _PHONE.findall(text) if _DIGIT.search(text) is not None else None
     phones = _dedupe([number.replace(" ", "").replace("-", "") if number[0] == "1" else number
-                      for number in _PHONE.findall(text)]) \
-        if _DIGIT.search(text) is not None else []
+                      for number in phones]) if phones else []
     # Phone numbers are not addresses or times: blank them before looking further.
     rest = _PHONE.sub(" ", text) if phones else text
-    addresses = _dedupe(_ADDRESS.findall(rest)) if _ADDRESS_HINT.search(rest) else []
-    times = _dedupe(_TIME.findall(rest)) if _TIME_HINT.search(rest) else []
+    addresses = _ADDRESS.findall(rest) if _ADDRESS_HINT.search(rest) else None
+    times = _TIME.findall(rest) if _TIME_HINT.search(rest) else None
+    addresses = _dedupe(addresses) if addresses else []
+    times = _dedupe(times) if times else []
     return {"phones": phones, "addresses": addresses, "times": times}

@@ -50,7 +50,8 @@ def _negator(text: str, start: int, negations: frozenset) -> str:
 def head_length(text: str) -> int:
     """Length of the opening: the first line or sentence, at most HEAD_CHARS characters."""
     end = _HEAD_END.search(text, 4)
-    return min(end.start() if end else len(text), HEAD_CHARS)
+    length = end.start() if end else len(text)
+    return HEAD_CHARS if HEAD_CHARS < length else length   # min(length, HEAD_CHARS)
 
 
 def score_kinds(text: str, lex: Lexicons, category: str | None):
@@ -191,8 +192,8 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     other = hand["other"]
     complaint, help_, consultation = hand["complaint"], hand["help"], hand["consultation"]
     suggestion, praise = hand["suggestion"], hand["praise"]
-    best_hand = max(complaint, help_, consultation, suggestion, praise)
     if category is None:   # a message that names no topic may be chit-chat
+        best_hand = max(complaint, help_, consultation, suggestion, praise)
         if other and (best_hand < _OTHER_CEILING or other >= best_hand):
             return "other", round2(min(max(other / (sum(hand.values()) + 1.0), 0.05), 0.99)), \
                 list(dict.fromkeys([word for kind, word in hits if kind == "other"]))
@@ -228,9 +229,14 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
     confidence = exp(best - best) / (exp(v0 - best) + exp(v1 - best) + exp(v2 - best)
                                      + exp(v3 - best) + exp(v4 - best))
     cls = kind if kind in KIND_CLASSES else REPORT
-    words = [word for k, word in hits if k == kind]
+    words = []   # a loop: cheaper than a comprehension's call for a few hits
+    for k, word in hits:
+        if k == kind:
+            words.append(word)
     if found_pairs is not None:   # the same words from the records (every word with a row
         words += records_top_words(found_pairs, KIND_KEYWORDS, (cls,))   # has a record)
     elif found:
         words += top_words(found, weights.kind_keywords, (cls,))
-    return kind, round2(min(max(confidence, 0.05), 0.99)), list(dict.fromkeys(words))
+    # min(max(confidence, 0.05), 0.99), without two calls that parse keyword arguments
+    confidence = 0.05 if 0.05 > confidence else confidence
+    return kind, round2(0.99 if 0.99 < confidence else confidence), list(dict.fromkeys(words))

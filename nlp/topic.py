@@ -72,26 +72,37 @@ def _domains(categories: tuple) -> tuple:
     return known[1]
 
 
-def _evidence(scores: dict, weights: Weights, decisive_evidence, learned_additions,
-              topic_words_found):
+def _evidence(scores: dict, found: tuple, found_pairs: list | None, weights: Weights):
     """(evidence per category index, the best evidence, decisive), or None when the message
     names no topic (其他). Decisive: a hand word names the topic on its own; then only the
-    hand-found categories compete, so only theirs are computed (decisive_evidence(); None where
-    these weights cannot): the others could only raise `best`. The learned words' part comes
-    from nlp.records or from nlp.weights' tables (learned_additions(), topic_words_found():
-    the found words with a topic weight), the same values either way."""
+    hand-found categories compete, so only theirs are computed (None where these weights
+    cannot): the others could only raise `best`. The learned words' part comes from their
+    records (found_pairs, nlp.records) or from nlp.weights' tables, the same values either
+    way."""
+    records = weights.records
     decisive = bool(scores) and max(scores.values()) >= HAND_DECISIVE
     if decisive:
-        evidence = decisive_evidence()
+        if records is not None:
+            evidence = hand_evidence(scores, found_pairs, word_share(found), weights.topic_gamma,
+                                     records)
+        else:
+            evidence = hand_topic_scores(scores, found, weights) \
+                if weights.topic_rows is not None else None
         if evidence is not None:
             # a word that names a topic on its own is not outvoted into 其他 by learned words
             # that lean elsewhere ("楼下的狗天天叫": 楼下, 天天 lean to noise)
-            return evidence, max(max(evidence.values()), MIN_EVIDENCE), decisive
-    if not scores and topic_words_found() < 2:
-        # one learned word and no word of the lexicon ("有人吗", "我想反映个问题"): too
-        # little to send anyone anywhere; a person reads it (handlers: unplaced)
+            best = max(evidence.values())
+            return evidence, MIN_EVIDENCE if MIN_EVIDENCE > best else best, decisive
+    if not scores and (sum(1 for pair in found_pairs if pair[TOPIC]) if records is not None
+                       else sum(word in weights.topic for word in found)) < 2:
+        # one learned word with a topic weight and no word of the lexicon ("有人吗", "我想反映个
+        # 问题"): too little to send anyone anywhere; a person reads it (handlers: unplaced)
         return None
-    evidence = topic_scores(scores, learned_additions(), weights)
+    if records is None:
+        adds = learned_adds(found, weights)
+    else:
+        adds = records_adds(found_pairs, word_share(found)) if found_pairs else {}
+    evidence = topic_scores(scores, adds, weights)
     best = max(evidence.values(), default=0.0)
     return None if best < MIN_EVIDENCE else (evidence, best, decisive)
 
@@ -108,22 +119,17 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     scores, hits = topic_evidence(text, lex, head)
     categories = lex.categories
     records = weights.records
-    if records is not None:
-        if found_pairs is None:
-            found_pairs = found_records(found, records)
-        share = word_share(found)
-        outcome = _evidence(
-            scores, weights,
-            lambda: hand_evidence(scores, found_pairs, share, weights.topic_gamma, records),
-            lambda: records_adds(found_pairs, share) if found_pairs else {},
-            lambda: sum(1 for pair in found_pairs if pair[TOPIC]))
-    else:
-        outcome = _evidence(
-            scores, weights,
-            lambda: (hand_topic_scores(scores, found, weights)
-                     if weights.topic_rows is not None else None),
-            lambda: learned_adds(found, weights),
-            lambda: sum(word in weights.topic for word in found))
+    if records is not None and found_pairs is None:
+        found_pairs = found_records(found, records)
+    if len(scores) == 1 and records is not None:
+        # one category found by the hand lexicon, naming the topic on its own: it is the
+        # decisive path's only candidate, whatever the learned words add to it (a softmax over
+        # one category is 1.0), so that addition is not worked out
+        index, = scores
+        if scores[index] >= HAND_DECISIVE:
+            return _decided(index, 1.0, max(weights.topic_gamma * scores[index], MIN_EVIDENCE),
+                            hits, categories, found, found_pairs, weights)
+    outcome = _evidence(scores, found, found_pairs, weights)
     if outcome is None:
         return (*FALLBACK, 0.3, [], 0.0)
     evidence, best, decisive = outcome
@@ -134,7 +140,9 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         # learned words weigh between those (cross-fitted: teddy +0.013, jiamusi +0.014,
         # haikou −0.024, whose hotline routes e.g. night noise to the police)
         boost = (DECISIVE_HAND_WEIGHT - 1.0) * weights.topic_gamma
-        final = {i: (evidence[i] + boost * scores[i]) + bias.get(i, 0.0) for i in scores}
+        final = {}   # a loop: cheaper than a comprehension's call for a few categories
+        for i, score in scores.items():
+            final[i] = (evidence[i] + boost * score) + bias.get(i, 0.0)
     elif records is not None:
         biases = records.bias   # 0.0 where no bias was learned, as bias.get(i, 0.0)
         final = {i: value + biases[i] for i, value in evidence.items()}
@@ -150,9 +158,18 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
         best_index = winner.get(domain)
         if best_index is None or value > final[best_index]:
             winner[domain] = index
-    domain = max(mass, key=mass.get)
-    index = winner[domain]
-    confidence = mass[domain] / sum(mass.values())
+    domain, most = None, 0.0   # max(mass, key=mass.get), without parsing a keyword argument
+    for name, value in mass.items():
+        if domain is None or value > most:
+            domain, most = name, value
+    return _decided(winner[domain], mass[domain] / sum(mass.values()), best, hits, categories,
+                    found, found_pairs, weights)
+
+
+def _decided(index: int, confidence: float, best: float, hits: dict, categories: tuple,
+             found: tuple, found_pairs: list | None, weights: Weights) -> tuple:
+    """decide_topic's answer for category index: its keywords and department."""
+    records = weights.records
     category = categories[index]
     keywords = hits.get(index, [])
     if records is not None:
@@ -168,5 +185,5 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
             records_route(category.name, department, found, found_pairs, records, weights)
         keywords = keywords + words
     keywords = list(dict.fromkeys(keywords))
-    return (category.name, domain, department, round2(min(confidence, 0.99)),
-            keywords, best)
+    return (category.name, category.domain, department,
+            round2(0.99 if 0.99 < confidence else confidence), keywords, best)   # min(…, 0.99)

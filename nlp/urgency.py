@@ -23,9 +23,10 @@ def decide_urgency(text: str, lex: Lexicons):
         # the learned net (nlp/danger.py) where the keywords found nothing, hedged or not
         return "emergency", 0.7, danger.keywords(text, danger.load()), learned
     # a danger hedged only by a harmless source (烟囱, 有人抽烟) is a nuisance: no hurry
-    keywords = list(finding.urgent) + [w for w in finding.hazards if w not in finding.soothed]
-    if keywords:
-        return "urgent", 0.8, list(dict.fromkeys(keywords)), None
+    if finding.urgent or finding.hazards:
+        keywords = list(finding.urgent) + [w for w in finding.hazards if w not in finding.soothed]
+        if keywords:
+            return "urgent", 0.8, list(dict.fromkeys(keywords)), None
     return "normal", 0.9 if text else 0.5, [], None
 
 
