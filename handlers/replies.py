@@ -207,7 +207,8 @@ def timeline(ticket, events, names, when) -> str:
 EVENT_NAMES = {"created": "已受理", "assigned": "已派单", "accepted": "已接单", "replied": "回复",
                "resident_message": "您补充", "escalated": "升级督办", "transferred": "转交部门",
                "extended": "延期", "resolved": "已办结", "rated": "已评价",
-               "auto_closed": "已关闭", "praise_passed_on": "已转达表扬", "reopened": "重新办理", "cancelled": "已取消",
+               "auto_closed": "已关闭", "praise_passed_on": "已转达表扬", "reopened": "重新办理",
+               "cancelled": "已取消",
                "placed": "已派往网格", "return_visit": "回访", "return_visit_answer": "您答复回访",
                "urged": "督办", "overdue": "超时", "note": "备注",
                "service_placed": "已联系服务队", "service_full": "队员已接单", "checked_in": "队员已到达"}
