@@ -97,14 +97,19 @@ class StaffCommand(Handler):
             return Reply(replies.ticket_card(ticket, ctx.now, ctx.staff) +
                          replies.page_line(link, "打开工单页面（接单、回复、办结）"),
                          ticket_id=ticket.id)
+        return self.carry_out(name, ticket, rest.strip(), ctx)
+
+    @classmethod
+    def carry_out(cls, name: str, ticket: Ticket, text: str, ctx: Context) -> Reply:
+        """Do the command on the ticket it names, and say what was done (or why not)."""
         try:
-            asked = self.act(name, ticket, rest.strip(), ctx)
+            asked = cls.act(name, ticket, text, ctx)
         except tickets.TicketError as refusal:  # the page shows why, and can do more
             return Reply(str(refusal) + replies.page_line(
                 ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
         if name == "延期" and ctx.staff.role not in ladder.SUPERVISORS:  # asked, not granted
             return Reply(replies.extension_asked(ticket, asked), ticket_id=ticket.id)
-        return Reply(replies.staff_done(self.ACTIONS[name], ticket, ctx.staff),
+        return Reply(replies.staff_done(cls.ACTIONS[name], ticket, ctx.staff),
                      ticket_id=ticket.id)
 
     @staticmethod
@@ -161,6 +166,8 @@ def plain_words(ctx: Context, text: str) -> Reply:
     wrote, and their to-do page."""
     understood = ctx.understand(text) if text else None
     said = said_about(ctx, text, understood) if text else None
+    if isinstance(said, tuple):  # their words are 接单 or 办结 of the one ticket they mean
+        return StaffCommand.carry_out(*said, ctx)
     if said is not None:
         return said
     if understood is not None and understood.urgency == "emergency":

@@ -120,6 +120,11 @@ def _opened(ticket, now) -> str:
     if ticket.kind == "praise":  # passed on at once: nothing for the resident to follow
         told = who(ticket.assignee) if ticket.assignee is not None else "相关工作人员"
         return f"感谢您的肯定！您的表扬已转达给{told}（记录号 {ticket.number}）。"
+    return _taken(ticket, now) + f"\n回复“查询 {ticket.number}”可查看进度。"
+
+
+def _taken(ticket, now) -> str:
+    """"已受理，工单号 …，网格员张伟 将在 15 分钟内响应。" and where it went, in one line."""
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
         soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
@@ -132,15 +137,14 @@ def _opened(ticket, now) -> str:
         text += UNBOUND
     elif ticket.resident is not None and ticket.resident.grid is None:
         text += f"（已按您说的地点派给“{ticket.grid.name}”）"
-    return text + f"\n回复“查询 {ticket.number}”可查看进度。"
+    return text
 
 
 def tickets_opened(opened: list, now) -> str:
     """Two or three matters of one message, a ticket each, in one reply."""
     lines = [f"您反映了 {len(opened)} 件事，已分别受理："]
     for n, ticket in enumerate(opened, 1):
-        first = _opened(ticket, now).split("\n")[0].removeprefix("已受理，")
-        lines.append(f"{n}. {ticket.category}：{first}")
+        lines.append(f"{n}. {ticket.category}：{_taken(ticket, now).removeprefix('已受理，')}")
     numbers = "、".join(ticket.number for ticket in opened)
     return "\n".join(lines) + f"\n回复“查询”可查看进度（工单 {numbers}）。"
 
@@ -258,6 +262,13 @@ def staff_done(action: str, ticket, staff) -> str:
     if action == "接单":  # taken: what comes next, by when
         done += "\n" + after_accepting(ticket)
     return done
+
+
+def how_to_hand_on(ticket) -> str:
+    """"这个不归我们管": the two ways a ticket leaves the grid."""
+    return (f"工单 {ticket.number}（{ticket.description[:14]}）如不归网格处理，请回复："
+            f"“上报 {ticket.number} 原因”交网格长，或“转 {ticket.number} 部门”转给职能部门"
+            f"（如：转 {ticket.number} 城管）。")
 
 
 def extension_asked(ticket, approver) -> str:

@@ -79,12 +79,12 @@ def open_for(ctx: Context, text: str, result) -> Reply:
 
 def open_ticket_at(ctx: Context, text: str, result, *, where: str | None = None):
     """A ticket for `text` where it happened (said in `where`, the whole message, if given)."""
-    point = recent_point(ctx)
-    found = locate(ctx.session, resident=ctx.resident, text=where or text, point=point,
+    point, where = recent_point(ctx), where or text
+    found = locate(ctx.session, resident=ctx.resident, text=where, point=point,
                    nearest_within_m=ctx.nearest_within_m)
     place = recent_place(ctx) if found.how in ("none", "nearest") else None
     if place:  # "我住幸福小区3栋" said just before: "楼道灯坏了" is there
-        said = locate_text(ctx.session, place + (where or text))
+        said = locate_text(ctx.session, place + where)
         said = said if said.found else locate_text(ctx.session, place)
         found = said if said.found else found
     address = place if place and not found.found else None

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from handlers import replies
 from handlers.base import MessageType
 from handlers.context import Context, Reply
-from sqlalchemy import select
-
+from handlers.held import keep_for_person
 from store import scope, tickets
 from store.models import Ticket
 from store.notices import running_clock
 from store.registry import OPEN_STATES, TO_ACCEPT
+
 
 def todo_of(ctx: Context) -> list[Ticket]:
     """The staff member's open tickets, most urgent first as the 待办 page lists them: by the
@@ -51,9 +53,12 @@ NOT_MINE = re.compile(r"不归我|不是我们|不属于|不归网格|管不了|
                       r"找城管|是.{1,6}的事|不在我|不是我的")
 
 
-def said_about(ctx: Context, text: str, understood) -> Reply | None:
-    """The staff member's plain words about one ticket, acted on or answered; None if they
-    say nothing these rules know (or name a danger: reported as one, see plain_words)."""
+def said_about(ctx: Context, text: str,
+               understood) -> tuple[str, Ticket, str] | Reply | None:
+    """The staff member's plain words about one ticket: the command they mean (接单 or 办结,
+    the ticket, the words as its result), for commands.StaffCommand to carry out; or how to
+    hand it on; None if they say nothing these rules know (or name a danger: reported as one,
+    see plain_words)."""
     if understood is not None and understood.urgency == "emergency":
         return None
     todo = todo_of(ctx)
@@ -63,18 +68,13 @@ def said_about(ctx: Context, text: str, understood) -> Reply | None:
         number, words = found.groups()
     if DONE.search(words) and not NOT_DONE.search(words):
         ticket = _one(ctx, number, meant_by("办结", todo))
-        return ticket and _act(ctx, ticket, "办结", words.strip())
+        return ticket and ("办结", ticket, words.strip())
     if GOING.fullmatch(words):
         ticket = _one(ctx, number, meant_by("接单", todo))
-        if ticket is not None and ticket.status in TO_ACCEPT:
-            return _act(ctx, ticket, "接单", "")
-        return None
+        return ("接单", ticket, "") if ticket is not None and ticket.status in TO_ACCEPT else None
     if NOT_MINE.search(words):
         ticket = _one(ctx, number, meant_by("上报", todo))
-        return ticket and Reply(
-            f"工单 {ticket.number}（{ticket.description[:14]}）如不归网格处理，请回复："
-            f"“上报 {ticket.number} 原因”交网格长，或“转 {ticket.number} 部门”转给职能部门"
-            f"（如：转 {ticket.number} 城管）。", ticket_id=ticket.id)
+        return ticket and Reply(replies.how_to_hand_on(ticket), ticket_id=ticket.id)
     return None
 
 
@@ -84,18 +84,6 @@ def _one(ctx: Context, number: str | None, candidates):
     ticket = tickets.by_number(ctx.session, number)
     return ticket if ticket is not None and scope.can_see(ctx.session, ctx.staff, ticket) \
         else None
-
-
-def _act(ctx: Context, ticket, name: str, words: str) -> Reply:
-    try:
-        if name == "接单":
-            tickets.accept(ctx.session, ticket, ctx.staff, ctx.now)
-        else:
-            tickets.resolve(ctx.session, ticket, ctx.staff, words, ctx.now)
-    except tickets.TicketError as refusal:
-        return Reply(str(refusal) + replies.page_line(
-            ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
-    return Reply(replies.staff_done(name, ticket, ctx.staff), ticket_id=ticket.id)
 
 
 class StaffPhoto(MessageType):
@@ -108,7 +96,6 @@ class StaffPhoto(MessageType):
         return super().matches(msg, ctx) and ctx.staff is not None
 
     def handle(self, msg, ctx: Context) -> Reply:
-        from handlers.held import keep_for_person
         candidates = meant_by("办结", todo_of(ctx))
         if len(candidates) != 1:
             return keep_for_person(ctx, msg, reply=replies.STAFF_PHOTO_WHICH)

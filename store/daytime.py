@@ -55,12 +55,13 @@ def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload
 
 def add_many(session: Session, rows: list[dict]) -> None:
     """outbox.add_many, with the rows that can wait kept for the morning."""
-    later = [row for row in rows if waits(row["purpose"], row["created_at"])]
+    now_rows, later = [], []
+    for row in rows:
+        (later if waits(row["purpose"], row["created_at"]) else now_rows).append(row)
     if later:
         session.execute(insert(NoticeForDay.__table__),
                         [{**row, "send_at": morning_after(row["created_at"])} for row in later])
-    outbox.add_many(session, [row for row in rows
-                              if not waits(row["purpose"], row["created_at"])])
+    outbox.add_many(session, now_rows)
 
 
 def send_in_the_morning(session: Session, now: datetime, limit: int = 500) -> int:
