@@ -11,8 +11,8 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
 from handlers.resident import open_for
-from handlers.staff_words import meant_by, said_about, todo_of
-from store import ladder, patrol, registry, scope, service_orders, staffing, tickets
+from handlers.staff_words import meant_by, said_about, ticket_named, todo_of
+from store import ladder, patrol, registry, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
@@ -87,11 +87,9 @@ class StaffCommand(Handler):
                 return Reply(replies.which_ticket(name, candidates, ctx.now))
             ticket = candidates[0]
         else:
-            ticket = tickets.by_number(ctx.session, number)
-            if ticket is None:  # a digit mistyped: not somebody else's ticket
-                return Reply(replies.NO_SUCH_TICKET.format(number=number))
-            if not scope.can_see(ctx.session, ctx.staff, ticket):
-                return Reply(replies.NOT_IN_SCOPE.format(number=number))
+            ticket = ticket_named(ctx, number)
+            if isinstance(ticket, Reply):
+                return ticket
         if name == "查看":
             link = ctx.page("mobile.worker_ticket", number=ticket.number)
             return Reply(replies.ticket_card(ticket, ctx.now, ctx.staff) +

@@ -57,33 +57,49 @@ def said_about(ctx: Context, text: str,
                understood) -> tuple[str, Ticket, str] | Reply | None:
     """The staff member's plain words about one ticket: the command they mean (接单 or 办结,
     the ticket, the words as its result), for commands.StaffCommand to carry out; or how to
-    hand it on; None if they say nothing these rules know (or name a danger: reported as one,
-    see plain_words)."""
+    hand it on, or which ticket they mean when several could be; None if they say nothing
+    these rules know (or name a danger: reported as one, see plain_words)."""
     if understood is not None and understood.urgency == "emergency":
         return None
-    todo = todo_of(ctx)
     number, words = None, text
     found = NUMBER_FIRST.fullmatch(text)
     if found:
         number, words = found.groups()
     if DONE.search(words) and not NOT_DONE.search(words):
-        ticket = _one(ctx, number, meant_by("办结", todo))
-        return ticket and ("办结", ticket, words.strip())
-    if GOING.fullmatch(words):
-        ticket = _one(ctx, number, meant_by("接单", todo))
-        return ("接单", ticket, "") if ticket is not None and ticket.status in TO_ACCEPT else None
-    if NOT_MINE.search(words):
-        ticket = _one(ctx, number, meant_by("上报", todo))
-        return ticket and Reply(replies.how_to_hand_on(ticket), ticket_id=ticket.id)
-    return None
+        name = "办结"
+    elif GOING.fullmatch(words):
+        name = "接单"
+    elif NOT_MINE.search(words):
+        name = "上报"
+    else:
+        return None
+    ticket = ticket_named(ctx, number) if number else \
+        _meant(ctx, name, meant_by(name, todo_of(ctx)), understood)
+    if not isinstance(ticket, Ticket):
+        return ticket
+    if name == "上报":
+        return Reply(replies.how_to_hand_on(ticket), ticket_id=ticket.id)
+    return name, ticket, words.strip() if name == "办结" else ""
 
 
-def _one(ctx: Context, number: str | None, candidates):
-    if number is None:
-        return candidates[0] if len(candidates) == 1 else None
+def ticket_named(ctx: Context, number: str) -> Ticket | Reply:
+    """The ticket a staff member gave the number of, or why it cannot be acted on."""
     ticket = tickets.by_number(ctx.session, number)
-    return ticket if ticket is not None and scope.can_see(ctx.session, ctx.staff, ticket) \
-        else None
+    if ticket is None:  # a digit mistyped: not somebody else's ticket
+        return Reply(replies.NO_SUCH_TICKET.format(number=number))
+    if not scope.can_see(ctx.session, ctx.staff, ticket):
+        return Reply(replies.NOT_IN_SCOPE.format(number=number))
+    return ticket
+
+
+def _meant(ctx: Context, name: str, candidates: list[Ticket], understood):
+    """The one ticket the words can mean; with several, the one of the topic they name
+    ("电梯已经修好了" among a lift and a lamp); else which one, or None with nothing to mean."""
+    if len(candidates) > 1 and understood is not None:
+        candidates = [t for t in candidates if t.category == understood.category] or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    return Reply(replies.which_ticket(name, candidates, ctx.now)) if candidates else None
 
 
 class StaffPhoto(MessageType):

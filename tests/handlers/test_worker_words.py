@@ -43,7 +43,26 @@ def test_done_with_two_tickets_in_hand_needs_the_number(chat, client, svc):
     chat.send("另外 小区门口下水道堵了 好几天了")
     first, second = rows(svc, Ticket)
     zhang = Chat(client, "o_worker_01")
-    assert zhang.send("修好了").startswith("您有 2 张待办工单")  # which one? nothing done
+    assert zhang.send("修好了").startswith(  # which one? nothing done
+        f"您有 2 张工单可以办结，请写明工单号，例如：办结 {first.number}\n{first.number} 待接单")
     assert [t.status for t in rows(svc, Ticket)] == ["assigned", "assigned"]
     assert zhang.send(f"{second.number} 已疏通").startswith(f"已办结：工单 {second.number}")
     assert [t.status for t in rows(svc, Ticket)] == ["assigned", "resolved"]
+
+
+def test_done_words_naming_the_topic_mean_that_ticket(chat, client, svc):
+    chat.send("三单元楼道灯坏了")
+    chat.send("小区5号楼电梯坏了 困了好几个老人下不了楼")
+    lamp, lift = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send("电梯已经修好了").startswith(f"已办结：工单 {lift.number}")
+    assert [t.status for t in rows(svc, Ticket)] == [lamp.status, "resolved"]
+
+
+def test_done_words_with_a_mistyped_number_say_so(chat, client, svc):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    wrong = str(int(ticket.number) + 7)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send(f"{wrong} 已处理").startswith(f"没有找到工单 {wrong}，请核对工单号")
+    assert rows(svc, Ticket)[0].status == "assigned"
