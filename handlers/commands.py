@@ -12,7 +12,7 @@ from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
 from handlers.resident import open_for
 from handlers.staff_words import meant_by, said_about, ticket_named, todo_of
-from store import ladder, patrol, registry, service_orders, staffing, tickets
+from store import ladder, patrol, photos, registry, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import ROLE_NAMES, STATUS_NAMES, china_time
@@ -118,8 +118,9 @@ class StaffCommand(Handler):
             tickets.accept(session, ticket, staff, now)
         elif name == "回复":
             tickets.reply(session, ticket, staff, text, now)
-        elif name == "办结":
-            tickets.resolve(session, ticket, staff, text, now)
+        elif name == "办结":  # the site photos sent in WeChat are its evidence
+            tickets.resolve(session, ticket, staff, text, now,
+                            evidence=photos.sent_by(session, ticket.id, staff.openid))
         elif name == "上报":
             ladder.escalate(session, ticket, now, reason=text or "网格员上报", by=staff)
         elif name in ("转", "转办"):

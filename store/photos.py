@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from store.models import Photo
+from store.models import InboundMessage, Photo
 
 log = logging.getLogger(__name__)
 MAX_PER_ACTION = 9  # pictures one report or one resolution may carry (WeChat's chooseImage)
@@ -87,6 +87,17 @@ def attach(session: Session, ticket_id: int, *, uploads: list[bytes] = (),
             for n, data in enumerate(uploads, 1)]
     return kept + [add(session, inbound_id=None, ticket_id=ticket_id, media_id=media_id,
                        pic_url=None, now=now) for media_id in media_ids]
+
+
+def sent_by(session: Session, ticket_id: int, openid: str | None) -> list[int]:
+    """The pictures a staff member sent in WeChat for a ticket (its site photos, kept on it
+    as any message's picture is): the evidence of a resolution told in WeChat."""
+    if not openid:
+        return []
+    return list(session.scalars(
+        select(Photo.id).join(InboundMessage, Photo.inbound_id == InboundMessage.id)
+        .where(Photo.ticket_id == ticket_id, InboundMessage.openid == openid)
+        .order_by(Photo.id)))
 
 
 def thumbnail(session: Session, photo_id: int) -> bytes | None:

@@ -406,7 +406,7 @@ def resolve(session: Session, ticket: Ticket, staff: Staff, note: str, now: date
         raise TicketError("请填写办结说明，例如：办结 工单号 已更换灯泡")
     if ticket.channel == "patrol" and not evidence:
         raise TicketError(f"巡查上报的工单 {ticket.number} 办结时需附至少一张现场照片，"
-                          "请在工单页面上传照片后办结")
+                          "请在微信中直接发送现场照片，或在工单页面上传照片后办结")
     if ticket.accepted_at is None:
         ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     ticket.first_reply_at = ticket.first_reply_at or now

@@ -170,7 +170,9 @@ def perform(session, ticket: Ticket, staff: Staff, action: str, text: str,
     """(what was done, in Chinese; photo ids still to download)."""
     if action == "resolve":
         added = attach_photos(session, ticket.id, now)
-        tickets.resolve(session, ticket, staff, text, now, evidence=[p.id for p in added])
+        sent = photos.sent_by(session, ticket.id, staff.openid)  # in WeChat, before
+        tickets.resolve(session, ticket, staff, text, now,
+                        evidence=sent + [p.id for p in added])
         told = "，居民将收到办结通知和评价邀请" if ticket.resident_id else ""
         photographed = f"（{len(added)} 张照片）" if added else ""
         return f"已办结{photographed}{told}", pending_ids(added)

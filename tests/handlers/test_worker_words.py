@@ -1,7 +1,7 @@
 """A worker's plain words about the one ticket in hand, as a worker types them on the way:
 "好的 我马上过去" takes it, "灯泡已经换好了" resolves it with those words, a picture is its site
 photo, "这个不归我们管" is told how to hand it on. A question or a "not yet" does nothing."""
-from store.models import Ticket, TicketEvent
+from store.models import Photo, Ticket, TicketEvent
 from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, rows
 
@@ -66,3 +66,21 @@ def test_done_words_with_a_mistyped_number_say_so(chat, client, svc):
     zhang = Chat(client, "o_worker_01")
     assert zhang.send(f"{wrong} 已处理").startswith(f"没有找到工单 {wrong}，请核对工单号")
     assert rows(svc, Ticket)[0].status == "assigned"
+
+
+def test_a_patrol_find_resolved_in_wechat_with_the_photo_sent_there(client, demo, svc):
+    zhang = Chat(client, "o_worker_01")
+    opened = zhang.send("巡查 5栋门口井盖松动")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.channel == "patrol" and ticket.number in opened
+    refused = zhang.send("办结 已固定井盖")  # no photo yet: a patrol find needs one
+    assert "需附至少一张现场照片" in refused and "直接发送现场照片" in refused
+    assert zhang.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_worker_01]]>"
+        "</FromUserName><CreateTime>1700000001</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/p.jpg]]></PicUrl><MediaId><![CDATA[mp]]></MediaId>"
+        "<MsgId>9302</MsgId></xml>").startswith(f"已将照片加入工单 {ticket.number}")
+    assert zhang.send("办结 已固定井盖") == f"已办结：工单 {ticket.number}（5栋门口井盖松动）"
+    [photo] = rows(svc, Photo)
+    [resolved] = [e for e in rows(svc, TicketEvent) if e.action == "resolved"]
+    assert resolved.data["photo_ids"] == [photo.id]

@@ -132,3 +132,20 @@ def test_the_dashboard_counts_what_each_grid_and_person_found(app, demo, svc):
     assert by[("网格", "幸福里第1网格")] == "2" and by[("网格", "幸福里第2网格")] == "1"
     assert by[("人员", "张伟")] == "2" and by[("人员", "王芳")] == "1"
     assert by[("人员", "周建国")] == "0"  # holds 张伟's escalated finding, found nothing
+
+
+def test_a_photo_sent_in_wechat_is_the_evidence_when_resolved_on_the_page(app, demo, svc):
+    zhang = Phone(app, "o_worker_01")
+    answer = zhang.chat.send("巡查 幸福小区2栋门口路灯不亮")
+    [ticket] = rows(svc, Ticket)
+    zhang.chat.send_xml(
+        "<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[o_worker_01]]>"
+        "</FromUserName><CreateTime>1700000002</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://img/q.jpg]]></PicUrl><MediaId><![CDATA[mq]]></MediaId>"
+        "<MsgId>9303</MsgId></xml>")
+    zhang.open(LINK.search(answer).group(1))
+    page = zhang.act("resolve", text="已更换灯泡")  # nothing uploaded on the page
+    assert "已办结" in page.get_data(as_text=True)
+    [photo] = rows(svc, Photo)
+    [resolved] = rows(svc, TicketEvent, TicketEvent.action == "resolved")
+    assert resolved.data["photo_ids"] == [photo.id] and rows(svc, Ticket)[0].status == "resolved"
