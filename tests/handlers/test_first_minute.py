@@ -344,6 +344,14 @@ def test_a_chase_in_other_words_answers_where_it_stands(chat, svc, clock, words)
     assert count(svc, Ticket) == 1
 
 
+@pytest.mark.parametrize("words", ["楼下这辆车停了一个月了 没人管", "楼道里的灯坏了好几天了 没人管"])
+def test_a_new_matter_that_says_nobody_cares_is_a_new_ticket(chat, svc, clock, words):
+    chat.send("小区门口垃圾堆了好几天")
+    clock.at(hours=3)
+    assert chat.send(words).startswith("已受理")  # not a chase of the rubbish
+    assert count(svc, Ticket) == 2
+
+
 def test_a_report_that_asks_to_stay_unnamed_is_still_a_report(chat, svc):
     reply = chat.send("我要投诉网格员张伟 态度很差 别告诉他是我说的")
     [ticket] = rows(svc, Ticket)
