@@ -134,13 +134,13 @@ def now_held_by(ticket) -> str:
     return who if staff.role in ("grid_worker", "grid_leader") or tier in who else tier + who
 
 
-def handed_away(ticket, verb: str) -> Notice:
-    """To the person a ticket was taken from (上报, the ladder's clock, 转办, 改派): brief,
-    who holds it now, nothing more to do."""
-    moved = f"{verb}{now_held_by(ticket)}"
-    short = ticket.assignee.name if ticket.assignee is not None else holder_name(ticket)
+def handed_away(ticket, verb: str, done: str = "") -> Notice:
+    """To the person a ticket was taken from (上报, the ladder's clock, 转办, 改派, another's
+    接单): brief, who holds it now ("已由" … "接单"), nothing more to do."""
+    moved = f"{verb}{now_held_by(ticket)}{done}"
+    short = (ticket.assignee.name if ticket.assignee is not None else holder_name(ticket)) + done
     # a phone shows the fields only, a line cut at 20 characters: the last one says it all
-    return Notice(title=f"【已转交】工单 {ticket.number}",
+    return Notice(title=f"【{'已被接单' if done else '已转交'}】工单 {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", _kind(ticket)),
                           ("网格", ticket.grid.name if ticket.grid else "—")),
                   remark=f"{verb}{short}，您无需再处理",

@@ -89,10 +89,13 @@ def record_event(session: Session, ticket: Ticket, action: str, now: datetime, *
 def notify_staff(session: Session, ticket: Ticket, staff: Staff | None, purpose: str,
                  notice: notices.Notice, now: datetime) -> None:
     """A template message to a staff member's WeChat (if bound); the console shows it anyway.
-    What needs nothing of them before morning waits for it (store/daytime)."""
+    What needs nothing of them before morning waits for it (store/daytime), unless a person
+    is in danger."""
     if staff is not None and staff.openid:
-        daytime.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
-                   payload=notice.as_payload(), now=now, ticket=ticket)
+        # nothing about a person in danger waits for the morning
+        push = outbox.add if ticket.urgency == "emergency" else daytime.add
+        push(session, to_openid=staff.openid, channel="template", purpose=purpose,
+             payload=notice.as_payload(), now=now, ticket=ticket)
 
 
 def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,
@@ -272,10 +275,10 @@ def hears_handed_away(ticket: Ticket, before: Staff | None, by: Staff | None) ->
 
 
 def tell_handed_away(session: Session, ticket: Ticket, before: Staff | None, now: datetime, *,
-                     by: Staff | None = None, verb: str = "已转交给") -> None:
+                     by: Staff | None = None, verb: str = "已转交给", done: str = "") -> None:
     if hears_handed_away(ticket, before, by):
-        notify_staff(session, ticket, before, "handed_away", notices.handed_away(ticket, verb),
-                     now)
+        notify_staff(session, ticket, before, "handed_away",
+                     notices.handed_away(ticket, verb, done), now)
 
 
 def require_hand(ticket: Ticket, staff: Staff | None, action: str) -> None:
@@ -333,10 +336,12 @@ def accept(session: Session, ticket: Ticket, staff: Staff, now: datetime, *,
            tell: bool = True) -> None:
     """接单 (or 部门接单): whoever accepts becomes the handler. `tell=False`: the resident
     hears in the same breath from what follows (placing a service order replies at once)."""
+    require_hand(ticket, staff, "接单")  # taken by someone above: who has it, first
     require(ticket, "接单", *TO_ACCEPT)
-    require_hand(ticket, staff, "接单")
-    ticket.assignee = staff
+    before, ticket.assignee = ticket.assignee, staff
     ticket.status = "accepted"
+    # the one it was pushed to (a leader took an emergency first) need not go any more
+    tell_handed_away(session, ticket, before, now, by=staff, verb="已由", done="接单")
     if ticket.accepted_at is None:
         ticket.accepted_at, ticket.accepted_by_id = now, staff.id
     record_event(session, ticket, "accepted", now, actor="staff", staff=staff)

@@ -60,3 +60,19 @@ def test_a_worker_who_escalates_himself_gets_his_reply_and_no_second_message(
     assert zhang.send(f"上报 {number} 需要住建部门处理").startswith("已上报")
     assert to(svc, "o_worker_01", "handed_away") == []
     assert [t.assignee.name for t in rows(svc, Ticket)] == ["周建国"]
+
+
+@pytest.mark.parametrize("hour", [1, 15])  # 09:00 and 23:00 in China: it never waits
+def test_the_worker_hears_at_once_when_the_leader_takes_an_emergency_first(
+        chat, zhang, client, svc, clock, hour):
+    clock.at(hours=hour - 1)
+    chat.send("救命 我爸在厕所晕倒了 叫不醒")
+    number = the_ticket(svc).number
+    leader = Chat(client, "o_leader_01")
+    assert leader.send(f"接单 {number}").startswith("已接单")
+    [told] = to(svc, "o_worker_01", "handed_away")
+    assert told.payload["title"] == f"【已被接单】工单 {number}"
+    assert told.payload["text"] == (f"工单 {number} 已由网格长周建国（136****0001）接单，"
+                                    "您无需再处理。")
+    assert told.payload["remark"] == "已由周建国接单，您无需再处理"
+    assert zhang.send(f"接单 {number}").startswith(f"工单 {number} 已转交网格长周建国")

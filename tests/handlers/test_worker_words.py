@@ -84,3 +84,12 @@ def test_a_patrol_find_resolved_in_wechat_with_the_photo_sent_there(client, demo
     [photo] = rows(svc, Photo)
     [resolved] = [e for e in rows(svc, TicketEvent) if e.action == "resolved"]
     assert resolved.data["photo_ids"] == [photo.id]
+
+
+def test_an_emergency_seen_to_in_plain_words_is_resolved(chat, client, svc):
+    chat.send("救命 我爸在厕所晕倒了 叫不醒")
+    [ticket] = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send("好的马上到").startswith(f"已接单：工单 {ticket.number}")
+    assert zhang.send("已送医 120已经拉走了").startswith(f"已办结：工单 {ticket.number}")
+    assert rows(svc, Ticket)[0].status == "resolved"
