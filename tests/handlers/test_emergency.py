@@ -232,3 +232,9 @@ def test_more_english_words_of_the_same_danger_join_it_with_the_number_again(cha
         "如有生命危险，请立即拨打 120 急救电话！让人坐起，解开衣领，保持空气流通。",
         "Call 120 now (ambulance).",
         f"已加入您的紧急求助（工单 {ticket.number}），网格员张伟会马上看到。"]
+
+
+def test_an_elder_living_alone_unseen_for_days_is_checked_on_not_searched_for(chat):
+    reply = chat.send("隔壁邻居家一直有臭味 好几天没见他出门了 他是独居老人")
+    assert reply.startswith("请立即拨打 110 报警电话！")
+    assert "在家联系不上的，请民警和家人、社区一起上门查看" in reply
