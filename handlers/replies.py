@@ -183,6 +183,7 @@ def which_ticket(command: str, candidates, now) -> str:
         return NEED_NUMBER.format(command=command)
     return (f"您有 {len(candidates)} 张工单可以{command}，请写明工单号，例如：{command} "
             f"{candidates[0].number}\n" + todo_lines(candidates, now))
+NO_EXTENSION_ASKED = "目前没有等待您批准的延期申请。"
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
 NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 NO_SUCH_TICKET = "没有找到工单 {number}，请核对工单号（10 位数字），或回复“待办”查看您的工单。"

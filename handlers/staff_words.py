@@ -12,8 +12,8 @@ from handlers import replies
 from handlers.base import MessageType
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
-from store import scope, tickets
-from store.models import Ticket
+from store import ladder, scope, tickets
+from store.models import Ticket, TicketEvent
 from store.notices import running_clock
 from store.registry import OPEN_STATES, TO_ACCEPT
 
@@ -52,6 +52,8 @@ NOT_DONE = re.compile(r"[吗？?]|没|未|不|还要|明天|下午|晚点|待会
 GOING = re.compile(r"(?:好的?|收到|嗯|行)?[\s，,。]*(?:我)?(?:马上|立刻|这就|现在|正在)?"
                    r"(?:过去|去|到|出发|赶过去|去看看|去处理|去现场)(?:看看|处理)?(?:了|啊|哈)?[\s。!！]*"
                    r"|(?:我)?在路上了?[\s。!！]*")
+# A supervisor's "同意" to a handler's request for more time (申请延期)
+APPROVES = re.compile(r"\s*(?:同意|批准|准了|准予)(?:延期|申请|延期申请)?(?:了|吧)?[。！!\s]*")
 NOT_MINE = re.compile(r"不归我|不是我们|不属于|不归网格|管不了|不是网格|归物业|物业的事|找物业|归城管|"
                       r"找城管|是.{1,6}的事|不在我|不是我的")
 
@@ -68,7 +70,9 @@ def said_about(ctx: Context, text: str,
     found = NUMBER_FIRST.fullmatch(text)
     if found:
         number, words = found.groups()
-    if DONE.search(words) and not NOT_DONE.search(words):
+    if APPROVES.fullmatch(words) and ctx.staff.role in ladder.SUPERVISORS:
+        name, candidates = "延期", asking_for_time(ctx)
+    elif DONE.search(words) and not NOT_DONE.search(words):
         name = "办结"
     elif GOING.fullmatch(words):
         name = "接单"
@@ -76,13 +80,28 @@ def said_about(ctx: Context, text: str,
         name = "上报"
     else:
         return None
-    ticket = ticket_named(ctx, number) if number else \
-        _meant(ctx, name, meant_by(name, todo_of(ctx)), understood)
+    if name != "延期":
+        candidates = meant_by(name, todo_of(ctx))
+    elif not candidates and not number:
+        return Reply(replies.NO_EXTENSION_ASKED)
+    ticket = ticket_named(ctx, number) if number else _meant(ctx, name, candidates, understood)
     if not isinstance(ticket, Ticket):
         return ticket
     if name == "上报":
         return Reply(replies.how_to_hand_on(ticket), ticket_id=ticket.id)
-    return name, ticket, words.strip() if name == "办结" else ""
+    return name, ticket, words.strip() if name in ("办结", "延期") else ""
+
+
+def asking_for_time(ctx: Context) -> list[Ticket]:
+    """The open tickets in the supervisor's scope whose handler asked them for more time."""
+    asked = ctx.session.scalars(
+        scope.visible_tickets(ctx.session, ctx.staff)
+        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.action == "extension_requested", Ticket.extended_at.is_(None),
+               Ticket.status.in_(OPEN_STATES))
+        .order_by(Ticket.id.desc()).limit(20)).unique()
+    return [t for t in asked
+            if (ladder.extension_asked(t).data or {}).get("told") == ctx.staff.name]
 
 
 def ticket_named(ctx: Context, number: str) -> Ticket | Reply:

@@ -6,13 +6,14 @@ once per clock; staff can escalate by hand (上报), transfer to a functional de
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from store import bulk, notices, owners
-from store.models import Area, Staff, Ticket
+from store.models import Area, Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT, root_area
 from store.sla import SlaPolicy
 from store.tickets import (TicketError, alert_leader, hand_to, hears_handed_away,
@@ -144,12 +145,16 @@ def urge(session: Session, ticket: Ticket, now: datetime, *, by: Staff,
 
 def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason: str,
            hours: int = 24) -> None:
-    """延期: once per ticket, by a supervisor, with a reason."""
+    """延期: once per ticket, by a supervisor, with a reason. Granting a request with a bare
+    "同意" gives the resident the reason the handler asked with, and the hours asked for."""
     require(ticket, "延期", *OPEN_STATES)
     if by.role not in SUPERVISORS:
         raise TicketError("只有网格长及以上可以批准延期")
     if ticket.extended_at is not None:
         raise TicketError(f"工单 {ticket.number} 已延期过一次，不能再次延期")
+    asked = extension_asked(ticket)
+    if asked is not None and APPROVAL.fullmatch(reason):
+        reason, hours = asked.body, asked.data.get("hours", hours)
     if not reason.strip() or not 1 <= hours <= 24 * 30:
         raise TicketError("延期需要填写原因，时长 1 小时到 30 天")
     ticket.extended_at, ticket.extension_reason = now, reason
@@ -162,6 +167,18 @@ def extend(session: Session, ticket: Ticket, now: datetime, *, by: Staff, reason
         notify_staff(session, ticket, ticket.assignee, "extended", notices.staff_update(
             ticket, f"延期已批准（{by.name}）", f"{reason}（延长 {hours} 小时）",
             f"请在 {china_time(ticket.resolve_by)} 前办结。"), now)
+
+
+# "同意", "批准延期": an approval that says nothing to the resident of its own
+APPROVAL = re.compile(r"\s*(?:同意|批准|准了|准予|可以|好的?|行)(?:延期|申请)?(?:了|吧)?[。！!\s]*")
+
+
+def extension_asked(ticket: Ticket) -> TicketEvent | None:
+    """The handler's request for more time that waits for a supervisor, if any."""
+    if ticket.extended_at is not None:
+        return None
+    return next((e for e in reversed(ticket.events) if e.action == "extension_requested"),
+                None)
 
 
 def request_extension(session: Session, ticket: Ticket, now: datetime, *, by: Staff,

@@ -93,3 +93,17 @@ def test_an_emergency_seen_to_in_plain_words_is_resolved(chat, client, svc):
     assert zhang.send("好的马上到").startswith(f"已接单：工单 {ticket.number}")
     assert zhang.send("已送医 120已经拉走了").startswith(f"已办结：工单 {ticket.number}")
     assert rows(svc, Ticket)[0].status == "resolved"
+
+
+def test_the_leader_grants_more_time_with_a_plain_yes(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    zhang, leader = Chat(client, "o_worker_01"), Chat(client, "o_leader_01")
+    assert leader.send("同意") == "目前没有等待您批准的延期申请。"
+    zhang.send("接单")
+    assert zhang.send("申请延期 灯具要订货").startswith("已申请延期")
+    assert leader.send("同意").startswith(f"已延期：工单 {ticket.number}")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.extension_reason == "灯具要订货"  # the resident hears why, not "同意"
+    told = received(svc, worker)[chat.openid]
+    assert any("因灯具要订货，办理时限延长至" in text for text in told)
