@@ -33,6 +33,7 @@ def test_a_question_is_not_done_and_not_mine_is_told_how_to_hand_on(chat, client
     zhang = Chat(client, "o_worker_01")
     zhang.send("修好了吗")
     assert rows(svc, Ticket)[0].status == "assigned"
+    assert zhang.send("这个要物业处理").startswith(f"工单 {ticket.number}（三单元楼道灯坏了）如不归网格处理")
     assert zhang.send("这个不归我们管 是物业的事") == (
         f"工单 {ticket.number}（三单元楼道灯坏了）如不归网格处理，请回复：“上报 {ticket.number} 原因”"
         f"交网格长，或“转 {ticket.number} 部门”转给职能部门（如：转 {ticket.number} 城管）。")
