@@ -1,7 +1,9 @@
 """Quiet hours: a staff member's phone does not ring at night for what needs nothing of them
 before morning — a rating (good or bad), a praise, a ticket taken off them. Such a push waits
 in notice_for_day and reaches the outbox at 08:00 China time (close_and_revisit moves it).
-Everything a person must act on (a new ticket, an emergency, 返工, 督办) still goes at once."""
+Everything a person must act on (a new ticket, an emergency, 返工, 督办) still goes at once, and
+so does anything about a person in danger (an emergency taken off a worker who may be on the
+way)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -10,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from store import outbox
-from store.models import NoticeForDay
+from store.models import NoticeForDay, Ticket
 from store.vocab import CHINA
 
 QUIET_HOURS = (22, 8)  # China time
@@ -48,7 +50,8 @@ def hold(session: Session, *, to_openid: str, channel: str, purpose: str, payloa
 def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
         now: datetime, ticket=None) -> None:
     """Owe a push: to the outbox now, or to the morning if it can wait and it is night."""
-    (hold if waits(purpose, now) else outbox.add)(
+    urgent = ticket is not None and ticket.urgency == "emergency"
+    (hold if waits(purpose, now) and not urgent else outbox.add)(
         session, to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
         now=now, ticket=ticket)
 
@@ -58,6 +61,12 @@ def add_many(session: Session, rows: list[dict]) -> None:
     now_rows, later = [], []
     for row in rows:
         (later if waits(row["purpose"], row["created_at"]) else now_rows).append(row)
+    if later:  # an emergency's rows go now (one look-up, and only at night)
+        urgent = set(session.scalars(select(Ticket.id).where(
+            Ticket.id.in_({row["ticket_id"] for row in later}),
+            Ticket.urgency == "emergency")))
+        now_rows += [row for row in later if row["ticket_id"] in urgent]
+        later = [row for row in later if row["ticket_id"] not in urgent]
     if later:
         session.execute(insert(NoticeForDay.__table__),
                         [{**row, "send_at": morning_after(row["created_at"])} for row in later])

@@ -83,7 +83,8 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 
                           mask_phones(ticket.description))[:100]),
                 ("网格", where), *place,
                 *deadline(ticket, now)),
-        remark=next_step(ticket),
+        remark=next_step(ticket) if owner or ticket.assignee is None else
+        f"{_who(ticket.assignee).split('（')[0]}已收到；如需接手，请回复「接单 {ticket.number}」。",
         due=running_clock(ticket)[1] if ticket.kind != "praise" else None)
 
 

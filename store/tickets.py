@@ -89,13 +89,10 @@ def record_event(session: Session, ticket: Ticket, action: str, now: datetime, *
 def notify_staff(session: Session, ticket: Ticket, staff: Staff | None, purpose: str,
                  notice: notices.Notice, now: datetime) -> None:
     """A template message to a staff member's WeChat (if bound); the console shows it anyway.
-    What needs nothing of them before morning waits for it (store/daytime), unless a person
-    is in danger."""
+    What needs nothing of them before morning waits for it (store/daytime)."""
     if staff is not None and staff.openid:
-        # nothing about a person in danger waits for the morning
-        push = outbox.add if ticket.urgency == "emergency" else daytime.add
-        push(session, to_openid=staff.openid, channel="template", purpose=purpose,
-             payload=notice.as_payload(), now=now, ticket=ticket)
+        daytime.add(session, to_openid=staff.openid, channel="template", purpose=purpose,
+                    payload=notice.as_payload(), now=now, ticket=ticket)
 
 
 def notify_resident(session: Session, ticket: Ticket, purpose: str, notice: notices.Notice,

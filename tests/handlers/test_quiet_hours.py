@@ -31,6 +31,16 @@ def test_a_ticket_lifted_off_a_worker_at_night_is_told_in_the_morning(app, chat,
     assert rows(svc, NoticeForDay) == []
 
 
+def test_an_emergency_lifted_off_a_worker_at_night_is_told_at_once(app, chat, svc, clock):
+    clock.at(hours=NIGHT)
+    chat.send("救命 我爸在厕所晕倒了 叫不醒")
+    clock.at(hours=NIGHT, minutes=6)  # not taken within its 5 minutes: lifted by the clock
+    assert sweep(app) == 1
+    [told] = to(svc, "o_worker_01", "handed_away")  # he may be on the way: not in the morning
+    assert told.payload["remark"].endswith("您无需再处理")
+    assert rows(svc, NoticeForDay) == []
+
+
 def test_a_bad_rating_at_night_reaches_the_handler_in_the_morning(app, chat, client, svc,
                                                                    clock):
     chat.send("三单元楼道灯坏了")

@@ -265,7 +265,7 @@ def _escalate(session, ticket, now, *, reason):
                  area=area.name, assignee=handler.name if handler else None)
 
     notify_staff(session, ticket, handler, "escalated",
-                 notices.assigned(ticket, now, reason=f"【上报】{reason}"), now)
+                 notices.assigned(ticket, now, reason=f"【上报】{reason}", owner=True), now)
     if before not in (None, handler) and before.openid and before.active:
         notify_staff(session, ticket, before, "handed_away",
                      notices.handed_away(ticket, "已上报给"), now)
