@@ -477,3 +477,52 @@ def test_a_burst_pipe_a_past_scam_and_anger_are_no_emergency(keywords_only, text
     assert result.urgency != "emergency", result.keywords["urgency"]
     if urgency:
         assert result.urgency == urgency
+
+
+# Session 11 (danger22): the classes heldback22 showed, read by the keywords alone, in words
+# that are not the slice's own: scams told by their story with the money already gone or going
+# (a caller's accident, a shared screen, a prize with a fee, an investment group; English too),
+# a child lured into a vehicle, an elder gone at night, a wire in water, burns before the fire or
+# the battery that made them, a threat to kill then oneself.
+@pytest.mark.parametrize("text,call,category", [
+    ("我妈说我弟出车祸了要钱 她已经转过去了", "110", "fraud"),
+    ("有个自称客服的让我开共享屏幕 卡里的钱正在被转走", "110", "fraud"),
+    ("老头在跟投资群里的老师转钱 说稳赚 拦不住", "110", "fraud"),
+    ("我姥姥接到电话说她中奖了 要先交税 正在去银行的路上", "110", "fraud"),
+    ("my grandpa is getting scammed, he is sending money to a fake police officer now", "110",
+     "fraud"),
+    ("半夜有人影在我家窗外晃", "110", "robbery"),
+    ("我闺女被一个女的哄上了一辆三轮车 不见了", "110", "missing_child"),
+    ("我奶奶有点糊涂 凌晨自己开门出去了", "110", "missing_person"),
+    ("他说要砍死你再自杀 拿着菜刀", "110", "threat_to_kill"),
+    ("我被好几个人看着 在宿舍里 手机也被收了", "110", "confinement"),
+    ("高压线断了掉进水坑里 小孩在旁边", "119", "live_wire"),
+    ("我爸烧秸秆 衣服着起来了 胳膊烧伤了", "120", "burns"),
+    ("充电宝充着电炸了 把我女儿手烧了", "120", "burns"),
+    ("我老公发病了 抽了十几分钟 叫不醒", "120", "seizure"),
+    ("我外公有冠心病 吃了药也不管用 疼得受不了", "120", "cardiac"),
+    ("我妈咋喊都没反映 躺在床上", "120", "unconscious"),
+])
+def test_scams_with_money_gone_lured_children_and_burned_clothes_name_the_number(
+        keywords_only, text, call, category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
+
+
+@pytest.mark.parametrize("text,urgency", [
+    ("小孩在鱼塘边捞鱼 没大人", "urgent"),       # children by water, no adult: a hazard
+    ("楼下老有孩子在河边玩水 没大人看着", "urgent"),
+    ("我儿子打电话说他出车祸了 我转了钱 后来才知道是骗子 上个月的事", None),
+    ("投资群里的老师说稳赚 是不是骗子", None),
+    ("这个月房租压得我喘不过气", None),
+    ("那个人开车像要杀人似的", None),
+    ("救出来了 电梯困人半小时 物业来得太慢", None),
+    ("菜场杀鱼的地方血糊糊的", None),
+    ("火警电话是119吗", None),
+])
+def test_children_by_water_past_scams_and_similes_are_no_emergency(keywords_only, text, urgency):
+    result = nlp.classify(text)
+    assert result.urgency != "emergency", result.keywords["urgency"]
+    if urgency:
+        assert result.urgency == urgency
