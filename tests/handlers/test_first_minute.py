@@ -356,3 +356,11 @@ def test_a_report_that_asks_to_stay_unnamed_is_still_a_report(chat, svc):
     reply = chat.send("我要投诉网格员张伟 态度很差 别告诉他是我说的")
     [ticket] = rows(svc, Ticket)
     assert reply.startswith("已受理") and ticket.category == "工作作风"
+
+
+@pytest.mark.parametrize("where", ["就在东门那边", "就在那边", "在3栋后面"])
+def test_where_it_is_said_after_a_report_joins_it_and_raises_no_alarm(chat, svc, where):
+    chat.send("小区门口的垃圾桶满了好几天没人清理")
+    [ticket] = rows(svc, Ticket)
+    assert chat.send(where).startswith(f"已将您的补充加入工单 {ticket.number}")
+    assert [t.urgency for t in rows(svc, Ticket)] == ["normal"]  # the net read 就在+那边 as a robbery
