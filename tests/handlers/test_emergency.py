@@ -234,7 +234,12 @@ def test_more_english_words_of_the_same_danger_join_it_with_the_number_again(cha
         f"已加入您的紧急求助（工单 {ticket.number}），网格员张伟会马上看到。"]
 
 
-def test_an_elder_living_alone_unseen_for_days_is_checked_on_not_searched_for(chat):
-    reply = chat.send("隔壁邻居家一直有臭味 好几天没见他出门了 他是独居老人")
-    assert reply.startswith("请立即拨打 110 报警电话！")
-    assert "在家联系不上的，请民警和家人、社区一起上门查看" in reply
+@pytest.mark.parametrize("words", ["隔壁邻居家一直有臭味 好几天没见他出门了 他是独居老人",
+                                   "楼下独居的王奶奶三天没下楼了 敲门也没人应"])
+def test_a_neighbour_unseen_for_days_behind_a_door_nobody_answers_is_checked_on(chat, words):
+    assert chat.send(words).startswith("如有生命危险，请立即拨打 120 急救电话！")
+
+
+def test_the_writer_at_home_for_days_is_no_emergency(chat):
+    reply = chat.send("我好几天没出门了 想问下社区有什么活动")
+    assert "拨打 120" not in reply and "特急" not in reply
