@@ -87,6 +87,7 @@ class Settings:
     sla_emergency_accept_minutes: int = 5
     sla_emergency_reply_minutes: int = 10
     sla_emergency_resolve_hours: int = 2
+    sla_night_waits: int = 1  # 0: a normal matter written at night is clocked at once
     outbox_requeue_after_seconds: int = 60
     flood_limit_per_minute: int = 20  # per resident; beyond it messages are kept, no tickets
     return_visit_after_hours: int = 24
@@ -146,4 +147,5 @@ class Settings:
             emergency=Clock(timedelta(minutes=self.sla_emergency_accept_minutes),
                             timedelta(minutes=self.sla_emergency_reply_minutes),
                             timedelta(hours=self.sla_emergency_resolve_hours)),
-            service_claim=timedelta(hours=self.service_claim_hours))
+            service_claim=timedelta(hours=self.service_claim_hours),
+            night_waits=bool(self.sla_night_waits))

@@ -6,34 +6,27 @@ so does anything about a person in danger (an emergency taken off a worker who m
 way)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from store import outbox
 from store.models import NoticeForDay, Ticket
-from store.vocab import CHINA
+from store.sla import morning_after, quiet_hours
 
-QUIET_HOURS = (22, 8)  # China time
 WAITS_FOR_DAY = frozenset({"rated_good", "rated_low", "praise", "handed_away"})
 
 
-def quiet_hours(now: datetime) -> bool:
-    hour = now.astimezone(CHINA).hour
-    return hour >= QUIET_HOURS[0] or hour < QUIET_HOURS[1]
-
-
-def waits(purpose: str, now: datetime) -> bool:
-    """Whether a push for `purpose` written `now` is kept until the morning."""
-    return purpose in WAITS_FOR_DAY and quiet_hours(now)
-
-
-def morning_after(now: datetime) -> datetime:
-    """The end of the quiet hours `now` falls in."""
-    local = now.astimezone(CHINA)
-    day = local.date() + timedelta(days=1 if local.hour >= QUIET_HOURS[0] else 0)
-    return datetime.combine(day, time(QUIET_HOURS[1]), tzinfo=CHINA)
+def waits(purpose: str, now: datetime, ticket=None) -> bool:
+    """Whether a push for `purpose` written `now` is kept until the morning: what needs
+    nothing before it, and a new matter whose clocks start then (store.sla: a normal matter
+    written at night is the morning's work)."""
+    if not quiet_hours(now):
+        return False
+    return purpose in WAITS_FOR_DAY or (
+        purpose == "ticket_assigned" and ticket is not None and ticket.accept_by is not None
+        and ticket.urgency == "normal" and ticket.accept_by >= morning_after(now))
 
 
 def hold(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
@@ -51,7 +44,7 @@ def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload
         now: datetime, ticket=None) -> None:
     """Owe a push: to the outbox now, or to the morning if it can wait and it is night."""
     urgent = ticket is not None and ticket.urgency == "emergency"
-    (hold if waits(purpose, now) and not urgent else outbox.add)(
+    (hold if waits(purpose, now, ticket) and not urgent else outbox.add)(
         session, to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
         now=now, ticket=ticket)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.arrival import TO_ACCEPT
+from store.sla import quiet_hours
 from store.vocab import (CHINA, KIND_NAMES, SERVICE_CATEGORIES, URGENCY_NAMES, china_time,
                          holder_name, mask_phone, mask_phones, minutes_between)
 
@@ -122,6 +123,8 @@ def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
     span = f"{left} 分钟" if left < 120 else f"{left // 60} 小时"
     when = f"{china_time(due)} 前（{span}内）" if left > 0 else \
         f"已超过 {china_time(due)}，请尽快{verb}"
+    if name == "接单" and left >= 120 and quiet_hours(now):  # read at 08:00, not now
+        when = f"{china_time(due)} 前（早上 8 点起计时）"
     return ((f"{name}时限", when),)
 
 

@@ -107,9 +107,11 @@ _queues = itertools.count()
 @pytest.fixture
 def settings(schema, redis_url, tmp_path) -> Settings:
     # A queue of each test's own: Redis is shared with other runs, so it is never flushed.
+    # Night clocks off: a test on the wall clock must not depend on the hour it runs at; the
+    # night's rules are tested on a frozen clock (tests/handlers/test_quiet_hours.py).
     return Settings(database_url=schema, redis_url=redis_url, secret_key="test-secret",
                     queue_name=f"griddesk-test-{os.getpid()}-{next(_queues)}",
-                    extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+                    sla_night_waits=0, extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
 
 
 @pytest.fixture

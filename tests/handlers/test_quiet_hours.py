@@ -1,6 +1,10 @@
 """Quiet hours (22:00–08:00 China time): a worker's phone does not ring at night for what
 needs nothing of them before morning — a ticket taken off them, a good or a bad rating, a
 praise. Those pushes go out at 08:00; what they must act on still goes at once."""
+import dataclasses
+
+import pytest
+
 from bot.wechat.jobs import close_and_revisit
 from store.models import HeldMessage, NoticeForDay, Ticket, TicketEvent
 from tests.handlers.test_lifecycle import sweep, to
@@ -9,16 +13,21 @@ from tests.support import Chat, rows
 NIGHT, MORNING = 14, 23  # hours after the tests' 09:00 start: 23:00 and 08:00 China time
 
 
+@pytest.fixture
+def settings(settings):
+    return dataclasses.replace(settings, sla_night_waits=1)  # as shipped
+
+
 def morning_round(app) -> int:
     with app.app_context():
         return close_and_revisit()["sent_in_the_morning"]
 
 
 def test_a_ticket_lifted_off_a_worker_at_night_is_told_in_the_morning(app, chat, svc, clock):
-    clock.at(hours=NIGHT)
+    clock.at(hours=NIGHT, minutes=-70)  # 21:50: its clocks run at once
     chat.send("小区门口垃圾堆放三天没人清运，臭味很大")
     [ticket] = rows(svc, Ticket)
-    clock.at(hours=NIGHT, minutes=16)  # 张伟 asleep: the accept clock lifts it to the leader
+    clock.at(hours=NIGHT, minutes=-54)  # 22:06, 张伟 asleep: the accept clock lifts it
     assert sweep(app) == 1
     assert [o.purpose for o in to(svc, "o_leader_01")] == ["escalated"]  # at once: his now
     assert to(svc, "o_worker_01", "handed_away") == []  # nothing he must do tonight
@@ -58,8 +67,26 @@ def test_a_bad_rating_at_night_reaches_the_handler_in_the_morning(app, chat, cli
 
 def test_what_a_worker_must_act_on_still_goes_at_night(app, chat, svc, clock):
     clock.at(hours=NIGHT)
-    chat.send("三单元楼道灯坏了")
+    reply = chat.send("楼道里电动车电池鼓包了 还在充电")  # urgent: a hazard now
+    assert "分钟内响应" in reply
     assert [o.purpose for o in to(svc, "o_worker_01")] == ["ticket_assigned"]
+
+
+def test_a_normal_matter_written_at_night_is_the_mornings_work(app, chat, svc, clock):
+    clock.at(hours=NIGHT)  # 23:00
+    reply = chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith(f"已受理，工单号 {ticket.number}，网格员张伟 将在早上 08:15 前响应"
+                            "（夜间收到的事项早上 8 点起处理；如有危险请直接拨打 110、119 或 120）。")
+    assert to(svc, "o_worker_01") == []  # his phone does not ring at 23:00 for a lamp
+    clock.at(hours=NIGHT + 4)  # 03:00: no clock has run out, nobody is woken
+    assert sweep(app) == 0 and to(svc, "o_leader_01") == []
+    clock.at(hours=MORNING, minutes=1)
+    assert morning_round(app) == 1
+    [pushed] = to(svc, "o_worker_01", "ticket_assigned")
+    assert dict(pushed.payload["fields"])["接单时限"] == "11-24 08:15 前（早上 8 点起计时）"
+    clock.at(hours=MORNING, minutes=16)  # 08:16: now it climbs, as any morning's ticket
+    assert sweep(app) == 1
 
 
 def test_a_praise_at_night_is_passed_on_in_the_morning_and_thanks_wait_for_nobody(
