@@ -80,7 +80,7 @@ def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, wo
 
 
 def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client, svc,
-                                                                    worker):
+                                                                    worker, clock):
     chat.send("三单元楼道灯坏了")
     [ticket] = rows(svc, Ticket)
     Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")

@@ -39,7 +39,7 @@ def test_the_worker_is_told_when_the_clock_lifts_his_ticket_to_the_leader(
 
 
 def test_the_worker_is_told_when_his_leader_hands_his_ticket_to_a_department(
-        chat, zhang, client, svc):
+        chat, zhang, client, svc, clock):  # by day: at night 已转交 waits for the morning
     chat.send("小区门口有人占道摆摊卖菜")
     number = the_ticket(svc).number
     zhang.send(f"接单 {number}")

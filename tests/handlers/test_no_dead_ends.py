@@ -49,7 +49,7 @@ def test_an_sos_from_nowhere_reaches_every_duty_officer_and_the_nearest_worker(
 
 
 def test_a_pool_complaint_is_told_to_the_duty_officer_and_the_address_places_it(
-        client, demo, svc, worker):
+        client, demo, svc, worker, clock):  # by day: at night 已转交 waits for the morning
     stranger = Chat(client, "o_stranger")
     reply = stranger.send("路边井盖丢了，一直没人管")
     number = only_ticket(svc).number
