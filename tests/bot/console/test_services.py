@@ -78,6 +78,20 @@ def test_a_community_manages_its_teams_and_a_worker_only_reads_them(app, client,
                                                     "member": member.id}).status_code == 403
 
 
+def test_a_community_cannot_pull_another_streets_worker_into_its_team(client, demo, svc):
+    """Adding an existing account by username would show their name on the team page and
+    their whole phone in members.csv: only people of one's own area join this way."""
+    login(client, "community001001")  # 幸福里社区
+    answer = client.post("/console/teams/T001", data={"do": "add", "username": "worker12"},
+                         follow_redirects=True).get_data(as_text=True)  # 孙丽, 西溪街道
+    assert "不在您的辖区" in answer and "孙丽" not in answer
+    assert not rows(svc, TeamMember, TeamMember.staff.has(Staff.username == "worker12"))
+    members = client.get("/console/export/members.csv").get_data(as_text=True)
+    assert "worker12" not in members and "13900000012" not in members
+    client.post("/console/teams/T001", data={"do": "add", "username": "worker02"})  # 王芳
+    assert "王芳" in client.get("/console/teams/T001").get_data(as_text=True)
+
+
 def test_the_grid_places_an_order_from_the_console_with_the_teams_it_chooses(
         app, client, demo, svc):
     Chat(client, "o_demo_resident").send(REQUEST)
