@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from store.models import Staff
+from store.models import LocalDelivery, Staff
 from store.service_models import ServiceOrder, ServiceTeam, TeamMember
 
 from tests.bot.console.test_console import login
@@ -47,6 +47,27 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
     client.post(f"/console/services/{order_number}", data={"action": "claim"})
     after = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "13912345678" in after and "幸福小区1栋201" in after and "签到" in after
+
+
+@pytest.mark.parametrize("written, hidden", [
+    ("139-1234-5678", "1234"), ("139 1234 5678", "1234"), ("+86 139 1234 5678", "1234"),
+    ("１３９１２３４５６７８", "１２３４"), ("0571-88776655", "8877"),
+    ("身份证330106199001011234", "19900101")])
+def test_a_volunteer_reads_no_number_however_the_resident_wrote_it(app, client, demo, svc,
+                                                                      worker, written, hidden):
+    """Before taking an order a team member (no scope of their own) reads the words with phone
+    and ID numbers masked: in the push and on the page, whichever way they were typed."""
+    Chat(client, "o_demo_resident").send(f"我母亲腿脚不便，想请人帮忙代办医保报销，{written}")
+    [order] = rows(svc, ServiceOrder)
+    Chat(client, "o_worker_01").send(f"下单 {order.ticket.number} 1人 2小时 幸福小区1栋201")
+    worker()
+    [push] = rows(svc, LocalDelivery, LocalDelivery.to_openid == "o_member_03")
+    card = str(push.payload["fields"])
+    assert "代办医保报销" in card and hidden not in card
+    give_password(svc, "member03")
+    login(client, "member03")
+    page = client.get(f"/console/services/{order.ticket.number}").get_data(as_text=True)
+    assert "代办医保报销" in page and hidden not in page
 
 
 def test_a_member_of_a_team_it_was_not_published_to_finds_nothing(client, svc, order_number):
