@@ -7,8 +7,8 @@ workers. In production put a reverse proxy (nginx) in front anyway: it buffers w
 before gunicorn sees them (README, deployment).
 
 The access log goes through RedactingLogger: WeChat's signatures, nonces and timestamps and
-Open311 api_keys never reach a log line, and phone numbers (a console search) are masked. The arbiter stops with the supervisor of `make run`
-(bot/lifecycle.py).
+Open311 api_keys never reach a log line, and phone numbers (a console search) are masked.
+The arbiter stops with the supervisor of `make run` (bot/lifecycle.py).
 """
 import os
 
