@@ -39,7 +39,8 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
     assert order_number in listing and "服务单" in header
     assert "统计研判" not in header and "未受理留言" not in header  # no other page offered
     for page in ("/console/dashboard", f"/console/tickets/{order_number}", "/console/areas",
-                 "/console/teams/", "/console/held"):
+                 "/console/teams/", "/console/held", "/console/grids/",
+                 "/console/grids/330199001001001/poster.png"):
         assert client.get(page).status_code == 403, page
     before = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "139****5678" in before and "13912345678" not in before  # masked until taken
