@@ -7,15 +7,15 @@ workers. In production put a reverse proxy (nginx) in front anyway: it buffers w
 before gunicorn sees them (README, deployment).
 
 The access log goes through RedactingLogger: WeChat's signatures, nonces and timestamps and
-Open311 api_keys never reach a log line. The arbiter stops with the supervisor of `make run`
-(bot/lifecycle.py).
+Open311 api_keys never reach a log line, and phone numbers (a console search) are masked.
+The arbiter stops with the supervisor of `make run` (bot/lifecycle.py).
 """
 import os
 
 from gunicorn.glogging import Logger
 
 from bot.lifecycle import watch_supervisor
-from bot.logs import redact
+from bot.logs import scrub
 
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "16"))
@@ -23,11 +23,12 @@ logger_class = "bot.gunicorn_conf.RedactingLogger"
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with secrets in query strings and referrers blanked out."""
+    """gunicorn's logger, with secrets in query strings and referrers blanked out and phone
+    numbers masked."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) else value
+        return {key: scrub(value) if isinstance(value, str) else value
                 for key, value in atoms.items()}
 
 

@@ -17,17 +17,22 @@ def redact(text: str) -> str:
     return SECRET_PARAMS.sub(r"\1[redacted]", text)
 
 
+def scrub(text: str) -> str:
+    """A line as it may be written: secrets blanked out and phone numbers masked."""
+    return redact(PHONE.sub(r"\1****\2", text))
+
+
 class MaskPhones(logging.Filter):
     """Residents write their phone numbers into messages; logs keep only 138****1234.
     Signatures, nonces and api_keys in any URL a line quotes are blanked out too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = redact(PHONE.sub(r"\1****\2", message))
+        masked = scrub(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(PHONE.sub(r"\1****\2", record.exc_text))
+            record.exc_text = scrub(record.exc_text)
         if masked != message:
             record.msg, record.args = masked, ()
         return True

@@ -34,6 +34,8 @@ def visible_tickets(session: Session, staff: Staff) -> Select:
         return query
     if staff.role == "department":
         return query.where(Ticket.tier == "department", Ticket.department == staff.department)
+    if staff.role == "member":  # a service team's volunteer: the orders sent to their team
+        return query.where(false())  # (console.orders), no area's tickets
     ids = area_ids_under(session, staff.area_id)
     return query.where(or_(Ticket.grid_id.in_(ids), Ticket.area_id.in_(ids)),
                        *not_about_them(staff))
@@ -54,7 +56,7 @@ def visible_ticket_parts(session: Session, staff: Staff) -> list[Select]:
     status, …) serves a count by status without reading the table), and the scope's tickets
     held by an area outside them (a pool or an escalated ticket: area ≠ grid, a partial
     index of its own). For counts over millions of tickets, where the OR reads the table."""
-    if staff.role in SEES_EVERYTHING or staff.role == "department":
+    if staff.role in SEES_EVERYTHING or staff.role in ("department", "member"):
         return [visible_tickets(session, staff)]
     ids = area_ids_under(session, staff.area_id)
     in_grids = Ticket.grid_id.in_(ids)
@@ -73,10 +75,10 @@ def can_see(session: Session, staff: Staff, ticket: Ticket) -> bool:
 
 def visible_held(session: Session, staff: Staff) -> Select:
     """未受理留言 of residents in the staff member's area (no grid: the district's agents);
-    departments get tickets, not raw messages."""
+    departments get tickets, not raw messages, and service team members neither."""
     query = select(HeldMessage)
     if staff.role in SEES_EVERYTHING:
         return query
-    if staff.role == "department":
+    if staff.role in ("department", "member"):
         return query.where(false())
     return query.where(HeldMessage.area_id.in_(area_ids_under(session, staff.area_id)))

@@ -56,12 +56,28 @@ def resident_label(resident, phone: str | None = None) -> str:
     return " · ".join(part for part in (f"居民 #{resident.id}", mask_phone(phone), grid) if part)
 
 
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# As residents type them: 139-1234-5678, 139 1234 5678, +86 139…, full-width digits (\d
+# matches them), landlines with their area code, and 18-digit ID numbers.
+_D, _SEP = r"[0-9０-９]", r"[-－ .　]?"
+_WRITTEN_NUMBER = re.compile(
+    rf"(?<!\d)((?:[+＋]?[8８][6６]{_SEP})?[1１][3-9３-９]\d){_SEP}\d{{4}}{_SEP}(\d{{4}})(?!\d)"
+    rf"|(?<!\d)[(（]?(0\d{{2,3}})[)）]?{_SEP}\d{{3,4}}{_SEP}(\d{{4}})(?!\d)"
+    rf"|(?<![0-9A-Za-z])({_D}{{6}}){_D}{{8}}({_D}{{3}}[0-9０-９Xx])(?![0-9A-Za-z])")
+
+
+def _masked(match: re.Match) -> str:
+    mobile, last, area, local_last, region, tail = match.groups()
+    if mobile:
+        return f"{mobile}****{last}"
+    if area:
+        return f"{area}-****{local_last}"
+    return f"{region}********{tail}"
 
 
 def mask_phones(text: str) -> str:
-    """Mobile numbers in a resident's words, masked for everyone but the ticket's owner."""
-    return PHONE.sub(r"\1****\3", text)
+    """Phone and ID numbers in a resident's words, however typed, masked for everyone but the
+    ticket's owner: 139****5678, 0571-****6655, 330106********1234."""
+    return _WRITTEN_NUMBER.sub(_masked, text)
 
 
 def minutes_between(start: datetime, end: datetime) -> int:

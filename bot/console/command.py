@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.console import COMMANDERS, MANAGERS, areas_in_scope, bp, changing, me, roles_required
+from bot.console import (COMMANDERS, MANAGERS, area_ids_in_scope, areas_in_scope, bp, changing,
+                         me, roles_required)
 from bot.wechat.jobs import deliver_mass_send
 from bot.services import DELIVERY_RETRY, services
 from store import command as orders
@@ -54,7 +55,8 @@ def command():
         tasks = [t for t in tasks if set(t.grid_ids) & visible]
         acks = {t.id: session.execute(
             select(func.count(), func.count(DispatchAck.acknowledged_at))
-            .where(DispatchAck.task_id == t.id)).one() for t in tasks}
+            .where(DispatchAck.task_id == t.id, DispatchAck.grid_id.in_(visible))).one()
+            for t in tasks}
     return render_template("console/command.html", areas=areas, residents=residents,
                            broadcasts=broadcasts, counts=counts, tasks=tasks, acks=acks,
                            topics=orders.TOPICS, mass_left=mass_left,
@@ -123,13 +125,14 @@ def dispatch_send():
     return redirect(url_for("console.dispatch", task_id=task_id))
 
 
-def _task(session, task_id: int) -> DispatchTask:
+def _task(session, task_id: int) -> tuple[DispatchTask, set[int]]:
+    """The task, if it reached a grid of one's area, and the grids one may see of it."""
     task = session.get(DispatchTask, task_id)
-    staff = me(session)
-    visible = {a.id for a in areas_in_scope(session, staff)}
+    ids = area_ids_in_scope(session, me(session))
+    visible = set(task.grid_ids if task is not None and ids is None else ids or ())
     if task is None or not set(task.grid_ids) & visible:
         abort(404)
-    return task
+    return task, visible
 
 
 @bp.get("/command/dispatch/<int:task_id>")
@@ -146,10 +149,12 @@ def dispatch_acks(task_id: int):
 
 def _render_task(task_id: int, template: str):
     with services().db.sessions() as session:
-        task = _task(session, task_id)
+        task, visible = _task(session, task_id)
         _ = task.created_by
+        # only the workers of one's own grids: other areas' staff and phones are not ours
         acks = list(session.scalars(
-            select(DispatchAck).where(DispatchAck.task_id == task_id)
+            select(DispatchAck).where(DispatchAck.task_id == task_id,
+                                      DispatchAck.grid_id.in_(visible))
             .options(selectinload(DispatchAck.staff), selectinload(DispatchAck.grid))
             .order_by(DispatchAck.acknowledged_at.is_(None).desc(), DispatchAck.grid_id)))
     done = sum(1 for a in acks if a.acknowledged_at)

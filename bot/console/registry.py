@@ -14,6 +14,13 @@ bp = Blueprint("registry", __name__, url_prefix="/console/grids")
 PAGE_SIZE = 100
 
 
+@bp.before_request
+def not_for_members():
+    """A service team member's login opens their service orders only (console.orders)."""
+    if current_user.is_authenticated and current_user.role == "member":
+        abort(403)
+
+
 def _me(session) -> Staff:
     return session.get(Staff, current_user.staff_id)
 

@@ -10,7 +10,8 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.console import MANAGERS, areas_in_scope, bp, changing, me, roles_required
+from bot.console import (MANAGERS, area_ids_in_scope, areas_in_scope, bp, changing, me,
+                         roles_required)
 from bot.services import services
 from store import areas_io, service_figures, teams
 from store.import_rows import ImportFailed
@@ -142,6 +143,10 @@ def team_change(code: str):
             elif what == "add":
                 username = form.get("username", "").strip()
                 person = session.scalar(select(Staff).where(Staff.username == username))
+                ids = area_ids_in_scope(session, staff)
+                if person is not None and ids is not None and person.area_id not in ids:
+                    # their name on the team page, their phone in members.csv: not ours
+                    raise TicketError(f"账号 {username} 不在您的辖区，请由区级管理员添加")
                 if person is not None:
                     teams.add_member(session, found, person, now, leader=bool(form.get("leader")))
                     message = f"{person.name}已加入{found.name}"

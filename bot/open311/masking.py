@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)(?:(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"
-                    r"|0\d{2,3}[- ]?\d{7,8}|\d{7,8})(?!\d)")
+# \d is any digit, full-width ones too; separators as people type them.
+_SEP = r"[-－ .　]?"
+_PHONE = re.compile(rf"(?<!\d)(?:(?:[+＋]?[8８][6６]{_SEP})?[1１][3-9３-９]\d(?:{_SEP}\d{{4}}){{2}}"
+                    rf"|[(（]?[0０]\d{{2,3}}[)）]?{_SEP}\d{{3,4}}{_SEP}\d{{4}}|\d{{7,8}})(?!\d)")
 # A person's name after the words that introduce one, or a surname before a form of address.
 _NAME_AFTER = re.compile(r"(我叫|我姓|联系人|姓名|网格员|网格长|书记|主任|社工)([:：]?\s*)"
                          r"[\u4e00-\u9fa5]{2}(?:[\u4e00-\u9fa5](?=[，。,.;；!！?？\s（(]|$))?")

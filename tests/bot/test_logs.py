@@ -83,3 +83,20 @@ def test_signatures_nonces_and_api_keys_never_reach_a_log_line(written):
     assert "encrypt_type=aes" in written and "/open311/v2/requests.json" in written
     assert redact('"POST /wechat?nonce=1&signature=ab HTTP/1.1"') == (
         '"POST /wechat?nonce=[redacted]&signature=[redacted] HTTP/1.1"')
+
+
+def test_the_access_log_masks_a_phone_number_searched_for_in_the_console():
+    from datetime import timedelta
+    from types import SimpleNamespace
+    from gunicorn.config import Config
+    from bot.gunicorn_conf import RedactingLogger
+    uri = "/console/?q=13912345678"
+    request = SimpleNamespace(headers=[("REFERER", uri)], method="GET", path="/console/",
+                              query="q=13912345678", uri=uri, version=(1, 1))
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[], response_length=10)
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": uri, "QUERY_STRING": "q=13912345678",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.7"}
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, timedelta(seconds=0.01))
+    line = Config().access_log_format % atoms
+    assert "GET /console/?q=139****5678" in line and "13912345678" not in line
+    assert not [value for value in atoms.values() if "13912345678" in str(value)]

@@ -65,6 +65,9 @@ def test_login_needs_a_csrf_token(make_app, demo, app):
     response = client.post("/console/login", data={"username": "admin", "password": "griddesk",
                                                     "csrf_token": token})
     assert response.status_code == 302
+    forged = client.post("/console/tickets/2612010001/act", data={"action": "note"})
+    page = forged.get_data(as_text=True)  # a form from another site, or one left open too long
+    assert forged.status_code == 400 and "请返回并刷新页面后重试" in page and "CSRF" not in page
 
 
 def test_health_reports_database_and_redis(client, make_app):

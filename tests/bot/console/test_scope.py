@@ -66,3 +66,22 @@ def test_a_notice_over_600_characters_is_refused_with_a_reason(client, chat, svc
         "topic": "outage", "title": "停水", "body": "停水" * 301, "grid": [str(grid.id)]},
         follow_redirects=True).get_data(as_text=True)
     assert "内容不超过 600 字" in page
+
+
+def test_a_dispatch_over_two_streets_shows_each_street_only_its_own_workers(client, svc, app,
+                                                                           demo):
+    grids = rows(svc, Area, Area.code.in_([GRID_1, FAR_GRID]))
+    login(client, "district")
+    sent = client.post("/console/command/dispatch", data={
+        "title": "防汛", "body": "请立即巡查低洼地带", "grid": [str(g.id) for g in grids]})
+    path = sent.headers["Location"]
+    whole = client.get(f"{path}/acks").get_data(as_text=True)
+    assert "张伟" in whole and "孙丽" in whole and "13900000012" in whole
+    client.post("/console/logout")
+    login(client, "street001")  # 东湖街道: 张伟's street, not 孙丽's (西溪, 文新第3网格)
+    for page in (path, f"{path}/acks"):
+        shown = client.get(page).get_data(as_text=True)
+        assert "张伟" in shown and "0 / 1" in shown, page
+        assert "孙丽" not in shown and "13900000012" not in shown, page
+    command = client.get("/console/command").get_data(as_text=True)
+    assert re.search(r"防汛.*?0 / 1<", command, re.S) and "0 / 2" not in command

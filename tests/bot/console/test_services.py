@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from store.models import Staff
+from store.models import LocalDelivery, Staff
 from store.service_models import ServiceOrder, ServiceTeam, TeamMember
 
 from tests.bot.console.test_console import login
@@ -39,7 +39,8 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
     assert order_number in listing and "服务单" in header
     assert "统计研判" not in header and "未受理留言" not in header  # no other page offered
     for page in ("/console/dashboard", f"/console/tickets/{order_number}", "/console/areas",
-                 "/console/teams/", "/console/held"):
+                 "/console/teams/", "/console/held", "/console/grids/",
+                 "/console/grids/330199001001001/poster.png"):
         assert client.get(page).status_code == 403, page
     before = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "139****5678" in before and "13912345678" not in before  # masked until taken
@@ -47,6 +48,27 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
     client.post(f"/console/services/{order_number}", data={"action": "claim"})
     after = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "13912345678" in after and "幸福小区1栋201" in after and "签到" in after
+
+
+@pytest.mark.parametrize("written, hidden", [
+    ("139-1234-5678", "1234"), ("139 1234 5678", "1234"), ("+86 139 1234 5678", "1234"),
+    ("１３９１２３４５６７８", "１２３４"), ("0571-88776655", "8877"),
+    ("身份证330106199001011234", "19900101")])
+def test_a_volunteer_reads_no_number_however_the_resident_wrote_it(app, client, demo, svc,
+                                                                      worker, written, hidden):
+    """Before taking an order a team member (no scope of their own) reads the words with phone
+    and ID numbers masked: in the push and on the page, whichever way they were typed."""
+    Chat(client, "o_demo_resident").send(f"我母亲腿脚不便，想请人帮忙代办医保报销，{written}")
+    [order] = rows(svc, ServiceOrder)
+    Chat(client, "o_worker_01").send(f"下单 {order.ticket.number} 1人 2小时 幸福小区1栋201")
+    worker()
+    [push] = rows(svc, LocalDelivery, LocalDelivery.to_openid == "o_member_03")
+    card = str(push.payload["fields"])
+    assert "代办医保报销" in card and hidden not in card
+    give_password(svc, "member03")
+    login(client, "member03")
+    page = client.get(f"/console/services/{order.ticket.number}").get_data(as_text=True)
+    assert "代办医保报销" in page and hidden not in page
 
 
 def test_a_member_of_a_team_it_was_not_published_to_finds_nothing(client, svc, order_number):
@@ -76,6 +98,20 @@ def test_a_community_manages_its_teams_and_a_worker_only_reads_them(app, client,
     assert "幸福里巾帼志愿队" in worker.get("/console/teams/").get_data(as_text=True)
     assert worker.post("/console/teams/T009", data={"do": "remove",
                                                     "member": member.id}).status_code == 403
+
+
+def test_a_community_cannot_pull_another_streets_worker_into_its_team(client, demo, svc):
+    """Adding an existing account by username would show their name on the team page and
+    their whole phone in members.csv: only people of one's own area join this way."""
+    login(client, "community001001")  # 幸福里社区
+    answer = client.post("/console/teams/T001", data={"do": "add", "username": "worker12"},
+                         follow_redirects=True).get_data(as_text=True)  # 孙丽, 西溪街道
+    assert "不在您的辖区" in answer and "孙丽" not in answer
+    assert not rows(svc, TeamMember, TeamMember.staff.has(Staff.username == "worker12"))
+    members = client.get("/console/export/members.csv").get_data(as_text=True)
+    assert "worker12" not in members and "13900000012" not in members
+    client.post("/console/teams/T001", data={"do": "add", "username": "worker02"})  # 王芳
+    assert "王芳" in client.get("/console/teams/T001").get_data(as_text=True)
 
 
 def test_the_grid_places_an_order_from_the_console_with_the_teams_it_chooses(

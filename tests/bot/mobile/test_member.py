@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from store.models import LocalDelivery, Ticket, TicketEvent
+from store.models import LocalDelivery, Photo, Ticket, TicketEvent
 from store.service_models import ServiceClaim, ServiceOrder
 from tests.bot.mobile.test_worker import LINK, Phone, jpeg, link
 from tests.handlers.conftest import clock  # noqa: F401 (fixture)
@@ -101,3 +101,24 @@ def test_the_members_list_shows_orders_waiting_and_in_hand(app, svc, order_numbe
     sun.act("claim")
     listing = sun.open(link(app, SUN, "mobile.member_orders")).get_data(as_text=True)
     assert "我已接单" in listing and "待接单" not in listing
+
+
+def test_a_volunteer_opens_no_residents_photo_of_other_tickets_in_their_community(app, svc,
+                                                                                  demo):
+    """A member's area is their team's community, but they are not its staff: having opened
+    their own 服务单 page, the photo addresses (numbered in order) show them nothing."""
+    Chat(app.test_client(), RESIDENT).send("楼道灯坏了，灯座烧黑了")
+    [ticket] = rows(svc, Ticket)
+    with svc.db.transaction() as session:
+        photo = Photo(ticket_id=ticket.id, status="stored", content_type="image/jpeg",
+                      data=jpeg((40, 30)))
+        session.add(photo)
+        session.flush()
+        photo_id = photo.id
+    sun = Phone(app, SUN)  # 孙红 of 区卫健局后盾单位, a team of 幸福里社区
+    assert sun.open(link(app, SUN, "mobile.member_orders")).status_code == 200
+    refused = sun.browser.get(f"/m/photos/{photo_id}?full=1")
+    assert refused.status_code == 404 and refused.content_type.startswith("text/html")
+    zhang = Phone(app, WORKER)  # the grid's worker still sees it
+    zhang.open(link(app, WORKER, "mobile.worker_ticket", number=ticket.number))
+    assert zhang.browser.get(f"/m/photos/{photo_id}").content_type == "image/jpeg"

@@ -2,6 +2,7 @@
 checked by schemathesis against the app."""
 import io
 import json
+import re
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -257,3 +258,15 @@ def test_xml_stays_well_formed_whatever_a_description_holds(client, svc, api_key
     for path in (f"requests/{number}.xml", "requests.xml"):
         xml = ElementTree.fromstring(client.get(f"/open311/v2/{path}?api_key={api_key}").data)
         assert "灯坏了<&>" in xml.find("request/description").text
+
+
+@pytest.mark.parametrize("written", ["１３８１２３４５６７８", "138.1234.5678", "（0571）8877 5678",
+                                     "３３０１０２１９９００１０１１２３４"])
+def test_public_reads_mask_numbers_however_they_were_typed(client, make_app, api_key, written):
+    response = post(client, api_key=api_key, service_code="complaint:路灯/井盖/道路",
+                    address_string="幸福小区", description=f"楼道灯坏了，联系我{written}")
+    number = response.get_json()[0]["service_request_id"]
+    public = make_app(open311_read_needs_key=0).test_client()
+    [read] = public.get(f"/open311/v2/requests/{number}.json").get_json()
+    assert "楼道灯坏了" in read["description"]
+    assert not re.search(r"(\d\D?){7}", read["description"]), read["description"]

@@ -51,6 +51,21 @@ def test_a_forged_plain_message_is_refused_and_not_stored(plain_client, plain_ch
     assert count(svc, InboundMessage) == 0 and count(svc, Ticket) == 0
 
 
+def test_a_plain_signature_seen_once_carries_no_other_body(plain_client, plain_chat, svc):
+    """Plain mode signs token+timestamp+nonce only: whoever saw one request's query string
+    could post any body under it for five minutes, as anyone (a grid worker's `办结 …`)."""
+    args, body = _request(plain_chat, "楼道灯坏了", encrypted=False, msg_id=7101)
+    first = plain_client.post("/wechat?" + urlencode(args), data=body)
+    assert "已受理" in first.get_data(as_text=True)
+    forged = text_message_xml("o_worker_01", "办结 这件事已经处理好了", msg_id=7102,
+                              create_time=int(time.time()))
+    refused = plain_client.post("/wechat?" + urlencode(args), data=forged)
+    assert refused.status_code == 403 and refused.get_data(as_text=True) == "invalid signature"
+    retry = plain_client.post("/wechat?" + urlencode(args), data=body)  # WeChat's own retry
+    assert retry.get_data(as_text=True) == first.get_data(as_text=True)
+    assert count(svc, InboundMessage) == 1 and count(svc, Ticket) == 1
+
+
 def test_a_plain_mode_message_to_an_account_with_a_key_is_refused(client, chat, svc):
     """A plain signature covers token+timestamp+nonce, not the body: one seen in a log would
     let anyone post `办结` as a grid worker. With an EncodingAESKey only safe mode counts."""

@@ -153,8 +153,9 @@ queries = st.dictionaries(st.one_of(query_keys, odd_text), st.one_of(
 
 
 def signed_args(args: dict) -> dict:
-    """Plain-mode signed query args (for an account without an EncodingAESKey), signed now."""
-    timestamp, nonce = str(int(time.time())), args.get("nonce", "1")
+    """Plain-mode signed query args (for an account without an EncodingAESKey), signed now,
+    each with a nonce of its own as WeChat's are (a signature vouches for one body only)."""
+    timestamp, nonce = str(int(time.time())), f"{args.get('nonce', '')}{next(_serial)}"
     return {**args, "timestamp": timestamp, "nonce": nonce,
             "signature": sign(TOKEN, timestamp, nonce)}
 
