@@ -101,7 +101,7 @@ def worker_process(tmp_path):
                   "WECHAT_API_BASE_URL": settings.wechat_api_base_url,
                   "WECHAT_TEMPLATE_TICKET": settings.wechat_template_ticket,
                   "OUTBOX_REQUEUE_AFTER_SECONDS": str(settings.outbox_requeue_after_seconds),
-                  **env}
+                  "SLA_NIGHT_WAITS": str(settings.sla_night_waits), **env}
         worker = Worker({**os.environ, **values}, tmp_path / f"worker-{len(started)}.log")
         started.append(worker)
         return worker
