@@ -89,9 +89,10 @@ class Lexicons:
     voice_words: dict         # word → (kind, weight): who speaks (a group → a report)
     learned: object           # nlp.weights.Weights from learned.tsv (`python -m nlp learn`)
     # What nlp.kind runs, built from the fields above: per kind_patterns row (None, or for a rule
-    # anchored at the start its _opening, compiled regex, kind, weight); the indexes of the rows that run on every message; the (index, gate)
-    # of the gated ones; and the rows to run, in file order, per (leading strings found, gated
-    # rows whose gate found something), filled in as messages come (see nlp.kind).
+    # anchored at the start its _opening; the regex, compiled by _searching where it is not
+    # anchored; kind; weight); the indexes of the rows that run on every message; the (index,
+    # gate) of the gated ones; and the rows to run, in file order, per (leading strings found,
+    # gated rows whose gate found something), filled in as messages come (see nlp.kind).
     kind_rules: tuple = ()
     kind_plain: tuple = ()
     kind_gated: tuple = ()
@@ -188,6 +189,21 @@ def _opening(compiled: re.Pattern) -> tuple:
         return 0, frozenset({""})
     size = min(2, min(len(s) for s in starts))
     return size, frozenset(s[:size] for s in starts)
+
+
+def _searching(compiled: re.Pattern) -> re.Pattern:
+    """A phrase rule as nlp.kind searches it: with the first characters of the strings its
+    matches can start with as the search's first-character set (compile_starting), so that the
+    engine passes over every other position in C instead of trying the rule there (a rule
+    opening on a group of alternatives, "(进度|进展|…)…|(办|处理|…)…", is otherwise tried at
+    every position: 0.57 against 0.12 µs a bench message). The same matches; the rule itself
+    where those strings cannot be told."""
+    starts = None if compiled.flags & re.IGNORECASE else first_literals(
+        compiled.pattern, limit=4096, optional=True)
+    if not starts:
+        return compiled
+    firsts = "".join(re.escape(c) for c in sorted({s[0] for s in starts}))
+    return compile_starting(compiled.pattern, f"[{firsts}]")
 
 
 def _load_kinds():
@@ -424,9 +440,10 @@ def _build(learned: bool = True) -> Lexicons:
                     defuse_before, defuse_after, _load_faqs(),
                     _load_category_kinds(categories), _load_urgency_routes(categories), *_load_voice(),
                     _load_learned(categories) if learned else _empty_weights(),
-                    kind_rules=tuple((_opening(compiled) if i in starts_at_0 else None, compiled,
-                                      kind, weight)
-                                     for i, (compiled, kind, weight, _) in enumerate(kind_patterns)),
+                    kind_rules=tuple(
+                        (_opening(compiled), compiled, kind, weight) if i in starts_at_0
+                        else (None, _searching(compiled), kind, weight)
+                        for i, (compiled, kind, weight, _) in enumerate(kind_patterns)),
                     kind_plain=tuple(i for i, gate in always if gate is None),
                     kind_gated=tuple((i, gate) for i, gate in always if gate is not None))
 
