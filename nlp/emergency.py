@@ -16,6 +16,8 @@ import re
 import threading
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from nlp import latin
 from nlp.lexicon import LexiconError, Lexicons, WordFinder, first_literals, lexicons, rows
 
@@ -70,7 +72,9 @@ class Taxonomy:
     see_through: frozenset  # signals that count only with context: they hide no word inside them
     dangers: frozenset      # signals with a rule of some category
     urgents: frozenset      # words of urgency.tsv
-    pattern_starts: re.Pattern  # the first characters of the patterns' leading strings
+    pattern_keys: object    # every place a key of pattern_by_two or pattern_by_one stands, as
+                            # (key index, start, end): an overlapping automaton search
+    pattern_expressions: tuple   # per key index, its expression (pattern_by_two or _by_one's)
     pattern_by_two: dict    # two characters → the patterns that may start with them, one regex
                             # with a named group per pattern (p0, p1…)
     pattern_by_one: dict    # one character → the patterns whose leading string is that character
@@ -149,10 +153,6 @@ def _inherit_parts(contexts: dict) -> None:
                 part = contexts.get(word[i:j]) if j - i < len(word) else None
                 if part and "none" not in part:
                     names |= part
-
-
-def _char_class(chars) -> str:
-    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
 def _patterns_re(texts: list, indexes: list) -> re.Pattern:
@@ -248,6 +248,13 @@ def _load(lex: Lexicons) -> Taxonomy:
                     (what, where, reach == "sentence", int(window), scope))
                 if number > english:
                     whole.add(variant)
+    # the patterns' expressions by key: two characters (with the one-character key's patterns
+    # of their first character) or one
+    expressions = {key: _patterns_re(texts, by_two[key] + by_one.get(key[0], []))
+                   for key in by_two}
+    expressions.update((key, _patterns_re(texts, found)) for key, found in by_one.items())
+    keys_order = tuple(sorted(expressions))
+    keys = AhoCorasick(keys_order, matchkind=MatchKind.Standard) if keys_order else None
     return Taxonomy(
         categories=tuple(categories),
         signal_finder=WordFinder(signals),
@@ -256,11 +263,10 @@ def _load(lex: Lexicons) -> Taxonomy:
                               if all(cat >= 0 and needs for cat, needs in v)),
         dangers=frozenset(w for w, v in signals.items() if any(cat >= 0 for cat, _ in v)),
         urgents=frozenset(w for w, v in signals.items() if any(cat == URGENT for cat, _ in v)),
-        pattern_starts=re.compile(_char_class({k[0] for k in by_two} | set(by_one))
-                                  if by_two or by_one else r"(?!)"),
-        pattern_by_two={key: _patterns_re(texts, by_two[key] + by_one.get(key[0], []))
-                        for key in by_two},
-        pattern_by_one={key: _patterns_re(texts, found) for key, found in by_one.items()},
+        pattern_keys=keys.find_matches_as_indexes if keys else _no_keys,
+        pattern_expressions=tuple(expressions[key] for key in keys_order),
+        pattern_by_two={key: expressions[key] for key in by_two},
+        pattern_by_one={key: expressions[key] for key in by_one},
         patterns=tuple(tuple(rules) for rules in patterns),
         context_finder=WordFinder(contexts),
         contexts={w: frozenset(v) for w, v in contexts.items()},
@@ -270,6 +276,10 @@ def _load(lex: Lexicons) -> Taxonomy:
                            if all(what == "nuisance" for what, *_ in v)),
         edges=latin.edges(whole),
         latin_signals=frozenset(w for w in signals if latin.has_latin(w)))
+
+def _no_keys(text: str, overlapping: bool = False) -> list:
+    return []
+
 
 _lock = threading.Lock()
 _cache: list = [None, None]   # (the Lexicons it was built beside, Taxonomy)
@@ -475,17 +485,22 @@ def detect(text: str, tax: Taxonomy) -> Finding:
         # words only as whole words. Chinese text costs nothing more.
         text, is_latin = _read_latin(text, tax, matches, urgent)
     # A pattern is tried only where the first two characters of one of its leading strings stand
-    # (电梯, not the 电 of 电话): a place whose next character opens no pattern costs no match.
-    by_two, by_one = tax.pattern_by_two, tax.pattern_by_one
-    for start in tax.pattern_starts.finditer(text):
-        at = start.start()
-        expression = by_two.get(text[at:at + 2]) or by_one.get(start.group())
-        if expression is None:
-            continue
-        found = expression.match(text, at)
-        if found is not None:
-            matches.append((found.group(), at, found.end(),
-                            tax.patterns[int(found.lastgroup[1:])]))
+    # (电梯, not the 电 of 电话), or its one-character leading string: one automaton scan finds
+    # those places (a place whose next character opens no pattern is not even reported), and
+    # where a two-character key stands its expression is tried (it holds the one-character
+    # key's patterns too), in the order of the places.
+    places = tax.pattern_keys(text, overlapping=True)
+    if places:
+        keys = {}
+        for number, at, end in places:
+            if end - at == 2 or at not in keys:
+                keys[at] = number
+        expressions = tax.pattern_expressions
+        for at in sorted(keys):
+            found = expressions[keys[at]].match(text, at)
+            if found is not None:
+                matches.append((found.group(), at, found.end(),
+                                tax.patterns[int(found.lastgroup[1:])]))
     if not matches:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
     scan = _Scan(text, tax, is_latin)
