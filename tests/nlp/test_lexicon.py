@@ -79,6 +79,8 @@ def test_phrase_rules_run_the_cheap_way_find_what_a_scan_finds():
         for index, gate in gated.items():
             if gate is not None and lex.kind_patterns[index][0].search(text):
                 assert gate.search(text), (index, text)
+        for index, finder in lex.kind_gated:   # the gate as nlp.kind runs it: an automaton
+            assert bool(finder(text)) == (gated[index].search(text) is not None), (index, text)
         for opening, pattern, *_ in lex.kind_rules:
             if opening is not None and pattern.match(text):
                 size, openings = opening
