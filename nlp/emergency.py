@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from nlp import latin
-from nlp.lexicon import LexiconError, Lexicons, WordFinder, first_literals, lexicons, rows
+from nlp.lexicon import (LexiconError, Lexicons, WordFinder, first_literals, implementation,
+                         lexicons, rows)
 
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
@@ -254,7 +255,8 @@ def _load(lex: Lexicons) -> Taxonomy:
                    for key in by_two}
     expressions.update((key, _patterns_re(texts, found)) for key, found in by_one.items())
     keys_order = tuple(sorted(expressions))
-    keys = AhoCorasick(keys_order, matchkind=MatchKind.Standard) if keys_order else None
+    keys = AhoCorasick(keys_order, matchkind=MatchKind.Standard,
+                       implementation=implementation(keys_order)) if keys_order else None
     return Taxonomy(
         categories=tuple(categories),
         signal_finder=WordFinder(signals),
