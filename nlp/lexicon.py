@@ -571,14 +571,19 @@ def _folding(table: dict) -> tuple:
         spacey = frozenset(char for char in simple
                            if any(c.isspace() for c in by_char.get(char, char)))
         known = _FOLDS[id(table)] = (table, (fold, changing, folded, simple, spacey, replacing))
+    _LAST_FOLDING[:] = known
     return known[1]
+
+
+_LAST_FOLDING: list = [None, None]   # the last (table, _folding's answer): normalize's fast path
 
 
 def normalize(text: str, table: dict) -> str:
     """NFKC (full-width → half-width), traditional → simplified, collapsed white space
     (line breaks are kept: the first line often says what the message is), a lone surrogate
     as U+FFFD."""
-    _, changing, folded, simple, spacey, replacing = _folding(table)
+    last, folding = _LAST_FOLDING   # (one list read: a reload replaces both at once)
+    _, changing, folded, simple, spacey, replacing = folding if last is table else _folding(table)
     found = changing.findall(text)
     if not found:
         return text   # nothing to fold, no space to collapse
