@@ -11,12 +11,11 @@ one weight per n-gram, so unseen words that share characters with known dangers 
 category, hence the number to call and the department.
 
 It is asked only when the taxonomy found no danger and no hedged one (nlp/urgency.py), and it
-does not fire over a word the taxonomy lists as harmless. Cost: one dict look-up per character
-(an upper bound that rules out many calm messages), then a second upper bound over the first
-READ_CHARS characters (their 1-grams, looked up in a small table, and only the 2-grams of
-positive weight, found by one automaton scan; both built from the weights: it rules out nearly
-every calm message left), and only then one
-look-up per n-gram in the whole table, summed in C (map/sum). Messages longer than MAX_CHARS are letters written after the fact: not read.
+does not fire over a word the taxonomy lists as harmless. Cost: an upper bound over the first
+READ_CHARS characters (their 1-grams and only the 2-grams of positive weight, every occurrence
+found by one automaton scan, both built from the weights: it rules out nearly every calm
+message), and only then one look-up per n-gram in the whole table, summed in C (map/sum).
+Messages longer than MAX_CHARS are letters written after the fact: not read.
 """
 from __future__ import annotations
 
@@ -47,14 +46,13 @@ class Net:
     categories: tuple      # taxonomy ids of the type head, in column order
     category_bias: tuple
     category_weights: dict  # n-gram → tuple of (column, weight)
-    bound: dict = None     # character → its weight + the largest positive weight of a 2-gram it
-                           # starts: their sum over a text bounds its n-grams' sum from above
     unigrams: dict = None  # the 1-grams of weights (a small dict)
     positive: dict = None  # the 2-grams of weights whose weight is positive: the 1-grams' sum +
                            # these 2-grams' sum bounds the n-grams' sum from above (the others
-                           # can only lower it), looked up in a third of the table
-    positive_finder: object = None   # nlp.lexicon.WordFinder of positive's 2-grams
-    positive_weights: tuple = ()     # their weights, in the finder's word order
+                           # can only lower it)
+    bound_finder: object = None   # every occurrence of a 1-gram or a positive 2-gram in a text,
+                                  # as the stored gram strings (overlapping automaton search)
+    bound_weights: dict = None    # those grams' weights: unigrams and positive in one dict
 
 
 def grams(text: str) -> list:
@@ -91,43 +89,27 @@ def score(text: str, net: Net) -> float:
 
 
 def reaches(text: str, net: Net) -> bool:
-    """Whether the score of a normalized text reaches the threshold. Two upper bounds first,
-    each ruling out calm messages before the exact sum: one look-up per character in net.bound
-    (6 in 16 bench messages, 64 % of the dev texts' readable ones), then the 1-grams' weights
-    plus the positive 2-grams' only (net.unigrams, and net.positive's 2-grams found by one
-    automaton scan: 14 in 15 readable bench messages, 99.9 % of the dev texts'). A bound is
-    trusted only below the threshold by more than BOUND_SLACK, so that a sum taken in another
-    order cannot flip the answer; the exact score decides the rest."""
+    """Whether the score of a normalized text reaches the threshold. An upper bound first, ruling
+    out nearly every calm message (all 14 readable calm bench messages, 99.9 % of the dev texts'
+    readable ones) before the exact sum: the 1-grams' weights plus the positive 2-grams' only.
+    One overlapping automaton scan finds every occurrence of both, in compiled code, and gives
+    each as its stored gram (a str whose hash is kept), looked up once in net.bound_weights:
+    no str is made per character and no dict is probed per character from Python (the two
+    per-character bounds this replaces cost twice as many instructions). The bound is trusted
+    only below the threshold by more than BOUND_SLACK, so that a sum taken in another order
+    cannot flip the answer; the exact score decides the rest."""
     text = text[:READ_CHARS]
     if not text:
         return False
-    scale = 1 / math.sqrt(2 * len(text) - 1)
-    threshold = net.threshold
-    chars = list(text)   # one str per character, hashed once for every look-up below
-    if net.bias + sum(map(net.bound.get, chars, repeat(0.0))) * scale < threshold:
-        return False
-    finder = net.positive_finder
+    finder = net.bound_finder
     if finder is not None:
-        # every place a positive 2-gram stands (all of one length: the automaton's overlapping
-        # search reports each), its weight by index: no 2-gram string made per character
-        weights = net.positive_weights
-        if net.bias + (sum(map(net.unigrams.get, chars, repeat(0.0))) + sum(
-                [weights[number] for number, _, _ in finder(text, overlapping=True)])) * scale \
-                < threshold - BOUND_SLACK:
+        bound = sum(map(net.bound_weights.__getitem__, finder(text, overlapping=True)))
+        if net.bias + bound / math.sqrt(2 * len(text) - 1) < net.threshold - BOUND_SLACK:
             return False
-    return score(text, net) >= threshold
+    return score(text, net) >= net.threshold
 
 
 BOUND_SLACK = 1e-9   # far above a float sum's rounding, far below any real score's distance
-
-
-def _bound(weights: dict) -> dict:
-    best: dict = {}
-    for gram, weight in weights.items():
-        if len(gram) == 2 and weight > best.get(gram[0], 0.0):
-            best[gram[0]] = weight
-    return {c: weights.get(c, 0.0) + best.get(c, 0.0)
-            for c in {g for g in weights if len(g) == 1} | set(best)}
 
 
 def category_of(text: str, net: Net) -> str:
@@ -203,14 +185,14 @@ def parse(lines, name: str = DANGER_FILE) -> Net:
             raise LexiconError(f"{name}:{number}: bad line ({error}): {line[:60]!r}") from None
     if "bias" not in meta or "threshold" not in meta or not categories:
         raise LexiconError(f"{name}: needs @bias, @threshold and @categories lines")
+    unigrams = {g: w for g, w in weights.items() if len(g) == 1}
     positive = {g: w for g, w in weights.items() if len(g) == 2 and w > 0}
-    grams = tuple(sorted(positive))
-    finder = AhoCorasick(grams, matchkind=MatchKind.Standard).find_matches_as_indexes \
-        if grams else None
+    bound_weights = {**unigrams, **positive}
+    finder = AhoCorasick(sorted(bound_weights), matchkind=MatchKind.Standard,
+                         store_patterns=True).find_matches_as_strings if bound_weights else None
     return Net(weights, meta["bias"], meta["threshold"], tuple(categories),
-               meta.get("category_bias", (0.0,) * len(categories)), by_category, _bound(weights),
-               {g: w for g, w in weights.items() if len(g) == 1}, positive, finder,
-               tuple(positive[g] for g in grams))
+               meta.get("category_bias", (0.0,) * len(categories)), by_category, unigrams,
+               positive, finder, bound_weights)
 
 
 EMPTY = Net({}, 0.0, math.inf, ("unconscious",), (0.0,), {}, {})

@@ -74,7 +74,7 @@ def _rules(text: str, lex: Lexicons) -> tuple:
     key = tuple(lex.kind_triggers.findall(text))
     fired = ()
     for index, gate in lex.kind_gated:
-        if gate.search(text) is not None:
+        if gate(text):   # lexicon._gate_finder
             fired += (index,)
     if fired:
         key = (key, fired)

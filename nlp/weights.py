@@ -96,7 +96,7 @@ class Weights:
         over them, and a set's order changes with PYTHONHASHSEED (so would the last digit of a
         sum, and with it learned.tsv and a rare tie)."""
         if self.word_finder is not None:
-            return tuple(sorted(set(self.word_finder.findall(text))))
+            return tuple(sorted({*self.word_finder.findall(text)}))   # (no call of set)
         return tuple(sorted(max_match(text, self.vocabulary))) if self.vocabulary else ()
 
 

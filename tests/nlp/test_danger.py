@@ -191,11 +191,15 @@ def test_the_fit_learns_from_opener_copies_that_no_figure_counts():
 
 
 def test_the_bounds_hold_on_every_corpus_row():
-    """Both quick bounds of `reaches` (per character, then 1-grams + positive 2-grams) are upper
-    bounds of the exact score on every message of nlp/corpus/, and the second one is computed
-    from the net's own weights (a refit needs nothing else)."""
+    """The quick bound of `reaches` (1-grams + positive 2-grams) is an upper bound of the exact
+    score on every message of nlp/corpus/, and it is computed from the net's own weights (a
+    refit needs nothing else): its automaton finds every occurrence of those grams."""
     net = danger.load()
     assert net.positive == {g: w for g, w in net.weights.items() if len(g) == 2 and w > 0}
+    assert net.bound_weights == {g: w for g, w in net.weights.items() if len(g) == 1 or g in
+                                 net.positive}
+    assert sorted(net.bound_finder("着火了火", overlapping=True)) == sorted(
+        g for g in [*"着火了火", "着火", "火了", "了火"] if g in net.bound_weights)
     for path in sorted(CORPUS.glob("*.tsv")):
         lines = path.read_text(encoding="utf-8").splitlines()
         for line in filter(lambda line: line.strip() and not line.startswith("#"), lines):

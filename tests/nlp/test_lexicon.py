@@ -79,6 +79,8 @@ def test_phrase_rules_run_the_cheap_way_find_what_a_scan_finds():
         for index, gate in gated.items():
             if gate is not None and lex.kind_patterns[index][0].search(text):
                 assert gate.search(text), (index, text)
+        for index, finder in lex.kind_gated:   # the gate as nlp.kind runs it: an automaton
+            assert bool(finder(text)) == (gated[index].search(text) is not None), (index, text)
         for opening, pattern, *_ in lex.kind_rules:
             if opening is not None and pattern.match(text):
                 size, openings = opening
@@ -152,6 +154,29 @@ def test_expressions_told_their_first_characters_find_what_plain_ones_find():
             assert [m.span() for m in pattern.finditer(text)] == \
                 [m.span() for m in plain.finditer(text)], (pattern.pattern[:40], text)
     assert lexicon.compile_starting("(?=[ab])(?:ab|b)", "[ab]").findall("cabxb") == ["ab", "b"]
+
+
+def test_phrase_rules_told_their_first_characters_find_what_plain_ones_find():
+    """nlp.kind searches a phrase rule compiled with the first characters its matches can start
+    with (lexicon._searching): on every corpus message and on texts strung together from the
+    rules' own leading strings, it finds exactly what the rule as written finds."""
+    import random
+    lex = lexicons()
+    rng = random.Random(13)
+    starts = sorted({s for *_, found in lex.kind_patterns for s in found or ()})
+    pieces = starts + list("，。？！ 了吗呢的我们你好问题1") + ["进展如何", "处理得怎么样了", "几点上班"]
+    texts = _sample_texts() + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+                               for _ in range(1500)]
+    told = 0
+    for (opening, pattern, *_), (plain, *_) in zip(lex.kind_rules, lex.kind_patterns):
+        if opening is not None:
+            assert pattern is plain   # tried once at the start: nothing to pass over
+            continue
+        told += pattern is not plain
+        for text in texts:
+            assert [m.span() for m in pattern.finditer(text)] == \
+                [m.span() for m in plain.finditer(text)], (plain.pattern[:40], text)
+    assert told > len(lex.kind_rules) // 2
 
 
 def test_normalize_reads_a_message_as_nfkc_then_simplified_characters():
