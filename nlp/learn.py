@@ -22,8 +22,8 @@ from pathlib import Path
 
 from nlp.lexicon import DATA, lexicons, normalize
 from nlp.sources import DEFAULT_DATA, SOURCES, Example, examples
-from nlp.weights import (EMPTY, KIND_CLASSES, LEARNED_FILE, Weights, max_match, parse,
-                         vocabulary_index)
+from nlp.weights import (EMPTY, KIND_CLASSES, LEARNED_FILE, ROUTE_MIN_WORDS, Weights, max_match,
+                         parse, vocabulary_index)
 
 MIN_ROWS, MIN_SOURCES = 5, 2
 SINGLE_SOURCE_ROWS = 10    # a word seen in one source only needs this many rows
@@ -305,7 +305,10 @@ def _fit_route(items, texts, feats, vocab, lex, topic_model) -> list:
     W, b, g = _softmax_fit([features[r] for r in keep], offsets[keep], allowed[keep],
                            len(vocab) + len(names), ROUTE_L2, False,
                            _source_weights([items[rows[r]] for r in keep]),
-                           [len(feats[rows[r]]) for r in keep], unit_from=len(vocab),
+                           # each word's share as classify counts it in the route (at least
+                           # ROUTE_MIN_WORDS words: nlp.weights.route_share)
+                           [max(len(feats[rows[r]]), ROUTE_MIN_WORDS) for r in keep],
+                           unit_from=len(vocab),
                            unit_value=ROUTE_CATEGORY_VALUE)
     lines = [("@gamma", "route", "*", float(g[0]))]
     lines += [("@bias", "route", d, float(b[k])) for k, d in enumerate(departments)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nlp.weights import KEYWORD_WEIGHT, _kind_terms, word_share
+from nlp.weights import KEYWORD_WEIGHT, _kind_terms, route_share
 from nlp.weights import route as _route_tables
 
 # A record, one tuple per learned word with a weight (fields by position, for speed):
@@ -148,7 +148,7 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
                 totals[department] += weight
     if not named:
         return best, []
-    share = word_share(found)
+    share = route_share(found)
     # every department's score, the highest and where it first stands, and how many have it,
     # in one loop (cheaper than map, max, count and index over the list of scores)
     top, at, ties, department = None, 0, 0, 0

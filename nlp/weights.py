@@ -109,6 +109,18 @@ def word_share(words: tuple) -> float:
     return 1.0 / math.sqrt(len(words)) if words else 1.0
 
 
+# The route counts a message as holding at least this many learned words: a short message's
+# few words are less evidence of where the hotline would send it, not stronger evidence each
+# (fitted the same way: nlp.learn passes the same floor to the route's fit).
+ROUTE_MIN_WORDS = 9
+
+
+def route_share(words: tuple) -> float:
+    """What one learned word counts in the route: word_share with at least ROUTE_MIN_WORDS."""
+    n = len(words)
+    return 1.0 / math.sqrt(n if n > ROUTE_MIN_WORDS else ROUTE_MIN_WORDS)
+
+
 def learned_adds(words: tuple, weights: Weights) -> dict:
     """What the learned words add to each department or domain group they weigh on: group id →
     word_share × the sum of the words' weights, in the order the words first touch the groups
@@ -205,7 +217,7 @@ def hand_topic_scores(hand: dict, words: tuple, weights: Weights) -> dict:
 def route(category: str, default: str, words: tuple, weights: Weights) -> tuple:
     """(department, words that sent it there): the department a message about `category` goes
     to. score(d) = route_gamma × [d is the category's own department] + bias(d) + the learned
-    weight of (category, d) + word_share × Σ weight(word, d); fitted on hotline orders, whose
+    weight of (category, d) + route_share × Σ weight(word, d); fitted on hotline orders, whose
     routing differs from categories.tsv's (night noise to the police, cooking fumes to 城管).
     A department the route was not fitted on (no bias) keeps its categories."""
     known = weights.route_base.get(category)
@@ -223,7 +235,7 @@ def route(category: str, default: str, words: tuple, weights: Weights) -> tuple:
                 totals[department] = totals.get(department, 0.0) + weight
     if not totals:
         return best, []
-    share = word_share(words)
+    share = route_share(words)
     # only the departments a word touches move; of the others, the best without words competes
     top = float("-inf")
     for department in ranked:

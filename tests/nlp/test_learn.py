@@ -1,5 +1,6 @@
 """The learned keyword weights (nlp/data/learned.tsv, `python -m nlp learn`): rebuilt exactly by
 one command, vocabulary statistics only, named in every decision, no ML library at run time."""
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ import nlp
 from nlp import learn
 from nlp.lexicon import DATA, LexiconError, lexicons
 from nlp.sources import DEFAULT_DATA, examples
-from nlp.weights import LEARNED_FILE, max_match, parse, route, vocabulary_index
+from nlp.weights import (LEARNED_FILE, ROUTE_MIN_WORDS, max_match, parse, route, route_share,
+                         vocabulary_index)
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_data = pytest.mark.skipif(not (DEFAULT_DATA / "haikou_dev.jsonl").exists(),
@@ -62,12 +64,18 @@ def test_the_learned_route_sends_a_ticket_where_the_hotline_does_and_names_why()
 
 def test_route_lines_move_a_department_only_with_enough_evidence():
     categories = lexicons().categories
+    # a message with fewer than ROUTE_MIN_WORDS learned words counts each as 1/sqrt(that many)
+    share = 1 / math.sqrt(ROUTE_MIN_WORDS)
     lines = [["@gamma", "route", "*", "3.0"], ["@bias", "route", "住建", "0.0"],
-             ["@bias", "route", "街道/社区", "0.0"], ["物业", "route", "街道/社区", "4.0"],
-             ["小区", "route", "街道/社区", "1.0"]]
+             ["@bias", "route", "街道/社区", "0.0"], ["物业", "route", "街道/社区", f"{4 / share}"],
+             ["小区", "route", "街道/社区", "1.0"], ["业委会", "route", "街道/社区", "4.0"]]
     weights = parse(enumerate(lines, 1), categories)
     assert route("物业服务", "住建", ("物业",), weights) == ("街道/社区", ["物业"])
     assert route("物业服务", "住建", ("小区",), weights) == ("住建", [])
+    # alone 4.0 would outweigh the category's own department (3.0), but one word is little
+    # evidence: "房东不退押金" keeps 住建, "有人在小区门口卖假药" 市场监管
+    assert route("物业服务", "住建", ("业委会",), weights) == ("住建", [])
+    assert route_share(("业委会",)) == share and route_share(("词",) * 16) == 0.25
     assert route("宠物", "城管", ("物业",), weights) == ("城管", [])   # 城管: no route fitted
 
 
