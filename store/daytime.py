@@ -16,16 +16,17 @@ from store.models import NoticeForDay, Ticket
 from store.sla import morning_after, quiet_hours
 
 WAITS_FOR_DAY = frozenset({"rated_good", "rated_low", "praise", "handed_away"})
+MORNINGS_WORK = frozenset({"ticket_assigned", "resident_message"})  # of a ticket clocked at 08:00
 
 
 def waits(purpose: str, now: datetime, ticket=None) -> bool:
     """Whether a push for `purpose` written `now` is kept until the morning: what needs
     nothing before it, and a new matter whose clocks start then (store.sla: a normal matter
-    written at night is the morning's work)."""
+    written at night is the morning's work), with what the resident adds to it meanwhile."""
     if not quiet_hours(now):
         return False
     return purpose in WAITS_FOR_DAY or (
-        purpose == "ticket_assigned" and ticket is not None and ticket.accept_by is not None
+        purpose in MORNINGS_WORK and ticket is not None and ticket.accept_by is not None
         and ticket.urgency == "normal" and ticket.accept_by >= morning_after(now))
 
 

@@ -79,10 +79,13 @@ def test_a_normal_matter_written_at_night_is_the_mornings_work(app, chat, svc, c
     assert reply.startswith(f"已受理，工单号 {ticket.number}，网格员张伟 将在早上 08:15 前响应"
                             "（夜间收到的事项早上 8 点起处理；如有危险请直接拨打 110、119 或 120）。")
     assert to(svc, "o_worker_01") == []  # his phone does not ring at 23:00 for a lamp
+    clock.at(hours=NIGHT, minutes=20)
+    assert chat.send("怎么还没人来").startswith(f"您的工单 {ticket.number}（待接单）")
+    assert to(svc, "o_worker_01") == []  # nor for the resident's chase of it
     clock.at(hours=NIGHT + 4)  # 03:00: no clock has run out, nobody is woken
     assert sweep(app) == 0 and to(svc, "o_leader_01") == []
     clock.at(hours=MORNING, minutes=1)
-    assert morning_round(app) == 1
+    assert morning_round(app) == 2  # the ticket, then the chase
     [pushed] = to(svc, "o_worker_01", "ticket_assigned")
     assert dict(pushed.payload["fields"])["接单时限"] == "11-24 08:15 前（早上 8 点起计时）"
     clock.at(hours=MORNING, minutes=16)  # 08:16: now it climbs, as any morning's ticket
