@@ -6,7 +6,7 @@ import functools
 import secrets
 import time
 
-from flask import (Flask, flash, redirect, render_template, request, session, url_for)
+from flask import (Flask, flash, g, redirect, render_template, request, session, url_for)
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import (LoginManager, UserMixin, current_user, login_required, login_user,
@@ -100,6 +100,13 @@ def expire_idle_sessions():
 
 LOGIN_ATTEMPTS = "10 per minute"  # per client address, on the login form's POSTs
 LOGIN_FAILURES_PER_USERNAME = "10 per 10 minutes"  # per name, from any address
+# Wrong current passwords on 修改密码, per account: a session left open on a shared desk
+# must not be a way to guess the password and keep the account after that session ends.
+PASSWORD_FAILURES_PER_ACCOUNT = "5 per 10 minutes"
+
+
+def _account_key() -> str:
+    return "account:" + str(getattr(current_user, "staff_id", ""))
 
 
 def _username_key() -> str:
@@ -125,6 +132,11 @@ def limit_logins(app: Flask) -> None:
     view = limiter.limit(LOGIN_ATTEMPTS, methods=["POST"],
                          error_message="登录尝试过于频繁，请 1 分钟后再试。")(view)
     app.view_functions["console.login"] = view
+    app.view_functions["console.change_password"] = limiter.limit(
+        PASSWORD_FAILURES_PER_ACCOUNT, key_func=_account_key, methods=["POST"],
+        deduct_when=lambda response: g.get("wrong_current_password", False),
+        error_message="当前密码错误次数过多，请 10 分钟后再试。")(
+        app.view_functions["console.change_password"])
     _not_on_the_webhook(app, limiter)
     # An unknown name is checked against this hash, so it costs what a real name costs.
     app.extensions["griddesk_dummy_password_hash"] = generate_password_hash(
@@ -132,6 +144,10 @@ def limit_logins(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        if request.endpoint == "console.change_password":
+            return render_template("console/password.html", form=PasswordForm(),
+                                   too_many=error.description,
+                                   forced=current_user.must_change_password), 429
         return render_template("console/login.html", form=LoginForm(),
                                too_many=error.description), 429
 
@@ -233,7 +249,8 @@ def change_password():
                 start_session(staff)  # this device stays logged in, under the new version
                 flash("密码已修改，其他设备上的登录已退出", "ok")
                 return redirect(url_for("console.inbox"))
-        form.current.errors = ["当前密码不正确"]
+            g.wrong_current_password = True  # counted (PASSWORD_FAILURES_PER_ACCOUNT)
+            form.current.errors = ["当前密码不正确"]
     return render_template("console/password.html", form=form,
                            forced=current_user.must_change_password), \
         400 if form.errors else 200

@@ -209,6 +209,24 @@ def test_staff_change_their_own_password_and_other_sessions_end(app, client, dem
     assert login(app.test_client(), "street001", "longer-pass").status_code == 302
 
 
+def test_guessing_the_current_password_on_an_open_session_is_limited(app, client, demo):
+    login(client, "street001")
+    for _ in range(3):  # a new password too short is no guess: not counted
+        client.post("/console/password", data={"current": "griddesk", "new": "short",
+                                               "again": "short"})
+    for n in range(5):
+        assert client.post("/console/password", data={"current": f"guess{n}", "new": "new-pass-1",
+                                                       "again": "new-pass-1"}).status_code == 400
+    refused = client.post("/console/password", data={"current": "griddesk", "new": "new-pass-1",
+                                                     "again": "new-pass-1"})
+    assert refused.status_code == 429 and "当前密码错误次数过多" in refused.get_data(as_text=True)
+    assert login(app.test_client(), "street001", "griddesk").status_code == 302  # unchanged
+    other = app.test_client()
+    login(other, "worker01")
+    assert other.post("/console/password", data={"current": "griddesk", "new": "new-pass-1",
+                                                  "again": "new-pass-1"}).status_code == 302
+
+
 def test_deactivation_ends_the_persons_sessions(app, client, demo, svc):
     from store import staffing
     from store.models import Staff
