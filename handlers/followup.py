@@ -19,7 +19,10 @@ from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 
 # "5", "5分 很及时", "五分", "给4星": a score (a Chinese numeral only with 分 or 星: "一分钱" is none).
-SCORE = re.compile(r"^\s*(?:我?(?:给|打|评)(?:个|了)?)?\s*(?:([1-5１-５])\s*(?:分|星|颗星)?|"
+# A bare digit before a measure word is a place or a count, a new matter: "3栋楼道灯坏了", "2单元".
+MEASURE = "栋号楼单层室户幢座期区组排门路街巷弄个天年月日点次块元岁人位辆家只条根盏台处米公里斤"
+SCORE = re.compile(r"^\s*(?:我?(?:给|打|评)(?:个|了)?)?\s*(?:([1-5１-５])(?:\s*(?:分|星|颗星)|"
+                   r"(?![0-9０-９]|\s*[" + MEASURE + r"]))|"
                    r"([一二两三四五])\s*(?:分|星|颗星)(?!钱|钟))[\s,，。.!！:：]*(.*)$", re.S)
 NUMERALS = str.maketrans("１２３４５一二两三四五", "12345122345")
 NEW_MATTER = "新问题"

@@ -547,6 +547,17 @@ def test_another_matter_said_while_a_rating_is_asked_is_that_matter(chat, zhang,
     assert (lamp.status, rubbish.category) == ("resolved", "垃圾清运")
 
 
+@pytest.mark.parametrize("words, opened", [("5栋电梯坏了", 1), ("2单元门口垃圾没人收", 1),
+                                           ("3栋楼道灯坏了 另外小区门口下水道堵了", 2)])
+def test_a_matter_starting_with_a_building_number_is_no_score(chat, zhang, svc, words, opened):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"办结 {number} 已更换灯泡")
+    assert not chat.send(words).startswith("感谢您的评价")  # it was rated 5, 2 and 3
+    lamp, *new = rows(svc, Ticket)
+    assert (lamp.status, lamp.rating, len(new)) == ("resolved", None, opened)
+
+
 def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, zhang, client, svc,
                                                                    worker):
     reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
