@@ -10,6 +10,7 @@ from handlers import replies
 from handlers.base import Handler
 from handlers.context import FOLLOW_UP_WINDOW, POINT_FRESH_FOR, Context, Reply
 from handlers.held import keep_for_person, settle_openers
+from handlers.matters import matter_after
 from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
@@ -39,15 +40,27 @@ class Rating(Handler):
                 and SCORE.match(msg.content) is not None)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        digit, numeral, comment = SCORE.match(msg.content).groups()
+        more = matter_after(msg.content, ctx.understand)  # "4 另外垃圾站太臭了": two answers
+        digit, numeral, comment = SCORE.match(more[0] if more else msg.content).groups()
         score = int((digit or numeral).translate(NUMERALS))
         ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
             ratings.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
         except (tickets.TicketError, AttributeError):
             ctx.resident.state = {}
-            return Reply("这张工单已评价或已重新办理，无需再评分。感谢您的反馈！")
-        return Reply(replies.rated(score, ticket.number), ticket_id=ticket.id)
+            return with_matter(ctx, Reply("这张工单已评价或已重新办理，无需再评分。感谢您的反馈！"),
+                               more, msg.content)
+        return with_matter(ctx, Reply(replies.rated(score, ticket.number), ticket_id=ticket.id),
+                           more, msg.content)
+
+
+def with_matter(ctx: Context, reply: Reply, more, text: str) -> Reply:
+    """The reply to a rating, and the ticket of the matter marked after it, if any."""
+    if more is None:
+        return reply
+    from handlers.resident import open_ticket_at  # (resident reads this module)
+    ticket = open_ticket_at(ctx, more[1], more[2], where=text)
+    return Reply(reply.text + "\n" + replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
 
 
 # A rating said in words, as the 12345 surveys ask it (满意 / 基本满意 / 不满意); the longest
@@ -71,6 +84,8 @@ class RatingInWords(Handler):
         text = message_text(msg)
         if ctx.resident.state.get("awaiting") != "rating" or not text or SCORE.match(text):
             return False
+        more = matter_after(text, ctx.understand)  # "满意 另外…堵了": the answer is the first part
+        text = more[0] if more else text
         result = ctx.understand(text)
         if result.urgency == "emergency" or (result.category != "其他" and names_topic(result)
                                              and self.ticket(ctx) is not None
@@ -84,7 +99,9 @@ class RatingInWords(Handler):
         return ctx.once(("rated_ticket", number), lambda: tickets.by_number(ctx.session, number))
 
     def handle(self, msg, ctx: Context) -> Reply:
-        text = message_text(msg)
+        whole = message_text(msg)
+        more = matter_after(whole, ctx.understand)  # the answer, then a matter of its own
+        text = more[0] if more else whole
         ticket = self.ticket(ctx)
         try:
             if ticket is None:
@@ -92,15 +109,17 @@ class RatingInWords(Handler):
             if ReturnVisitAnswer.verdict(text) is False:
                 tickets.reopen(ctx.session, ticket, ctx.now, text, ctx.policy)
                 ctx.resident.state = {}
-                return Reply(replies.reopened(ticket), ticket_id=ticket.id)
+                return with_matter(ctx, Reply(replies.reopened(ticket), ticket_id=ticket.id),
+                                   more, whole)
             word, score = word_score(text)
             ratings.rate(ctx.session, ticket, score, ctx.now, text)
             ctx.resident.state = {}
         except tickets.TicketError:
             ctx.resident.state = {}
-            return keep_for_person(ctx, msg, text=text)
-        return Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。" + replies.rated(score, ticket.number),
-                     ticket_id=ticket.id)
+            return keep_for_person(ctx, msg, text=whole)
+        return with_matter(ctx, Reply(f"已按“{word}”为工单 {ticket.number} 记 {score} 分。"
+                                      + replies.rated(score, ticket.number), ticket_id=ticket.id),
+                           more, whole)
 
 
 class ReturnVisitAnswer(Handler):

@@ -52,3 +52,18 @@ def reported(result) -> bool:
     return (result.urgency == "normal" and result.kind in ("complaint", "help", "suggestion")
             and result.domain != "其他" and not result.faq
             and result.confidence["category"] >= SURE)
+
+
+def matter_after(text: str, understand) -> tuple[str, str, object] | None:
+    """An answer followed by a marked matter ("满意 另外小区门口下水道堵了", "4 还有垃圾站太臭了"):
+    (the answer, the matter, its classification) when the matter alone is a report of a topic
+    of its own; otherwise None."""
+    cut = next((m for m in MARK.finditer(text) if m.start() > 0), None)
+    if cut is None:
+        return None
+    head, rest = text[:cut.start()].strip(" \t\n，,。.；;"), text[cut.end():].strip()
+    if not head or han(rest) < MIN_HAN:
+        return None
+    result = understand(rest)  # marked by the resident: any matter of a topic is one
+    return (head, rest, result) if result.category != "其他" and result.kind in (
+        "complaint", "help", "suggestion", "consultation") else None

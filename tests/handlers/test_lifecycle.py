@@ -558,6 +558,20 @@ def test_a_matter_starting_with_a_building_number_is_no_score(chat, zhang, svc, 
     assert (lamp.status, lamp.rating, len(new)) == ("resolved", None, opened)
 
 
+@pytest.mark.parametrize("answer, rating", [("4 另外垃圾站太臭了", 4), ("满意 另外小区门口下水道堵了", 5),
+                                            ("5分 还有3栋门口的路灯也不亮", 5)])
+def test_a_rating_followed_by_another_matter_rates_and_opens_it(chat, zhang, svc, answer,
+                                                                 rating):
+    chat.send("3栋楼道灯坏了")
+    number = the_ticket(svc).number
+    zhang.send(f"办结 {number} 已更换灯泡")
+    reply = chat.send(answer)
+    lamp, new = rows(svc, Ticket)
+    assert (lamp.rating, new.kind, new.status) == (rating, "complaint", "assigned")
+    assert reply.startswith("感谢您的评价") or reply.startswith("已按“满意”")
+    assert f"已受理，工单号 {new.number}" in reply
+
+
 def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, zhang, client, svc,
                                                                    worker):
     reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
