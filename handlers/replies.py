@@ -5,6 +5,7 @@ from handlers import first_aid
 from nlp.latin import mostly_latin
 from nlp.urgency import labels as urgency_labels
 from store.owners import who
+from store.sla import clocked_from_morning
 from store.vocab import china_time, minutes_between
 
 DANGER = "如遇危险，请立即拨打 110（报警）、119（火警）或 120（急救）！"
@@ -123,15 +124,12 @@ def _opened(ticket, now) -> str:
     return _taken(ticket, now) + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
-NIGHT_MINUTES = 120  # an accept clock further off than this started in the morning
-
-
 def _taken(ticket, now) -> str:
     """"已受理，工单号 …，网格员张伟 将在 15 分钟内响应。" and where it went, in one line."""
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
         soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
-        if minutes > NIGHT_MINUTES:  # written at night: the clock starts at 08:00
+        if clocked_from_morning(ticket.accept_by, now):  # written at night: from 08:00
             soon = (f"将在早上 {china_time(ticket.accept_by)[-5:]} 前响应（夜间收到的事项早上 8 点"
                     f"起处理；如有危险请直接拨打 110、119 或 120）")
         text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from store import outbox
 from store.models import NoticeForDay, Ticket
-from store.sla import morning_after, quiet_hours
+from store.sla import clocked_from_morning, morning_after, quiet_hours
 
 WAITS_FOR_DAY = frozenset({"rated_good", "rated_low", "praise", "handed_away"})
 MORNINGS_WORK = frozenset({"ticket_assigned", "resident_message"})  # of a ticket clocked at 08:00
@@ -22,12 +22,13 @@ MORNINGS_WORK = frozenset({"ticket_assigned", "resident_message"})  # of a ticke
 def waits(purpose: str, now: datetime, ticket=None) -> bool:
     """Whether a push for `purpose` written `now` is kept until the morning: what needs
     nothing before it, and a new matter whose clocks start then (store.sla: a normal matter
-    written at night is the morning's work), with what the resident adds to it meanwhile."""
-    if not quiet_hours(now):
+    written at night is the morning's work), with what the resident adds to it meanwhile;
+    never anything about a person in danger."""
+    if not quiet_hours(now) or ticket is not None and ticket.urgency == "emergency":
         return False
     return purpose in WAITS_FOR_DAY or (
         purpose in MORNINGS_WORK and ticket is not None and ticket.accept_by is not None
-        and ticket.urgency == "normal" and ticket.accept_by >= morning_after(now))
+        and ticket.urgency == "normal" and clocked_from_morning(ticket.accept_by, now))
 
 
 def hold(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
@@ -44,8 +45,7 @@ def hold(session: Session, *, to_openid: str, channel: str, purpose: str, payloa
 def add(session: Session, *, to_openid: str, channel: str, purpose: str, payload: dict,
         now: datetime, ticket=None) -> None:
     """Owe a push: to the outbox now, or to the morning if it can wait and it is night."""
-    urgent = ticket is not None and ticket.urgency == "emergency"
-    (hold if waits(purpose, now, ticket) and not urgent else outbox.add)(
+    (hold if waits(purpose, now, ticket) else outbox.add)(
         session, to_openid=to_openid, channel=channel, purpose=purpose, payload=payload,
         now=now, ticket=ticket)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.arrival import TO_ACCEPT
-from store.sla import quiet_hours
+from store.sla import clocked_from_morning
 from store.vocab import (CHINA, KIND_NAMES, SERVICE_CATEGORIES, URGENCY_NAMES, china_time,
                          holder_name, mask_phone, mask_phones, minutes_between)
 
@@ -53,11 +53,11 @@ def template_values(payload: dict) -> dict[str, str]:
             "下一步": payload.get("remark") or "回复公众号即可联系我们", **fields}
 
 
-def _who(staff) -> str:
+def _who(staff, phone: bool = True) -> str:
     from store.vocab import ROLE_NAMES
     role = ROLE_NAMES.get(staff.role, "") if staff.role in ("grid_worker", "grid_leader") else ""
-    phone = f"（{mask_phone(staff.phone)}）" if staff.phone else ""
-    return f"{role}{staff.name}{phone}"
+    masked = f"（{mask_phone(staff.phone)}）" if phone and staff.phone else ""
+    return f"{role}{staff.name}{masked}"
 
 
 def _kind(ticket) -> str:
@@ -85,7 +85,7 @@ def assigned(ticket, now: datetime, *, reason: str = "新工单", photos: int = 
                 ("网格", where), *place,
                 *deadline(ticket, now)),
         remark=next_step(ticket) if owner or ticket.assignee is None else
-        f"{_who(ticket.assignee).split('（')[0]}已收到；如需接手，请回复「接单 {ticket.number}」。",
+        f"{_who(ticket.assignee, phone=False)}已收到；如需接手，请回复「接单 {ticket.number}」。",
         due=running_clock(ticket)[1] if ticket.kind != "praise" else None)
 
 
@@ -123,7 +123,7 @@ def deadline(ticket, now: datetime) -> tuple[tuple[str, str], ...]:
     span = f"{left} 分钟" if left < 120 else f"{left // 60} 小时"
     when = f"{china_time(due)} 前（{span}内）" if left > 0 else \
         f"已超过 {china_time(due)}，请尽快{verb}"
-    if name == "接单" and left >= 120 and quiet_hours(now):  # read at 08:00, not now
+    if name == "接单" and clocked_from_morning(due, now):  # read at 08:00, not now
         when = f"{china_time(due)} 前（早上 8 点起计时）"
     return ((f"{name}时限", when),)
 

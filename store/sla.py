@@ -23,6 +23,12 @@ def morning_after(now: datetime) -> datetime:
     return datetime.combine(day, time(QUIET_HOURS[1]), tzinfo=CHINA)
 
 
+def clocked_from_morning(due: datetime, now: datetime) -> bool:
+    """Whether a clock seen at night `now` and due at `due` runs from the morning's 08:00 (a
+    normal matter written in the quiet hours: SlaPolicy.due_times)."""
+    return quiet_hours(now) and due >= morning_after(now)
+
+
 @dataclass(frozen=True)
 class Clock:
     accept: timedelta
