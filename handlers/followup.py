@@ -40,10 +40,11 @@ class Rating(Handler):
                 and SCORE.match(msg.content) is not None)
 
     def handle(self, msg, ctx: Context) -> Reply:
-        more = matter_after(msg.content, ctx.understand)  # "4 另外垃圾站太臭了": two answers
+        ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
+        more = matter_after(msg.content, ctx.understand,  # "4 另外垃圾站太臭了": two answers
+                            ticket.category if ticket else None)
         digit, numeral, comment = SCORE.match(more[0] if more else msg.content).groups()
         score = int((digit or numeral).translate(NUMERALS))
-        ticket = tickets.by_number(ctx.session, ctx.resident.state["ticket"])
         try:
             ratings.rate(ctx.session, ticket, score, ctx.now, comment.strip() or None)
         except (tickets.TicketError, AttributeError):
@@ -84,7 +85,9 @@ class RatingInWords(Handler):
         text = message_text(msg)
         if ctx.resident.state.get("awaiting") != "rating" or not text or SCORE.match(text):
             return False
-        more = matter_after(text, ctx.understand)  # "满意 另外…堵了": the answer is the first part
+        ticket = self.ticket(ctx)
+        more = matter_after(text, ctx.understand,  # "满意 另外…堵了": the answer is the first part
+                            ticket.category if ticket else None)
         text = more[0] if more else text
         result = ctx.understand(text)
         if result.urgency == "emergency" or (result.category != "其他" and names_topic(result)
@@ -100,9 +103,10 @@ class RatingInWords(Handler):
 
     def handle(self, msg, ctx: Context) -> Reply:
         whole = message_text(msg)
-        more = matter_after(whole, ctx.understand)  # the answer, then a matter of its own
-        text = more[0] if more else whole
         ticket = self.ticket(ctx)
+        more = matter_after(whole, ctx.understand,  # the answer, then a matter of its own
+                            ticket.category if ticket else None)
+        text = more[0] if more else whole
         try:
             if ticket is None:
                 raise tickets.TicketError("no ticket")

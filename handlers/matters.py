@@ -54,16 +54,30 @@ def reported(result) -> bool:
             and result.confidence["category"] >= SURE)
 
 
-def matter_after(text: str, understand) -> tuple[str, str, object] | None:
-    """An answer followed by a marked matter ("满意 另外小区门口下水道堵了", "4 还有垃圾站太臭了"):
+# After a rating, a contrast can bring a matter of another topic: "还行吧 不过楼道又很脏了".
+# It names one only when its topic differs from the rated ticket's ("还行 不过灯还是有点暗"
+# is a comment on the same lamp; "不过来得太慢了" names no topic at all).
+CONTRAST = re.compile(r"(?:^|(?<=[\s，,。.；;！!？?]))(?:不过|但是|可是|只是)[，,：:\s]*")
+
+
+def matter_after(text: str, understand, besides: str | None = None
+                 ) -> tuple[str, str, object] | None:
+    """An answer followed by a marked matter ("满意 另外小区门口下水道堵了", "4 还有垃圾站太臭了",
+    and, when `besides` names the rated ticket's category, "还行吧 不过楼道又很脏了"):
     (the answer, the matter, its classification) when the matter alone is a report of a topic
     of its own; otherwise None."""
     cut = next((m for m in MARK.finditer(text) if m.start() > 0), None)
+    contrast = False
+    if cut is None and besides is not None:
+        cut = next((m for m in CONTRAST.finditer(text) if m.start() > 0), None)
+        contrast = True
     if cut is None:
         return None
     head, rest = text[:cut.start()].strip(" \t\n，,。.；;"), text[cut.end():].strip()
     if not head or han(rest) < MIN_HAN:
         return None
     result = understand(rest)  # marked by the resident: any matter of a topic is one
+    if contrast and (result.category == besides or not reported(result)):
+        return None
     return (head, rest, result) if result.category != "其他" and result.kind in (
         "complaint", "help", "suggestion", "consultation") else None

@@ -572,6 +572,18 @@ def test_a_rating_followed_by_another_matter_rates_and_opens_it(chat, zhang, svc
     assert f"已受理，工单号 {new.number}" in reply
 
 
+@pytest.mark.parametrize("answer, rating, category", [
+    ("还行吧 不过楼道又很脏了", 3, "垃圾清运"), ("4分 但是小区门口的垃圾好几天没人收了", 4, "垃圾清运"),
+    ("还行 不过灯还是有点暗", None, None), ("3 不过来得太慢了", 3, None)])
+def test_a_rating_then_but_another_topic_opens_it_while_a_remark_stays_a_remark(
+        chat, zhang, svc, answer, rating, category):
+    chat.send("3栋楼道灯坏了")
+    zhang.send(f"办结 {the_ticket(svc).number} 已更换灯泡")
+    chat.send(answer)  # "不过灯还是有点暗" is the same lamp, not fixed: it reopens, no new ticket
+    lamp, *new = rows(svc, Ticket)
+    assert (lamp.rating, [t.category for t in new]) == (rating, [category] if category else [])
+
+
 def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, zhang, client, svc,
                                                                    worker):
     reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
