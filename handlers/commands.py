@@ -107,6 +107,9 @@ class StaffCommand(Handler):
                 ctx.page("mobile.worker_ticket", number=ticket.number), "打开工单页面"))
         if name == "延期" and ctx.staff.role not in ladder.SUPERVISORS:  # asked, not granted
             return Reply(replies.extension_asked(ticket, asked), ticket_id=ticket.id)
+        if name == "接单" and text:  # "在忙 下午过去": taken, and the resident was told so
+            return Reply(replies.staff_done_telling("接单", ticket, ctx.staff, text),
+                         ticket_id=ticket.id)
         return Reply(replies.staff_done(cls.ACTIONS[name], ticket, ctx.staff),
                      ticket_id=ticket.id)
 
@@ -114,8 +117,10 @@ class StaffCommand(Handler):
     def act(name: str, ticket: Ticket, text: str, ctx: Context) -> Staff | None:
         """Do the command; for a 延期 a worker may only ask for, who was asked."""
         staff, session, now = ctx.staff, ctx.session, ctx.now
-        if name == "接单":
-            tickets.accept(session, ticket, staff, now)
+        if name == "接单":  # with words ("下午过去"): the resident hears them, not a notice
+            tickets.accept(session, ticket, staff, now, tell=not text)
+            if text:
+                tickets.reply(session, ticket, staff, text, now)
         elif name == "回复":
             tickets.reply(session, ticket, staff, text, now)
         elif name == "办结":  # the site photos sent in WeChat are its evidence

@@ -269,6 +269,11 @@ def staff_done(action: str, ticket, staff) -> str:
     return done
 
 
+def staff_done_telling(action: str, ticket, staff, words: str) -> str:
+    """接单 or 回复 with the worker's own words: what was done, and that the resident heard them."""
+    return staff_done(action, ticket, staff) + f"\n已告知居民：{words}"
+
+
 def how_to_hand_on(ticket) -> str:
     """"这个不归我们管": the two ways a ticket leaves the grid."""
     return (f"工单 {ticket.number}（{ticket.description[:14]}）如不归网格处理，请回复："

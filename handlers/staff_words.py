@@ -1,5 +1,6 @@
 """A worker's own words about the ticket in hand, as a worker types them: "灯泡已经换好了" is
-办结 with those words as the result, "好的 我马上过去" is 接单, "这个不归我们管" asks how to hand
+办结 with those words as the result, "好的 我马上过去" is 接单, "在忙 下午过去" is 接单 and those words
+to the resident (a 回复 once in hand), "这个不归我们管" asks how to hand
 it on, a picture is that ticket's site photo. Only where one ticket is meant (the worker's
 only one waiting, or in hand; a number said first: that one); otherwise the commands list."""
 from __future__ import annotations
@@ -52,6 +53,15 @@ NOT_DONE = re.compile(r"[吗？?]|没|未|不|还要|明天|下午|晚点|待会
 GOING = re.compile(r"(?:好的?|收到|嗯|行)?[\s，,。]*(?:我)?(?:马上|立刻|这就|现在|正在)?"
                    r"(?:过去|去|到|出发|赶过去|去看看|去处理|去现场)(?:看看|处理)?(?:了|啊|哈)?[\s。!！]*"
                    r"|(?:我)?在路上了?[\s。!！]*")
+# A time promised ("在忙 下午过去", "明天上午9点上门", "半小时后到"): taken, and the resident is
+# told those words; never a question or a "not yet" ("还没修好 明天再来").
+_WHEN = (r"(?:(?:今天|明天|明早|后天)?(?:一早|早上|上午|中午|下午|傍晚|晚上)"
+         r"(?:[0-9一二三四五六七八九十两]{1,3}点(?:半|钟)?)?|(?:今天|明天|后天)"
+         r"|[0-9一二三四五六七八九十两]{1,3}点(?:半|钟)?(?:左右|前)?"
+         r"|一会儿?|待会儿?|等会儿?|过会儿?|晚点|晚些|稍后|回头"
+         r"|[0-9一二三四五六七八九十两半]+个?(?:分钟|小时|钟头)(?:后|以后|之后|左右|内|之内)?)")
+LATER = re.compile(_WHEN + r"\s*(?:左右)?(?:就|再|我|会|可以)?(?:过去|过来|赶到|上门|到|去|来)")
+NOT_LATER = re.compile(r"[吗？?]|没|未|不")
 # A supervisor's "同意" to a handler's request for more time (申请延期)
 APPROVES = re.compile(r"\s*(?:同意|批准|准了|准予)(?:延期|申请|延期申请)?(?:了|吧)?[。！!\s]*")
 NOT_MINE = re.compile(r"不归我|不是我们|不属于|不归网格|管不了|不是网格|归物业|物业的事|找物业|归城管|"
@@ -77,11 +87,15 @@ def said_about(ctx: Context, text: str,
         name = "办结"
     elif GOING.fullmatch(words):
         name = "接单"
+    elif LATER.search(words) and not NOT_LATER.search(words):
+        name = "约时"
     elif NOT_MINE.search(words):
         name = "上报"
     else:
         return None
-    if name != "延期":
+    if name == "约时":  # one waiting is taken with the promise; else the one in hand hears it
+        candidates = meant_by("接单", todo_of(ctx)) or meant_by("回复", todo_of(ctx))
+    elif name != "延期":
         candidates = meant_by(name, todo_of(ctx))
     elif not candidates and not number:
         return Reply(replies.NO_EXTENSION_ASKED)
@@ -90,6 +104,8 @@ def said_about(ctx: Context, text: str,
         return ticket
     if name == "上报":
         return Reply(replies.how_to_hand_on(ticket), ticket_id=ticket.id)
+    if name == "约时":
+        return ("接单" if ticket.status in TO_ACCEPT else "回复"), ticket, words.strip()
     return name, ticket, words.strip() if name in ("办结", "延期") else ""
 
 

@@ -108,3 +108,25 @@ def test_the_leader_grants_more_time_with_a_plain_yes(chat, client, svc, worker)
     assert ticket.extension_reason == "灯具要订货"  # the resident hears why, not "同意"
     told = received(svc, worker)[chat.openid]
     assert any("因灯具要订货，办理时限延长至" in text for text in told)
+
+
+def test_a_time_promised_takes_the_ticket_and_the_resident_hears_it(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    reply = zhang.send("在忙 下午过去")
+    assert reply.startswith(f"已接单：工单 {ticket.number}") and reply.endswith("已告知居民：在忙 下午过去")
+    assert rows(svc, Ticket)[0].status == "accepted"
+    assert zhang.send("明天上午9点上门").startswith(f"已回复：工单 {ticket.number}")  # in hand: told
+    told = received(svc, worker)[chat.openid]
+    assert [t.split("\n")[0] for t in told] == [
+        f"【工单 {ticket.number}】张伟回复：在忙 下午过去", f"【工单 {ticket.number}】张伟回复：明天上午9点上门"]
+
+
+def test_a_question_about_time_promises_nothing(chat, client, svc, worker):
+    chat.send("三单元楼道灯坏了")
+    zhang = Chat(client, "o_worker_01")
+    for words in ("下午能过去吗", "还没修好 明天再来", "明天不过去了"):
+        assert zhang.send(words).startswith("您的待办")
+    assert rows(svc, Ticket)[0].status == "assigned"
+    assert chat.openid not in received(svc, worker)
