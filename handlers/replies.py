@@ -124,6 +124,12 @@ def _opened(ticket, now) -> str:
     return _taken(ticket, now) + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
+NIGHT_DANGER = "如有危险请直接拨打 110、119 或 120"
+# What cannot wait for the morning to be any use: noise keeping people awake now is the
+# police's at night (治安管理处罚法), so the resident is told who comes tonight.
+NIGHT_NOW = {"噪音扰民": "夜间噪音正在扰民的，可拨打 110 请民警到场处理；如有危险请直接拨打 110、119 或 120"}
+
+
 def _taken(ticket, now) -> str:
     """"已受理，工单号 …，网格员张伟 将在 15 分钟内响应。" and where it went, in one line."""
     minutes = minutes_between(now, ticket.accept_by)
@@ -131,7 +137,7 @@ def _taken(ticket, now) -> str:
         soon = f"将在 {minutes} 分钟内响应" if minutes > 0 else "将尽快响应"
         if clocked_from_morning(ticket.accept_by, now):  # written at night: from 08:00
             soon = (f"将在早上 {china_time(ticket.accept_by)[-5:]} 前响应（夜间收到的事项早上 8 点"
-                    f"起处理；如有危险请直接拨打 110、119 或 120）")
+                    f"起处理；{NIGHT_NOW.get(ticket.category, NIGHT_DANGER)}）")
         text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"

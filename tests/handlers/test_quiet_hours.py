@@ -92,6 +92,14 @@ def test_a_normal_matter_written_at_night_is_the_mornings_work(app, chat, svc, c
     assert sweep(app) == 1
 
 
+def test_noise_at_night_tells_the_resident_who_comes_tonight(app, chat, svc, clock):
+    clock.at(hours=NIGHT)  # the grid answers in the morning; the noise is now
+    reply = chat.send("楼下烧烤店太吵了 都十一点了还在喝酒划拳 睡不着")
+    assert rows(svc, Ticket)[0].category == "噪音扰民"
+    assert "夜间噪音正在扰民的，可拨打 110 请民警到场处理" in reply
+    assert to(svc, "o_worker_01") == []
+
+
 def test_a_praise_at_night_is_passed_on_in_the_morning_and_thanks_wait_for_nobody(
         app, chat, svc, clock):
     clock.at(hours=NIGHT)
