@@ -390,6 +390,25 @@ def test_things_pets_fiction_and_bills_are_no_emergency(text):
     assert nlp.classify(text).urgency != "emergency", nlp.classify(text).keywords["urgency"]
 
 
+@pytest.mark.parametrize("text, category", [
+    ("家里突然停电了 整栋楼都黑了", "供水/供电/燃气"),  # the net read 黑了 as a fire (session 12)
+    ("停电了 整栋楼都黑了", "供水/供电/燃气"),          # …and as an electric shock
+    ("热水器打不着火了", "供水/供电/燃气"),             # 打不着火 holds no 着火
+    ("小区大门的道闸砸到我车了", "物业服务"),            # a car hit, not a person
+    ("楼上掉下来的花盆砸到我车上了", None),             # what fell is a pot
+    ("夏天太热了 楼道里闷得喘不过气", None),            # a simile of stuffiness
+    ("小区的树被雷劈倒了 压在围墙上", None),            # a tree struck, not a person
+])
+def test_outages_things_hit_and_similes_are_no_emergency(text, category):
+    result = nlp.classify(text)
+    assert result.urgency != "emergency", result.keywords["urgency"]
+    assert category is None or result.category == category
+
+
+def test_children_on_the_ice_are_urgent():
+    assert nlp.classify("小区里的水塘结冰了 有小孩在上面滑").urgency == "urgent"
+
+
 def test_a_thing_dropped_into_a_well_is_no_rescue():
     assert nlp.classify("手机掉井里了").urgency != "emergency"
 
