@@ -245,6 +245,11 @@ class FollowUp(Handler):
         if is_small_talk(text):
             tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
             return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
+        # The report sent again (was it received?): kept, not pushed to the worker a second time;
+        # a danger said again is still pushed (the person may still be in it).
+        if ticket.urgency != "emergency" and bare(text) == bare(ticket.description):
+            tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
+            return Reply(replies.sent_again(ticket), ticket_id=ticket.id)
         found = locate(ctx.session, text=text) if ticket.grid is None else None
         if placeable(ticket, found):
             ticket.address = ticket.address or (found.place_name or text)[:255]

@@ -242,6 +242,12 @@ def small_talk(ticket) -> str:
     return f"收到。您的工单 {ticket.number} 正在处理中，有进展会第一时间告诉您。"
 
 
+def sent_again(ticket) -> str:
+    holder = f"{who(ticket.assignee)}会处理" if ticket.assignee is not None else "工作人员会尽快处理"
+    return (f"您反映的这件事已在工单 {ticket.number} 中，{holder}，无需重复发送。"
+            f"有新情况可直接补充，回复“查询 {ticket.number}”可查看进度。")
+
+
 def placed(ticket, grid_name: str) -> str:
     who = f"，{ticket.assignee.name}负责" if ticket.assignee else ""
     return f"谢谢！已按您说的地点把工单 {ticket.number} 派往“{grid_name}”{who}，请留意进度。"

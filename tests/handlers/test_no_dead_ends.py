@@ -158,6 +158,17 @@ def test_small_talk_after_a_report_stays_on_the_timeline_but_is_not_pushed(chat,
     assert len(rows(svc, Ticket)) == 1
 
 
+def test_the_report_sent_again_is_kept_but_not_pushed_twice(chat, svc, worker):
+    chat.send("三单元楼道灯坏了，晚上很黑")
+    ticket = only_ticket(svc)
+    assert chat.send("三单元楼道灯坏了 晚上很黑！").startswith(
+        f"您反映的这件事已在工单 {ticket.number} 中，网格员张伟会处理，无需重复发送。")
+    assert received(svc, worker)["o_worker_01"] == [f"新工单 {ticket.number}"]
+    assert len(rows(svc, Ticket)) == 1 and [e.body for e in rows(svc, TicketEvent)
+                                            if e.action == "resident_message"] == [
+        "三单元楼道灯坏了 晚上很黑！"]
+
+
 def test_menu_words_typed_as_text_act_like_the_buttons(chat, svc, worker):
     assert chat.send("办事指南").startswith("您可以：直接描述问题来报事")
     assert chat.send("报事件").startswith("请直接发送文字描述问题")
