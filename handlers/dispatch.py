@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 
 from handlers.base import Handler
-from handlers.commands import next_step
+from handlers.commands import StaffCommand, next_step
+from handlers.staff_words import alerted_emergencies, meant_by, on_the_way, todo_of
 from handlers.context import Context, Reply
-from store import command
+from store import command, ladder
 
 ACK = re.compile(r"^\s*收到[\s:：]*(\d{4,8})?\s*[。.!！]?\s*$")
 
@@ -22,5 +23,13 @@ class Acknowledge(Handler):
         code = ACK.match(msg.content).group(1)
         said = command.acknowledge(ctx.session, ctx.staff, code, ctx.now)
         if code is None and said == command.NO_DISPATCH:  # "收到" to a new ticket's push
+            # to an emergency it is the answer the push asked for: taken (its clock is minutes)
+            waiting = meant_by("接单", todo_of(ctx))
+            if len(waiting) == 1 and waiting[0].urgency == "emergency":
+                return StaffCommand.carry_out("接单", waiting[0], "", ctx)
+            if not waiting and ctx.staff.role in ladder.SUPERVISORS:
+                alerted = alerted_emergencies(ctx)
+                if len(alerted) == 1:
+                    return on_the_way(ctx, alerted[0], msg.content.strip())
             said += "\n" + next_step(ctx).rstrip("\n")
         return Reply(said.rstrip("\n"))

@@ -281,6 +281,12 @@ def staff_done(action: str, ticket, staff) -> str:
     return done
 
 
+def leader_on_the_way(ticket, words: str) -> str:
+    holder = f"仍由{who(ticket.assignee)}办理；" if ticket.assignee is not None else ""
+    return (f"已告知居民：{words}\n工单 {ticket.number}（{ticket.description[:20]}）{holder}"
+            f"如需由您接手，请回复“接单 {ticket.number}”；处理完毕请回复“办结 {ticket.number} 处理结果”。")
+
+
 def staff_done_telling(action: str, ticket, staff, words: str) -> str:
     """接单 or 回复 with the worker's own words: what was done, and that the resident heard them."""
     return staff_done(action, ticket, staff) + f"\n已告知居民：{words}"

@@ -6,6 +6,7 @@ only one waiting, or in hand; a number said first: that one); otherwise the comm
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -49,7 +50,9 @@ DONE = re.compile(r"(?:已经?|都)?(?:修|换|弄|搞|处理|解决|清理|清�
                   # an emergency seen to: taken to hospital, the fire out, the child found
                   r"|已?送(?:到|去)?(?:医|医院)了?|(?:120|救护车)(?:已经|已)?(?:拉|接|送)走了"
                   r"|火(?:已经|已)?(?:灭|扑灭)了|(?:人|孩子|老人)(?:已经|已)?找到了")
-NOT_DONE = re.compile(r"[吗？?]|没|未|不|还要|明天|下午|晚点|待会|等")
+# (没人受伤, 没事了, 没有危险 are how an emergency's end is told: no "not yet")
+NOT_DONE = re.compile(r"[吗？?]|没(?!(?:有)?(?:人|人员)?(?:生命)?(?:受伤|伤亡|事|问题|危险|大碍))|未(?!发现)|不|还要"
+                      r"|明天|下午|晚点|待会|等")
 GOING = re.compile(r"(?:好的?|收到|嗯|行)?[\s，,。]*(?:我)?(?:马上|立刻|这就|现在|正在)?"
                    r"(?:过去|去|到|出发|赶过去|去看看|去处理|去现场)(?:看看|处理)?(?:了|啊|哈)?[\s。!！]*"
                    r"|(?:我)?在路上了?[\s。!！]*")
@@ -99,6 +102,13 @@ def said_about(ctx: Context, text: str,
         candidates = meant_by(name, todo_of(ctx))
     elif not candidates and not number:
         return Reply(replies.NO_EXTENSION_ASKED)
+    if not candidates and not number and name in ("接单", "约时", "办结") \
+            and ctx.staff.role in ladder.SUPERVISORS:
+        # a leader alerted to an emergency someone else holds: "火灭了" ends it, "我马上过去"
+        # tells the resident (the holder keeps it; 接单 <号> takes it over)
+        candidates = alerted_emergencies(ctx)
+        if name != "办结" and len(candidates) == 1:
+            return on_the_way(ctx, candidates[0], words.strip())
     ticket = ticket_named(ctx, number) if number else _meant(ctx, name, candidates, understood)
     if not isinstance(ticket, Ticket):
         return ticket
@@ -107,6 +117,30 @@ def said_about(ctx: Context, text: str,
     if name == "约时":
         return ("接单" if ticket.status in TO_ACCEPT else "回复"), ticket, words.strip()
     return name, ticket, words.strip() if name in ("办结", "延期") else ""
+
+
+ALERTED_FOR = timedelta(hours=12)
+ACK_ONLY = re.compile(r"\s*(?:收到|好的?|明白|知道了)[。.!！\s]*")
+
+
+def alerted_emergencies(ctx: Context) -> list[Ticket]:
+    """The open emergencies of the last hours in a supervisor's scope (each was pushed to them)."""
+    return list(ctx.session.scalars(
+        scope.visible_tickets(ctx.session, ctx.staff)
+        .where(Ticket.urgency == "emergency", Ticket.status.in_(OPEN_STATES),
+               Ticket.created_at >= ctx.now - ALERTED_FOR)
+        .order_by(Ticket.id.desc()).limit(5)).unique())
+
+
+def on_the_way(ctx: Context, ticket: Ticket, words: str) -> Reply:
+    """A supervisor going to an emergency another holds: the resident hears it, the holder keeps it
+    (a bare 收到 is told as 已收到，正在协调处理)."""
+    words = "已收到，正在协调处理" if ACK_ONLY.fullmatch(words) else words
+    try:
+        tickets.reply(ctx.session, ticket, ctx.staff, words, ctx.now)
+    except tickets.TicketError as refusal:
+        return Reply(str(refusal))
+    return Reply(replies.leader_on_the_way(ticket, words), ticket_id=ticket.id)
 
 
 def asking_for_time(ctx: Context) -> list[Ticket]:

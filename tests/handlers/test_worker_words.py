@@ -130,3 +130,33 @@ def test_a_question_about_time_promises_nothing(chat, client, svc, worker):
         assert zhang.send(words).startswith("您的待办")
     assert rows(svc, Ticket)[0].status == "assigned"
     assert chat.openid not in received(svc, worker)
+
+
+def test_an_emergency_acknowledged_ended_and_joined_in_plain_words(chat, client, svc, worker):
+    chat.send("楼道里有烟 好像谁家着火了")
+    [ticket] = rows(svc, Ticket)
+    zhang, zhou = Chat(client, "o_worker_01"), Chat(client, "o_leader_01")
+    # "收到" is the answer the 【特急】 push asked for: taken, its minutes' clock stopped
+    assert zhang.send("收到").startswith(f"已接单：工单 {ticket.number}")
+    # the grid leader, alerted too, goes: the resident hears it and 张伟 keeps the ticket
+    assert zhou.send("收到 我马上过去").startswith("已告知居民：收到 我马上过去\n"
+                                              f"工单 {ticket.number}（楼道里有烟 好像谁家着火了）仍由网格员张伟")
+    assert rows(svc, Ticket)[0].assignee.name == "张伟"
+    assert zhou.send("火灭了 没人受伤") == f"已办结：工单 {ticket.number}（楼道里有烟 好像谁家着火了）"
+    told = received(svc, worker)[chat.openid]
+    assert f"【工单 {ticket.number}】周建国回复：收到 我马上过去" in told[1]
+    assert "处理结果：火灭了 没人受伤" in told[-1]
+
+
+def test_taken_to_hospital_out_of_danger_ends_it_and_a_normal_ticket_is_not_taken_by_a_nod(
+        chat, client, svc):
+    chat.send("我家老人摔倒了 起不来 头上流血")
+    chat.send("新问题")
+    chat.send("三单元楼道灯坏了")
+    fall, lamp = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    assert zhang.send("收到").startswith("您目前没有待确认的调度任务")  # two waiting: which?
+    zhang.send(f"接单 {fall.number}")
+    assert zhang.send(f"{fall.number} 已送医 没有生命危险").startswith(f"已办结：工单 {fall.number}")
+    assert zhang.send("收到").startswith("您目前没有待确认的调度任务")  # the lamp: a nod is no 接单
+    assert [t.status for t in rows(svc, Ticket)] == ["resolved", "assigned"]
