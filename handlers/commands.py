@@ -11,6 +11,7 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
 from handlers.resident import open_for
+from nlp import names_topic
 from handlers.staff_words import meant_by, said_about, ticket_named, todo_of
 from store import ladder, patrol, photos, registry, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
@@ -180,8 +181,11 @@ def plain_words(ctx: Context, text: str) -> Reply:
             return open_for(ctx, text, understood)
         call = replies.call_first(understood.emergency["call"], understood.emergency["name"])
         return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
+    # a problem told (not a question, not a word of a topic's learned lean): maybe a patrol find
     hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
-            if understood is not None and understood.category != "其他" else "")
+            if understood is not None and understood.category != "其他"
+            and understood.kind in ("complaint", "help", "suggestion") and names_topic(understood)
+            else "")
     return Reply(next_step(ctx) + replies.STAFF_HELP + hint +
                  replies.page_line(ctx.page("mobile.worker_todo"), "打开待办列表"))
 
