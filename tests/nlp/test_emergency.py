@@ -405,6 +405,11 @@ def test_outages_things_hit_and_similes_are_no_emergency(text, category):
     assert category is None or result.category == category
 
 
+def test_no_harm_told_after_is_no_emergency_but_asked_with_a_worry_still_is():
+    assert nlp.classify("晚上散步被自行车撞了一下 没什么事").urgency == "urgent"
+    assert nlp.classify("我爸被车撞了 流了好多血 人没什么事吧").urgency == "emergency"
+
+
 def test_children_on_the_ice_are_urgent():
     assert nlp.classify("小区里的水塘结冰了 有小孩在上面滑").urgency == "urgent"
 
