@@ -169,3 +169,27 @@ def test_the_district_imports_members_from_the_console_all_or_nothing(client, de
         "kind": "members", "file": (io.BytesIO(good.encode()), "members.csv")},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "批量导入需要区级账号" in refused
+
+
+def test_a_grid_leaders_members_csv_masks_the_volunteers_phones(client, demo, svc):
+    """The team page shows every member's phone as 135****0001; the grid leader's
+    members.csv showed them whole. A manager reads whole only the accounts of their own area
+    (as the staff page shows them)."""
+    give_password(svc, "leader01")
+    login(client, "leader01")  # 幸福里社区's grid leader
+    members = client.get("/console/export/members.csv").get_data(as_text=True)
+    assert "T001,member01,李明,135****0001,yes,yes" in members
+    assert "13500010001" not in members and "13500010003" not in members
+
+    import io
+    district = client.application.test_client()
+    login(district, "district")  # worker12 (孙丽, 西溪街道) joins 幸福里's team by import
+    district.post("/console/teams/import", data={
+        "kind": "members", "file": (io.BytesIO(b"team_code,username,name\nT001,worker12,x\n"),
+                                    "members.csv")}, content_type="multipart/form-data")
+    assert "13900000012" in district.get("/console/export/members.csv").get_data(as_text=True)
+    community = client.application.test_client()
+    login(community, "community001001")
+    members = community.get("/console/export/members.csv").get_data(as_text=True)
+    assert "13500010001" in members  # 幸福里's own volunteer account
+    assert "worker12" in members and "13900000012" not in members and "139****0012" in members
