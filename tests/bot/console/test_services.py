@@ -43,11 +43,26 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
                  "/console/grids/330199001001001/poster.png"):
         assert client.get(page).status_code == 403, page
     before = client.get(f"/console/services/{order_number}").get_data(as_text=True)
-    assert "139****5678" in before and "13912345678" not in before  # masked until taken
+    assert "电话[接单后可见]" in before and "5678" not in before  # hidden until taken
     assert "幸福小区1栋201" not in before
     client.post(f"/console/services/{order_number}", data={"action": "claim"})
     after = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "13912345678" in after and "幸福小区1栋201" in after and "签到" in after
+
+
+def test_a_volunteers_console_shows_no_name_or_room_before_taking(client, demo, svc):
+    Chat(client, "o_demo_resident").send("我叫王秀英，住3栋2单元501室，独居腿脚不便，想请人帮忙代办医保报销")
+    [order] = rows(svc, ServiceOrder)
+    number = order.ticket.number
+    Chat(client, "o_worker_01").send(f"下单 {number} 1人 2小时 王阿姨家 钥匙在门卫")
+    give_password(svc, "member03")
+    login(client, "member03")
+    before = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英" not in before and "501" not in before and "钥匙在门卫" not in before
+    assert "我叫王**" in before and "2单元**室" in before and "幸福里第1网格（接单后显示详细地址）" in before
+    client.post(f"/console/services/{number}", data={"action": "claim"})
+    after = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英" in after and "501室" in after and "钥匙在门卫" in after
 
 
 @pytest.mark.parametrize("written, hidden", [
