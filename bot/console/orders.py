@@ -109,7 +109,7 @@ def service(number: str):
         "console/service.html", order=order, ticket=ticket, mine=mine, member=member,
         eligible=eligible, details=details, serving=serving, placer=staff.role in PLACERS,
         kinds=SERVICE_KINDS, statuses=ORDER_STATUS_NAMES, team_kinds=TEAM_KINDS, when=when,
-        duration=duration, masked=mask_person(ticket.description), rough=rough_place(ticket),
+        duration=duration, masked=mask_person(ticket.description), rough=rough_place(ticket), mask=mask_person,
         words=mask_ids(ticket.description) if staff.role == "member" else ticket.description)
 
 

@@ -63,7 +63,7 @@ def member_order(number: str, viewer):
             # the address and the resident's whole words once the order is taken
             words=mask_ids(ticket.description) if mine else mask_person(ticket.description),
             place=place_of(ticket) if mine else rough_place(ticket),
-            phone=ticket.resident_phone if mine else None,
+            phone=ticket.resident_phone if mine else None, mask=mask_person,
             open=order.status in OPEN, kinds=SERVICE_KINDS, statuses=ORDER_STATUS_NAMES,
             when=when, duration=duration, max_photos=photos.MAX_PER_ACTION,
             list_link=page_link(viewer.openid, "mobile.member_orders"))

@@ -208,3 +208,32 @@ def test_a_grid_leaders_members_csv_masks_the_volunteers_phones(client, demo, sv
     members = community.get("/console/export/members.csv").get_data(as_text=True)
     assert "13500010001" in members  # 幸福里's own volunteer account
     assert "worker12" in members and "13900000012" not in members and "139****0012" in members
+
+
+def test_a_teammate_who_did_not_go_reads_the_result_masked(client, demo, svc):
+    """孙红 took and served the order; 钱程 of the same team never took it and reads the result
+    and the resident's rating as the words before taking: no name, room or phone."""
+    from store import service_orders, service_visits, ratings
+    Chat(client, "o_demo_resident").send("我母亲腿脚不便，想请人帮忙代办医保报销")
+    [order] = rows(svc, ServiceOrder)
+    number = order.ticket.number
+    Chat(client, "o_worker_01").send(f"下单 {number} 1人 2小时")
+    with svc.db.transaction() as session:
+        order = session.get(ServiceOrder, order.id)
+        sun = session.scalar(select(Staff).where(Staff.username == "member03"))
+        service_orders.claim(session, order, sun, svc.now())
+        service_visits.check_in(session, order, sun, svc.now(), None)
+        service_visits.report(session, order, sun, "已陪王秀英阿姨办好，材料放在3栋501室，"
+                              "她女儿电话13911112222", svc.now())
+        ratings.rate(session, order.ticket, 5, svc.now(), "我叫王秀英，谢谢孙红")
+    give_password(svc, "member04")
+    login(client, "member04")
+    page = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "服务结果" in page and "居民评价" in page
+    for private in ("王秀英", "501", "13911112222"):
+        assert private not in page, private
+    give_password(svc, "member03")
+    taker = client.application.test_client()
+    login(taker, "member03")
+    page = taker.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英阿姨" in page and "3栋501室" in page
