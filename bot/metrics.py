@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 import logging
 import os
 import time
@@ -28,7 +29,7 @@ from store.inserts import CHANGES_NOTED as NOTED, note_written  # counted once c
 from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from store.registry import OPEN_STATES
 
-LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded", "X-Forwarded-Host")
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 DELAYS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
 log = logging.getLogger("griddesk.changes")
@@ -179,11 +180,24 @@ class StateCollector:
 
 # --- the endpoint ---------------------------------------------------------------------------
 
+def _from_this_machine() -> bool:
+    """A loopback peer that forwards nobody: a reverse proxy on this machine (nginx with
+    TRUSTED_PROXIES unset) also connects from 127.0.0.1, but says whom it forwards."""
+    if any(request.headers.get(name) for name in FORWARDING_HEADERS):
+        return False
+    try:
+        peer = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(peer, "ipv4_mapped", None)
+    return (mapped or peer).is_loopback
+
+
 def _allowed(token: str) -> bool:
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return hmac.compare_digest(given.encode(), token.encode())
-    return request.remote_addr in LOCAL_ADDRESSES
+    return _from_this_machine()
 
 
 def init_app(app: Flask, svc) -> None:
@@ -195,7 +209,7 @@ def init_app(app: Flask, svc) -> None:
     @app.get("/metrics")
     def metrics():
         if not _allowed(token):
-            abort(403, description="/metrics 仅对本机或携带 METRICS_TOKEN 的请求开放")
+            abort(403, description="/metrics 仅对本机（不经代理）或携带 METRICS_TOKEN 的请求开放")
         instruments()  # so a fresh process shows its counters at zero
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             live = CollectorRegistry()

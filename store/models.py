@@ -337,6 +337,14 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # What the client may read and file: the tickets of this area and below (a grid, community
+    # or street); None is the whole district (keys made before areas, and the district's).
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    area: Mapped[Area | None] = relationship()
+    # Names, phones, room numbers and exact points unmasked: only a district admin gives it.
+    personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[Staff | None] = relationship()
 
 
 # --- The console's tables (issue 5): canned replies, notices to residents, emergency dispatch.

@@ -1,13 +1,14 @@
 """What people are told about a service order, as notices (store.notices.Notice).
 
-Members are pushed a published order with the resident's words masked and only the grid
-named: the address and the resident's phone go to those who claimed it (claimed_card)."""
+Members are pushed a published order with the resident's words masked (no phone, name or
+room number: store.personal) and only the grid named: the address and the resident's phone go to those who claimed it (claimed_card)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from store.notices import Notice, progress, staff_update
-from store.vocab import SERVICE_KINDS, china_time, mask_phones
+from store.personal import mask_ids, mask_person
+from store.vocab import SERVICE_KINDS, china_time
 
 
 def when(order) -> str:
@@ -47,7 +48,7 @@ def published(order, now: datetime) -> Notice:
                 ("时间", when(order)),
                 ("人数", f"需 {order.people_needed} 人，已接 {taken} 人"),
                 ("时长", f"约 {duration(order.minutes_expected)}"),
-                ("内容", mask_phones(ticket.description)[:60])),
+                ("内容", mask_person(ticket.description)[:60])),
         remark=f"请回复「接单 {ticket.number}」接单。",
         due=order.scheduled_at or order.claim_by)
 
@@ -62,7 +63,7 @@ def claimed_card(order, staff) -> str:
     return (f"接单成功：{SERVICE_KINDS[order.kind]}（工单 {ticket.number}）\n"
             f"地点：{place_of(ticket)}（{ticket.grid.name if ticket.grid else ''}）\n"
             f"时间：{when(order)}，约 {duration(order.minutes_expected)}\n"
-            f"内容：{ticket.description[:100]}{phone}{note}{team}\n"
+            f"内容：{mask_ids(ticket.description)[:100]}{phone}{note}{team}\n"
             f"到达后回复「签到 {ticket.number}」并发送位置；结束回复「签退 {ticket.number}」；"
             f"办完回复「反馈 {ticket.number} 服务结果」，可附照片。")
 

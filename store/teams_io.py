@@ -13,7 +13,7 @@ members.csv: team_code,username,name[,phone,leader,active]
 from __future__ import annotations
 
 import re
-from typing import IO
+from typing import IO, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +23,7 @@ from store.import_rows import ImportReport, RowError, Rows, parse_flag, parse_ph
 from store.models import Area, Staff
 from store.service_models import TEAM_KINDS, ServiceTeam, ServiceTeamArea, TeamMember
 from store.teams import CODE, KIND_BY_NAME, TEAM_LEVELS
+from store.vocab import mask_phone
 
 TEAM_COLUMNS = ("code", "name", "kind", "area_code", "coverage", "phone", "active")
 MEMBER_COLUMNS = ("team_code", "username", "name", "phone", "leader", "active")
@@ -189,11 +190,14 @@ def export_teams(session: Session, stream: IO[str], under: str | None = None) ->
     return written
 
 
-def export_members(session: Session, stream: IO[str], under: str | None = None) -> int:
+def export_members(session: Session, stream: IO[str], under: str | None = None, *,
+                   whole_phones: Callable[[int, int], bool] | None = None) -> int:
+    """Members of the teams under an area code. `whole_phones(staff_id, area_id)` says whose
+    phone the reader may see whole (None: everyone's, the CLI); the rest read 135****0001."""
     writer = csvfile.writer(stream, lineterminator="\n")
     writer.writerow(MEMBER_COLUMNS)
     query = (select(ServiceTeam.code, Staff.username, Staff.name, Staff.phone,
-                    TeamMember.leader, TeamMember.active)
+                    TeamMember.leader, TeamMember.active, Staff.id, Staff.area_id)
              .join(ServiceTeam, TeamMember.team_id == ServiceTeam.id)
              .join(Staff, TeamMember.staff_id == Staff.id)
              .join(Area, ServiceTeam.area_id == Area.id)
@@ -201,7 +205,9 @@ def export_members(session: Session, stream: IO[str], under: str | None = None) 
     if under:
         query = query.where(Area.code.startswith(under))
     written = 0
-    for code, username, name, phone, leader, active in session.execute(query):
+    for code, username, name, phone, leader, active, staff_id, area_id in session.execute(query):
+        if phone and whole_phones is not None and not whole_phones(staff_id, area_id):
+            phone = mask_phone(phone)
         writer.writerow([code, username, name, phone or "", "yes" if leader else "no",
                          "yes" if active else "no"])
         written += 1

@@ -94,12 +94,22 @@ def api_key():
 
 @api_key.command("create")
 @click.argument("name")
-def create_key(name):
+@click.option("--area", "area_code", default="", help="a street, community or grid code: the "
+              "key reads and files only there (default: the whole district)")
+@click.option("--personal-data", is_flag=True, help="read names, phones, room numbers and "
+              "exact points unmasked (default: masked like public reads)")
+def create_key(name, area_code, personal_data):
     """Issue a key for a client; it is shown once, only its hash is kept."""
     svc = services()
     try:
         with svc.db.transaction() as session:
-            _, key = apikeys.create(session, name, svc.now())
+            area = None
+            if area_code:
+                area = session.scalar(select(Area).where(Area.code == area_code.strip()))
+                if area is None:
+                    raise click.BadParameter(f"no area {area_code!r}", param_hint="--area")
+            _, key = apikeys.create(session, name, svc.now(), area=area,
+                                    personal_data=personal_data)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
     click.echo(key)
@@ -112,7 +122,9 @@ def list_keys():
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
             used = f"last used {row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else \
                 "never used"
-            click.echo(f"{row.name}\t{row.prefix}…\t{state}\t{used}")
+            where = row.area.code if row.area else "district"
+            data = "personal data" if row.personal_data else "masked"
+            click.echo(f"{row.name}\t{row.prefix}…\t{state}\t{used}\t{where}\t{data}")
 
 
 @api_key.command("revoke")

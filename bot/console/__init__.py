@@ -112,8 +112,8 @@ def error_page(error):
 
 
 def init_app(app: Flask) -> None:
-    from bot.console import (auth, command, dashboard, deliveries, duty, held,  # noqa: F401
-                             inbox, orders, photos, registry, simulator, staff, teams,
+    from bot.console import (apikeys, auth, command, dashboard, deliveries, duty,  # noqa: F401
+                             held, inbox, orders, photos, registry, simulator, staff, teams,
                              ticket)
     settings = services(app).settings
     secure = bool(settings.secure_cookies)  # on behind HTTPS

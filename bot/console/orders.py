@@ -3,7 +3,8 @@
 functions the WeChat commands call), and the month's figures (服务统计) with their CSV.
 
 A member's account sees only this: the orders published to their teams or taken by them,
-with the resident's words masked and no address until they have taken the order."""
+with the resident's words masked (no phone, name or room number) and only the estate and grid
+until they have taken the order."""
 from __future__ import annotations
 
 import io
@@ -22,7 +23,8 @@ from store.models import Staff, Ticket
 from store.service_models import (TEAM_KINDS, ServiceClaim, ServiceOrder, ServicePublication,
                                   ServiceTeam)
 from store.service_notices import duration, when
-from store.vocab import CHINA, ORDER_STATUS_NAMES, SERVICE_KINDS, mask_phones
+from store.personal import mask_ids, mask_person, rough_place
+from store.vocab import CHINA, ORDER_STATUS_NAMES, SERVICE_KINDS
 
 PLACERS = ("grid_worker", "grid_leader", "community", "street", "district", "admin")
 MEMBER_ENDPOINTS = ("console.service_list", "console.service", "console.service_act",
@@ -107,7 +109,8 @@ def service(number: str):
         "console/service.html", order=order, ticket=ticket, mine=mine, member=member,
         eligible=eligible, details=details, serving=serving, placer=staff.role in PLACERS,
         kinds=SERVICE_KINDS, statuses=ORDER_STATUS_NAMES, team_kinds=TEAM_KINDS, when=when,
-        duration=duration, masked=mask_phones(ticket.description))
+        duration=duration, masked=mask_person(ticket.description), rough=rough_place(ticket), mask=mask_person,
+        words=mask_ids(ticket.description) if staff.role == "member" else ticket.description)
 
 
 @bp.post("/services/<number>")

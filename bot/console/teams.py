@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.console import (MANAGERS, area_ids_in_scope, areas_in_scope, bp, changing, me,
                          roles_required)
 from bot.services import services
-from store import areas_io, service_figures, teams
+from store import areas_io, service_figures, teams, teams_io
 from store.import_rows import ImportFailed
 from store.models import Area, Staff
 from store.service_models import TEAM_KINDS, ServiceTeam, TeamMember
@@ -200,6 +200,19 @@ def teams_import():
     return redirect(url_for("console.team_list"))
 
 
+def whole_phones_for(session, staff: Staff):
+    """Whose phone a reader of members.csv sees whole: their own, and a manager those of the
+    accounts in their area (the staff page shows them); the team page masks everyone's, so a
+    grid leader or grid worker reads the others as 135****0001."""
+    if staff.role not in MANAGERS:
+        return lambda staff_id, area_id: staff_id == staff.id
+    ids = area_ids_in_scope(session, staff)
+    if ids is None:
+        return lambda staff_id, area_id: True
+    ids = set(ids)
+    return lambda staff_id, area_id: staff_id == staff.id or area_id in ids
+
+
 @bp.get("/export/<any(teams, members):kind>.csv")
 @login_required
 def teams_export(kind: str):
@@ -209,6 +222,10 @@ def teams_export(kind: str):
         under = None if staff.role in ("admin", "district") else staff.area.code
         out = io.StringIO()
         out.write("\ufeff")
-        areas_io.EXPORTERS[kind](session, out, under)
+        if kind == "members":
+            teams_io.export_members(session, out, under,
+                                    whole_phones=whole_phones_for(session, staff))
+        else:
+            areas_io.EXPORTERS[kind](session, out, under)
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename={kind}.csv"})

@@ -3,8 +3,8 @@ orders they hold and those waiting for their teams (我的服务), and one order
 they 接单 / 签到 / 签退 (with the phone's location) / 反馈 (with photos) / 退单 — the same
 store functions as the WeChat commands and the console's order page.
 
-A member sees the resident's words masked and no address until they have taken the order,
-as in WeChat."""
+A member sees the resident's words without phone, name or room number (store.personal) and
+only the estate and grid until they have taken the order, as in WeChat."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -19,7 +19,8 @@ from store import photos, service_orders, service_visits
 from store.models import Staff, Ticket
 from store.service_models import ServiceOrder
 from store.service_notices import duration, place_of, when
-from store.vocab import ORDER_STATUS_NAMES, SERVICE_KINDS, mask_phones
+from store.personal import mask_ids, mask_person, rough_place
+from store.vocab import ORDER_STATUS_NAMES, SERVICE_KINDS
 
 OPEN = ("open", "full", "serving")
 
@@ -60,9 +61,9 @@ def member_order(number: str, viewer):
         return render_template(
             "mobile/member_order.html", order=order, ticket=ticket, mine=mine,
             # the address and the resident's whole words once the order is taken
-            words=ticket.description if mine else mask_phones(ticket.description),
-            place=place_of(ticket) if mine else (ticket.grid.name if ticket.grid else ""),
-            phone=ticket.resident_phone if mine else None,
+            words=mask_ids(ticket.description) if mine else mask_person(ticket.description),
+            place=place_of(ticket) if mine else rough_place(ticket),
+            phone=ticket.resident_phone if mine else None, mask=mask_person,
             open=order.status in OPEN, kinds=SERVICE_KINDS, statuses=ORDER_STATUS_NAMES,
             when=when, duration=duration, max_photos=photos.MAX_PER_ACTION,
             list_link=page_link(viewer.openid, "mobile.member_orders"))

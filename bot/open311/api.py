@@ -10,7 +10,9 @@
     GET  /open311/v2/openapi.json                        the OpenAPI document of all of these
 
 Reads need an api_key unless OPEN311_READ_NEEDS_KEY=0; without one they are masked
-(bot.open311.masking). Lists are paged (page, page_size).
+(bot.open311.masking). A key reads and files only in its area (store.apikeys: a street,
+community or grid, or the whole district), masked too unless it was given personal data.
+Lists are paged (page, page_size).
 
 A service request is a ticket; its id is the ticket number. A POST opens the ticket through
 store.tickets.open_ticket, located by address_id (a grid, building or unit code), lat/long
@@ -20,12 +22,13 @@ Errors are the spec's list: [{"code": 400, "description": "..."}] with 400, 403 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from bot.open311.masking import mask_text, round_coordinate, xml_safe
@@ -170,14 +173,26 @@ def api_error(error: ApiError):
 
 # --- reading -------------------------------------------------------------------------------
 
-def _reader_has_key(session, values) -> bool:
-    """A valid api_key reads everything; without one, reads are refused (the default,
-    OPEN311_READ_NEEDS_KEY=1) or, when an operator opened them, masked."""
-    keyed = bool(values.get("api_key")) and apikeys.check(
-        session, values.get("api_key"), services().now()) is not None
-    if not keyed and services().settings.open311_read_needs_key:
-        raise ApiError(403, "api_key missing or not valid")
-    return keyed
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: `full` shows personal data; `where` keeps the tickets of the key's area."""
+    full: bool
+    where: ColumnElement
+    area: str | None = None  # the key's area's name, for a refusal
+
+
+def _reader(session, values) -> Reader:
+    """A valid api_key reads the tickets of its area, masked unless the key has the right to
+    personal data; without one, reads are refused (the default, OPEN311_READ_NEEDS_KEY=1) or,
+    when an operator opened them, masked."""
+    key = apikeys.check(session, values.get("api_key"), services().now()) \
+        if values.get("api_key") else None
+    if key is None:
+        if services().settings.open311_read_needs_key:
+            raise ApiError(403, "api_key missing or not valid")
+        return Reader(full=False, where=true())
+    return Reader(full=key.personal_data, where=apikeys.in_area(session, key),
+                  area=key.area.name if key.area else None)
 
 
 def _with_everything(query):
@@ -191,7 +206,7 @@ def discovery():
     return jsonify({
         "changeset": "2026-11-24T00:00:00+08:00",
         "contact": "GridDesk 网格服务台",
-        "key_service": "API keys are issued by the operator: griddesk api-key create NAME",
+        "key_service": "API keys are issued by the district, street or community (console 接口密钥) or the operator (griddesk api-key create NAME --area CODE), each for an area",
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
                        "url": base, "changeset": "2026-11-24T00:00:00+08:00",
                        "type": "production", "formats": ["application/json", "text/xml"]}]})
@@ -206,9 +221,9 @@ def services_list(fmt: str):
 def requests_list(fmt: str):
     fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        full = _reader_has_key(session, values)
+        reader = _reader(session, values)
         limit, offset = page(values)
-        query = _with_everything(select(Ticket))
+        query = _with_everything(select(Ticket)).where(reader.where)
         numbers = listed(values, "service_request_id")
         if numbers:
             query = query.where(Ticket.number.in_(numbers[:MAX_RESULTS]))
@@ -237,7 +252,7 @@ def requests_list(fmt: str):
                 query = query.where(Ticket.status.in_(CLOSED))
         tickets = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
                                   .limit(limit).offset(offset)).all()
-        data = [as_request(ticket, full) for ticket in tickets]
+        data = [as_request(ticket, reader.full) for ticket in tickets]
     return render(data, fmt, "service_requests")
 
 
@@ -245,12 +260,13 @@ def requests_list(fmt: str):
 def request_one(number: str, fmt: str):
     fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        full = _reader_has_key(session, values)
+        reader = _reader(session, values)
         ticket = session.scalar(_with_everything(select(Ticket))
-                                .where(Ticket.number == number))
-        if ticket is None:
-            raise ApiError(404, f"service request {number} not found")
-        data = [as_request(ticket, full)]
+                                .where(Ticket.number == number, reader.where))
+        if ticket is None:  # outside the key's area is the same 404: no ticket is confirmed
+            raise ApiError(404, f"service request {number} not found" + (
+                f" in this api_key's area ({reader.area})" if reader.area else ""))
+        data = [as_request(ticket, reader.full)]
     return render(data, fmt, "service_requests")
 
 
@@ -258,7 +274,7 @@ def request_one(number: str, fmt: str):
 def updates(fmt: str):
     fmt, values = _format(fmt), values_of()
     with services().db.transaction() as session:
-        full = _reader_has_key(session, values)
+        reader = _reader(session, values)
         limit, offset = page(values)
         start, end = date(values, "start_date"), date(values, "end_date")
         if start and end and start > end:
@@ -268,12 +284,12 @@ def updates(fmt: str):
         # Residents' own words are never an update: only staff and system steps are.
         query = (select(TicketEvent, Ticket.number).join(Ticket)
                  .where(TicketEvent.public.is_(True), TicketEvent.actor != "resident",
-                        TicketEvent.at >= start))
+                        TicketEvent.at >= start, reader.where))
         if end:
             query = query.where(TicketEvent.at <= end)
         rows = session.execute(query.order_by(TicketEvent.at, TicketEvent.id)
                                .limit(limit).offset(offset)).all()
-        show = (lambda text: text) if full else mask_text
+        show = (lambda text: text) if reader.full else mask_text
         data = [{"update_id": str(event.id), "service_request_id": number,
                  "status": "closed" if event.action in CLOSING_ACTIONS else "open",
                  "updated_datetime": w3c(event.at),
@@ -297,6 +313,20 @@ def _by_address_id(session, address_id: str) -> Located:
     if grid is None:
         raise ApiError(400, f"address_id {address_id!r} is no grid, building or unit code")
     return Located(grid, "bound")
+
+
+def _refuse_outside(session, key, located: Located) -> None:
+    """A key files only in its area: a place elsewhere, or one no grid of it holds, is a 403
+    (the ticket would reach staff the client has no business with)."""
+    ids = apikeys.area_ids(session, key)
+    if ids is None:
+        return
+    if located.grid is None:
+        raise ApiError(403, f"the location could not be placed in a grid of this api_key's "
+                            f"area ({key.area.name}): give address_id or lat/long inside it")
+    if located.grid.id not in ids:
+        raise ApiError(403, f"the location is in {located.grid.name}, outside this api_key's "
+                            f"area ({key.area.name})")
 
 
 @bp.post("/requests.<fmt>")
@@ -329,6 +359,7 @@ def file_request(fmt: str):
         else:
             located = locate(session, point=point, text=" ".join(filter(None, (
                 address, description))), nearest_within_m=svc.settings.locate_nearest_meters)
+        _refuse_outside(session, key, located)
         try:
             ticket = open_ticket(session, resident=None,
                                  description=description or triage.category, triage=triage,

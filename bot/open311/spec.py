@@ -97,7 +97,8 @@ def _json(schema: dict, what: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    names = {400: "bad parameters", 403: "api_key missing or not valid", 404: "not found"}
+    names = {400: "bad parameters", 403: "api_key missing or not valid, or the location outside "
+             "the key's area", 404: "not found (or outside the key's area)"}
     return {str(code): _json({"$ref": "#/components/schemas/Errors"}, names[code])
             for code in codes}
 
@@ -107,7 +108,8 @@ def _query(name: str, description: str, **schema) -> dict:
             "schema": {"type": "string", **schema}}
 
 
-READ_KEY = _query("api_key", "needed unless OPEN311_READ_NEEDS_KEY=0; without one, "
+READ_KEY = _query("api_key", "needed unless OPEN311_READ_NEEDS_KEY=0; a key reads only its "
+                              "area; without one, or with a key not given personal data, "
                               "personal data is masked and points rounded to ~100 m")
 PAGING = [{"name": "page", "in": "query", "required": False, "description": "from 1",
            "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},

@@ -75,3 +75,36 @@ def test_a_scrape_during_a_redis_outage_still_reports_the_tickets(make_app, demo
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "griddesk_overdue_tickets" in body and "griddesk_queue_jobs" not in body
+
+
+def test_metrics_behind_a_proxy_nobody_declared_are_refused(make_app):
+    """nginx on this machine forwards the world's requests from 127.0.0.1: with
+    TRUSTED_PROXIES unset, a request that came through it carries X-Forwarded-For (or
+    X-Real-IP / Forwarded) and is not this machine's own scrape."""
+    client = make_app().test_client()
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+    for header in ({"X-Forwarded-For": "203.0.113.9"}, {"X-Real-IP": "203.0.113.9"},
+                   {"Forwarded": "for=203.0.113.9"}, {"X-Forwarded-For": "127.0.0.1"}):
+        refused = client.get("/metrics", headers=header, environ_base=local)
+        assert refused.status_code == 403, header
+        assert "METRICS_TOKEN" in refused.get_data(as_text=True)
+    assert client.get("/metrics", environ_base=local).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
+def test_metrics_with_a_token_behind_a_proxy(make_app):
+    client = make_app(metrics_token="s3cret").test_client()
+    through = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9",
+                                              "Authorization": "Bearer s3cret"},
+                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert through.status_code == 200
+
+
+def test_metrics_through_a_trusted_proxy_are_the_clients(make_app):
+    client = make_app(trusted_proxies="127.0.0.1").test_client()
+    remote = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"},
+                        environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert remote.status_code == 403
+    spoofed = client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"},
+                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert spoofed.status_code == 403

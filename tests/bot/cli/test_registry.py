@@ -50,3 +50,11 @@ def test_api_keys_are_created_listed_and_revoked(griddesk, svc):
     assert griddesk("api-key", "create", "city-hotline").exit_code == 2
     assert "revoked city-hotline" in griddesk("api-key", "revoke", "city-hotline").output
     assert "revoked 20" in griddesk("api-key", "list").output
+
+
+def test_an_api_key_is_made_for_an_area_and_masked_unless_told(griddesk, svc, demo):
+    griddesk("api-key", "create", "happy-app", "--area", "330199001001")
+    griddesk("api-key", "create", "hotline", "--personal-data")
+    assert griddesk("api-key", "create", "x", "--area", "999").exit_code == 2
+    listing = griddesk("api-key", "list").output
+    assert "330199001001\tmasked" in listing and "district\tpersonal data" in listing

@@ -43,11 +43,26 @@ def test_a_members_login_opens_only_service_orders(app, client, svc, order_numbe
                  "/console/grids/330199001001001/poster.png"):
         assert client.get(page).status_code == 403, page
     before = client.get(f"/console/services/{order_number}").get_data(as_text=True)
-    assert "139****5678" in before and "13912345678" not in before  # masked until taken
+    assert "电话[接单后可见]" in before and "5678" not in before  # hidden until taken
     assert "幸福小区1栋201" not in before
     client.post(f"/console/services/{order_number}", data={"action": "claim"})
     after = client.get(f"/console/services/{order_number}").get_data(as_text=True)
     assert "13912345678" in after and "幸福小区1栋201" in after and "签到" in after
+
+
+def test_a_volunteers_console_shows_no_name_or_room_before_taking(client, demo, svc):
+    Chat(client, "o_demo_resident").send("我叫王秀英，住3栋2单元501室，独居腿脚不便，想请人帮忙代办医保报销")
+    [order] = rows(svc, ServiceOrder)
+    number = order.ticket.number
+    Chat(client, "o_worker_01").send(f"下单 {number} 1人 2小时 王阿姨家 钥匙在门卫")
+    give_password(svc, "member03")
+    login(client, "member03")
+    before = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英" not in before and "501" not in before and "钥匙在门卫" not in before
+    assert "我叫王**" in before and "2单元**室" in before and "幸福里第1网格（接单后显示详细地址）" in before
+    client.post(f"/console/services/{number}", data={"action": "claim"})
+    after = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英" in after and "501室" in after and "钥匙在门卫" in after
 
 
 @pytest.mark.parametrize("written, hidden", [
@@ -169,3 +184,56 @@ def test_the_district_imports_members_from_the_console_all_or_nothing(client, de
         "kind": "members", "file": (io.BytesIO(good.encode()), "members.csv")},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "批量导入需要区级账号" in refused
+
+
+def test_a_grid_leaders_members_csv_masks_the_volunteers_phones(client, demo, svc):
+    """The team page shows every member's phone as 135****0001; the grid leader's
+    members.csv showed them whole. A manager reads whole only the accounts of their own area
+    (as the staff page shows them)."""
+    give_password(svc, "leader01")
+    login(client, "leader01")  # 幸福里社区's grid leader
+    members = client.get("/console/export/members.csv").get_data(as_text=True)
+    assert "T001,member01,李明,135****0001,yes,yes" in members
+    assert "13500010001" not in members and "13500010003" not in members
+
+    import io
+    district = client.application.test_client()
+    login(district, "district")  # worker12 (孙丽, 西溪街道) joins 幸福里's team by import
+    district.post("/console/teams/import", data={
+        "kind": "members", "file": (io.BytesIO(b"team_code,username,name\nT001,worker12,x\n"),
+                                    "members.csv")}, content_type="multipart/form-data")
+    assert "13900000012" in district.get("/console/export/members.csv").get_data(as_text=True)
+    community = client.application.test_client()
+    login(community, "community001001")
+    members = community.get("/console/export/members.csv").get_data(as_text=True)
+    assert "13500010001" in members  # 幸福里's own volunteer account
+    assert "worker12" in members and "13900000012" not in members and "139****0012" in members
+
+
+def test_a_teammate_who_did_not_go_reads_the_result_masked(client, demo, svc):
+    """孙红 took and served the order; 钱程 of the same team never took it and reads the result
+    and the resident's rating as the words before taking: no name, room or phone."""
+    from store import service_orders, service_visits, ratings
+    Chat(client, "o_demo_resident").send("我母亲腿脚不便，想请人帮忙代办医保报销")
+    [order] = rows(svc, ServiceOrder)
+    number = order.ticket.number
+    Chat(client, "o_worker_01").send(f"下单 {number} 1人 2小时")
+    with svc.db.transaction() as session:
+        order = session.get(ServiceOrder, order.id)
+        sun = session.scalar(select(Staff).where(Staff.username == "member03"))
+        service_orders.claim(session, order, sun, svc.now())
+        service_visits.check_in(session, order, sun, svc.now(), None)
+        service_visits.report(session, order, sun, "已陪王秀英阿姨办好，材料放在3栋501室，"
+                              "她女儿电话13911112222", svc.now())
+        ratings.rate(session, order.ticket, 5, svc.now(), "我叫王秀英，谢谢孙红")
+    give_password(svc, "member04")
+    login(client, "member04")
+    page = client.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "服务结果" in page and "居民评价" in page
+    for private in ("王秀英", "501", "13911112222"):
+        assert private not in page, private
+    give_password(svc, "member03")
+    taker = client.application.test_client()
+    login(taker, "member03")
+    page = taker.get(f"/console/services/{number}").get_data(as_text=True)
+    assert "王秀英阿姨" in page and "3栋501室" in page

@@ -122,3 +122,29 @@ def test_a_volunteer_opens_no_residents_photo_of_other_tickets_in_their_communit
     zhang = Phone(app, WORKER)  # the grid's worker still sees it
     zhang.open(link(app, WORKER, "mobile.worker_ticket", number=ticket.number))
     assert zhang.browser.get(f"/m/photos/{photo_id}").content_type == "image/jpeg"
+
+
+WHO = "我叫王秀英，住幸福小区3栋2单元501室，独居腿脚不便，想请人帮忙代办医保报销，电话13912345678"
+
+
+def test_a_volunteer_reads_who_and_which_door_only_after_taking_the_order(app, demo, svc, clock):
+    """Before taking it a volunteer decides by the matter and the estate: the push and the
+    page name 王**, no room and no phone; once taken, the page tells them whom to see where."""
+    Chat(app.test_client(), RESIDENT).send(WHO)
+    [ticket] = rows(svc, Ticket)
+    clock.at(minutes=5)
+    Chat(app.test_client(), WORKER).send(f"下单 {ticket.number} 1人 2小时 明天上午9点")
+    sun = Phone(app, SUN)
+    run_worker(app)
+    [push] = [d for d in rows(svc, LocalDelivery, LocalDelivery.to_openid == SUN)
+              if d.payload.get("url")]
+    pushed = str(push.payload)
+    page = sun.open(push.payload["url"]).get_data(as_text=True)
+    for before in (pushed, page):
+        assert "王秀英" not in before and "501" not in before and "13912345678" not in before
+        assert "5678" not in before and "电话[接单后可见]" in before
+    assert "王**" in page and "代办医保报销" in page and "幸福里第1网格" in page
+    assert "幸福小区" in page  # the estate: enough to decide whether to go
+
+    page = sun.act("claim").get_data(as_text=True)
+    assert "王秀英" in page and "501室" in page and "tel:13912345678" in page

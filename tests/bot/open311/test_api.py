@@ -22,7 +22,8 @@ GRID = "330199001001001"
 @pytest.fixture
 def api_key(svc, demo):
     with svc.db.transaction() as session:
-        _, key = apikeys.create(session, "city-hotline", svc.now())
+        # the city's 12345 hotline: the whole district, with the right to personal data
+        _, key = apikeys.create(session, "city-hotline", svc.now(), personal_data=True)
         areas_io.import_buildings(session, io.StringIO(
             f"code,estate,number,units,address\n{GRID}003,幸福小区,3,2,文三路259号\n"))
     return key
