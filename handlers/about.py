@@ -14,9 +14,12 @@ from handlers.words import FILLER, bare, is_greeting, is_opener, message_text
 from nlp import faq_answer
 from store import tickets
 
+ACCOUNT_FOR = re.compile("(?:公众号|平台|服务台|小程序).*(?:干什么|干嘛|做什么|干啥)")
+# (the account may be named: "你们这个公众号是干嘛的", "这个平台是哪个部门的")
 WHO_WE_ARE = re.compile(
-    r"(?:请问|你好|您好)?(?:你们|您们|你|您|这|这个|这里)(?:是|是不是)?(?:谁|哪里|哪儿|什么|啥|哪个单位|哪个部门|"
-    r"什么单位|什么部门|干什么的|干嘛的|做什么的|官方的?)(?:啊|呀|呢|吗|的)?")
+    r"(?:请问|你好|您好)?(?=[你您这]|公众号|平台|服务台|小程序)(?:你们|您们|你|您)?(?:这个|这|这里|的)?"
+    r"(?:公众号|平台|服务台|小程序|号)?(?:是|是不是)?(?:谁|哪里|哪儿|什么|啥|哪个单位|哪个部门|"
+    r"什么单位|什么部门|干什么的|干嘛的|做什么的|干啥的|官方的?)(?:啊|呀|呢|吗|的)?")
 # "你们这个公众号怎么用", "怎么投诉", "如何使用": how to use the account, the FAQ's answer (said
 # alone such words name no matter: no ticket, nothing for an agent's queue).
 HOW_TO_USE = re.compile(
@@ -51,6 +54,12 @@ class WhoWeAre(AnsweredAtOnce):
 
     def answer(self) -> str:
         return replies.GUIDE
+
+    def handle(self, msg, ctx: Context) -> Reply:
+        if ACCOUNT_FOR.search(message_text(msg)):  # "这个公众号是干嘛的": what it does, how to use it
+            settle_openers(ctx, message_text(msg))
+            return Reply(faq_answer("how_to_use"))
+        return super().handle(msg, ctx)
 
 
 class HowToUse(AnsweredAtOnce):

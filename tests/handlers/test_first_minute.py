@@ -211,7 +211,7 @@ def test_thanks_after_an_answer_is_welcomed_and_opens_no_praise_ticket(chat, svc
     assert ticket.description == "居住证怎么办理"
 
 
-@pytest.mark.parametrize("question", ["怎么报事", "这个公众号是干什么的"])
+@pytest.mark.parametrize("question", ["怎么报事", "这个公众号是干什么的", "你们这个公众号是干嘛的"])
 def test_how_to_use_the_account_is_answered(chat, svc, question):
     reply = chat.send(question)
     assert reply.startswith("您好！有事直接在这里发文字：说清什么事、在哪里")
@@ -310,7 +310,7 @@ def test_my_tickets_asked_in_a_sentence_lists_them(chat, svc, words):
     assert count(svc, Ticket) == 1
 
 
-@pytest.mark.parametrize("question", ["你们是谁", "你们是干什么的", "这是哪里"])
+@pytest.mark.parametrize("question", ["你们是谁", "你们是干什么的", "这是哪里", "这个平台是哪个部门的"])
 def test_who_we_are_is_answered_and_opens_nothing(chat, svc, question):
     assert chat.send(question).startswith("您好，我是网格服务台。")
     assert count(svc, Ticket) == 0 and count(svc, HeldMessage) == 0
