@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nlp.weights import KEYWORD_WEIGHT, _kind_terms, route_share
+from nlp import packed
+from nlp.weights import KEYWORD_WEIGHT, ROUTE_MIN_WORDS, _kind_terms, route_share
 from nlp.weights import route as _route_tables
 
 # A record, one tuple per learned word with a weight (fields by position, for speed):
@@ -25,6 +26,7 @@ ROUTE = 4      # its (department index, weight) pairs (Weights.route_words)
 KIND = 5       # its (kind class index, weight) pairs (Weights.kind)
 TOPIC_KEYWORDS = 6   # its row of Weights.topic_keywords, or None
 KIND_KEYWORDS = 7    # its row of Weights.kind_keywords, or None
+ROUTE_PACKED = 8     # its route pairs as one int (nlp.packed), 0 where it has none
 _LAST = 1 << 30
 KIND_INDEX = {"report": 0, "consultation": 1, "suggestion": 2, "praise": 3}
 
@@ -37,6 +39,10 @@ class Records:
     bias: tuple         # category index → topic bias (0.0 where none was learned)
     route_names: tuple  # department index → department name
     route_base: dict    # category name → (best department without words, score by index)
+    # nlp.packed: category name → its base scores as one int (none where a word or a category
+    # cannot be packed: then every message takes the float route), and the reader of a total
+    route_packed: dict = None
+    route_best: object = None
 
 
 def build(weights) -> Records | None:
@@ -55,26 +61,37 @@ def build(weights) -> Records | None:
             names.setdefault(department, len(names))
     groups = len(weights.groups)
     words = {}
+    packable = len(names) > 1
     for word in {*weights.topic, *weights.route_words, *weights.kind}:
         topic = weights.topic.get(word, ())
         dense, position = [0.0] * groups, [_LAST] * groups
         for n, (group, weight) in enumerate(topic):
             dense[group], position[group] = weight, n
-        words[word] = (word, topic, tuple(dense), tuple(position),
-                       tuple((names[d], w) for d, w in weights.route_words.get(word, ())),
+        route_pairs = tuple((names[d], w) for d, w in weights.route_words.get(word, ()))
+        vector = packed.word_vector(route_pairs, len(names)) if route_pairs else 0
+        packable = packable and vector is not None
+        words[word] = (word, topic, tuple(dense), tuple(position), route_pairs,
                        tuple((KIND_INDEX[c], w) for c, w in weights.kind.get(word, ())),
-                       weights.topic_keywords.get(word), weights.kind_keywords.get(word))
+                       weights.topic_keywords.get(word), weights.kind_keywords.get(word),
+                       vector or 0)
     route_base = {}
     for category, (best, base, _) in weights.route_base.items():
         by_index = [float("-inf")] * len(names)   # a department with no score of the route
         for department, value in base.items():
             by_index[names[department]] = value
         route_base[category] = (best, tuple(by_index))
+    route_packed = {}
+    if packable:
+        for category, (_, by_index) in route_base.items():
+            vector = packed.base_vector(by_index)
+            if vector is not None:
+                route_packed[category] = vector
     count = len(weights.category_groups)
     return Records(words, tuple(a for a, _ in weights.category_groups),
                    tuple(b for _, b in weights.category_groups),
                    tuple(weights.topic_bias.get(i, 0.0) for i in range(count)),
-                   tuple(names), route_base)
+                   tuple(names), route_base, route_packed,
+                   packed.reader(len(names)) if route_packed else None)
 
 
 def found_records(found: tuple, records: Records) -> list:
@@ -138,6 +155,18 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
     best, base = known
     if not found:
         return best, []
+    packed_base = records.route_packed.get(category) if len(found) <= ROUTE_MIN_WORDS else None
+    if packed_base is not None:
+        # the words' pairs summed in one int (nlp.packed): the best department where it stands
+        # clear of the next, the float sums below otherwise
+        total = packed_base
+        for rec in recs:
+            total += rec[ROUTE_PACKED]
+        if total == packed_base:   # no word has a route weight
+            return best, []
+        at = records.route_best(total)
+        if at is not None:
+            return _named(at, default, recs, records)
     totals = [0.0] * len(base)
     named = False
     for rec in recs:
@@ -161,6 +190,11 @@ def route(category: str, default: str, found: tuple, recs: list, records: Record
         department += 1
     if ties != 1:
         return _route_tables(category, default, found, weights)
+    return _named(at, default, recs, records)
+
+
+def _named(at: int, default: str, recs: list, records: Records) -> tuple:
+    """route's answer for department index at: (department, the words that sent it there)."""
     best = records.route_names[at]
     if best == default:
         return best, []
