@@ -30,6 +30,12 @@ PLACE_AFTER = frozenset(("门口", "附近", "旁边", "周边", "对面", "边�
 PLACE_FACTOR = 0.3
 HEAD_CHARS, HEAD_BOOST = 40, 2.0
 HAND_DECISIVE = 6.0
+# A short message (at most SHORT_WORDS learned words) says little besides its hand words: one
+# word of weight 2 in the opening (score 4) decides, and only the categories a naming word
+# found compete (a hint such as 小区, weight 1, names a place: "小区监控坏了" is 治安). The
+# learned words' share is 1/sqrt(n), so in a four-word message each counts half a unit, and the
+# many categories of 城乡建设 that 小区 leans to outvoted the word that named the topic.
+SHORT_WORDS, SHORT_DECISIVE = 4, 4.0
 DECISIVE_HAND_WEIGHT = 2.0   # …where the hand scores count at about their full weight
 
 
@@ -107,6 +113,22 @@ def _evidence(scores: dict, found: tuple, found_pairs: list | None, weights: Wei
     return None if best < MIN_EVIDENCE else (evidence, best, decisive)
 
 
+def _short(scores: dict, hits: dict, words: dict) -> dict:
+    """A short message's hand scores as the decision reads them: when its best category holds
+    a word of weight 2 or more (a word that names the topic, not a hint) and scores at least
+    SHORT_DECISIVE, it counts as decisive and categories under half its score (hints only)
+    drop out."""
+    top = max(scores.values())
+    if top < SHORT_DECISIVE or top >= HAND_DECISIVE and len(scores) == 1:
+        return scores
+    best = max(scores, key=scores.get)
+    if not any(index == best and weight >= 2.0
+               for word in hits[best] for index, weight in words[word]):
+        return scores
+    lift = HAND_DECISIVE / top if top < HAND_DECISIVE else 1.0
+    return {i: value * lift for i, value in scores.items() if value * 2 >= top}
+
+
 def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Weights,
                  found_pairs: list | None = None):
     """Return (category, domain, department, confidence, keywords, evidence); evidence is 0.0
@@ -117,6 +139,8 @@ def decide_topic(text: str, lex: Lexicons, head: int, found: tuple, weights: Wei
     when the caller has them. The domain is the one whose categories hold the most
     probability (a softmax over hand + learned scores), the category the best one inside it."""
     scores, hits = topic_evidence(text, lex, head)
+    if scores and len(found) <= SHORT_WORDS:
+        scores = _short(scores, hits, lex.category_words)
     categories = lex.categories
     records = weights.records
     if records is not None and found_pairs is None:
