@@ -115,14 +115,16 @@ def _evidence(scores: dict, found: tuple, found_pairs: list | None, weights: Wei
 
 def _short(scores: dict, hits: dict, words: dict) -> dict:
     """A short message's hand scores as the decision reads them: when its best category holds
-    a word of weight 2 or more (a word that names the topic, not a hint) and scores at least
+    a word of two characters or more and weight 2 or more (a word that names the topic, not a
+    hint) and scores at least
     SHORT_DECISIVE, it counts as decisive and categories under half its score (hints only)
     drop out."""
     top = max(scores.values())
     if top < SHORT_DECISIVE or top >= HAND_DECISIVE and len(scores) == 1:
         return scores
     best = max(scores, key=scores.get)
-    if not any(index == best and weight >= 2.0
+    # (a one-character word is no name of a topic: 吵 in "还有晚上很吵" is a remark)
+    if not any(index == best and weight >= 2.0 and len(word) >= 2
                for word in hits[best] for index, weight in words[word]):
         return scores
     lift = HAND_DECISIVE / top if top < HAND_DECISIVE else 1.0
