@@ -24,13 +24,19 @@ from nlp.lexicon import (LexiconError, Lexicons, WordFinder, first_literals, imp
 
 CALLS = {"medical": "120", "fire": "119", "police": "110"}
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
-_CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:~～…（）() ]")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:~～…（）()]")
 # A date told before a danger (5月2日, 12号, 2013年) makes it history, like 去年 does. A number of
 # an address is no date: 和平路23号, 3号楼, 12号院 (frightened people write where they are first).
 _DATE = re.compile(r"\d+\s*(?:月|日|年)|(?<![\d路街巷弄道村里区])\d+\s*号(?![楼院门栋房室铺店线口床])")
 # A long letter is written after the fact: past a short opening, a danger in it counts only with
 # a word of immediacy in its sentence ("……现在楼道着火了！"). WeChat reports are short.
 LETTER_CHARS, LETTER_OPENING = 120, 40
+# A voice message (WeChat writes what the resident said, without punctuation, spaces where they
+# paused) is long when they ramble, but it is no letter written after the fact: a letter has
+# punctuation. A filler said between two pauses inside a phrase ("手卡在 那个 绞肉机里了") is taken
+# out with its pauses, so the phrase reads whole; a bare pause stays a pause.
+_PUNCTUATED = re.compile(r"[。！？!?；;\n，,、：:]")
+_FILLER = re.compile(r"(?<=[\u4e00-\u9fff]) (?:(?:那个|这个|嗯|呃|哎|就是) )+(?=[\u4e00-\u9fff])")
 # A new matter opened at the start of a clause (还有, 另外, 对了…): a hedge of the matter before it
 # does not reach the danger after it ("垃圾好几天没收了 还有隔壁家一直有烟冒出来").
 _TURN = re.compile(r"(?:^|(?<=[。！？!?；;\n，, ]))(?:还有|另外|对了|顺便|再有|再就是)")
@@ -39,7 +45,7 @@ _CONTEXT_HEDGES = ("negation", "prevention", "near_miss")   # "没有人被困",
 # Hedges that hold whatever the immediacy: a harmless source (烟囱 smoking now is a chimney), a
 # pet, nobody at risk (人没事), an accident that explains a scream (蒸汽, 打翻: the scream is the
 # burned person's). Every other hedge yields to a word of immediacy.
-_HOLDING = frozenset({"nuisance", "pet", "nobody", "accident"})
+_HOLDING = frozenset({"nuisance", "pet", "nobody", "accident", "joke"})
 _RIGHT_AFTER = 4   # "报警器一直响": immediacy right after a hedge that follows the danger undoes it
 # Passive markers of dialects read as 被: Sichuan 遭 (遭抢了, 遭车撞了, 脑壳遭打破了); Cantonese 畀
 # is folded into 被 by t2s.tsv. Every signal and pattern that starts with 被 also starts with 遭.
@@ -475,6 +481,9 @@ def detect(text: str, tax: Taxonomy) -> Finding:
     matches, urgent = [], []
     dangers, urgents, signals = tax.dangers, tax.urgents, tax.signals
     is_latin = False
+    letter = len(text) > LETTER_CHARS and _PUNCTUATED.search(text) is not None
+    if " " in text:
+        text = _FILLER.sub("", text)
     for word, start, end in _signals(text, tax):
         if word in dangers:
             matches.append((word, start, end, signals[word]))
@@ -506,7 +515,6 @@ def detect(text: str, tax: Taxonomy) -> Finding:
     if not matches:
         return Finding(None, (), (), tuple(urgent)) if urgent else _NOTHING
     scan = _Scan(text, tax, is_latin)
-    letter = len(text) > LETTER_CHARS
     categories = tax.categories
     count = len(categories)
     best, fired, needed, hazards, harmless = None, [], [], [], []

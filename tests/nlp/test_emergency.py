@@ -550,3 +550,48 @@ def test_children_by_water_past_scams_and_similes_are_no_emergency(keywords_only
     assert result.urgency != "emergency", result.keywords["urgency"]
     if urgency:
         assert result.urgency == urgency
+
+
+# Session 12 (danger23): WeChat voice messages as its speech recognition writes them (heldback23),
+# read by the keywords alone, in words that are not the slice's own: a pause is no clause end (a
+# hedge reaches across it), a long message without punctuation is no letter, a filler between
+# pauses is read through, the recogniser's homophones and spoken numbers.
+@pytest.mark.parametrize("text,call,category", [
+    ("嗯 我妈 那个 手卡在 那个 洗衣机里了 拿不出来 快来", "119", "trapped"),
+    ("新梗了 我爸 快来", "120", "cardiac"),
+    ("哎呀 那个 没气罐 一直在漏气 我奶奶在屋里", "119", "gas_leak"),
+    ("我跟你说 上次那个停车的事 嗯 然后我爸刚才 突然嘴巴歪了 话也说不清 那个停车的事你们后来"
+     "处理了没有 我们楼下那个车一直停在消防通道上", "120", "stroke"),
+    ("佢哋喺门口打交 有个拎住刀", "110", "violence"),
+    ("他说今天非弄死俺不可 在门口", "110", "threat_to_kill"),
+    ("那个 保安 说是我女儿舅舅 把孩子接走了 我们根本不认识他 陌生人", "110", "missing_child"),
+    ("我爸在地里 那个 水泵 漏电 他倒在水田里了", "120", "electric_shock"),
+])
+def test_voice_messages_are_read_through_pauses_fillers_and_homophones(keywords_only, text, call,
+                                                                        category):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency", result.keywords["urgency"]
+    assert (result.emergency["call"], result.emergency["category"]) == (call, category)
+
+
+@pytest.mark.parametrize("text", [
+    "学校教了海姆立克法 噎住了就这样做",          # training (issue #11's known wrong result)
+    "我 前几天 被开水 烫了一下 现在 好多了",       # past, across a pause
+    "那个 我们 公司 下午 消防 演练 楼道里 好多烟",  # a drill, across a pause
+    "那个 燃气表 没气了 在哪里 充值",              # 没气: the gas ran out
+    "就命 这个月 又胖了 三斤",                     # hyperbole
+    "打死我也不信 他会干这种事",                   # an idiom
+    "隔壁老李说要杀了那只公鸡 过年吃",             # an animal for the table
+    "我爸上个月吃了药 头有点晕 坐一会儿就好了",    # a dizzy spell that passes
+])
+def test_voice_messages_of_past_drills_and_sayings_are_no_emergency(keywords_only, text):
+    result = nlp.classify(text)
+    assert result.urgency != "emergency", result.keywords["urgency"]
+
+
+@pytest.mark.parametrize("text", ["小孩在鱼塘边捞鱼 没大人", "有个小孩一个人在池塘边玩 旁边没有大人"])
+def test_a_child_alone_by_water_is_an_urgent_safety_matter(text):
+    result = nlp.classify(text)
+    assert result.urgency == "urgent"
+    assert (result.domain, result.category, result.department) == (
+        "公共安全", "安全隐患", "应急管理/消防")
