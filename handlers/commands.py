@@ -11,8 +11,8 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.followup import newest_ticket
 from handlers.resident import open_for
-from nlp import names_topic
 from handlers.staff_words import meant_by, said_about, ticket_named, todo_of
+from nlp import names_topic
 from store import ladder, patrol, photos, registry, service_orders, staffing, tickets
 from store.models import Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT

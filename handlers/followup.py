@@ -91,8 +91,8 @@ class RatingInWords(Handler):
         text = more[0] if more else text
         result = ctx.understand(text)
         if result.urgency == "emergency" or (result.category != "其他" and names_topic(result)
-                                             and self.ticket(ctx) is not None
-                                             and result.category != self.ticket(ctx).category):
+                                             and ticket is not None
+                                             and result.category != ticket.category):
             return False
         return ReturnVisitAnswer.verdict(text) is False or word_score(text) is not None
 

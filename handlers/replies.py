@@ -127,7 +127,7 @@ def _opened(ticket, now) -> str:
 NIGHT_DANGER = "如有危险请直接拨打 110、119 或 120"
 # What cannot wait for the morning to be any use: noise keeping people awake now is the
 # police's at night (治安管理处罚法), so the resident is told who comes tonight.
-NIGHT_NOW = {"噪音扰民": "夜间噪音正在扰民的，可拨打 110 请民警到场处理；如有危险请直接拨打 110、119 或 120"}
+NIGHT_NOW = {"噪音扰民": f"夜间噪音正在扰民的，可拨打 110 请民警到场处理；{NIGHT_DANGER}"}
 
 
 def _taken(ticket, now) -> str:
