@@ -92,19 +92,23 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
     """分流移交: hand the ticket to a functional department, which accepts it (部门接单)
     within a fresh accept clock: it was not late for a matter it has just been given."""
     require(ticket, "转办", *OPEN_STATES)
-    department = department.strip()
-    if not department:
+    named = owners.department_named(session, department)
+    if not department.strip():
         raise TicketError(f"请选择要转办的部门，例如：转 {ticket.number} 城管")
+    if named is None:
+        raise TicketError(f"没有找到部门“{department.split()[0][:12]}”。可转办的部门："
+                          f"{'、'.join(owners.departments(session)) or '（尚未设置）'}，"
+                          f"例如：转 {ticket.number} 城管 占道经营")
+    department, why = named
     handler = owners.department_handler(session, department)
-    if handler is None:
-        raise TicketError(f"没有找到部门“{department}”，请核对部门名称")
     ticket.tier, ticket.department = "department", department
     ticket.status = "assigned"
     ticket.accept_by = now + policy.clock_for(ticket.urgency).accept
     ticket.accept_breached_at = None
-    record_event(session, ticket, "transferred", now, actor="staff", staff=by, body=department)
+    record_event(session, ticket, "transferred", now, actor="staff", staff=by,
+                 body=f"{department}（{why}）" if why else department)
     hand_to(session, ticket, owners.find_owner(session, ticket, now, first=handler), now, by=by,
-            reason=f"【转办】{by.name}移交", purpose="transferred")
+            reason=f"【转办】{by.name}移交" + (f"：{why}" if why else ""), purpose="transferred")
     notify_resident(session, ticket, "transferred", notices.transferred(ticket, department), now)
 
 

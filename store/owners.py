@@ -206,6 +206,36 @@ def find_owner(session: Session, ticket: Ticket, now: datetime, *,
     return ladder.owner(ticket.grid, 0, first=worker)
 
 
+def departments(session: Session) -> list[str]:
+    """The functional departments a ticket can be handed to (转办), by name."""
+    return list(session.scalars(select(Staff.department).where(
+        Staff.role == "department", Staff.active.is_(True)).distinct().order_by(Staff.department)))
+
+
+# What a worker calls a department (物业 is not a government department: property firms are
+# overseen by 住建), used only where the named department exists.
+DEPARTMENT_WORDS = {"物业": "住建", "房管": "住建", "建设": "住建", "环保": "生态环境",
+                    "环境": "生态环境", "工商": "市场监管", "食药": "市场监管", "市监": "市场监管",
+                    "交通": "交警", "供电": "水电气", "电力": "水电气", "自来水": "水电气",
+                    "供水": "水电气", "燃气": "水电气", "水务": "水电气"}
+_SEPARATORS = " \t\u3000,，:：;；。、"
+_OFFICE = re.compile(r"^(?:局|部门|大队|中队|科|委|办|所|站|公司)")
+
+
+def department_named(session: Session, words: str) -> tuple[str, str] | None:
+    """(department, reason) of a worker's "转 物业 楼上漏水属物业维修范围": the department named
+    first (its exact name, a name it starts with, or a common word for it), then why."""
+    words = words.strip(_SEPARATORS)
+    known = departments(session)
+    said = [(name, name) for name in known] + [
+        (word, name) for word, name in DEPARTMENT_WORDS.items() if name in known]
+    for word, name in sorted(said, key=lambda pair: len(pair[0]), reverse=True):
+        if words.startswith(word):
+            reason = _OFFICE.sub("", words[len(word):]).strip(_SEPARATORS)
+            return name, reason
+    return None
+
+
 def department_handler(session: Session, department: str | None) -> Staff | None:
     """The department's account that receives its tickets: one with WeChat bound first."""
     return session.scalar(select(Staff).where(Staff.role == "department",

@@ -60,11 +60,6 @@ def candidates(session, ticket: Ticket) -> list[tuple[Staff, int]]:
     return [(s, load.get(s.id, 0)) for s in staff]
 
 
-def departments(session) -> list[str]:
-    return list(session.scalars(select(Staff.department).where(
-        Staff.role == "department", Staff.active.is_(True)).distinct().order_by(Staff.department)))
-
-
 @bp.get("/tickets/<number>")
 @login_required
 def ticket(number: str):
@@ -84,7 +79,7 @@ def ticket(number: str):
             _ = reply.area
         context = dict(
             ticket=found, events=events, clocks=clocks(found, now), humanize=humanize,
-            candidates=candidates(session, found), departments=departments(session),
+            candidates=candidates(session, found), departments=owners.departments(session),
             canned=canned, me=staff, photos=photos.of_ticket(session, found.id),
             supervisor=staff.role in ladder.SUPERVISORS, open_states=OPEN_STATES,
             action_names=ACTION_NAMES, tier_names=TIER_NAMES,

@@ -22,7 +22,7 @@ from bot.mobile import bp, refuse
 from bot.mobile.auth import load_staff, opened_by, page_link, proved_openids
 from bot.mobile.outline import draw
 from bot.services import services
-from store import ladder, photos, scope, tickets
+from store import ladder, owners, photos, scope, tickets
 from store.models import Photo, Staff, Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import mask_phones
@@ -135,7 +135,7 @@ def page_context(session, staff: Staff, ticket: Ticket, now, openid: str) -> dic
         accepting=ticket.status in TO_ACCEPT and not away, away=away,
         resolving=ticket.status in RESOLVING and not away,
         open=ticket.status in OPEN_STATES, supervisor=staff.role in ladder.SUPERVISORS,
-        departments=console_ticket.departments(session) if ticket.status in OPEN_STATES
+        departments=owners.departments(session) if ticket.status in OPEN_STATES
         else [], action_names=console_ticket.ACTION_NAMES,
         todo_link=page_link(openid, "mobile.worker_todo"), max_photos=photos.MAX_PER_ACTION)
 

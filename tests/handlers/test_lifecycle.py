@@ -433,6 +433,20 @@ def test_transfer_to_a_department_which_accepts_it(chat, zhang, client, svc):
     assert "城管" in told.payload["text"]
 
 
+def test_a_worker_names_the_department_as_they_say_it_with_why(chat, zhang, svc, worker):
+    """"转 物业 …" with the one ticket in hand: 物业 is overseen by 住建, and the why reaches it;
+    a name the district has not is answered with the names it has."""
+    chat.send("楼上漏水到我家天花板了 找物业也不管")
+    number = the_ticket(svc).number
+    assert zhang.send(f"转 {number} 派出所 有纠纷").startswith(
+        f"没有找到部门“派出所”。可转办的部门：交警、住建、城管、市场监管、水电气、生态环境，"
+        f"例如：转 {number} 城管 占道经营\n")
+    assert zhang.send("转 物业 楼上漏水属物业维修范围").startswith(
+        f"已转办：工单 {number}（楼上漏水到我家天花板了 找物业也不管），现由区住建办理")
+    assert the_ticket(svc).department == "住建"
+    assert f"【转办】张伟移交：楼上漏水属物业维修范围 {number}" in received(svc, worker)["o_dept_02"]
+
+
 def test_a_department_given_a_ticket_has_its_own_minutes_to_take_it(app, chat, zhang, client,
                                                                     svc, clock):
     chat.send("小区门口有人占道摆摊卖菜")

@@ -123,10 +123,22 @@ def test_a_time_promised_takes_the_ticket_and_the_resident_hears_it(chat, client
         f"【工单 {ticket.number}】张伟回复：在忙 下午过去", f"【工单 {ticket.number}】张伟回复：明天上午9点上门"]
 
 
+def test_what_happens_next_with_its_time_is_told_to_the_resident(chat, client, svc, worker):
+    """A pipe burst: the worker, on site, types what was done and what comes next."""
+    chat.send("我家水管爆了 水流了一地")
+    [ticket] = rows(svc, Ticket)
+    zhang = Chat(client, "o_worker_01")
+    zhang.send("收到 马上到")
+    assert zhang.send("已经关了总阀 明天找人换管子").startswith(f"已回复：工单 {ticket.number}")
+    assert rows(svc, Ticket)[0].status == "accepted"  # not done: the pipe is still to change
+    told = received(svc, worker)[chat.openid]
+    assert told[-1].split("\n")[0] == f"【工单 {ticket.number}】张伟回复：已经关了总阀 明天找人换管子"
+
+
 def test_a_question_about_time_promises_nothing(chat, client, svc, worker):
     chat.send("三单元楼道灯坏了")
     zhang = Chat(client, "o_worker_01")
-    for words in ("下午能过去吗", "还没修好 明天再来", "明天不过去了"):
+    for words in ("下午能过去吗", "还没修好 明天再来", "明天不过去了", "明天修吗", "明天再说吧"):
         reply = zhang.send(words)
         assert reply.startswith("您的待办") and "如是巡查发现的问题" not in reply
     assert rows(svc, Ticket)[0].status == "assigned"
