@@ -333,6 +333,19 @@ def test_a_letter_written_for_a_group_leans_to_a_report_once():
     assert chat["complaint"] == 0
 
 
+@pytest.mark.parametrize("text", ["网格员小李人特别好 帮我家老人办了证", "昨天路灯修好了 效率很高",
+                                  "物业的师傅手脚麻利 一会就修好了", "刘洋同志工作很认真 每次都很快回复",
+                                  "我家的事情网格员帮了大忙"])
+def test_praise_told_as_what_someone_is_like_opens_no_work(text):
+    """No 谢谢 or 表扬, and still praise: a help or complaint ticket would ring a worker for it."""
+    assert nlp.classify(text).kind == "praise"
+
+
+@pytest.mark.parametrize("text", ["网格员工作很不认真", "效率太低了 三个月了还没修", "师傅人很好吗？怎么不来"])
+def test_praise_words_turned_or_asked_are_no_praise(text):
+    assert nlp.classify(text).kind != "praise"
+
+
 def test_negated_praise_reads_as_complaint():
     result = nlp.classify("处理得一点都不及时，也不负责")
     assert result.kind == "complaint"
