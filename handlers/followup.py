@@ -15,7 +15,7 @@ from handlers.places import place_of
 from handlers.words import announces_matter, bare, is_small_talk, message_text
 from nlp import names_topic
 from store import held, ladder, ratings, tickets
-from store.locate import locate, locate_point, LatLng
+from store.locate import LatLng, locate, locate_point, locate_text
 from store.models import Ticket, TicketEvent
 from store.registry import OPEN_STATES, TO_ACCEPT
 
@@ -251,6 +251,9 @@ class FollowUp(Handler):
             tickets.add_resident_message(ctx.session, ticket, ctx.now, text=text, tell=False)
             return Reply(replies.sent_again(ticket), ticket_id=ticket.id)
         found = locate(ctx.session, text=text) if ticket.grid is None else None
+        if found is not None and not found.found and ticket.address:  # "5栋" after "翠苑小区…"
+            within = locate_text(ctx.session, ticket.address + text)
+            found = within if within.found else found
         if placeable(ticket, found):
             ticket.address = ticket.address or (found.place_name or text)[:255]
             ticket.building = ticket.building or found.building

@@ -1,6 +1,8 @@
 """Every text a resident reads, in one place."""
 from __future__ import annotations
 
+import re
+
 from handlers import first_aid
 from nlp.latin import mostly_latin
 from nlp.urgency import labels as urgency_labels
@@ -141,7 +143,11 @@ def _taken(ticket, now) -> str:
         text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
-    if ticket.grid is None and ticket.address:  # a place we do not know: a person places it
+    if ticket.grid is None and ticket.address and not re.search(r"\d|[栋幢号楼]", ticket.address):
+        # an estate of several grids: its building says which (FollowUp places it then)
+        text += (f"“{ticket.address}”分属几个网格，请再回复您的楼栋号（例如“{ticket.address}3栋”），"
+                 f"以便派给对应的网格员。")
+    elif ticket.grid is None and ticket.address:  # a place we do not know: a person places it
         text += f"地址“{ticket.address}”已记下，工作人员会派给对应的网格员。"
     elif ticket.grid is None:
         text += UNBOUND

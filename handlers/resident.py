@@ -11,8 +11,9 @@ from handlers.held import keep_for_person, settle_openers
 from handlers.matters import split
 from handlers.places import recent_place
 from handlers.words import bare
+from nlp import names_topic
 from store import held, tickets
-from store.locate import locate, locate_text
+from store.locate import locate, locate_text, named_estate
 
 
 SHORT = 8  # Chinese characters: fewer, with no topic, and a ticket would tell a worker nothing
@@ -88,6 +89,8 @@ def open_ticket_at(ctx: Context, text: str, result, *, where: str | None = None)
         said = said if said.found else locate_text(ctx.session, place)
         found = said if said.found else found
     address = place if place and not found.found else None
+    if not found.found and address is None:  # "翠苑小区…": an estate of several grids
+        address = named_estate(ctx.session, where)
     ticket = tickets.open_ticket(ctx.session, resident=ctx.resident, description=text,
                                  triage=tickets.Triage.of(result), now=ctx.now, policy=ctx.policy,
                                  located=found, point=point if found.how in (
@@ -151,10 +154,25 @@ class AskForPerson(Handler):
     WORDS = re.compile(r"(?:我要|我想|请|麻烦|帮我|给我|有没有|能不能)*(?:找|转|接|要)?(?:个|一下)?"
                        r"人工(?:服务|客服|接听)?(?:吗|呢|啊|吧)?")
 
+    # "我想找个人说说 我家的事情挺复杂的", "想当面跟网格员说一下": a person asked for, no matter named
+    TALK = re.compile(r"(?:我|我们|俺)?(?:想|要|希望|能不能|可以)?(?:当面)?(?:找|跟|和|同)(?:个|一个)?"
+                      r"(?:人|工作人员|真人|社区的?人|社区|网格员|你们的?人|领导)(?:当面)?"
+                      r"(?:说说|聊聊|谈谈|说一下|聊一下|谈一下|说一说|聊一聊|反映一下|面谈)")
+
     def matches(self, msg, ctx: Context) -> bool:
-        return msg.type == "text" and self.WORDS.fullmatch(bare(msg.content)) is not None
+        if msg.type != "text":
+            return False
+        words = bare(msg.content)
+        if self.WORDS.fullmatch(words) is not None:
+            return True
+        return self.TALK.match(words) is not None and \
+            ctx.understand(msg.content.strip()).urgency == "normal" and \
+            not names_topic(ctx.understand(msg.content.strip()))
 
     def handle(self, msg, ctx: Context) -> Reply:
+        if not self.WORDS.fullmatch(bare(msg.content)):  # asked in their own words: kept as said
+            return keep_for_person(ctx, msg, text=msg.content.strip(),
+                                   reply=replies.ASK_FOR_PERSON)
         question = ctx.resident.state.get("question")
         if ctx.resident.state.get("awaiting") != "faq" or not question:
             return keep_for_person(ctx, msg, text=msg.content.strip(),

@@ -75,6 +75,18 @@ def test_an_estate_of_several_grids_is_asked_for_its_building(client, demo, svc)
     assert (ticket.grid.name, ticket.assignee.name) == ("幸福里第1网格", "张伟")
 
 
+def test_an_estate_of_several_grids_in_the_report_asks_for_the_building_only(client, demo, svc):
+    """翠苑小区 was named: the resident is not asked for the estate again, and "5栋" places it."""
+    newcomer = Chat(client, "o_newcomer")
+    reply = newcomer.send("翠苑小区门口的路灯坏了")
+    assert "“翠苑小区”分属几个网格，请再回复您的楼栋号（例如“翠苑小区3栋”）" in reply
+    assert "告诉我们您所在的小区" not in reply
+    [ticket] = rows(svc, Ticket)
+    assert ticket.grid is None and ticket.address == "翠苑小区"
+    assert newcomer.send("5栋").startswith(
+        f"谢谢！已按您说的地点把工单 {ticket.number} 派往“翠苑第2网格”，黄敏负责")
+
+
 def test_a_place_the_registry_does_not_know_is_kept_on_the_ticket(client, demo, svc):
     newcomer = Chat(client, "o_newcomer")
     newcomer.send("我住阳光花园5栋")
