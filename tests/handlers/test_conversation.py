@@ -138,6 +138,16 @@ def test_a_common_question_is_answered_at_once_and_a_person_is_one_word_away(cha
     assert [h.text for h in rows(svc, HeldMessage)] == ["转人工", "我要找人工"]
 
 
+def test_a_person_asked_for_in_ones_own_words_waits_for_a_person(chat, svc):
+    """No matter named: no ticket with a guessed topic rings a worker; a matter named opens one."""
+    for words in ("我想找个人说说 我家的事情挺复杂的", "想当面跟网格员说一下我家的情况"):
+        assert chat.send(words).startswith("好的，已转给工作人员")
+    assert count(svc, Ticket) == 0
+    assert [h.text for h in rows(svc, HeldMessage)] == [
+        "我想找个人说说 我家的事情挺复杂的", "想当面跟网格员说一下我家的情况"]
+    assert chat.send("我想找个人说说 楼上漏水的事").startswith("已受理")
+
+
 def test_staff_command_words_from_a_resident_are_just_words(chat, svc):
     assert not chat.send("转给城管处理吧，小区门口占道摆摊").startswith("请在指令后面")
     assert count(svc, Ticket) == 1
