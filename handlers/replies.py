@@ -195,7 +195,6 @@ def which_ticket(command: str, candidates, now) -> str:
             f"{candidates[0].number}\n" + todo_lines(candidates, now))
 NO_EXTENSION_ASKED = "目前没有等待您批准的延期申请。"
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
-NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 NO_SUCH_TICKET = "没有找到工单 {number}，请核对工单号（10 位数字），或回复“待办”查看您的工单。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
 BIND_TOO_MANY = "绑定码输错次数过多，请一小时后再试，或请管理员在工作台重新生成绑定码。"

@@ -156,12 +156,12 @@ def asking_for_time(ctx: Context) -> list[Ticket]:
 
 
 def ticket_named(ctx: Context, number: str) -> Ticket | Reply:
-    """The ticket a staff member gave the number of, or why it cannot be acted on."""
+    """The ticket a staff member gave the number of, or that there is none. A ticket outside
+    their scope is one that does not exist for them: the answer is the same word for word, so a
+    number tried tells nobody that a ticket (or someone's complaint) is there."""
     ticket = tickets.by_number(ctx.session, number)
-    if ticket is None:  # a digit mistyped: not somebody else's ticket
+    if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
         return Reply(replies.NO_SUCH_TICKET.format(number=number))
-    if not scope.can_see(ctx.session, ctx.staff, ticket):
-        return Reply(replies.NOT_IN_SCOPE.format(number=number))
     return ticket
 
 
