@@ -1,8 +1,9 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import (about, commands, contact, dispatch, events, first_words, fixed, followup,
-                      members, menu, places, replies, resident, same_matter, service, staff_words)
+from handlers import (about, commands, contact, dispatch, events, figures, first_words, fixed,
+                      followup, members, menu, places, replies, resident, same_matter, service,
+                      staff_words)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -29,7 +30,8 @@ HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
     events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
-    members.PlaceOrder(), members.MemberCommand(), commands.StaffCommand(),
+    members.PlaceOrder(), members.MemberCommand(), figures.StaffFigures(),
+    commands.StaffCommand(),
     staff_words.StaffPhoto(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),

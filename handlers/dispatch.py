@@ -5,9 +5,9 @@ import re
 
 from handlers.base import Handler
 from handlers.commands import StaffCommand, next_step
-from handlers.staff_words import alerted_emergencies, meant_by, on_the_way, todo_of
+from handlers.staff_words import alerted_instead, meant_by, on_the_way, todo_of
 from handlers.context import Context, Reply
-from store import command, ladder
+from store import command
 
 ACK = re.compile(r"^\s*收到[\s:：]*(\d{4,8})?\s*[。.!！]?\s*$")
 
@@ -27,9 +27,8 @@ class Acknowledge(Handler):
             waiting = meant_by("接单", todo_of(ctx))
             if len(waiting) == 1 and waiting[0].urgency == "emergency":
                 return StaffCommand.carry_out("接单", waiting[0], "", ctx)
-            if not waiting and ctx.staff.role in ladder.SUPERVISORS:
-                alerted = alerted_emergencies(ctx)
-                if len(alerted) == 1:
-                    return on_the_way(ctx, alerted[0], msg.content.strip())
+            alerted = alerted_instead(ctx, waiting)
+            if len(alerted) == 1:
+                return on_the_way(ctx, alerted[0], msg.content.strip())
             said += "\n" + next_step(ctx).rstrip("\n")
         return Reply(said.rstrip("\n"))

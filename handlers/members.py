@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from handlers.base import Handler
 from handlers.context import Context, Reply
-from handlers.replies import page_line
+from handlers.replies import NO_SUCH_TICKET, page_line
 from handlers.resident import open_for, recent_point, remember_point
 from handlers.service_words import terms
 from nlp.service import service_words
@@ -72,6 +72,8 @@ class MemberCommand(Handler):
                                                   "打开我的服务"))
         order = (service_orders.by_number(ctx.session, number) if number
                  else only_visit(ctx) if name in VISIT else None)
+        if order is not None and not service_orders.known_to(ctx.session, order, ctx.staff):
+            order = None  # not sent to their team: as if there were none (no order confirmed)
         if order is None:
             return Reply(f"请在指令后加上工单号，例如：{name} 2611230001" if not number
                          else f"没有找到工单 {number} 的服务需求，请核对工单号。")
@@ -191,7 +193,7 @@ class PlaceOrder(Handler):
             if number:
                 ticket = tickets.by_number(ctx.session, number)
                 if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
-                    return Reply(f"工单 {number} 不在您的管辖范围内，无法下单。")
+                    return Reply(NO_SUCH_TICKET.format(number=number))
                 asked = service_orders.Terms(asked.people, asked.minutes, asked.when, words)
             else:
                 ticket = new_request(ctx, words)

@@ -167,7 +167,7 @@ def tickets_opened(opened: list, now) -> str:
 
 STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
               "上报 工单号 原因\n转 工单号 部门\n延期 工单号 原因（延长 24 小时，网格员须网格长批准）\n"
-              "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"
+              "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n统计（本辖区本月办结率、满意率等）\n"
               "巡查 问题描述（上报巡查中发现的问题）")
 PATROL_GUIDE = ("巡查上报：打开页面选择类别、描述问题、拍照并定位后上报；当场已处理好的可勾选“即报即办”"
                 "直接办结。也可以直接回复“巡查 问题描述”，如：巡查 3栋门口井盖松动。")
@@ -201,7 +201,6 @@ def which_ticket(command: str, candidates, now) -> str:
             f"{candidates[0].number}\n" + todo_lines(candidates, now))
 NO_EXTENSION_ASKED = "目前没有等待您批准的延期申请。"
 NOT_FOUND = "没有找到您的工单 {number}，请核对工单号。"
-NOT_IN_SCOPE = "工单 {number} 不在您的管辖范围内，无法操作。"
 NO_SUCH_TICKET = "没有找到工单 {number}，请核对工单号（10 位数字），或回复“待办”查看您的工单。"
 BIND_FAILED = "绑定码无效或已过期，请在工作台重新生成绑定码。"
 BIND_TOO_MANY = "绑定码输错次数过多，请一小时后再试，或请管理员在工作台重新生成绑定码。"

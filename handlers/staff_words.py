@@ -104,11 +104,10 @@ def said_about(ctx: Context, text: str,
         candidates = meant_by(name, todo_of(ctx))
     elif not candidates and not number:
         return Reply(replies.NO_EXTENSION_ASKED)
-    if not candidates and not number and name in ("接单", "约时", "办结") \
-            and ctx.staff.role in ladder.SUPERVISORS:
+    if not candidates and not number and name in ("接单", "约时", "办结"):
         # a leader alerted to an emergency someone else holds: "火灭了" ends it, "我马上过去"
         # tells the resident (the holder keeps it; 接单 <号> takes it over)
-        candidates = alerted_emergencies(ctx)
+        candidates = alerted_instead(ctx, candidates)
         if name != "办结" and len(candidates) == 1:
             return on_the_way(ctx, candidates[0], words.strip())
     ticket = ticket_named(ctx, number) if number else _meant(ctx, name, candidates, understood)
@@ -125,9 +124,13 @@ ALERTED_FOR = timedelta(hours=12)
 ACK_ONLY = re.compile(r"\s*(?:收到|好的?|明白|知道了)[。.!！\s]*")
 
 
-def alerted_emergencies(ctx: Context) -> list[Ticket]:
-    """The open emergencies of the last hours in a supervisor's scope (each was pushed to them)."""
-    return list(ctx.session.scalars(
+def alerted_instead(ctx: Context, mine: list[Ticket]) -> list[Ticket]:
+    """What a supervisor's 收到, 我马上过去 or 火灭了 is about when nothing of their own could be
+    meant (`mine` is empty): the emergencies they were alerted to, which others hold. Nothing
+    for anyone else, or with something of their own."""
+    if mine or ctx.staff.role not in ladder.SUPERVISORS:
+        return []
+    return list(ctx.session.scalars(  # of the last hours in their scope: each was pushed to them
         scope.visible_tickets(ctx.session, ctx.staff)
         .where(Ticket.urgency == "emergency", Ticket.status.in_(OPEN_STATES),
                Ticket.created_at >= ctx.now - ALERTED_FOR)
@@ -158,12 +161,12 @@ def asking_for_time(ctx: Context) -> list[Ticket]:
 
 
 def ticket_named(ctx: Context, number: str) -> Ticket | Reply:
-    """The ticket a staff member gave the number of, or why it cannot be acted on."""
+    """The ticket a staff member gave the number of, or that there is none. A ticket outside
+    their scope is one that does not exist for them: the answer is the same word for word, so a
+    number tried tells nobody that a ticket (or someone's complaint) is there."""
     ticket = tickets.by_number(ctx.session, number)
-    if ticket is None:  # a digit mistyped: not somebody else's ticket
+    if ticket is None or not scope.can_see(ctx.session, ctx.staff, ticket):
         return Reply(replies.NO_SUCH_TICKET.format(number=number))
-    if not scope.can_see(ctx.session, ctx.staff, ticket):
-        return Reply(replies.NOT_IN_SCOPE.format(number=number))
     return ticket
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store import notices, outbox, scope, tickets
 from store.locate import locate
-from store.models import HeldMessage, Resident, Staff, Ticket
+from store.models import HeldMessage, InboundMessage, Photo, Resident, Staff, Ticket
 from store.registry import root_area
 from store.sla import SlaPolicy
 
@@ -93,6 +93,7 @@ def open_as_ticket(session: Session, held: HeldMessage, staff: Staff, *,
     if held.attachment:
         tickets.record_event(session, ticket, "resident_message", now, actor="resident",
                              body=held.text, type=held.msg_type, **held.attachment)
+    _pictures_join(session, [held], ticket)
     tickets.notify_resident(session, ticket, "opened_from_held", notices.progress(
         ticket, "已受理", description,
         f"您的留言已受理，工单号 {ticket.number}，会尽快派给工作人员处理。"
@@ -151,6 +152,7 @@ def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime
         tickets.record_event(session, ticket, "resident_message", held.received_at,
                              actor="resident", body=held.text, type=held.msg_type,
                              **held.attachment)
+    _pictures_join(session, earlier, ticket)
     return len(earlier)
 
 
@@ -167,3 +169,40 @@ def answered_since(session: Session, resident: Resident, since: datetime, now: d
     for held in settled:
         held.status, held.handled_at, held.note = "replied", now, note
     return len(settled)
+
+
+def photos_of(session: Session, messages) -> dict[int, Photo]:
+    """Our stored copy of each held picture (held id → photo, without its bytes): the one kept
+    from the same resident's message with that MediaId (never the URL the message carried)."""
+    wanted = {(m.resident.openid, m.attachment.get("media_id")): m.id for m in messages
+              if m.msg_type == "image" and m.attachment.get("media_id")}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(Photo, InboundMessage.openid)
+        .join(InboundMessage, Photo.inbound_id == InboundMessage.id)
+        .where(Photo.media_id.in_({media for _, media in wanted}),
+               InboundMessage.openid.in_({openid for openid, _ in wanted}))
+        .options(defer(Photo.data), defer(Photo.thumbnail)).order_by(Photo.id))
+    return {wanted[(openid, photo.media_id)]: photo for photo, openid in found
+            if (openid, photo.media_id) in wanted}
+
+
+def holding(session: Session, staff: Staff, photo: Photo) -> HeldMessage | None:
+    """The 未受理留言 this staff member may see whose picture `photo` is, if any."""
+    openid = session.scalar(select(InboundMessage.openid)
+                            .where(InboundMessage.id == photo.inbound_id))
+    if openid is None or not photo.media_id:
+        return None
+    candidates = session.scalars(
+        scope.visible_held(session, staff).join(Resident, HeldMessage.resident_id == Resident.id)
+        .where(Resident.openid == openid, HeldMessage.msg_type == "image"))
+    return next((h for h in candidates if h.attachment.get("media_id") == photo.media_id), None)
+
+
+def _pictures_join(session: Session, messages, ticket: Ticket) -> None:
+    """Held pictures that join a ticket are the ticket's: its page shows them, its scope
+    serves them."""
+    for photo in photos_of(session, messages).values():
+        if photo.ticket_id is None:
+            photo.ticket_id = ticket.id

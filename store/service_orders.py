@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import ladder, outbox, service_notices, teams, tickets
+from store import ladder, outbox, scope, service_notices, teams, tickets
 from store.locate import Located
 from store.models import Area, Resident, Staff, Ticket
 from store.registry import OPEN_STATES
@@ -187,6 +187,14 @@ def claiming_team(session: Session, order: ServiceOrder, staff: Staff) -> Servic
     published = {p.team_id for p in order.publications}
     return next((m.team for m in teams.memberships(session, staff)
                  if m.team_id in published), None)
+
+
+def known_to(session: Session, order: ServiceOrder, staff: Staff) -> bool:
+    """Whether the order exists for this staff member: published to a team of theirs, claimed
+    by them, or (anyone but a member) its ticket is in their scope."""
+    return (claiming_team(session, order, staff) is not None
+            or any(c.staff_id == staff.id for c in order.claims)
+            or (staff.role != "member" and scope.can_see(session, staff, order.ticket)))
 
 
 def claim(session: Session, order: ServiceOrder, staff: Staff, now: datetime) -> ServiceClaim:

@@ -7,17 +7,18 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from bot.console import MANAGERS, areas_in_scope, bp, changing, me, roles_required
+from bot.console.once import ShownOnce, shown_once
 from bot.services import services
 from store import apikeys
 from store.models import Area
 from store.scope import SEES_EVERYTHING
 
 
-def _page(session, staff, made: tuple[str, str] | None = None):
+def _page(session, staff, once: ShownOnce | None = None):
     tree = [a for a in areas_in_scope(session, staff) if a.level in apikeys.AREA_LEVELS]
     keys = apikeys.listing(session, by=staff)
     _ = [k.area for k in keys], [k.created_by for k in keys]
-    return render_template("console/api_keys.html", keys=keys, tree=tree, made=made,
+    return render_template("console/api_keys.html", keys=keys, tree=tree, once=once,
                            district=staff.role in SEES_EVERYTHING)
 
 
@@ -45,7 +46,8 @@ def api_key_change():
                     raise apikeys.KeyRefused("接口密钥的范围须在您的辖区内")
                 row, key = apikeys.create(session, form.get("name", ""), now, area=area,
                                           personal_data=form.get("personal") == "1", by=staff)
-                made = (row.name, key)
+                made = ShownOnce(f"已创建接口密钥 {row.name}：", key,
+                                 "密钥只显示这一次，系统只保存其摘要；请立即复制并安全转交对方系统。")
     except ValueError as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("console.api_keys"))
@@ -53,5 +55,4 @@ def api_key_change():
         flash(message, "ok")
         return redirect(url_for("console.api_keys"))
     with services().db.sessions() as session:
-        response = _page(session, me(session), made)
-    return response, 201, {"Cache-Control": "no-store"}
+        return shown_once(_page(session, me(session), made), 201)

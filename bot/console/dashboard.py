@@ -11,9 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.console import areas_in_scope, bp, me
-from bot.console import charts, metrics, orders
+from bot.console import charts, orders
 from bot.services import services
-from store import csvfile, scope
+from store import csvfile, metrics, scope
 from store.models import Area, Staff, Ticket
 from store.vocab import CHINA, KIND_NAMES, ROLE_NAMES
 

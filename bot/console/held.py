@@ -55,8 +55,9 @@ def held_list():
             selectinload(HeldMessage.area), selectinload(HeldMessage.handled_by),
             selectinload(HeldMessage.ticket))))
         phones = held.phones_known(session, staff, (m.resident_id for m in messages))
+        photos = held.photos_of(session, messages)
     return render_template("console/held.html", messages=messages, handled=handled,
-                           phones=phones,
+                           phones=phones, photos=photos,
                            kinds={k: v for k, v in KIND_NAMES.items() if k != "other"},
                            categories=list(category_routes()), reasons=QUICK_REASONS,
                            summary=held.summary)

@@ -8,12 +8,13 @@ from datetime import date, datetime, time as dtime, timedelta
 
 from flask import Response, g, render_template, request
 from flask_login import login_required
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from bot.console import area_ids_in_scope, areas_in_scope, bp, me
 from bot.services import services
 from store import csvfile, held, scope
+from store.metrics import overdue as overdue_clause
 from store.models import Staff, Ticket, UTCDateTime
 from store.registry import OPEN_STATES, TO_ACCEPT
 from store.vocab import CHINA, KIND_NAMES, STATUS_NAMES, URGENCY_NAMES
@@ -88,12 +89,6 @@ class Filters:
                   "until": self.until or "", "q": self.q, "sort": self.sort, "after": ""}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None)}
-
-
-def overdue_clause(now: datetime):
-    return and_(Ticket.status.in_(OPEN_STATES),
-                or_(Ticket.resolve_by < now,
-                    and_(Ticket.status.in_(TO_ACCEPT), Ticket.accept_by < now)))
 
 
 def filtered(session, staff: Staff, f: Filters, now: datetime, *, with_tab: bool = True,

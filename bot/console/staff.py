@@ -12,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from bot.console import (MANAGERS, area_ids_in_scope, areas_in_scope, bp, changing, me,
                          roles_required)
+from bot.console.once import ShownOnce, shown_once
 from bot.services import services
 from store import registry, staffing
 from store.models import STAFF_ROLES, Area, CannedReply, Staff, Ticket
@@ -91,8 +92,10 @@ def staff_list():
         except TicketError as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("console.staff_list"))
-        flash(f"已创建账号 {form.get('username')}，初始密码：{password}（请转告本人并尽快修改）", "ok")
-        return redirect(url_for("console.staff_edit", staff_id=staff_id))
+        once = ShownOnce(f"已创建账号 {form.get('username')}，初始密码：", password,
+                         "密码只显示这一次，请转告本人；本人首次登录时须修改。")
+        with services().db.sessions() as session:
+            return shown_once(_edit_page(session, me(session), staff_id, once), 201)
     with services().db.sessions() as session:
         manager = me(session)
         people = list(session.scalars(staff_in_scope(session, manager).limit(1000)))
@@ -130,7 +133,8 @@ def staff_edit(staff_id: int):
                     password = secrets.token_urlsafe(6)
                     staffing.set_password(staff, generate_password_hash(password),
                                           must_change=True)
-                    message = f"已重置密码，新密码：{password}（只显示这一次）"
+                    once = ShownOnce(f"已重置 {staff.username} 的密码，新密码：", password,
+                                     "密码只显示这一次，请转告本人；本人登录时须修改。")
                 elif what == "bind":
                     code = registry.issue_bind_code(session, staff, services().now())
                     message = (f"绑定码：{code}（30 分钟内有效）。请本人在公众号发送“绑定 {code}”"
@@ -140,16 +144,22 @@ def staff_edit(staff_id: int):
         except TicketError as refusal:
             flash(str(refusal), "error")
         else:
+            if what == "password":  # on this page only, never in the session
+                with services().db.sessions() as session:
+                    return shown_once(_edit_page(session, me(session), staff_id, once))
             flash(message, "ok")
         return redirect(url_for("console.staff_edit", staff_id=staff_id))
     with services().db.sessions() as session:
-        manager = me(session)
-        staff = manageable(session, manager, session.get(Staff, staff_id))
-        _ = staff.area
-        tree = areas_in_scope(session, manager)
-        load = registry.open_load(session, [staff.id]).get(staff.id, 0)
+        return _edit_page(session, me(session), staff_id)
+
+
+def _edit_page(session, manager: Staff, staff_id: int, once: ShownOnce | None = None) -> str:
+    staff = manageable(session, manager, session.get(Staff, staff_id))
+    _ = staff.area
+    tree = areas_in_scope(session, manager)
+    load = registry.open_load(session, [staff.id]).get(staff.id, 0)
     return render_template("console/staff_edit.html", staff=staff, tree=tree, load=load,
-                           roles=allowed_roles(manager))
+                           roles=allowed_roles(manager), once=once)
 
 
 @bp.route("/canned", methods=["GET", "POST"])

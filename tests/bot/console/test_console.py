@@ -179,7 +179,7 @@ def test_a_reset_password_ends_sessions_and_must_be_changed_at_next_login(app, c
     [staff] = rows(svc, Staff, Staff.username == "worker01")
     page = client.post(f"/console/staff/{staff.id}", data={"do": "password"},
                        follow_redirects=True).get_data(as_text=True)
-    new = re.search(r"新密码：(\S+?)（", page).group(1)
+    new = re.search(r"新密码：</strong><code>(\S+?)</code>", page).group(1)
     assert replay(app, cookie).status_code == 302
     assert worker.get("/console/").status_code == 302
 
@@ -313,3 +313,39 @@ def test_deactivation_by_import_ends_sessions_that_reactivation_does_not_revive(
     assert worker.get("/console/").status_code == 302
     import_active("yes")
     assert worker.get("/console/").status_code == 302  # the old cookie stays dead
+
+
+def readable_session(client) -> str:
+    """The session cookie as anyone holding it reads it: signed, not encrypted (no key needed)."""
+    import base64
+    import zlib
+    cookie = client.get_cookie("session").value
+    payload = cookie.split(".")[1] if cookie.startswith(".") else cookie.split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(data) if cookie.startswith(".") else data).decode()
+
+
+def test_a_new_or_reset_password_is_shown_once_on_its_page_and_never_kept_in_the_cookie(
+        app, client, demo, svc):
+    app.config["WTF_CSRF_ENABLED"] = False
+    login(client, "community001001")
+    from store.models import Area, Staff
+    [grid] = rows(svc, Area, Area.code == "330199001001003")
+    first = "Qian-d0-first"
+    made = client.post("/console/staff", data={"username": "worker99", "name": "钱多",
+                                                "role": "grid_worker", "area": grid.id,
+                                                "password": first})
+    assert first not in readable_session(client)  # as a flash message it was
+    assert "已创建账号 worker99，初始密码：" in made.get_data(as_text=True)
+    assert first in made.get_data(as_text=True)
+    assert made.status_code == 201 and made.headers["Cache-Control"] == "no-store"
+    [staff] = rows(svc, Staff, Staff.username == "worker99")
+    again = client.get(f"/console/staff/{staff.id}").get_data(as_text=True)
+    assert "钱多" in again and first not in again  # shown once: gone on the next visit
+
+    reset = client.post(f"/console/staff/{staff.id}", data={"do": "password"})
+    new = re.search(r"新密码：</strong><code>([\w-]+)", reset.get_data(as_text=True)).group(1)
+    assert new not in readable_session(client)
+    assert reset.headers["Cache-Control"] == "no-store"
+    assert new not in client.get(f"/console/staff/{staff.id}").get_data(as_text=True)
+    assert login(app.test_client(), "worker99", new).status_code == 302  # it is the password

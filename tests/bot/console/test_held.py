@@ -137,3 +137,43 @@ def test_agents_see_a_person_not_an_openid(client, chat, svc, worker):
     login(client, "district")
     page = client.get("/console/held").get_data(as_text=True)
     assert f">居民 #{new.id}</td>" in page and ">o_someone_new" not in page
+
+
+def test_an_agent_sees_the_picture_a_held_message_brought_and_nobody_outside_does(
+        app, client, chat, svc, worker):
+    from store.models import Photo
+    from tests.bot.wechat.test_photos import EVIL, image_xml
+    assert chat.send_xml(image_xml(chat.openid, "sim-media-held", EVIL, 9301))  # no ticket yet
+    [held] = rows(svc, HeldMessage)
+    worker()  # the picture is downloaded and kept, as any resident's picture
+    [photo] = rows(svc, Photo)
+    assert (photo.status, photo.ticket_id) == ("stored", None)
+
+    login(client, "worker01")  # 张伟: the resident's grid
+    page = client.get("/console/held").get_data(as_text=True)
+    assert f"/console/photos/{photo.id}" in page and "tracker.png" not in page
+    shown = client.get(f"/console/photos/{photo.id}")
+    assert shown.status_code == 200 and shown.data == photo.data
+    other = app.test_client()
+    login(other, "worker02")  # 王芳, another grid: neither the message nor its picture
+    assert f"/console/photos/{photo.id}" not in other.get("/console/held").get_data(as_text=True)
+    assert other.get(f"/console/photos/{photo.id}").status_code == 404
+
+    opened = client.post(f"/console/held/{held.id}/open", data={
+        "kind": "complaint", "category": "路灯/井盖/道路", "urgency": "normal",
+        "description": "居民发来照片：楼道灯坏了"}, follow_redirects=True).get_data(as_text=True)
+    assert f"/console/photos/{photo.id}" in opened and "未能保存" not in opened  # the ticket's now
+    assert client.get(f"/console/photos/{photo.id}").status_code == 200
+
+
+def test_a_picture_sent_before_the_words_is_shown_on_the_ticket_the_words_open(
+        client, chat, svc, worker):
+    from store.models import Photo
+    from tests.bot.wechat.test_photos import EVIL, image_xml
+    chat.send_xml(image_xml(chat.openid, "sim-media-first", EVIL, 9302))
+    worker()
+    number = chat.send("3栋楼道灯坏了，照片刚才发了").split("工单号 ")[1][:10]
+    [photo] = rows(svc, Photo)
+    login(client, "worker01")
+    page = client.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert f"/console/photos/{photo.id}" in page and "未能保存" not in page

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
-from bot.console import charts, metrics
+from bot.console import charts
+from store import metrics
 from store import Database
 from store import demo as demo_data
 from store.models import Area, Staff, Ticket

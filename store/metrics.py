@@ -1,5 +1,5 @@
-"""The figures of the dashboard and the assessment table, aggregated by the database
-(the charts are in charts.py).
+"""The figures of the console's dashboard and assessment table and of a staff member's 统计 in
+WeChat, aggregated by the database (the console's charts are in bot/console/charts.py).
 
 Formulas (also stated on the page):
   办结率      = (已办结 + 已关闭) ÷ (受理 − 居民撤回)
@@ -27,9 +27,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import (ARRAY, BigInteger, and_, case, cast, func, literal_column, or_, select,
                         text, tuple_, type_coerce)
 
-from store.models import Ticket
+from store import scope
+from store.models import Staff, Ticket
 from store.patrol import CHANNEL as PATROL
-from store.registry import OPEN_STATES
+from store.registry import OPEN_STATES, TO_ACCEPT
+from store.vocab import CHINA
 
 SHARES = (0.5, 0.95)  # median and 95th percentile
 VALID = Ticket.status != "cancelled"
@@ -43,6 +45,25 @@ def in_period(query, since: datetime, until: datetime):
     """A scoped ticket query narrowed to the tickets created in [since, until)."""
     return (query.select_from(Ticket).where(Ticket.created_at >= since, Ticket.created_at < until)
             .order_by(None))
+
+
+def overdue(now: datetime):
+    """An open ticket past a running deadline (the inbox's 超时)."""
+    return and_(Ticket.status.in_(OPEN_STATES),
+                or_(Ticket.resolve_by < now,
+                    and_(Ticket.status.in_(TO_ACCEPT), Ticket.accept_by < now)))
+
+
+def this_month(session, staff: Staff, now: datetime) -> tuple[dict, int, int]:
+    """A staff member's scope at a glance: (the figures of the tickets created this month,
+    China time, as the dashboard computes them; open now; of those, overdue now)."""
+    query = scope.visible_tickets(session, staff)
+    start = now.astimezone(CHINA).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    whole, _, _ = figures(session, in_period(query, start, now + timedelta(seconds=1)))
+    open_now, late = session.execute(
+        query.where(Ticket.status.in_(OPEN_STATES)).order_by(None)
+        .with_only_columns(func.count(), func.sum(case((overdue(now), 1), else_=0)))).one()
+    return whole, open_now or 0, late or 0
 
 
 def prepare(session) -> None:
