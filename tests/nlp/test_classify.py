@@ -127,6 +127,11 @@ KINDS = [
     ("谢谢", "other"),
     ("好的收到", "other"),
     ("", "other"),
+    # a refusal or a failure named as the problem reports it; asking whether something may be
+    # done still asks
+    ("滴滴车叫不到的问题", "complaint"),
+    ("派出所办身份证工作人员不受理的问题", "complaint"),
+    ("能否收取茶位费的问题", "consultation"),
 ]
 
 
@@ -233,6 +238,13 @@ DOMAIN_CASES = [
     ("小区里有人发传单说养老投资 高回报 我爸已经交了2万", "公共安全", "治安", "公安"),
     ("楼道里有人放了好几桶汽油", "公共安全", "消防隐患", "应急管理/消防"),
     ("你们网格员电话打不通", "政务服务", "工作作风", "政务服务"),
+    # session 13, words read from the hotline's confusions between departments (违章搭建, 停车,
+    # 环境污染, 治安 and 其他 before)
+    ("小区门口有黑车拉客", "交通运输", "公共交通", "交通运输"),
+    ("门口的停车位被人私设地锁", "城乡建设", "占道经营", "城管"),
+    ("楼下乱贴广告", "城乡建设", "垃圾清运", "城管"),
+    ("户政处几点上班", "公共安全", "户籍证件", "公安"),
+    ("在4S店买的车发动机有问题，店里不给修", "商贸旅游", "消费纠纷", "市场监管"),
 ]
 
 
