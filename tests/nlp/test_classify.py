@@ -299,6 +299,9 @@ URGENCY = [
     ("紧急！水管爆了，家里到处是水", "urgent"),
     ("电动车在楼道里充电 已经充了一晚上了 电池鼓起来了", "urgent"),  # the step before a fire
     ("楼道里有人放了好几桶汽油", "urgent"),
+    ("楼上一直在漏水 水都流到我家客厅了 物业电话打不通", "urgent"),  # at night: not the morning's
+    ("小区门口的下水道井盖被偷了 大坑 晚上看不见", "urgent"),
+    ("楼上漏水 天花板有水印", "normal"),
     ("小区门口路灯坏了", "normal"),
     ("请问社保怎么交", "normal"),
     ("消防演练什么时候开始", "normal"),
