@@ -51,7 +51,7 @@ def test_an_sos_from_nowhere_reaches_every_duty_officer_and_the_nearest_worker(
 def test_a_pool_complaint_is_told_to_the_duty_officer_and_the_address_places_it(
         client, demo, svc, worker, clock):  # by day: at night 已转交 waits for the morning
     stranger = Chat(client, "o_stranger")
-    reply = stranger.send("路边井盖丢了，一直没人管")
+    reply = stranger.send("路边井盖松了，一直没人管")
     number = only_ticket(svc).number
     assert "小区、楼栋" in reply
     assert received(svc, worker)["o_district"] == [f"新工单 {number}"]
@@ -71,7 +71,7 @@ def test_a_pool_complaint_is_told_to_the_duty_officer_and_the_address_places_it(
 
 def test_a_shared_location_places_the_pool_ticket(client, demo, svc, worker):
     stranger = Chat(client, "o_stranger")
-    stranger.send("路边井盖丢了")
+    stranger.send("路边井盖松了")
     reply = stranger.send_xml(location_xml(stranger.openid, 30.2785, 120.1025, 92))
     ticket = only_ticket(svc)
     assert ticket.grid.name == "翠苑第1网格" and "派往“翠苑第1网格”" in reply
@@ -185,7 +185,7 @@ def test_menu_words_typed_as_text_act_like_the_buttons(chat, svc, worker):
 def test_a_worker_reads_the_whole_ticket_with_view_and_pushes_carry_the_place(
         client, demo, svc, worker):
     stranger = Chat(client, "o_stranger")
-    stranger.send("路边井盖丢了")
+    stranger.send("路边井盖松了")
     stranger.send_xml(location_xml(stranger.openid, 30.2785, 120.1025, 93))
     number = only_ticket(svc).number
     stranger.send("井盖旁边还有个坑")

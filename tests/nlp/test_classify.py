@@ -366,6 +366,19 @@ def test_negated_praise_reads_as_complaint():
     assert result.kind == "complaint"
 
 
+@pytest.mark.parametrize("text,category", [
+    ("楼下的树太高了 挡住了我家阳光 能不能修剪一下", "物业服务"),  # was 违章搭建 (城管)
+    ("楼道扶手松了 老人上下楼不安全", "物业服务"),  # was 其他
+    ("小区里的老鼠太多了", "疫情防控"),  # rats and roaches are 卫健's (爱国卫生), was 违章搭建
+    ("蟑螂到处都是 能不能统一消杀", "疫情防控"),
+    ("电梯年检过期了 还在用", "电梯"),  # 年检 is a car's too: was 交通秩序
+    ("楼下小卖部卖烟给未成年人", "企业经营"),  # was `other`: no ticket at all
+    ("我想当志愿者 怎么报名", "邻里纠纷"),  # the community's, was 入学
+])
+def test_everyday_grid_matters_reach_their_department(text, category):
+    assert nlp.classify(text).category == category
+
+
 def test_typos_and_variants():
     assert nlp.classify("楼下拉圾没人清").category == "垃圾清运"
     assert nlp.classify("晚上燥音太大睡不着").category == "噪音扰民"
