@@ -100,6 +100,17 @@ def test_noise_at_night_tells_the_resident_who_comes_tonight(app, chat, svc, clo
     assert to(svc, "o_worker_01") == []
 
 
+def test_a_child_with_a_high_fever_at_night_is_told_where_to_go_now(app, chat, svc, clock):
+    """Not "the grid answers at 08:15": the emergency room is open at night, 120 for the signs."""
+    clock.at(hours=NIGHT + 3)  # 02:00
+    reply = chat.send("我家孩子发高烧39度8 附近哪有医院")
+    assert reply.startswith("发高烧请尽快到就近医院的急诊就诊（孩子看儿科急诊）")
+    assert "请立即拨打 120" in reply and "转人工" in reply
+    assert rows(svc, Ticket) == [] and to(svc, "o_worker_01") == []
+    # the signs of danger are an emergency, never an answer from the list
+    assert chat.send("孩子高烧抽搐了 叫不醒").startswith("如有生命危险，请立即拨打 120")
+
+
 def test_a_praise_at_night_is_passed_on_in_the_morning_and_thanks_wait_for_nobody(
         app, chat, svc, clock):
     clock.at(hours=NIGHT)
