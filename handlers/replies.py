@@ -119,8 +119,28 @@ def ticket_opened(ticket, now) -> str:
     return _opened(ticket, now)
 
 
+# How residents call the one they praise: 小李, 老王, 王姐, 李师傅 (a surname, then what they call
+# them); someone other than the ticket's worker is praised when no such name has their surname.
+_SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
+             "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万"
+             "段雷钱汤尹黎易常武乔贺赖龚文")
+_CALLED = re.compile(rf"[小老]([{_SURNAMES}])(?![虾层子历菜湖扎块桌凳车路头])|([{_SURNAMES}])(?:姐|哥|大姐|大哥|"
+                     rf"师傅|阿姨|叔|书记|主任|警官|医生|老师|站长|同志)")
+
+
+def praises_someone_else(text: str, person) -> bool:
+    """"网格员小李人特别好" when the grid's worker is 张伟: not his praise to be told of."""
+    if person is None or not person.name or person.name in text:
+        return False
+    called = {a or b for a, b in _CALLED.findall(text)}
+    return bool(called) and person.name[0] not in called
+
+
 def _opened(ticket, now) -> str:
     if ticket.kind == "praise":  # passed on at once: nothing for the resident to follow
+        if praises_someone_else(ticket.description, ticket.assignee):
+            return (f"感谢您的肯定！您的表扬已记录（记录号 {ticket.number}），"
+                    f"{who(ticket.assignee)}会转达给您说的工作人员。")
         told = who(ticket.assignee) if ticket.assignee is not None else "相关工作人员"
         return f"感谢您的肯定！您的表扬已转达给{told}（记录号 {ticket.number}）。"
     return _taken(ticket, now) + f"\n回复“查询 {ticket.number}”可查看进度。"

@@ -34,6 +34,18 @@ def test_a_late_push_says_late_instead_of_0_minutes(app, chat, svc, clock):
     assert "0 分钟内" not in push and "已超过" in push and "请尽快接单" in push
 
 
+def test_praise_for_someone_else_is_not_told_as_the_workers(chat, svc, clock):
+    """小李 or 王姐 praised while 张伟 holds the grid: he is not said to have been thanked, and he
+    reads it to pass on; his own nickname (小张) is his."""
+    reply = chat.send("网格员小李人特别好 帮我家老人办了证")
+    [ticket] = rows(svc, Ticket)
+    assert ticket.kind == "praise"
+    assert reply == f"感谢您的肯定！您的表扬已记录（记录号 {ticket.number}），网格员张伟会转达给您说的工作人员。"
+    assert told(svc, "o_worker_01", "praise")[0].startswith(f"【表扬】居民表扬 {ticket.number}")
+    second = chat.send("小张人特别好 效率很高")
+    assert second.startswith("感谢您的肯定！您的表扬已转达给网格员张伟")
+
+
 def test_praise_is_passed_on_and_closed_and_runs_no_clocks(app, chat, client, svc, clock):
     reply = chat.send("表扬网格员张伟，帮我们解决了楼道堆物，非常负责")
     [ticket] = rows(svc, Ticket)
