@@ -111,12 +111,14 @@ FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈�
                "收款账户，保留聊天记录和转账凭证。")
 
 
-def ticket_opened(ticket, now) -> str:
+def ticket_opened(ticket, now, *, building_asked: bool = False) -> str:
+    """`building_asked`: the ticket waits at an estate of the registry that spans several grids
+    (its address), and only the building is missing."""
     if ticket.urgency == "emergency":
         return emergency_opened(ticket)
     if "fraud" in urgency_labels((ticket.keywords or {}).get("urgency", ())):
-        return FRAUD_FIRST + "\n" + _opened(ticket, now)
-    return _opened(ticket, now)
+        return FRAUD_FIRST + "\n" + _opened(ticket, now, building_asked)
+    return _opened(ticket, now, building_asked)
 
 
 # How residents call the one they praise: 小李, 老王, 王姐, 李师傅 (a surname, then what they call
@@ -136,14 +138,14 @@ def praises_someone_else(text: str, person) -> bool:
     return bool(called) and person.name[0] not in called
 
 
-def _opened(ticket, now) -> str:
+def _opened(ticket, now, building_asked: bool = False) -> str:
     if ticket.kind == "praise":  # passed on at once: nothing for the resident to follow
         if praises_someone_else(ticket.description, ticket.assignee):
             return (f"感谢您的肯定！您的表扬已记录（记录号 {ticket.number}），"
                     f"{who(ticket.assignee)}会转达给您说的工作人员。")
         told = who(ticket.assignee) if ticket.assignee is not None else "相关工作人员"
         return f"感谢您的肯定！您的表扬已转达给{told}（记录号 {ticket.number}）。"
-    return _taken(ticket, now) + f"\n回复“查询 {ticket.number}”可查看进度。"
+    return _taken(ticket, now, building_asked) + f"\n回复“查询 {ticket.number}”可查看进度。"
 
 
 NIGHT_DANGER = "如有危险请直接拨打 110、119 或 120"
@@ -152,7 +154,7 @@ NIGHT_DANGER = "如有危险请直接拨打 110、119 或 120"
 NIGHT_NOW = {"噪音扰民": f"夜间噪音正在扰民的，可拨打 110 请民警到场处理；{NIGHT_DANGER}"}
 
 
-def _taken(ticket, now) -> str:
+def _taken(ticket, now, building_asked: bool = False) -> str:
     """"已受理，工单号 …，网格员张伟 将在 15 分钟内响应。" and where it went, in one line."""
     minutes = minutes_between(now, ticket.accept_by)
     if ticket.assignee is not None:
@@ -163,7 +165,7 @@ def _taken(ticket, now) -> str:
         text = f"已受理，工单号 {ticket.number}，{who(ticket.assignee)} {soon}。"
     else:
         text = f"已受理，工单号 {ticket.number}，工作人员将尽快分派处理。"
-    if ticket.grid is None and ticket.address and not re.search(r"\d|[栋幢号楼]", ticket.address):
+    if ticket.grid is None and ticket.address and building_asked:
         # an estate of several grids: its building says which (FollowUp places it then)
         text += (f"“{ticket.address}”分属几个网格，请再回复您的楼栋号（例如“{ticket.address}3栋”），"
                  f"以便派给对应的网格员。")
@@ -176,11 +178,12 @@ def _taken(ticket, now) -> str:
     return text
 
 
-def tickets_opened(opened: list, now) -> str:
+def tickets_opened(opened: list, now, *, building_asked: bool = False) -> str:
     """Two or three matters of one message, a ticket each, in one reply."""
     lines = [f"您反映了 {len(opened)} 件事，已分别受理："]
     for n, ticket in enumerate(opened, 1):
-        lines.append(f"{n}. {ticket.category}：{_taken(ticket, now).removeprefix('已受理，')}")
+        taken = _taken(ticket, now, building_asked).removeprefix('已受理，')
+        lines.append(f"{n}. {ticket.category}：{taken}")
     numbers = "、".join(ticket.number for ticket in opened)
     return "\n".join(lines) + f"\n回复“查询”可查看进度（工单 {numbers}）。"
 

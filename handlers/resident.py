@@ -73,9 +73,20 @@ def open_for(ctx: Context, text: str, result) -> Reply:
     matters = split(text, ctx.understand) if result.urgency == "normal" else []
     if matters:
         opened = [open_ticket_at(ctx, part, found, where=text) for part, found in matters]
-        return Reply(replies.tickets_opened(opened, ctx.now), ticket_id=opened[0].id)
+        return Reply(replies.tickets_opened(opened, ctx.now,
+                                            building_asked=building_asked(ctx, opened[0])),
+                     ticket_id=opened[0].id)
     ticket = open_ticket_at(ctx, text, result)
-    return Reply(replies.ticket_opened(ticket, ctx.now), ticket_id=ticket.id)
+    return Reply(replies.ticket_opened(ticket, ctx.now,
+                                       building_asked=building_asked(ctx, ticket)),
+                 ticket_id=ticket.id)
+
+
+def building_asked(ctx: Context, ticket) -> bool:
+    """Waiting at an estate the registry knows ("翠苑小区", in several grids: one grid would have
+    placed it), so only the building is asked for; an estate it does not know is a person's."""
+    return (ticket.grid is None and bool(ticket.address)
+            and named_estate(ctx.session, ticket.address) == ticket.address)
 
 
 def open_ticket_at(ctx: Context, text: str, result, *, where: str | None = None):

@@ -96,6 +96,14 @@ def test_a_place_the_registry_does_not_know_is_kept_on_the_ticket(client, demo, 
     assert "地址“阳光花园5栋”已记下" in reply and "告诉我们您所在的小区" not in reply
 
 
+def test_an_estate_the_registry_does_not_know_is_not_said_to_span_grids(client, demo, svc):
+    """Only the registry's estates are asked for their building: 阳光花园 is for a person."""
+    newcomer = Chat(client, "o_newcomer")
+    newcomer.send("我住阳光花园")
+    reply = newcomer.send("门口垃圾没人收")
+    assert "地址“阳光花园”已记下，工作人员会派给对应的网格员" in reply and "分属几个网格" not in reply
+
+
 def test_a_place_the_registry_does_not_know_said_after_the_report_is_kept_on_it(
         client, demo, svc):
     newcomer = Chat(client, "o_newcomer")
