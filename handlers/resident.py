@@ -176,9 +176,10 @@ class AskForPerson(Handler):
         words = bare(msg.content)
         if self.WORDS.fullmatch(words) is not None:
             return True
-        return self.TALK.match(words) is not None and \
-            ctx.understand(msg.content.strip()).urgency == "normal" and \
-            not names_topic(ctx.understand(msg.content.strip()))
+        if self.TALK.match(words) is None:
+            return False
+        result = ctx.understand(msg.content.strip())
+        return result.urgency == "normal" and not names_topic(result)
 
     def handle(self, msg, ctx: Context) -> Reply:
         if not self.WORDS.fullmatch(bare(msg.content)):  # asked in their own words: kept as said

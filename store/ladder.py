@@ -92,9 +92,9 @@ def transfer(session: Session, ticket: Ticket, department: str, now: datetime, *
     """分流移交: hand the ticket to a functional department, which accepts it (部门接单)
     within a fresh accept clock: it was not late for a matter it has just been given."""
     require(ticket, "转办", *OPEN_STATES)
-    named = owners.department_named(session, department)
     if not department.strip():
         raise TicketError(f"请选择要转办的部门，例如：转 {ticket.number} 城管")
+    named = owners.department_named(session, department)
     if named is None:
         raise TicketError(f"没有找到部门“{department.split()[0][:12]}”。可转办的部门："
                           f"{'、'.join(owners.departments(session)) or '（尚未设置）'}，"
