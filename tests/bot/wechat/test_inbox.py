@@ -136,7 +136,7 @@ def test_a_handler_failing_after_its_writes_keeps_the_raw_message_and_nothing_el
                                         .where(Resident.openid == chat.openid))
     ticket_opened = replies.ticket_opened
 
-    def fail_after_writing(ticket, now):
+    def fail_after_writing(ticket, now, **_):
         assert ticket.id is not None  # written, not just built
         raise RuntimeError("the reply could not be worded")
 
