@@ -206,6 +206,26 @@ def find_owner(session: Session, ticket: Ticket, now: datetime, *,
     return ladder.owner(ticket.grid, 0, first=worker)
 
 
+# The people a resident may praise by name: those who serve in the grids and above, not a
+# department's or the administrator's account.
+PRAISED_ROLES = ("grid_worker", "grid_leader", "community", "street", "district")
+
+
+def staff_named(session: Session, words: str) -> Staff | None:
+    """The one active staff member whose full name the words carry ("给网格员王芳点个赞"),
+    the longest name first; None when none or several different people are named."""
+    named = [staff for staff in session.scalars(select(Staff).where(
+        Staff.role.in_(PRAISED_ROLES), Staff.active.is_(True)))
+        if len(staff.name) >= 2 and staff.name in words]
+    names = {staff.name for staff in named if not any(
+        staff.name != other.name and staff.name in other.name for other in named)}
+    if len(names) != 1:
+        return None
+    [name] = names
+    return min((staff for staff in named if staff.name == name),
+               key=lambda staff: (not reachable(staff), staff.id))
+
+
 def departments(session: Session) -> list[str]:
     """The functional departments a ticket can be handed to (转办), by name."""
     return list(session.scalars(select(Staff.department).where(

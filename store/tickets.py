@@ -144,8 +144,9 @@ def open_ticket(session: Session, *, resident: Resident | None, description: str
                  urgency=triage.urgency)
     with session.no_autoflush:  # the ticket is written once, already with its owner
         owner = owners.find_owner(session, ticket, now, first=found_by)
-        if triage.kind == "praise":
-            pass_on_praise(session, ticket, owner.staff, now)
+        if triage.kind == "praise":  # to the one named, else the grid's own
+            pass_on_praise(session, ticket,
+                           owners.staff_named(session, description) or owner.staff, now)
         else:
             hand_to(session, ticket, owner, now, by=found_by)
         if triage.urgency == "emergency":

@@ -46,6 +46,17 @@ def test_praise_for_someone_else_is_not_told_as_the_workers(chat, svc, clock):
     assert second.startswith("感谢您的肯定！您的表扬已转达给网格员张伟")
 
 
+def test_praise_that_names_another_grids_worker_reaches_her_not_the_residents_worker(
+        chat, svc, clock):
+    """王芳 works 幸福里第2网格; a resident of 张伟's grid thanks her by name: she hears it."""
+    reply = chat.send("我想给网格员王芳点个赞 上次帮我家老人办了低保")
+    [ticket] = rows(svc, Ticket)
+    assert reply == f"感谢您的肯定！您的表扬已转达给网格员王芳（记录号 {ticket.number}）。"
+    assert told(svc, "o_worker_02", "praise")[0].startswith(f"【表扬】居民表扬 {ticket.number}")
+    assert told(svc, "o_worker_01", "praise") == []
+    assert ticket.assignee.name == "王芳" and ticket.status == "closed"
+
+
 def test_praise_is_passed_on_and_closed_and_runs_no_clocks(app, chat, client, svc, clock):
     reply = chat.send("表扬网格员张伟，帮我们解决了楼道堆物，非常负责")
     [ticket] = rows(svc, Ticket)
