@@ -179,7 +179,7 @@ def plain_words(ctx: Context, text: str) -> Reply:
         reported = report_patrol(ctx, text)
         if reported.ticket_id is None:  # above a grid, no location: opened as a resident's
             return open_for(ctx, text, understood)
-        call = replies.call_first(understood.emergency["call"], understood.emergency["name"])
+        call = replies.call_first(understood.emergency["call"], understood.emergency["name"], text)
         return Reply(call + "\n" + reported.text, ticket_id=reported.ticket_id)
     # a problem told (not a question, not a word of a topic's learned lean): maybe a patrol find
     hint = (f"\n如是巡查发现的问题，请回复：巡查 {text[:30]}"
@@ -218,16 +218,37 @@ ABOUT_MINE = re.compile(r"\s*(?:一下|下)?(?:我的|我|俺的)?(?:工单|进�
                         r"(?:吧|了|呢)?[\s。！!？?]*")
 
 
-def command_of(msg):
-    """parse(msg), with a withdrawal in words read as a bare 取消."""
+# "您要撤回工单 …吗？" answered yes: the bare 取消 again, or a plain yes, soon after the question
+CONFIRM_WITHDRAW = re.compile(r"\s*(?:确认|确定|是|是的|对|对的|嗯|撤回|确认撤回|确认取消|撤回吧)"
+                              r"[\s。！!]*")
+WITHDRAW_ASKED_FOR = 600  # seconds the question stands
+
+
+def withdrawal_asked(ctx: Context) -> str | None:
+    """The number of the ticket the resident was just asked to confirm withdrawing."""
+    state = ctx.resident.state
+    if state.get("awaiting") != "withdraw":
+        return None
+    if ctx.now.timestamp() - state.get("at", 0) > WITHDRAW_ASKED_FOR:
+        return None
+    return state.get("ticket")
+
+
+def command_of(msg, ctx: Context | None = None):
+    """parse(msg), with a withdrawal in words read as a bare 取消, and its yes as 取消 <number>."""
+    if msg.type == "text" and ctx is not None and CONFIRM_WITHDRAW.fullmatch(msg.content):
+        number = withdrawal_asked(ctx)
+        if number:
+            return ("取消", number, "")
     if msg.type == "text" and WITHDRAW.fullmatch(msg.content):
-        return ("取消", None, "")
+        number = withdrawal_asked(ctx) if ctx is not None else None
+        return ("取消", number, "")
     return parse(msg)
 
 
 class ResidentCommand(Handler):
     def matches(self, msg, ctx: Context) -> bool:
-        command = command_of(msg)
+        command = command_of(msg, ctx)
         if command is None or command[0] not in ("查询", "我的工单", "取消", "未解决", "新问题"):
             return False
         if command[0] in ("查询", "取消") and not command[1] and not ABOUT_MINE.fullmatch(
@@ -237,7 +258,9 @@ class ResidentCommand(Handler):
         return command[0] != "新问题" or not (command[1] or command[2]).strip()
 
     def handle(self, msg, ctx: Context) -> Reply:
-        name, number, rest = command_of(msg)
+        name, number, rest = command_of(msg, ctx)
+        if ctx.resident.state.get("awaiting") == "withdraw":
+            ctx.resident.state = {}  # asked once: the answer, or any command, ends the question
         if name == "新问题":
             ctx.resident.state = {"awaiting": "new_matter"}
             return Reply(replies.ASK_NEW_MATTER)
@@ -246,8 +269,10 @@ class ResidentCommand(Handler):
         if name == "取消" and not number:  # which one: their newest open ticket, confirmed
             newest = newest_ticket(ctx)  # open ones first
             if newest is not None and newest.status in OPEN_STATES:
+                ctx.resident.state = {"awaiting": "withdraw", "ticket": newest.number,
+                                      "at": ctx.now.timestamp()}
                 return Reply(f"您要撤回工单 {newest.number}（{newest.description[:20]}）吗？"
-                             f"确认请回复“取消 {newest.number}”。", ticket_id=newest.id)
+                             f"确认请回复“确认”或“取消 {newest.number}”。", ticket_id=newest.id)
             return Reply(replies.NOTHING_TO_WITHDRAW)
         if not number:
             return Reply(replies.NEED_NUMBER.format(command=name))

@@ -4,6 +4,8 @@ give it on the phone). Keyed by the emergency taxonomy's names (nlp/data/
 emergency_categories.tsv), which a ticket keeps as emergency_name."""
 from __future__ import annotations
 
+import re
+
 CALL = {"120": "如有生命危险，请立即拨打 120 急救电话！",
         "119": "请立即拨打 119 火警电话！",
         "110": "请立即拨打 110 报警电话！"}
@@ -61,8 +63,19 @@ def in_english(call: str | None) -> str:
     return IN_ENGLISH.get(call or "", ANY_IN_ENGLISH)
 
 
-def call_first(call: str | None, name: str | None = None) -> str | None:
+# Someone behind a door nobody opens (隔壁老人好几天没出门 敲门也没人应): "lay them on their side"
+# is no use to a neighbour outside; the police open doors, with the family and the community.
+UNREACHED = re.compile(
+    r"(?:敲门|敲了门|叫门|喊门|按门铃|拍门|砸门|打电话|打他电话|打她电话|打电话给他|打电话给她)"
+    r"[^。！？!?\n]{0,6}?(?:没人应|没人开|没有人应|没有人开|没反应|没有反应|没人理|不应|不开|没人接|不接|"
+    r"打不通)|联系不上|(?:进不去|进不了)(?:门|屋|家)?|门(?:从里面)?反锁")
+UNREACHED_FIRST = "进不了门、联系不上的，请同时拨打 110，由民警和家人、社区一起上门查看。"
+
+
+def call_first(call: str | None, name: str | None = None, text: str = "") -> str | None:
     """"请立即拨打 119 火警电话！不要开关电灯电器…": None when no number is known."""
     if call not in CALL:
         return None
+    if call == "120" and UNREACHED.search(text):
+        return CALL[call] + UNREACHED_FIRST
     return CALL[call] + WHILE_WAITING.get(name or "", SAFE_FIRST[call])

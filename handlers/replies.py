@@ -67,15 +67,15 @@ def handler_name(ticket) -> str:
     return ticket.assignee.name if ticket.assignee else "工作人员"
 
 
-def call_first(call: str | None, name: str | None = None) -> str:
+def call_first(call: str | None, name: str | None = None, text: str = "") -> str:
     """An emergency's first line: the number to call, before anything else, and what to do
-    while help comes (handlers.first_aid)."""
-    return first_aid.call_first(call, name) or DANGER
+    while help comes (handlers.first_aid), for what the resident wrote (`text`)."""
+    return first_aid.call_first(call, name, text) or DANGER
 
 
 def emergency_opened(ticket) -> str:
     """Short, for a frightened person on a phone: who to call, then that we are coming."""
-    first = call_first(ticket.emergency_call, ticket.emergency_name)
+    first = call_first(ticket.emergency_call, ticket.emergency_name, ticket.description or "")
     if mostly_latin(ticket.description or ""):   # written in English: the number in English too
         first += "\n" + first_aid.in_english(ticket.emergency_call)
     holder = coming(ticket)
@@ -92,7 +92,7 @@ def emergency_joined(ticket, call: str | None, name: str | None = None, text: st
     told = f"已加入您的紧急求助（工单 {ticket.number}），{holder}会马上看到。"
     if ticket.grid is None:
         told += "请告诉我们具体地址。"
-    first = call_first(call, name)
+    first = call_first(call, name, text)
     if mostly_latin(text):
         first += "\n" + first_aid.in_english(call)
     return f"{first}\n{told}"

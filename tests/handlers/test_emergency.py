@@ -240,6 +240,13 @@ def test_a_neighbour_unseen_for_days_behind_a_door_nobody_answers_is_checked_on(
     assert chat.send(words).startswith("如有生命危险，请立即拨打 120 急救电话！")
 
 
+def test_a_door_nobody_opens_is_told_to_bring_the_police_not_first_aid_for_one_beside_them(
+        chat):
+    reply = chat.send("隔壁老人好几天没出门了 敲门也没人应")
+    assert reply.startswith("如有生命危险，请立即拨打 120 急救电话！进不了门、联系不上的，请同时拨打 110")
+    assert "侧躺" not in reply
+
+
 def test_the_writer_at_home_for_days_is_no_emergency(chat):
     reply = chat.send("我好几天没出门了 想问下社区有什么活动")
     assert "拨打 120" not in reply and "特急" not in reply

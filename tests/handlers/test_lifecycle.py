@@ -294,9 +294,28 @@ def test_a_resident_who_says_never_mind_is_told_how_to_withdraw(chat, svc, clock
     number = the_ticket(svc).number
     clock.at(minutes=1)
     assert chat.send("算了 不用了").endswith(f"如不再需要处理，请回复“取消 {number}”撤回工单。")
-    assert chat.send("取消") == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“取消 {number}”。"
+    assert chat.send("取消") == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“确认”或“取消 {number}”。"
     assert the_ticket(svc).status != "cancelled"  # only the number confirms it
     assert chat.send(f"取消 {number}") == f"已取消工单 {number}。"
+
+
+@pytest.mark.parametrize("yes", ["确认", "取消", "是的"])
+def test_the_question_to_withdraw_is_answered_yes_in_a_word(chat, svc, clock, yes):
+    chat.send("楼上漏水")
+    number = the_ticket(svc).number
+    clock.at(minutes=1)
+    chat.send("取消")
+    assert chat.send(yes) == f"已取消工单 {number}。"
+    assert the_ticket(svc).status == "cancelled"
+
+
+def test_a_yes_long_after_the_question_withdraws_nothing(chat, svc, clock):
+    chat.send("楼上漏水")
+    clock.at(minutes=1)
+    chat.send("取消")
+    clock.at(minutes=30)
+    assert not chat.send("确认").startswith("已取消")
+    assert the_ticket(svc).status != "cancelled"
 
 
 def test_said_fixed_is_told_how_to_withdraw(chat, svc, clock):
@@ -313,7 +332,7 @@ def test_a_withdrawal_in_words_is_取消_confirmed_by_the_number(chat, svc, cloc
     chat.send("楼上漏水")
     number = the_ticket(svc).number
     clock.at(minutes=1)
-    assert chat.send(words) == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“取消 {number}”。"
+    assert chat.send(words) == f"您要撤回工单 {number}（楼上漏水）吗？确认请回复“确认”或“取消 {number}”。"
     assert the_ticket(svc).status != "cancelled" and count(svc, Ticket) == 1
 
 
