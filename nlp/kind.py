@@ -180,6 +180,19 @@ def _evidence(text: str, lex: Lexicons, category: str | None, head: int):
     return scores, found
 
 
+ASKS_FROM = 0.5
+
+
+def _asks(found, weights: Weights) -> bool:
+    """A learned word that asks a question by itself (consultation weight ≥ ASKS_FROM)."""
+    table = weights.kind
+    for word in found:
+        for cls, weight in table.get(word, ()):
+            if cls == "consultation" and weight >= ASKS_FROM:
+                return True
+    return False
+
+
 def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (),
                 weights: Weights = EMPTY, head: int | None = None, found_pairs: list | None = None):
     """Return (kind, confidence, keywords) for a normalized text.
@@ -220,6 +233,10 @@ def decide_kind(text: str, lex: Lexicons, category: str | None, found: tuple = (
                 found_pairs = found_records(found, records) if found else []
             values = kind_values(hand, found_pairs,
                                  word_share(found), weights, MARGIN)
+    if consultation <= 0.0 and values[2] >= max(values) and not _asks(found, weights):
+        # no question was asked: no interrogative, no 问/咨询/办理, no word that asks on its own
+        # (电话号码, 地址); a lean alone (我家, 一直) does not turn "我家下水道堵了" into a question
+        values[2] = min(values) - 1.0
     best = max(values)
     kind = _ORDER[values.index(best)]   # the first of equal scores wins
     # softmax_share(scores, (kind,)): the same terms added in the same order (sum() starts

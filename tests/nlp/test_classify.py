@@ -361,6 +361,30 @@ def test_praise_words_turned_or_asked_are_no_praise(text):
     assert nlp.classify(text).kind != "praise"
 
 
+@pytest.mark.parametrize("text", ["我家下水道堵了 马桶反水", "有个人在路边洗车",
+                                  "一楼住户把绿地圈成自己院子了", "我家网络又断了"])
+def test_a_problem_told_without_a_question_is_no_consultation(text):
+    """No interrogative, no 问/咨询/办理: a learned lean (我家, 一直) alone asks nothing."""
+    assert nlp.classify(text).kind != "consultation"
+
+
+@pytest.mark.parametrize("text", ["公交2路多长时间一趟", "我家孩子今年上小学 在哪报名", "我想问个事儿"])
+def test_a_question_is_still_a_consultation(text):
+    assert nlp.classify(text).kind == "consultation"
+
+
+@pytest.mark.parametrize("text", ["小区门口有人打架 好多人", "楼下几个人在打人"])
+def test_a_fight_going_on_calls_the_police(text):
+    result = nlp.classify(text)
+    assert result.urgency == "emergency" and result.emergency["call"] == "110"
+
+
+@pytest.mark.parametrize("text", ["小区经常有人打架 希望加强巡逻", "楼下有人打架子鼓 吵死了",
+                                  "孩子们在楼下打架闹着玩", "上周楼下有人打架"])
+def test_a_fight_told_as_habit_past_play_or_a_drum_is_no_emergency(text):
+    assert nlp.classify(text).urgency != "emergency"
+
+
 def test_negated_praise_reads_as_complaint():
     result = nlp.classify("处理得一点都不及时，也不负责")
     assert result.kind == "complaint"
