@@ -1,7 +1,7 @@
 """classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
 Pipeline: normalize (NFKC, 繁→简) → urgency (an emergency decides the rest) → topic (domain,
-category, department) → kind → entities → FAQ. Lexicon words are found by Aho-Corasick
+category, department) → kind → FAQ; entities when the result's `entities` is first read. Lexicon words are found by Aho-Corasick
 automata (nlp.lexicon.WordFinder); jieba's dictionary (loaded once, with the lexicon words
 added) decides where one-character cues are words.
 """
