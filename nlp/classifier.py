@@ -1,9 +1,9 @@
 """classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
 Pipeline: normalize (NFKC, 繁→简) → urgency (an emergency decides the rest) → topic (domain,
-category, department) → kind → FAQ; entities when the result's `entities` is first read. Lexicon words are found by Aho-Corasick
-automata (nlp.lexicon.WordFinder); jieba's dictionary (loaded once, with the lexicon words
-added) decides where one-character cues are words.
+category, department) → kind → FAQ; entities when the result's `entities` is first read.
+Lexicon words are found by Aho-Corasick automata (nlp.lexicon.WordFinder); jieba's dictionary
+(loaded once, with the lexicon words added) decides where one-character cues are words.
 """
 from __future__ import annotations
 
