@@ -1,9 +1,9 @@
 """classify(text) → Classification: the one entry point the rest of GridDesk uses.
 
 Pipeline: normalize (NFKC, 繁→简) → urgency (an emergency decides the rest) → topic (domain,
-category, department) → kind → entities → FAQ. Lexicon words are found by Aho-Corasick
-automata (nlp.lexicon.WordFinder); jieba's dictionary (loaded once, with the lexicon words
-added) decides where one-character cues are words.
+category, department) → kind → FAQ; entities when the result's `entities` is first read.
+Lexicon words are found by Aho-Corasick automata (nlp.lexicon.WordFinder); jieba's dictionary
+(loaded once, with the lexicon words added) decides where one-character cues are words.
 """
 from __future__ import annotations
 
@@ -35,6 +35,22 @@ class Classification:
     entities: dict = field(default_factory=dict)
     faq: dict | None = None
 
+    def __getattr__(self, name: str):
+        """entities, worked out on the first read (see _result): most messages open no ticket
+        and no caller reads their phone numbers, addresses or times."""
+        if name != "entities":
+            raise AttributeError(name)
+        state = self.__dict__
+        text = state.get("_text")
+        if text is None:   # another thread read them in the meantime, or none were ever due
+            if "entities" in state:
+                return state["entities"]
+            raise AttributeError(name)
+        # (two threads reading at once both extract; the first one's dict is kept)
+        entities = state.setdefault("entities", extract(text))
+        state.pop("_text", None)
+        return entities
+
     def as_dict(self) -> dict:
         """Field order kept; nested dicts and lists copied."""
         out = {}
@@ -46,11 +62,15 @@ class Classification:
         return out
 
 
-def _result(**values) -> Classification:
-    """Classification(**values), every field given, without the frozen dataclass's __init__
-    (one object.__setattr__ per field): the same object, made in one step on the hot path."""
+def _result(text: str, **values) -> Classification:
+    """Classification(**values, entities=extract(text)), every other field given, without the
+    frozen dataclass's __init__ (one object.__setattr__ per field): the same object, made in one
+    step on the hot path. The entities are extracted from text when first read (__getattr__):
+    the same dict, but a message whose entities nobody reads does not pay for them."""
     result = object.__new__(Classification)
-    result.__dict__.update(values)
+    state = result.__dict__
+    state.update(values)
+    state["_text"] = text
     return result
 
 
@@ -106,6 +126,7 @@ def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
     if kind == "consultation" and urgency != "emergency":
         faq = match_faq(text, lex, question_form=True)
     return _result(
+        text,
         kind=kind,
         domain=domain,
         category=category,
@@ -116,6 +137,5 @@ def classify_with(text: str, lex: Lexicons, weights: Weights) -> Classification:
                     "urgency": urgency_conf},
         keywords={"kind": kind_words, "domain": topic_words, "category": topic_words,
                   "urgency": urgency_words},
-        entities=extract(text),
         faq=faq,
     )

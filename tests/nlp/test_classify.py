@@ -456,6 +456,31 @@ def test_entities():
     assert "三天了" in result.entities["times"]
 
 
+def test_entities_read_late_are_the_ones_the_message_holds():
+    """Entities are worked out when first read: a ticket opened later, a copy, a pickled result
+    or two threads reading at once all get the resident's own phone number and address."""
+    import copy
+    import pickle
+    import threading
+
+    text = "人民路12号门口井盖丢了，电话13812345678"
+    want = {"phones": ["13812345678"], "addresses": ["人民路12号"], "times": []}
+    assert nlp.classify(text).as_dict()["entities"] == want
+    assert pickle.loads(pickle.dumps(nlp.classify(text))).entities == want
+    assert copy.deepcopy(nlp.classify(text)).entities == want
+    assert dataclasses.replace(nlp.classify(text), kind="help").entities == want
+    assert nlp.classify(text) == nlp.classify(text)
+    shared, seen = nlp.classify(text), []
+    readers = [threading.Thread(target=lambda: seen.append(shared.entities)) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert seen == [want] * 4 and shared.entities == want
+    with pytest.raises(AttributeError):
+        nlp.classify(text).no_such_field
+
+
 FAQS = [
     ("请问居住证在哪里办理？需要带什么材料", "residence_permit"),
     ("社保怎么交？", "social_insurance"),
