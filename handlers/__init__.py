@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from handlers import (about, commands, contact, dispatch, events, figures, first_words, fixed,
                       followup, members, menu, places, replies, resident, same_matter, service,
-                      staff_words)
+                      staff_words, today)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -30,7 +30,7 @@ HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
     events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
-    members.PlaceOrder(), members.MemberCommand(), figures.StaffFigures(),
+    members.PlaceOrder(), members.MemberCommand(), figures.StaffFigures(), today.StaffToday(),
     commands.StaffCommand(),
     staff_words.StaffPhoto(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
