@@ -1,9 +1,9 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import (about, commands, contact, dispatch, events, figures, first_words, fixed,
-                      followup, members, menu, places, replies, resident, same_matter, service,
-                      staff_words, today)
+from handlers import (about, commands, contact, dispatch, events, faq_followup, figures,
+                      first_words, fixed, followup, members, menu, places, replies, resident,
+                      same_matter, service, staff_words, today)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -37,7 +37,8 @@ HANDLERS: tuple[Handler, ...] = (
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
     about.WhoWeAre(), about.HowToUse(), about.KeepMeConfidential(),
-    followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(),
+    faq_followup.FaqFollowUp(), followup.ProgressQuestion(), fixed.SaysFixed(),
+    followup.FollowUp(), same_matter.SameMatter(),
     fixed.NotFixedAfterAll(),
     places.TypedPlace(),
     first_words.FirstWords(),

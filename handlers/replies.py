@@ -20,6 +20,8 @@ GUIDE = ("您好，我是网格服务台。请直接描述您遇到的问题或�
 # A message kept for a person (未受理留言): the resident is told someone will read it.
 HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您。如要报事，请直接说明什么事、在哪里，"
         "例如“3栋2单元楼道灯坏了”。")
+# A follow-up to an automatic answer that the answer does not cover: a person answers it.
+FAQ_FOLLOW_UP_HELD = "好的，您接着问的这个问题已转给工作人员，会尽快答复您。"
 # "我不想让网格员知道是我投诉的": how a resident's name is kept.
 CONFIDENTIAL = ("好的，我们会为您保密：您的姓名和电话只有负责处理的工作人员能看到，不会告诉被反映的一方；"
                 "如果反映的是网格员本人，工单会交给网格长处理。")

@@ -6,6 +6,7 @@ import re
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
+from handlers.faq_followup import remember_faq
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
 from handlers.matters import split
@@ -59,7 +60,7 @@ class ReportTicket(Handler):
         result = ctx.understand(text)
         if result.faq and result.kind == "consultation" and result.urgency == "normal":
             # A common question is answered at once; "转人工" still brings a person.
-            ctx.resident.state = {"awaiting": "faq", "question": text}
+            remember_faq(ctx, text, result.faq["id"])
             settle_openers(ctx, text)
             return Reply(result.faq["answer"])
         if unplaced(text, result):

@@ -145,7 +145,9 @@ def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime
                                       HeldMessage.received_at >= since)
     if media_only:
         query = query.where(HeldMessage.msg_type.in_(("image", "location")))
-    earlier = list(session.scalars(query.order_by(HeldMessage.id)))
+    # a question asked after an automatic answer is the person's to answer, not the report's
+    earlier = [held for held in session.scalars(query.order_by(HeldMessage.id))
+               if not held.attachment.get("follows")]
     for held in earlier:
         held.status, held.handled_at, held.ticket = "opened", now, ticket
         held.note = "居民随后报事，已并入工单"
