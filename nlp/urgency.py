@@ -65,3 +65,13 @@ def _past_at(text: str, start: int, end: int, seen_to: list, lex: Lexicons) -> b
     if text[end:end + 1] == "过" and text[end + 1:end + 2] not in ("来", "去"):
         return True   # 停电过一次, 井盖丢过
     return any(end <= s and s - end <= _AFTER_WITHIN for s, _ in seen_to)
+
+
+def labels(words) -> set[str]:
+    """What urgency words say, as urgency.tsv labels them (fraud, burst pipe, utility outage…):
+    a reply can answer the situation, not only its level."""
+    known = lexicons().urgency_words
+    return {known[word][1] for word in words if word in known}
+
+
+__all__ = ["EmergencyCategory", "decide_urgency", "labels"]
