@@ -1,7 +1,8 @@
 """How urgent: normal, urgent or emergency.
 
 Emergencies come from the taxonomy (nlp/emergency.py): a person in danger now, in the
-resident's own words. Urgent comes from urgency.tsv (紧急, 危险, 隐患, 停水…), unless the state is told as history (urgency_defuse.tsv: 去年井盖丢了,
+resident's own words. Urgent comes from urgency.tsv (紧急, 危险, 隐患, 停水…; or a combination, no
+heat with an elder at home), unless the state is told as history (urgency_defuse.tsv: 去年井盖丢了,
 上周水管爆了 已经修好了), and from any emergency signal a hedge defused ("楼道堆杂物有火灾隐患，万一
 着火…" names a danger that is not happening).
 Where the taxonomy found no danger and no hedged one, the learned danger net (nlp/danger.py)
@@ -32,6 +33,8 @@ def decide_urgency(text: str, lex: Lexicons):
         keywords += [w for w in finding.hazards if w not in finding.soothed]
         if keywords:
             return "urgent", 0.8, list(dict.fromkeys(keywords)), None
+    if (together := combined(text, lex)) and not told_as_past(text, together[0], lex):
+        return "urgent", 0.8, together, None
     return "normal", 0.9 if text else 0.5, [], None
 
 
@@ -65,6 +68,44 @@ def _past_at(text: str, start: int, end: int, seen_to: list, lex: Lexicons) -> b
     if text[end:end + 1] == "过" and text[end + 1:end + 2] not in ("来", "去"):
         return True   # 停电过一次, 井盖丢过
     return any(end <= s and s - end <= _AFTER_WITHIN for s, _ in seen_to)
+
+
+def combined(text: str, lex: Lexicons) -> list[str]:
+    """The words of the first urgency.tsv combination whose every part the message names
+    (停暖|暖气不热 & 老人|婴儿: no heat with an elder at home), a part not denied just before it
+    ("家里没有老人"); else []."""
+    gate, combos = _combinations(lex)
+    if gate.search(text) is None:
+        return []   # most messages name no first part of any combination: one search
+    for parts, level in combos:
+        words = []
+        for part in parts:
+            found = next((m.group() for m in part.finditer(text)
+                          if not _DENIED.search(text[max(0, m.start() - 2):m.start()])), None)
+            if found is None:
+                break
+            words.append(found)
+        else:
+            if level == "urgent":
+                return words
+    return []
+
+
+_COMBINATIONS: list = [None, None]   # [lex, (gate, ((part expressions, level), …))]
+
+
+def _combinations(lex: Lexicons) -> tuple:
+    if _COMBINATIONS[0] is not lex:
+        def alternation(words) -> str:
+            return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        combos = tuple((tuple(re.compile(alternation(part)) for part in parts), level)
+                       for parts, level, _ in lex.urgency_combos)
+        firsts = {w for parts, _, _ in lex.urgency_combos for w in parts[0]}
+        _COMBINATIONS[:] = [lex, (re.compile(alternation(firsts) or "(?!)"), combos)]
+    return _COMBINATIONS[1]
+
+
+_DENIED = re.compile(r"没有?|不是|无")
 
 
 def labels(words) -> set[str]:

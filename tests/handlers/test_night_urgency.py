@@ -1,5 +1,6 @@
-"""What is urgent at night: a state told as history ("去年…停水了") waits for the morning like
-any normal matter, while the same state going on still runs at once."""
+"""What is urgent at night: no heat (water, power) with an elder, an infant or a sick person
+at home runs its clocks at once; a state told as history ("去年…停水了") waits for the morning
+like any normal matter, while the same state going on still runs at once."""
 import dataclasses
 from datetime import timedelta
 
@@ -20,6 +21,20 @@ def settings(settings):
 def opened(chat, svc, words) -> Ticket:
     chat.send(words)
     return rows(svc, Ticket)[-1]
+
+
+def test_no_heat_with_an_elder_at_home_runs_at_once_at_night(chat, svc, clock):
+    clock.at(hours=NIGHT)
+    ticket = opened(chat, svc, "暖气突然不热了 家里有老人")
+    assert ticket.urgency == "urgent"
+    assert ticket.accept_by - ticket.created_at <= timedelta(minutes=15)
+
+
+def test_no_heat_alone_waits_for_the_morning(chat, svc, clock):
+    clock.at(hours=NIGHT)
+    ticket = opened(chat, svc, "暖气突然不热了")
+    assert ticket.urgency == "normal"
+    assert ticket.accept_by - ticket.created_at > timedelta(hours=8)  # clocked from 08:00
 
 
 def test_a_state_told_as_history_is_no_hurry_but_the_same_state_now_is(chat, svc, clock):
