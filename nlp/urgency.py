@@ -38,15 +38,18 @@ def decide_urgency(text: str, lex: Lexicons):
     return "normal", 0.9 if text else 0.5, [], None
 
 
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,、：:]")
+_BEFORE_WITHIN = 14    # characters from a time gone by to the state, in its clause
 _AFTER_WITHIN = 12     # characters from the state to the words that it was seen to
+# 过 of a thing done before (停电过一次, 井盖丢过。), not of 过往, 过来, 过年
+_HAPPENED = re.compile(r"过(?:[一两三几好]|了|的|[，。,.！!？?；;\s]|$)")
 _NOT_SEEN_TO = re.compile(r"[没未不别]|还没")   # right before: "还没修好", "没解决了"
 _ASKED = re.compile(r"\s*[吗么没呢？?]")        # right after: "修好了吗"
 
 
 def told_as_past(text: str, word: str, lex: Lexicons) -> bool:
     """Whether every place the urgency word stands tells a state gone by (urgency_defuse.tsv):
-    a time gone by before it in its sentence, the state seen to just after it, or the state
+    a time gone by shortly before it in its clause, the state seen to just after it, or the state
     told as happened before (停电过); never when the message says it goes on (现在, 一直, 又…)."""
     seen_to = [(m.start(), m.end()) for w in lex.defuse_after
                for m in re.finditer(re.escape(w), text)
@@ -62,10 +65,10 @@ def told_as_past(text: str, word: str, lex: Lexicons) -> bool:
 
 
 def _past_at(text: str, start: int, end: int, seen_to: list, lex: Lexicons) -> bool:
-    opening = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    if any(w in text[opening:start] for w in lex.defuse_before):
+    opening = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    if any(w in text[max(opening, start - _BEFORE_WITHIN):start] for w in lex.defuse_before):
         return True
-    if text[end:end + 1] == "过" and text[end + 1:end + 2] not in ("来", "去"):
+    if _HAPPENED.match(text, end):
         return True   # 停电过一次, 井盖丢过
     return any(end <= s and s - end <= _AFTER_WITHIN for s, _ in seen_to)
 
