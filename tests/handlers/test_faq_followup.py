@@ -40,6 +40,13 @@ def test_a_follow_up_the_answer_does_not_cover_waits_for_a_person(chat, svc, cli
     assert "那周日呢" in page and "接着问：疫苗去哪里打" in page
 
 
+def test_a_follow_up_asking_nothing_the_answer_covers_goes_to_a_person(chat, svc):
+    chat.send("居住证怎么办理")
+    assert "转给工作人员" in chat.send("那周六能办吗")  # the answer says nothing of Saturdays
+    [held] = rows(svc, HeldMessage)
+    assert held.attachment["follows"] == "居住证怎么办理" and count(svc, Ticket) == 0
+
+
 def test_a_matter_after_an_faq_answer_is_still_a_report(chat, svc):
     chat.send("社区几点上班")
     assert chat.send("楼道灯坏了怎么办").startswith("已受理，工单号")
