@@ -26,7 +26,7 @@ def day(chat, client, clock):
     return zhang
 
 
-@pytest.mark.parametrize("words", ["今天有什么事", "今天有啥事", "有什么要处理的"])
+@pytest.mark.parametrize("words", ["今天有什么事", "今天有啥事", "有什么要处理的", "现在情况怎么样"])
 def test_a_grid_leader_asking_whats_on_gets_the_day_of_the_community(client, day, words, svc):
     reply = Chat(client, "o_leader_01").send(words)  # 周建国, 幸福里社区
     assert reply.startswith("幸福里社区 今日情况（截至11-23 10:00）")
