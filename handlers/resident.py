@@ -14,6 +14,7 @@ from handlers.places import recent_place
 from handlers.words import bare
 from nlp import names_topic
 from store import held, tickets
+from store.models import Ticket
 from store.locate import locate, locate_text, named_estate
 
 
@@ -191,7 +192,11 @@ class AskForPerson(Handler):
             return keep_for_person(ctx, msg, text=msg.content.strip(),
                                    reply=replies.ASK_FOR_PERSON)
         ctx.resident.state = {}
-        return open_for(ctx, question, ctx.understand(question))
+        reply = open_for(ctx, question, ctx.understand(question))
+        # what they asked after the answer ("那周日呢", kept for a person) is this ticket's too
+        held.join_ticket(ctx.session, ctx.session.get(Ticket, reply.ticket_id), ctx.now,
+                         since=ctx.now - POINT_FRESH_FOR, follow_ups=True)
+        return reply
 
 
 class UnrecognisedVoice(MessageType):

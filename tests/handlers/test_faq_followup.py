@@ -75,3 +75,6 @@ def test_a_person_asked_for_after_a_held_follow_up_gets_the_question(chat, svc):
     assert chat.send("转人工").startswith("已受理，工单号")
     [ticket] = rows(svc, Ticket)
     assert ticket.description == "疫苗去哪里打"
+    [held] = rows(svc, HeldMessage)  # the follow-up is the ticket's: nobody answers it twice
+    assert (held.status, held.ticket_id) == ("opened", ticket.id)
+    assert [e.body for e in ticket.events if e.action == "resident_message"] == ["那周日呢"]
