@@ -11,6 +11,7 @@ from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.figures import scope_name
 from handlers.staff_words import asking_for_time, todo_of
+from handlers.words import is_greeting
 from store import held, ladder, metrics
 from store.registry import TO_ACCEPT
 from store.vocab import china_time
@@ -59,12 +60,15 @@ def today_text(ctx: Context) -> str:
 
 
 class StaffToday(Handler):
-    """Every staff member with a scope (a service team's volunteer has their own commands)."""
+    """Every staff member with a scope (a service team's volunteer has their own commands); a
+    bare greeting (早上好, 在吗) is answered with the day too, and where the commands are."""
 
     def matches(self, msg, ctx: Context) -> bool:
         return (msg.type == "text" and ctx.staff is not None and ctx.staff.role != "member"
-                and asks_for_today(msg.content))
+                and (asks_for_today(msg.content) or is_greeting(msg.content)))
 
     def handle(self, msg, ctx: Context) -> Reply:
-        return Reply(today_text(ctx) + replies.page_line(ctx.page("mobile.worker_todo"),
-                                                         "打开待办列表"))
+        greeted = not asks_for_today(msg.content)
+        return Reply(("您好！" if greeted else "") + today_text(ctx)
+                     + ("\n回复“帮助”查看全部指令。" if greeted else "")
+                     + replies.page_line(ctx.page("mobile.worker_todo"), "打开待办列表"))

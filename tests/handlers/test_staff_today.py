@@ -61,5 +61,11 @@ def test_a_resident_asking_whats_on_is_a_resident(chat):
 
 
 
+def test_a_leaders_good_morning_is_answered_with_the_day(client, day):
+    reply = Chat(client, "o_leader_01").send("早上好")
+    assert reply.startswith("您好！幸福里社区 今日情况") and "回复“帮助”查看全部指令" in reply
+    assert "工作人员指令" in Chat(client, "o_leader_01").send("帮助")
+
+
 def test_the_command_list_says_how_to_ask(client, demo):
     assert "今天有什么事（本辖区今日情况" in Chat(client, "o_leader_01").send("帮助")
