@@ -1,9 +1,9 @@
 """What each inbound message or event means. Pure of Flask and of WeChat HTTP."""
 from __future__ import annotations
 
-from handlers import (about, commands, contact, dispatch, events, figures, first_words, fixed,
-                      followup, members, menu, places, replies, resident, same_matter, service,
-                      staff_words)
+from handlers import (about, commands, contact, dispatch, events, faq_followup, figures,
+                      first_words, fixed, followup, members, menu, places, replies, resident,
+                      same_matter, service, staff_words, today)
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from handlers.held import keep_for_person
@@ -30,14 +30,15 @@ HANDLERS: tuple[Handler, ...] = (
     events.Subscribe(), events.Scan(), events.Unsubscribe(), menu.MenuClick(),
     events.MassSendFinished(), events.Silent(),
     commands.Bind(), dispatch.Acknowledge(), members.MemberLocation(), members.MemberPhoto(),
-    members.PlaceOrder(), members.MemberCommand(), figures.StaffFigures(),
+    members.PlaceOrder(), members.MemberCommand(), figures.StaffFigures(), today.StaffToday(),
     commands.StaffCommand(),
     staff_words.StaffPhoto(), menu.TypedMenu(),
     commands.ResidentCommand(), followup.Rating(), followup.RatingInWords(),
     followup.ReturnVisitAnswer(),
     resident.AskForPerson(), service.ServiceRequest(), contact.GridContact(),
     about.WhoWeAre(), about.HowToUse(), about.KeepMeConfidential(),
-    followup.ProgressQuestion(), fixed.SaysFixed(), followup.FollowUp(), same_matter.SameMatter(),
+    faq_followup.FaqFollowUp(), followup.ProgressQuestion(), fixed.SaysFixed(),
+    followup.FollowUp(), same_matter.SameMatter(),
     fixed.NotFixedAfterAll(),
     places.TypedPlace(),
     first_words.FirstWords(),

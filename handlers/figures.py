@@ -8,18 +8,11 @@ import re
 from handlers.base import Handler
 from handlers.context import Context, Reply
 from store import metrics
-from store.vocab import CHINA, china_time
+from store.vocab import CHINA, china_time, percent
 
 # What a leader types for it: 统计, 本月统计, 数据, 看看数据, 查一下这个月的数据…
 ASKS = re.compile(r"\s*(?:看看|看一下|看下|查看|查一下|查查|查)?(?:本月|这个月|当月)?的?"
                   r"(?:统计|数据|统计数据)(?:吧|呢)?[。.!！?？\s]*")
-
-
-def percent(value: float | None) -> str:
-    """As the dashboard shows it: 100%, 0%, 83.3%; 暂无 without tickets to count."""
-    if value is None:
-        return "暂无"
-    return f"{value * 100:.0f}%" if value in (0, 1) else f"{value * 100:.1f}%"
 
 
 def scope_name(staff) -> str:

@@ -34,14 +34,15 @@ def guess_of(result) -> dict:
 
 
 def keep_for_person(ctx: Context, msg, *, text: str | None = None, result=None,
-                    reply: str = replies.HELD) -> Reply:
+                    reply: str = replies.HELD, attachment: dict | None = None) -> Reply:
     """Hold the message for an agent and tell the resident so (staff are not residents:
-    theirs get the answer only)."""
+    theirs get the answer only); `attachment`: what the agent should know besides what was
+    sent (the question a follow-up continues)."""
     if ctx.staff is not None:
         return Reply(reply)
     msg_type = str(msg.type) if msg.type != "unknown" else str(msg._data.get("MsgType", "unknown"))
     held.hold(ctx.session, ctx.resident, ctx.now, msg_type=msg_type[:16], text=text,
-              attachment=attachment_of(msg), guess=guess_of(result))
+              attachment={**attachment_of(msg), **(attachment or {})}, guess=guess_of(result))
     return Reply(reply)
 
 

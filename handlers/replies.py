@@ -20,6 +20,8 @@ GUIDE = ("您好，我是网格服务台。请直接描述您遇到的问题或�
 # A message kept for a person (未受理留言): the resident is told someone will read it.
 HELD = ("您的留言已转给工作人员，会有人看到并尽快回复您。如要报事，请直接说明什么事、在哪里，"
         "例如“3栋2单元楼道灯坏了”。")
+# A follow-up to an automatic answer that the answer does not cover: a person answers it.
+FAQ_FOLLOW_UP_HELD = "好的，您接着问的这个问题已转给工作人员，会尽快答复您。"
 # "我不想让网格员知道是我投诉的": how a resident's name is kept.
 CONFIDENTIAL = ("好的，我们会为您保密：您的姓名和电话只有负责处理的工作人员能看到，不会告诉被反映的一方；"
                 "如果反映的是网格员本人，工单会交给网格长处理。")
@@ -190,7 +192,8 @@ def tickets_opened(opened: list, now, *, building_asked: bool = False) -> str:
 
 STAFF_HELP = ("工作人员指令：\n查看 工单号（工单全部信息）\n接单 工单号\n回复 工单号 内容（发给居民）\n办结 工单号 处理结果\n"
               "上报 工单号 原因\n转 工单号 部门\n延期 工单号 原因（延长 24 小时，网格员须网格长批准）\n"
-              "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n统计（本辖区本月办结率、满意率等）\n"
+              "督办 工单号 说明（网格长及以上）\n待办（我的待办工单）\n"
+              "今天有什么事（本辖区今日情况和等您处理的事）\n统计（本辖区本月办结率、满意率等）\n"
               "巡查 问题描述（上报巡查中发现的问题）")
 PATROL_GUIDE = ("巡查上报：打开页面选择类别、描述问题、拍照并定位后上报；当场已处理好的可勾选“即报即办”"
                 "直接办结。也可以直接回复“巡查 问题描述”，如：巡查 3栋门口井盖松动。")

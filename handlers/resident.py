@@ -6,6 +6,7 @@ import re
 from handlers import replies
 from handlers.base import Handler, MessageType
 from handlers.context import POINT_FRESH_FOR, Context, Reply
+from handlers.faq_followup import remember_faq
 from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
 from handlers.matters import split
@@ -13,6 +14,7 @@ from handlers.places import recent_place
 from handlers.words import bare
 from nlp import names_topic
 from store import held, tickets
+from store.models import Ticket
 from store.locate import locate, locate_text, named_estate
 
 
@@ -59,7 +61,7 @@ class ReportTicket(Handler):
         result = ctx.understand(text)
         if result.faq and result.kind == "consultation" and result.urgency == "normal":
             # A common question is answered at once; "转人工" still brings a person.
-            ctx.resident.state = {"awaiting": "faq", "question": text}
+            remember_faq(ctx, text, result.faq["id"])
             settle_openers(ctx, text)
             return Reply(result.faq["answer"])
         if unplaced(text, result):
@@ -190,7 +192,11 @@ class AskForPerson(Handler):
             return keep_for_person(ctx, msg, text=msg.content.strip(),
                                    reply=replies.ASK_FOR_PERSON)
         ctx.resident.state = {}
-        return open_for(ctx, question, ctx.understand(question))
+        reply = open_for(ctx, question, ctx.understand(question))
+        # what they asked after the answer ("那周日呢", kept for a person) is this ticket's too
+        held.join_ticket(ctx.session, ctx.session.get(Ticket, reply.ticket_id), ctx.now,
+                         since=ctx.now - POINT_FRESH_FOR, follow_ups=True)
+        return reply
 
 
 class UnrecognisedVoice(MessageType):

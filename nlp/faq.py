@@ -79,3 +79,29 @@ def faq_answer(faq_id: str) -> str:
     """One FAQ entry's answer by its id (a handler that knows the question already)."""
     [answer] = [faq.answer for faq in lexicons().faqs if faq.id == faq_id]
     return answer
+
+
+def follow_up_faq(text: str, question: str, previous_id: str, lex: Lexicons | None = None):
+    """The FAQ entry a short follow-up ("那周六上班吗", "要带什么材料", "那居住证呢") continues,
+    read with the question just answered (`question`, answered by entry `previous_id`): the
+    follow-up must itself carry a word of that entry (a topic, or an intent of the same entry
+    that asks for something in particular: 材料, 多久, 哪里, not 办 or 怎么),
+    so "那周日呢" after where to be vaccinated is not taken as answered. None when it does not;
+    else the entry's match, with "own_topic": whether the follow-up named the topic itself."""
+    lex = lex or lexicons()
+    found = match_faq(f"{text} {question}", lex, question_form=True)
+    if found is None:
+        return None
+    [faq] = [f for f in lex.faqs if f.id == found["id"]]
+    own = any(word in text for word in faq.topics)
+    if found["id"] != previous_id and not own:
+        return None  # the earlier question's words chose another entry: nothing continued
+    if not own and not any(word in text for word in faq.intents if word not in ASKS_ANYTHING):
+        return None  # "那周六能办吗": what is asked is not what the entry answers
+    return {**found, "own_topic": own}
+
+
+# Intent words that ask nothing in particular: a follow-up with only these ("那周六能办吗") does
+# not say which part of the entry it asks about, so the entry's answer may not answer it.
+ASKS_ANYTHING = frozenset({"办", "办理", "怎么", "如何", "能办", "可以办", "能不能", "可以", "有没有",
+                           "能申请", "申请", "需要", "要求"})

@@ -79,9 +79,9 @@ class Lexicons:
     category_finder: WordFinder   # finds the category words
     urgency_re: re.Pattern    # alternation of single urgency words, longest first
     urgency_words: dict       # word → (level, label)
-    urgency_combos: tuple     # (tuple of words, level, label)
-    defuse_before: tuple
-    defuse_after: tuple
+    urgency_combos: tuple     # (parts, level, label); a part: a tuple of alternative words
+    defuse_before: tuple      # urgency_defuse.tsv: a time gone by, before an urgent state
+    defuse_after: tuple       # the state seen to, after it
     faqs: tuple
     category_kinds: dict      # category name (or DEFAULT) → (kind, weight)
     urgency_routes: dict      # emergency label → Category, for messages with no other topic
@@ -97,6 +97,7 @@ class Lexicons:
     kind_plain: tuple = ()
     kind_gated: tuple = ()
     kind_plans: dict = field(default_factory=dict, compare=False)
+    urgency_ongoing: tuple = ()   # urgency_defuse.tsv: the state goes on (no hedge holds)
 
 
 def _float(text: str, where: str) -> float:
@@ -346,22 +347,20 @@ def _load_urgency():
     for number, (words, level, label) in rows("urgency.tsv", 3, optional=1):
         if level not in URGENCIES[1:]:
             raise LexiconError(f"urgency.tsv:{number}: level must be urgent or emergency")
-        parts = tuple(p for p in words.split("&") if p)
+        # a combination: every part (one word of its alternatives, 停水|没水) in the message
+        parts = tuple(tuple(a for a in p.split("|") if a) for p in words.split("&") if p)
         if len(parts) > 1:
             combos.append((parts, level, label or level))
-        elif single.get(parts[0], ("normal",))[0] != "emergency":
-            single[parts[0]] = (level, label or level)
+        elif single.get(parts[0][0], ("normal",))[0] != "emergency":
+            single[parts[0][0]] = (level, label or level)
     alternation = trie_pattern(single)
-    before, after = [], []
+    hedges = {"before": [], "after": [], "ongoing": []}
     for number, (word, where) in rows("urgency_defuse.tsv", 2, optional=1):
-        where = where or "either"
-        if where not in ("before", "after", "either"):
-            raise LexiconError(f"urgency_defuse.tsv:{number}: where must be before/after/either")
-        if where in ("before", "either"):
-            before.append(word)
-        if where in ("after", "either"):
-            after.append(word)
-    return re.compile(alternation), single, tuple(combos), tuple(before), tuple(after)
+        if where not in hedges:
+            raise LexiconError(f"urgency_defuse.tsv:{number}: where must be before/after/ongoing")
+        hedges[where].append(word)
+    return (re.compile(alternation), single, tuple(combos),
+            *(tuple(hedges[where]) for where in ("before", "after", "ongoing")))
 
 
 def _load_category_kinds(categories):
@@ -428,7 +427,8 @@ def _load_t2s():
 def _build(learned: bool = True) -> Lexicons:
     kind_words, kind_patterns, negations = _load_kinds()
     categories, category_words = _load_categories()
-    urgency_re, urgency_words, combos, defuse_before, defuse_after = _load_urgency()
+    (urgency_re, urgency_words, combos, defuse_before, defuse_after,
+     urgency_ongoing) = _load_urgency()
     tokenizer = jieba.Tokenizer()
     logging.getLogger("jieba").setLevel(logging.WARNING)  # its start-up chatter (stderr only)
     tokenizer.initialize()
@@ -465,7 +465,8 @@ def _build(learned: bool = True) -> Lexicons:
                         for i, (compiled, kind, weight, _) in enumerate(kind_patterns)),
                     kind_plain=tuple(i for i, gate in always if gate is None),
                     kind_gated=tuple((i, _gate_finder(kind_patterns[i][0].pattern))
-                                     for i, gate in always if gate is not None))
+                                     for i, gate in always if gate is not None),
+                    urgency_ongoing=urgency_ongoing)
 
 
 def standalone(text: str, start: int, end: int, freq: dict) -> bool:

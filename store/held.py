@@ -133,11 +133,12 @@ def dismiss(session: Session, held_ids: list[int], staff: Staff, reason: str,
 
 
 def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime, *,
-                media_only: bool = False) -> int:
+                media_only: bool = False, follow_ups: bool = False) -> int:
     """A resident's report opened a ticket: their pictures, locations and words held since
     `since` join its timeline (a photo sent before the words belongs to them); `media_only`:
     only pictures and locations (words said again of an older ticket take what came just
-    before them, not what else the resident said)."""
+    before them, not what else the resident said); `follow_ups`: the ticket is the question
+    an automatic answer was given to (转人工), and the questions asked after it join it too."""
     if ticket.resident_id is None:
         return 0
     query = select(HeldMessage).where(HeldMessage.resident_id == ticket.resident_id,
@@ -145,7 +146,9 @@ def join_ticket(session: Session, ticket: Ticket, now: datetime, since: datetime
                                       HeldMessage.received_at >= since)
     if media_only:
         query = query.where(HeldMessage.msg_type.in_(("image", "location")))
-    earlier = list(session.scalars(query.order_by(HeldMessage.id)))
+    # a question asked after an automatic answer is the person's to answer, not a report's
+    earlier = [held for held in session.scalars(query.order_by(HeldMessage.id))
+               if follow_ups or not held.attachment.get("follows")]
     for held in earlier:
         held.status, held.handled_at, held.ticket = "opened", now, ticket
         held.note = "居民随后报事，已并入工单"

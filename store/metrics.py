@@ -66,6 +66,23 @@ def this_month(session, staff: Staff, now: datetime) -> tuple[dict, int, int]:
     return whole, open_now or 0, late or 0
 
 
+def today(session, staff: Staff, now: datetime) -> dict:
+    """A staff member's scope today (China time): open now, of those overdue and emergencies;
+    reported since midnight, and resolved since midnight."""
+    query = scope.visible_tickets(session, staff).order_by(None)
+    midnight = now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+    is_open = Ticket.status.in_(OPEN_STATES)
+    counts = session.execute(query.with_only_columns(
+        func.sum(case((is_open, 1), else_=0)),
+        func.sum(case((overdue(now), 1), else_=0)),
+        func.sum(case((and_(is_open, Ticket.urgency == "emergency"), 1), else_=0)),
+        func.sum(case((and_(VALID, Ticket.created_at >= midnight), 1), else_=0)),
+        func.sum(case((and_(VALID, Ticket.resolved_at >= midnight), 1), else_=0)))
+        .where(or_(is_open, Ticket.created_at >= midnight, Ticket.resolved_at >= midnight))
+    ).one()
+    return dict(zip(("open", "late", "emergency", "new", "resolved"), (n or 0 for n in counts)))
+
+
 def prepare(session) -> None:
     """PostgreSQL: every figure of one page from one snapshot, and room to sort in memory.
     Call before the session's first query."""

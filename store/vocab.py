@@ -39,6 +39,17 @@ TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社
 LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 
 
+def percent(share: float | None) -> str:
+    """A share as every figure shows it (dashboard, its CSV export, 统计 in WeChat): exactly none
+    or all as 0% and 100%, anything between to one decimal (83.3%, 50.0%); — when there
+    was nothing to count (0 of 0 is no rate, not 0%)."""
+    if share is None:
+        return "—"
+    if share in (0, 1):
+        return f"{share * 100:.0f}%"
+    return f"{share * 100:.1f}%"
+
+
 def china_time(moment: datetime) -> str:
     return moment.astimezone(CHINA).strftime("%m-%d %H:%M")
 

@@ -18,7 +18,8 @@ from store import scope
 from store.models import Area, Staff, Ticket
 from store.tickets import by_number
 from store.vocab import (KIND_NAMES, LEVEL_NAMES, PURPOSE_NAMES, ROLE_NAMES, STATUS_NAMES,
-                         TIER_NAMES, URGENCY_NAMES, china_time, mask_phone, resident_label)
+                         TIER_NAMES, URGENCY_NAMES, china_time, mask_phone, percent,
+                         resident_label)
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
                static_folder="../static", static_url_path="/static")
@@ -138,6 +139,7 @@ def init_app(app: Flask) -> None:
         mask_phone=mask_phone, resident_label=resident_label,
         MANAGERS=MANAGERS, COMMANDERS=COMMANDERS, simulator_enabled=simulator_enabled)
     app.jinja_env.filters["cst"] = china_time
+    app.jinja_env.filters["pct"] = percent  # the one way a share is shown (store.vocab)
     app.register_blueprint(bp)
     auth.limit_logins(app)
     for code in ERROR_PAGES:

@@ -15,7 +15,7 @@ from bot.console import charts, orders
 from bot.services import services
 from store import csvfile, metrics, scope
 from store.models import Area, Staff, Ticket
-from store.vocab import CHINA, KIND_NAMES, ROLE_NAMES
+from store.vocab import CHINA, KIND_NAMES, ROLE_NAMES, percent
 
 TIER_NAMES = {"grid": "网格员", "grid_leader": "网格长", "community": "社区", "street": "街道",
               "district": "区中心"}
@@ -105,12 +105,9 @@ def dashboard():
                            args={k: v for k, v in request.args.items() if v})
 
 
-def _pct(value) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
-
-
 def _num(value, digits: int = 1) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
+    """As the dashboard shows it: — when there was nothing to measure."""
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 @bp.get("/export/assessment.csv")
@@ -131,8 +128,8 @@ def export_assessment():
             "办结用时P95(小时)", "主动发现数"]
 
     def figures(x):
-        return [x["total"], x["done"], x["open"], _pct(x["closure"]), _pct(x["on_time"]),
-                _pct(x["satisfaction"]), _num(x["rating"], 2), x["rated"], _pct(x["rework"]),
+        return [x["total"], x["done"], x["open"], percent(x["closure"]), percent(x["on_time"]),
+                percent(x["satisfaction"]), _num(x["rating"], 2), x["rated"], percent(x["rework"]),
                 _num(x["accept_median"]), _num(x["accept_p95"]), _num(x["resolve_median"]),
                 _num(x["resolve_p95"]), x["found"]]
     writer.writerow([f"考核期 {since} 至 {until}"])

@@ -24,7 +24,7 @@ from store.service_models import (TEAM_KINDS, ServiceClaim, ServiceOrder, Servic
                                   ServiceTeam)
 from store.service_notices import duration, when
 from store.personal import mask_ids, mask_person, rough_place
-from store.vocab import CHINA, ORDER_STATUS_NAMES, SERVICE_KINDS
+from store.vocab import CHINA, ORDER_STATUS_NAMES, SERVICE_KINDS, percent
 
 PLACERS = ("grid_worker", "grid_leader", "community", "street", "district", "admin")
 MEMBER_ENDPOINTS = ("console.service_list", "console.service", "console.service_act",
@@ -225,7 +225,6 @@ def service_stats_csv():
     claim = figures.claim_minutes
     writer.writerow(["接单用时中位数(分钟，首位/满员)", claim.get("first") or "", claim.get("full") or ""])
     writer.writerow(["评价数", figures.rated, "平均评分", figures.rating or "",
-                     "满意率", f"{figures.satisfied * 100:.1f}%" if figures.satisfied is not None
-                     else ""])
+                     "满意率", percent(figures.satisfied)])
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename=services-{label}.csv"})

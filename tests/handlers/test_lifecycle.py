@@ -367,7 +367,8 @@ def test_staff_bind_their_wechat_with_a_one_time_code(client, demo, svc, clock):
     assert phone.send("绑定 0000000000").startswith("绑定码无效")
     assert phone.send("绑定 4829130517").startswith("绑定成功：李娜（网格员，幸福里第3网格）")
     assert phone.send("绑定 4829130517").startswith("绑定码无效")  # one time only
-    assert phone.send("你好").startswith("工作人员指令")
+    assert phone.send("你好").startswith("您好！幸福里第3网格 今日情况")  # staff now: their day
+    assert phone.send("帮助").startswith("工作人员指令")
     assert phone.send("待办").startswith("您目前没有待办工单。\n<a href=")
 
 

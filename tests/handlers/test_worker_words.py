@@ -123,6 +123,14 @@ def test_a_time_promised_takes_the_ticket_and_the_resident_hears_it(chat, client
         f"【工单 {ticket.number}】张伟回复：在忙 下午过去", f"【工单 {ticket.number}】张伟回复：明天上午9点上门"]
 
 
+def test_at_night_tomorrow_morning_is_a_time_promised(chat, client, svc, clock):
+    clock.at(hours=14)  # 23:00
+    chat.send("暖气突然不热了 家里有老人")
+    [ticket] = rows(svc, Ticket)
+    reply = Chat(client, "o_worker_01").send("在忙 明早过去")  # not the command list
+    assert reply.startswith(f"已接单：工单 {ticket.number}") and reply.endswith("已告知居民：在忙 明早过去")
+
+
 def test_what_happens_next_with_its_time_is_told_to_the_resident(chat, client, svc, worker):
     """A pipe burst: the worker, on site, types what was done and what comes next."""
     chat.send("我家水管爆了 水流了一地")

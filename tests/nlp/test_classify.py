@@ -305,6 +305,24 @@ URGENCY = [
     ("小区门口路灯坏了", "normal"),
     ("请问社保怎么交", "normal"),
     ("消防演练什么时候开始", "normal"),
+    # a state told as history is no hurry; the same state going on (or back again) is
+    ("去年井盖丢了", "normal"),
+    ("上个月楼道灯坏过", "normal"),
+    ("前年冬天小区停电过一次", "normal"),
+    ("上周水管爆了 已经修好了", "normal"),
+    ("井盖丢了 晚上看不见", "urgent"),
+    ("去年井盖丢了 现在又丢了", "urgent"),
+    ("前几天井盖丢了 到现在还没修", "urgent"),
+    ("水管爆了 修好了吗", "urgent"),
+    ("水管爆了 还没修好", "urgent"),
+    # no heat, water or power at home with an elder, an infant or a sick person there
+    ("暖气突然不热了 家里有老人", "urgent"),
+    ("暖气片冰凉 宝宝刚出生一个月", "urgent"),
+    ("家里没电了 老人卧床在家", "urgent"),
+    ("家里没水了 有个病人", "urgent"),
+    ("暖气不热了", "normal"),
+    ("暖气不热 不过家里没有老人", "normal"),
+    ("去年冬天暖气不热 老人冻病了", "normal"),
 ]
 
 
