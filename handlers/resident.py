@@ -11,6 +11,7 @@ from handlers.followup import NEW_MATTER
 from handlers.held import keep_for_person, settle_openers
 from handlers.matters import split
 from handlers.places import recent_place
+from handlers.praise_after import join_praise, praised_ticket
 from handlers.words import bare
 from nlp import names_topic
 from store import held, tickets
@@ -66,6 +67,9 @@ class ReportTicket(Handler):
             return Reply(result.faq["answer"])
         if unplaced(text, result):
             return keep_for_person(ctx, msg, text=text, result=result)
+        if result.kind == "praise" and result.urgency == "normal" and (
+                done := praised_ticket(ctx, text)) is not None:
+            return join_praise(ctx, done, text)
         return open_for(ctx, text, result)
 
 

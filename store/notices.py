@@ -174,12 +174,13 @@ def rating(ticket, score: int, comment: str | None, *, good: bool) -> Notice:
                   remark=f"居民说：{comment}" if comment else f"（居民未写意见）{remark}")
 
 
-def praise(ticket) -> Notice:
-    """A resident's praise (表扬) passed on, their words in the last line a phone shows."""
+def praise(ticket, words: str | None = None) -> Notice:
+    """A resident's praise (表扬) passed on, their words (the ticket's, or `words` said of a
+    ticket just closed) in the last line a phone shows."""
     return Notice(title=f"【表扬】居民表扬 {ticket.number}",
                   fields=(("工单号", ticket.number), ("类型", "居民表扬"),
                           ("网格", ticket.grid.name if ticket.grid else "—")),
-                  remark=f"居民说：{mask_phones(ticket.description)[:100]}")
+                  remark=f"居民说：{mask_phones(words or ticket.description)[:100]}")
 
 
 def progress(ticket, status: str, detail: str, plain: str) -> Notice:

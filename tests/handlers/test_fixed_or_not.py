@@ -2,6 +2,8 @@
 told, the resident learns what happens next, and no second ticket opens — a praise of "其他"
 or a message waiting for a person — however long after the report they say it. "还是不太亮"
 just after a ticket was closed reopens it."""
+import pytest
+
 from bot.wechat.jobs import close_and_revisit
 from store.models import HeldMessage, Outbox, Ticket, TicketEvent
 from tests.handlers.test_no_dead_ends import received
@@ -89,6 +91,32 @@ def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client
     [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
     assert "居民说：很及时 谢谢张师傅" in push.payload["text"]
     assert (push.channel, push.status) == ("template", "sent")  # the staff's usual way
+
+
+@pytest.mark.parametrize("praise", ["非常满意 谢谢你们", "张伟师傅人很好"])
+def test_praise_after_a_rating_joins_the_ticket_rated_not_a_second_record(
+        chat, client, svc, worker, clock, praise):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("5")
+    clock.at(minutes=3)
+    assert chat.send(praise) == f"感谢您的肯定！已转达给网格员张伟（工单 {ticket.number}）。"
+    assert len(rows(svc, Ticket)) == 1
+    assert received(svc, worker)["o_worker_01"][-1] == f"【表扬】居民表扬 {ticket.number}"
+    [push] = rows(svc, Outbox, Outbox.purpose == "praise")
+    assert f"居民说：{praise}" in push.payload["text"]
+
+
+def test_praise_of_someone_else_after_a_rating_is_passed_to_them(chat, client, svc, clock):
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    chat.send("5")
+    clock.at(minutes=3)
+    assert chat.send("网格员王芳上次帮我家老人办了低保 特别负责").startswith(
+        "感谢您的肯定！您的表扬已转达给网格员王芳")
+    assert len(rows(svc, Ticket)) == 2
 
 
 def test_a_middling_rating_is_not_pushed(chat, client, svc, worker):
