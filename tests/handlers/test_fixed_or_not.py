@@ -10,6 +10,14 @@ from tests.handlers.test_no_dead_ends import received
 from tests.support import Chat, rows
 
 
+def closed_light(chat, client, svc) -> Ticket:
+    """三单元楼道灯坏了, reported and closed by 张伟: the resident is asked to rate it."""
+    chat.send("三单元楼道灯坏了")
+    [ticket] = rows(svc, Ticket)
+    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    return ticket
+
+
 def test_said_fixed_the_next_day_goes_to_the_owner_not_a_new_ticket(chat, svc, worker, clock):
     chat.send("三单元楼道灯坏了，晚上很黑")
     [ticket] = rows(svc, Ticket)
@@ -36,9 +44,7 @@ def test_said_fixed_finds_the_matter_it_names(chat, svc, clock):
 
 
 def test_said_fixed_after_the_result_asks_for_the_score(chat, client, svc):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    ticket = closed_light(chat, client, svc)
     assert chat.send("修好了 谢谢") == (f"很高兴问题已经解决！请回复 1-5 为工单 {ticket.number} "
                                     "的办理打分（5 分最满意），也可以写上几句评价。")
     assert chat.send("5").startswith("感谢您的评价")
@@ -67,9 +73,7 @@ def test_a_thumbs_up_days_later_stays_on_the_open_ticket_and_waits_for_nobody(ch
 
 
 def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, worker, clock):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    ticket = closed_light(chat, client, svc)
     chat.send("2")  # rated: closed
     clock.at(hours=5)
     assert chat.send("还是不太亮") == f"已重新办理工单 {ticket.number}，张伟会再次处理，请留意进度。"
@@ -83,9 +87,7 @@ def test_not_fixed_after_all_reopens_the_ticket_just_rated(chat, client, svc, wo
 
 def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client, svc,
                                                                     worker, clock):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    ticket = closed_light(chat, client, svc)
     chat.send("5 很及时 谢谢张师傅")
     assert received(svc, worker)["o_worker_01"][-1] == f"【好评】居民评价 5 分 {ticket.number}"
     [push] = rows(svc, Outbox, Outbox.purpose == "rated_good")
@@ -96,9 +98,7 @@ def test_a_good_rating_reaches_the_handler_with_the_residents_words(chat, client
 @pytest.mark.parametrize("praise", ["非常满意 谢谢你们", "张伟师傅人很好"])
 def test_praise_after_a_rating_joins_the_ticket_rated_not_a_second_record(
         chat, client, svc, worker, clock, praise):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    ticket = closed_light(chat, client, svc)
     chat.send("5")
     clock.at(minutes=3)
     assert chat.send(praise) == f"感谢您的肯定！已转达给网格员张伟（工单 {ticket.number}）。"
@@ -109,9 +109,7 @@ def test_praise_after_a_rating_joins_the_ticket_rated_not_a_second_record(
 
 
 def test_praise_of_someone_else_after_a_rating_is_passed_to_them(chat, client, svc, clock):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    closed_light(chat, client, svc)
     chat.send("5")
     clock.at(minutes=3)
     assert chat.send("网格员王芳上次帮我家老人办了低保 特别负责").startswith(
@@ -120,18 +118,14 @@ def test_praise_of_someone_else_after_a_rating_is_passed_to_them(chat, client, s
 
 
 def test_a_middling_rating_is_not_pushed(chat, client, svc, worker):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    closed_light(chat, client, svc)
     chat.send("3")
     assert not any("评价" in t for t in received(svc, worker)["o_worker_01"])
 
 
 def test_a_good_rating_given_at_night_waits_for_the_morning(app, chat, client, svc, worker,
                                                             clock):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    ticket = closed_light(chat, client, svc)
     clock.at(hours=14)  # 23:00 in China: nobody's phone rings for good news
     chat.send("4")
     assert not any("好评" in t for t in received(svc, worker)["o_worker_01"])
@@ -150,9 +144,7 @@ def test_a_good_rating_given_at_night_waits_for_the_morning(app, chat, client, s
 
 
 def test_not_fixed_days_later_is_not_that_ticket(chat, client, svc, clock):
-    chat.send("三单元楼道灯坏了")
-    [ticket] = rows(svc, Ticket)
-    Chat(client, "o_worker_01").send(f"办结 {ticket.number} 已更换灯泡")
+    closed_light(chat, client, svc)
     chat.send("5")
     clock.at(days=4)
     assert not chat.send("还是不太亮").startswith("已重新办理")
