@@ -10,6 +10,7 @@ from datetime import timedelta
 from handlers import replies
 from handlers.base import Handler
 from handlers.context import Context, Reply
+from handlers.faq_followup import asked_faq
 from handlers.followup import newest_open_ticket, newest_ticket
 from handlers.held import keep_for_person
 from handlers.words import (PLEA, THANKS, is_greeting, is_opener, is_place_only,
@@ -50,6 +51,8 @@ class FirstWords(Handler):
             return Reply(replies.small_talk(ticket), ticket_id=ticket.id)
         elif THANKS.search(text):
             reply = replies.YOU_ARE_WELCOME
+            if asked_faq(ctx) is not None:  # thanks for the answer just given: nobody need read it
+                return Reply(reply)
             if (ticket := thanked_ticket(ctx)) is not None:  # thanks for what just closed
                 tickets.record_event(ctx.session, ticket, "resident_message", ctx.now,
                                      actor="resident", body=text, small_talk=True)

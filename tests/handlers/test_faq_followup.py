@@ -78,3 +78,9 @@ def test_a_person_asked_for_after_a_held_follow_up_gets_the_question(chat, svc):
     [held] = rows(svc, HeldMessage)  # the follow-up is the ticket's: nobody answers it twice
     assert (held.status, held.ticket_id) == ("opened", ticket.id)
     assert [e.body for e in ticket.events if e.action == "resident_message"] == ["那周日呢"]
+
+
+def test_thanks_for_an_answer_is_welcomed_and_kept_for_nobody(chat, svc):
+    chat.send("居住证怎么办理")
+    assert chat.send("好的 谢谢") == "不客气！还有别的事，直接发消息告诉我们（什么事、在哪里）。"
+    assert rows(svc, HeldMessage) == [] and rows(svc, Ticket) == []
