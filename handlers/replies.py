@@ -113,13 +113,20 @@ FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈�
                "收款账户，保留聊天记录和转账凭证。")
 
 
+# Alone with a stranger at the door who will not go (a fake meter reader): safety first.
+DOOR_FIRST = "请不要开门，可隔着门说家人马上回来；如对方强行进门或您感到危险，请立即拨打 110。"
+
+
 def ticket_opened(ticket, now, *, building_asked: bool = False) -> str:
     """`building_asked`: the ticket waits at an estate of the registry that spans several grids
     (its address), and only the building is missing."""
     if ticket.urgency == "emergency":
         return emergency_opened(ticket)
-    if "fraud" in urgency_labels((ticket.keywords or {}).get("urgency", ())):
+    said = urgency_labels((ticket.keywords or {}).get("urgency", ()))
+    if "fraud" in said:
         return FRAUD_FIRST + "\n" + _opened(ticket, now, building_asked)
+    if "alone with someone at the door" in said:
+        return DOOR_FIRST + "\n" + _opened(ticket, now, building_asked)
     return _opened(ticket, now, building_asked)
 
 

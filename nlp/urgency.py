@@ -134,8 +134,13 @@ _DENIED = re.compile(r"没有?|不是|无")
 def labels(words) -> set[str]:
     """What urgency words say, as urgency.tsv labels them (fraud, burst pipe, utility outage…):
     a reply can answer the situation, not only its level."""
-    known = lexicons().urgency_words
-    return {known[word][1] for word in words if word in known}
+    lex = lexicons()
+    known, said = lex.urgency_words, set(words)
+    found = {known[word][1] for word in said if word in known}
+    for parts, _, label in lex.urgency_combos:  # a combination: a word of each part said
+        if all(not said.isdisjoint(part) for part in parts):
+            found.add(label)
+    return found
 
 
 __all__ = ["EmergencyCategory", "decide_urgency", "labels"]

@@ -45,3 +45,13 @@ def test_a_state_told_as_history_is_no_hurry_but_the_same_state_now_is(chat, svc
     now = opened(chat, svc, "小区门口井盖丢了 晚上看不见")
     assert now.urgency == "urgent"
     assert now.accept_by - now.created_at <= timedelta(minutes=15)
+
+
+def test_alone_with_a_stranger_at_the_door_at_night_is_told_not_to_open_and_runs_at_once(
+        chat, svc, clock):
+    clock.at(hours=NIGHT)
+    reply = chat.send("我一个人在家 有人一直敲门 说是查水表的")
+    [ticket] = rows(svc, Ticket)
+    assert reply.startswith("请不要开门") and "拨打 110" in reply.split("\n")[0]
+    assert ticket.urgency == "urgent" and ticket.category == "治安"
+    assert ticket.accept_by - ticket.created_at <= timedelta(minutes=15)
