@@ -198,7 +198,13 @@ def find_owner(session: Session, ticket: Ticket, now: datetime, *,
         return ladder.owner(ticket.grid, ticket.escalation_level)
     if ticket.category == CONDUCT and ticket.kind == "complaint":
         # A complaint about how staff work may be about the grid's own worker: it starts
-        # with the grid leader, who answers for the worker.
+        # with the grid leader, who answers for the worker; one that names the grid leader
+        # (or someone above) starts with the tier above the one named.
+        named = staff_named(session, ticket.description or "")
+        level = ROLE_LEVEL.get(named.role, 0) + 1 if named is not None else 1
+        if level > 1:
+            return ladder.owner(ticket.grid, min(level, TOP),
+                                passed_over=[f"作风投诉涉及{who(named)}，由上一级办理"])
         return ladder.owner(ticket.grid, 1, passed_over=[CONDUCT_NOTE])
     worker = pick_worker(session, ticket.grid)
     if worker is None:

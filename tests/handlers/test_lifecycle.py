@@ -618,6 +618,16 @@ def test_a_rating_then_but_another_topic_opens_it_while_a_remark_stays_a_remark(
     assert (lamp.rating, [t.category for t in new]) == (rating, [category] if category else [])
 
 
+def test_a_complaint_about_the_grid_leader_goes_above_him_not_to_his_worker(chat, svc, worker):
+    reply = chat.send("我要投诉网格长周建国 上次说好来看一直没来")
+    ticket = the_ticket(svc)
+    assert ticket.category == "工作作风" and ticket.escalation_level == 2
+    assert ticket.assignee.name not in ("周建国", "张伟")
+    pushed = received(svc, worker)
+    assert "o_worker_01" not in pushed and "o_leader_01" not in pushed
+    assert ticket.number in reply and "周建国" not in reply
+
+
 def test_a_complaint_about_the_grid_worker_goes_to_the_grid_leader(chat, zhang, client, svc,
                                                                    worker):
     reply = chat.send("我要投诉网格员张伟 态度很差 打电话也不接")
