@@ -296,6 +296,8 @@ def test_emergencies_are_never_missed(text):
 URGENCY = [
     ("我一个人在家 有人一直敲门 说是查水表的", "urgent"),  # alone, a stranger who will not go
     ("我一个人在家 快递在门口", "normal"),
+    ("楼下停了辆车 堵住消防通道了", "urgent"),  # a fire engine could not get in tonight
+    ("去年消防通道被堵过", "normal"),
     ("楼道堆放杂物，有火灾隐患", "urgent"),
     ("电线裸露在外面，很危险", "urgent"),
     ("紧急！水管爆了，家里到处是水", "urgent"),
