@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -221,28 +222,20 @@ ABOUT_MINE = re.compile(r"\s*(?:一下|下)?(?:我的|我|俺的)?(?:工单|进�
 # "您要撤回工单 …吗？" answered yes: the bare 取消 again, or a plain yes, soon after the question
 CONFIRM_WITHDRAW = re.compile(r"\s*(?:确认|确定|是|是的|对|对的|嗯|撤回|确认撤回|确认取消|撤回吧)"
                               r"[\s。！!]*")
-WITHDRAW_ASKED_FOR = 600  # seconds the question stands
+WITHDRAW_ASKED_FOR = timedelta(minutes=10)  # how long the question stands
 
 
-def withdrawal_asked(ctx: Context) -> str | None:
-    """The number of the ticket the resident was just asked to confirm withdrawing."""
-    state = ctx.resident.state
-    if state.get("awaiting") != "withdraw":
-        return None
-    if ctx.now.timestamp() - state.get("at", 0) > WITHDRAW_ASKED_FOR:
-        return None
-    return state.get("ticket")
-
-
-def command_of(msg, ctx: Context | None = None):
-    """parse(msg), with a withdrawal in words read as a bare 取消, and its yes as 取消 <number>."""
-    if msg.type == "text" and ctx is not None and CONFIRM_WITHDRAW.fullmatch(msg.content):
-        number = withdrawal_asked(ctx)
-        if number:
+def command_of(msg, ctx: Context):
+    """parse(msg), with a withdrawal in words read as a bare 取消, and the yes to "您要撤回…吗？"
+    as 取消 <number>."""
+    if msg.type != "text":
+        return parse(msg)
+    withdraw = WITHDRAW.fullmatch(msg.content) is not None
+    if withdraw or CONFIRM_WITHDRAW.fullmatch(msg.content):
+        asked = ctx.asked("withdraw", WITHDRAW_ASKED_FOR)
+        number = asked.get("ticket") if asked else None
+        if withdraw or number:
             return ("取消", number, "")
-    if msg.type == "text" and WITHDRAW.fullmatch(msg.content):
-        number = withdrawal_asked(ctx) if ctx is not None else None
-        return ("取消", number, "")
     return parse(msg)
 
 
@@ -269,8 +262,7 @@ class ResidentCommand(Handler):
         if name == "取消" and not number:  # which one: their newest open ticket, confirmed
             newest = newest_ticket(ctx)  # open ones first
             if newest is not None and newest.status in OPEN_STATES:
-                ctx.resident.state = {"awaiting": "withdraw", "ticket": newest.number,
-                                      "at": ctx.now.timestamp()}
+                ctx.ask("withdraw", ticket=newest.number)
                 return Reply(f"您要撤回工单 {newest.number}（{newest.description[:20]}）吗？"
                              f"确认请回复“确认”或“取消 {newest.number}”。", ticket_id=newest.id)
             return Reply(replies.NOTHING_TO_WITHDRAW)

@@ -56,6 +56,19 @@ class Context:
         """classify(text), once per message however many handlers ask."""
         return self.once(("classify", text), lambda: self.classify(text))
 
+    def ask(self, awaiting: str, **values) -> None:
+        """The resident was just asked something (`awaiting`): remember it, and when."""
+        self.resident.state = {"awaiting": awaiting, **values, "at": self.now.timestamp()}
+
+    def asked(self, awaiting: str, within: timedelta) -> dict | None:
+        """The resident's state when the question `awaiting` was asked within `within`."""
+        state = self.resident.state
+        if state.get("awaiting") != awaiting:
+            return None
+        if self.now.timestamp() - state.get("at", 0) > within.total_seconds():
+            return None
+        return state
+
     @cached_property
     def resident(self) -> Resident:
         return registry.resident_for(self.session, self.openid, self.now)

@@ -24,16 +24,13 @@ QUESTION = re.compile(r"[吗呢嘛么？?]|什么|啥|怎么|怎样|如何|哪|�
 
 def remember_faq(ctx: Context, question: str, faq_id: str) -> None:
     """An FAQ answer was given: 转人工 opens the question, a follow-up continues it."""
-    ctx.resident.state = {"awaiting": "faq", "question": question, "faq": faq_id,
-                          "at": ctx.now.timestamp()}
+    ctx.ask("faq", question=question, faq=faq_id)
 
 
 def asked_faq(ctx: Context) -> dict | None:
     """The FAQ question just answered (the resident's state), if recent."""
-    state = ctx.resident.state
-    if state.get("awaiting") != "faq" or not state.get("faq") or not state.get("question"):
-        return None
-    if ctx.now.timestamp() - state.get("at", 0) > FRESH_FOR.total_seconds():
+    state = ctx.asked("faq", FRESH_FOR)
+    if state is None or not state.get("faq") or not state.get("question"):
         return None
     return state
 
