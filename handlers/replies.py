@@ -115,6 +115,8 @@ FRAUD_FIRST = ("刚被骗、已转账的，请立即拨打 110 报警（反诈�
 
 # Alone with a stranger at the door who will not go (a fake meter reader): safety first.
 DOOR_FIRST = "请不要开门，可隔着门说家人马上回来；如对方强行进门或您感到危险，请立即拨打 110。"
+# An urgent situation (its urgency.tsv label) whose reply starts with what keeps the resident safe
+SAFETY_FIRST = {"fraud": FRAUD_FIRST, "alone with someone at the door": DOOR_FIRST}
 
 
 def ticket_opened(ticket, now, *, building_asked: bool = False) -> str:
@@ -123,11 +125,9 @@ def ticket_opened(ticket, now, *, building_asked: bool = False) -> str:
     if ticket.urgency == "emergency":
         return emergency_opened(ticket)
     said = urgency_labels((ticket.keywords or {}).get("urgency", ()))
-    if "fraud" in said:
-        return FRAUD_FIRST + "\n" + _opened(ticket, now, building_asked)
-    if "alone with someone at the door" in said:
-        return DOOR_FIRST + "\n" + _opened(ticket, now, building_asked)
-    return _opened(ticket, now, building_asked)
+    first = next((line for label, line in SAFETY_FIRST.items() if label in said), None)
+    opened = _opened(ticket, now, building_asked)
+    return f"{first}\n{opened}" if first else opened
 
 
 # How residents call the one they praise: 小李, 老王, 王姐, 李师傅 (a surname, then what they call
