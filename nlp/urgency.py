@@ -53,7 +53,7 @@ def told_as_past(text: str, word: str, lex: Lexicons) -> bool:
     """Whether every place the urgency word stands tells a state gone by (urgency_defuse.tsv):
     a time gone by shortly before it in its clause, the state seen to just after it, or the state
     told as happened before (停电过); never when the message says it goes on (现在, 一直, 又…)."""
-    before, after, ongoing = _hedges(lex)
+    before, after, ongoing = _built(lex)[2]
     seen_to = [(start, end) for _, start, end in after(text, overlapping=True)
                if not _NOT_SEEN_TO.search(text[max(0, start - 2):start])
                and not _ASKED.match(text, end)]
@@ -76,28 +76,33 @@ def _past_at(text: str, start: int, end: int, seen_to: list, before) -> bool:
     return any(end <= s and s - end <= _AFTER_WITHIN for s, _ in seen_to)
 
 
-_HEDGES: list = [None, None]   # [lex, (before, after, ongoing)]
+_BUILT: list = [None, None]   # [the Lexicons, what _build made of it]
+
+
+def _built(lex: Lexicons) -> tuple:
+    """What this module reads fast, made once per lexicons (reload() makes new ones): the
+    combinations' gate and parts, and urgency_defuse.tsv's three lists as automata."""
+    if _BUILT[0] is not lex:
+        _BUILT[:] = [lex, (*_combinations(lex), _hedges(lex))]
+    return _BUILT[1]
 
 
 def _hedges(lex: Lexicons) -> tuple:
     """urgency_defuse.tsv's three lists, each one automaton (every occurrence of every word, in
     one pass; a word at a time cost an urgent message ~150 µs): finders of (index, start, end)."""
-    if _HEDGES[0] is not lex:
-        def finder(words):
-            if not words:
-                return lambda text, overlapping=True: []
-            return AhoCorasick(sorted(set(words)), matchkind=MatchKind.Standard,
-                               implementation=implementation(words)).find_matches_as_indexes
-        _HEDGES[:] = [lex, (finder(lex.defuse_before), finder(lex.defuse_after),
-                            finder(lex.urgency_ongoing))]
-    return _HEDGES[1]
+    def finder(words):
+        if not words:
+            return lambda text, overlapping=True: []
+        return AhoCorasick(sorted(set(words)), matchkind=MatchKind.Standard,
+                           implementation=implementation(words)).find_matches_as_indexes
+    return finder(lex.defuse_before), finder(lex.defuse_after), finder(lex.urgency_ongoing)
 
 
 def combined(text: str, lex: Lexicons) -> list[str]:
     """The words of the first urgency.tsv combination whose every part the message names
     (停暖|暖气不热 & 老人|婴儿: no heat with an elder at home), a part not denied just before it
     ("家里没有老人"); else []."""
-    gate, combos = _combinations(lex)
+    gate, combos, _ = _built(lex)
     if gate.search(text) is None:
         return []   # most messages name no first part of any combination: one search
     for parts, level in combos:
@@ -114,18 +119,14 @@ def combined(text: str, lex: Lexicons) -> list[str]:
     return []
 
 
-_COMBINATIONS: list = [None, None]   # [lex, (gate, ((part expressions, level), …))]
-
-
 def _combinations(lex: Lexicons) -> tuple:
-    if _COMBINATIONS[0] is not lex:
-        def alternation(words) -> str:
-            return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        combos = tuple((tuple(re.compile(alternation(part)) for part in parts), level)
-                       for parts, level, _ in lex.urgency_combos)
-        firsts = {w for parts, _, _ in lex.urgency_combos for w in parts[0]}
-        _COMBINATIONS[:] = [lex, (re.compile(alternation(firsts) or "(?!)"), combos)]
-    return _COMBINATIONS[1]
+    """(a gate: any first part's word, ((each part's expression, …), level) per combination)."""
+    def alternation(words) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    combos = tuple((tuple(re.compile(alternation(part)) for part in parts), level)
+                   for parts, level, _ in lex.urgency_combos)
+    firsts = {w for parts, _, _ in lex.urgency_combos for w in parts[0]}
+    return re.compile(alternation(firsts) or "(?!)"), combos
 
 
 _DENIED = re.compile(r"没有?|不是|无")
